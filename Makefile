@@ -1,0 +1,44 @@
+# The two commands the README starts with: `make demo` and `make test`.
+# Both create .venv when missing and install core + every first-party plugin
+# (plugins/*) and contrib plugin (contrib/*) in editable mode, in one pip call
+# so the local safedata-core satisfies the plugins' version ranges.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml) $(wildcard contrib/*/pyproject.toml)))
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test install lint schemas bench clean
+
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard contrib/*/pyproject.toml)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch first and pinned: 2.13.0 is the CPU build on this machine; a looser
+	# request would pull a multi-GB CUDA build
+	$(PIP) install -q "torch==2.13.0"
+	$(PIP) install -q -e ".[test]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/safedata demo --out demo-run --force
+
+test: $(STAMP)
+	$(VENV)/bin/safedata schema export --check
+	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --import-mode=importlib $(foreach d,$(PLUGIN_DIRS),$(d)tests)
+	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks
+	$(VENV)/bin/mypy safedata_core
+
+schemas: $(STAMP)
+	$(VENV)/bin/safedata schema export
+
+clean:
+	rm -rf $(VENV) demo-run .pytest_cache

@@ -1,0 +1,11 @@
+"""The example synthesizer passes the core contract kit."""
+
+from __future__ import annotations
+
+from safedata_core.testing import SynthesizerContract
+from safedata_example.synthesizer import IndependentMarginalsSynthesizer
+
+
+class TestExampleContract(SynthesizerContract):
+    component = IndependentMarginalsSynthesizer
+    params = {"bins": 16}

@@ -1,0 +1,39 @@
+"""``SDCMethod``: statistical disclosure control applied to real microdata."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+
+from safedata_core.components.base import Component
+
+if TYPE_CHECKING:
+    from safedata_core.data import Table
+
+__all__ = ["SDCMethod", "SDCResult"]
+
+
+@dataclass
+class SDCResult:
+    """The protected table and a JSON-serialisable account of what changed.
+
+    ``changes`` holds at least ``records_modified`` and ``cells_modified``, and
+    may add suppression counts, information loss and the risk after.
+    """
+
+    table: Table
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+class SDCMethod(Component):
+    """Base class for SDC methods (``privacy = "sdc"``: heuristic protection, no DP)."""
+
+    kind: ClassVar[Literal["sdc"]] = "sdc"  # type: ignore[misc]
+    privacy: ClassVar[Literal["sdc"]] = "sdc"  # type: ignore[misc]
+
+    @abstractmethod
+    def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
+        """Protect ``table``. ``rows`` (boolean mask) limits treatment to targeted records."""

@@ -1,0 +1,98 @@
+"""Column type inference: guess each column's logical type from its values.
+
+Used when a pipeline gives no metadata, and by ``safedata profile`` (which adds
+reasons and identifier findings on top). Inferred metadata is marked
+``inferred=True``: its domains were read from the data and are therefore *not*
+public, so DP components must not use them for free.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from safedata_core.data.metadata import ColumnMeta, ColumnType, Metadata
+
+MISSING_MARKERS: tuple[str, ...] = ("?", "", "NA", "N/A", "n/a", "na", "null", "NULL", "None", "nan", "NaN", "-")
+_BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "t", "f"}
+
+__all__ = ["MISSING_MARKERS", "clean_missing", "infer_column_type", "infer_metadata"]
+
+
+def clean_missing(series: pd.Series) -> pd.Series:
+    """Strip whitespace from strings and turn missing markers such as '?' into NA."""
+    if series.dtype != object and not pd.api.types.is_string_dtype(series):
+        return series
+    s = series.astype("string").str.strip()
+    return s.mask(s.isin(MISSING_MARKERS))
+
+
+def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[ColumnType, str]:
+    """Return the inferred logical type of ``series`` and a one-line reason."""
+    s = clean_missing(series).dropna()
+    n = len(s)
+    if n == 0:
+        return "categorical", "column is entirely missing"
+    if pd.api.types.is_bool_dtype(s):
+        return "boolean", "boolean dtype"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "datetime", "datetime dtype"
+    if pd.api.types.is_numeric_dtype(s):
+        return _numeric_type(s.to_numpy(dtype=float))
+    text = s.astype("string")
+    nunique = text.nunique()
+    if nunique <= 2 and set(text.str.lower().unique()) <= _BOOL_WORDS:
+        return "boolean", "two values that read as true/false"
+    numbers = pd.to_numeric(text, errors="coerce")
+    share_numeric = float(numbers.notna().mean())
+    if share_numeric >= 0.98:
+        ntype, reason = _numeric_type(numbers.dropna().to_numpy(dtype=float))
+        return ntype, f"{share_numeric:.0%} of values parse as numbers; {reason}"
+    if nunique > max_categories and _looks_like_dates(text):
+        return "datetime", "values parse as dates"
+    mean_len = float(text.str.len().mean())
+    if nunique > max_categories and (mean_len > 30 or text.str.contains(" ", regex=False).mean() > 0.5):
+        return "text", f"{nunique} distinct values, mean length {mean_len:.0f}: free text"
+    return "categorical", f"{nunique} distinct non-numeric values"
+
+
+def _numeric_type(values: np.ndarray) -> tuple[ColumnType, str]:
+    if values.size and np.all(np.isin(values, (0.0, 1.0))) and np.unique(values).size == 2:
+        return "boolean", "numeric values are only 0 and 1"
+    if values.size and np.all(np.mod(values, 1) == 0):
+        return "integer", "all values are whole numbers"
+    return "numerical", "numbers with fractional parts"
+
+
+def _looks_like_dates(text: pd.Series) -> bool:
+    sample = text.head(200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= 0.9)
+
+
+def infer_metadata(df: pd.DataFrame) -> Metadata:
+    """Infer a :class:`Metadata` for ``df``. Domains are recorded but marked inferred."""
+    columns: dict[str, ColumnMeta] = {}
+    for name in df.columns:
+        ctype, _ = infer_column_type(df[name])
+        s = clean_missing(df[name])
+        bounds = None
+        categories = None
+        if ctype in ("integer", "numerical"):
+            num = pd.to_numeric(s, errors="coerce").dropna()
+            if len(num):
+                bounds = (float(num.min()), float(num.max()))
+        elif ctype in ("categorical", "boolean"):
+            categories = sorted(s.dropna().astype(str).unique().tolist())
+        columns[str(name)] = ColumnMeta(
+            type=ctype,
+            bounds=bounds,
+            categories=categories,
+            nullable=bool(s.isna().any()),
+            inferred=True,
+        )
+    return Metadata(columns=columns)

@@ -1,0 +1,105 @@
+"""``Table``: a pandas DataFrame together with its :class:`Metadata`.
+
+Every component receives and returns Tables. Construction normalises values to
+the declared types (missing markers become NA, numbers become numbers), so a
+component can rely on ``table.df[col]`` having the dtype its metadata says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from safedata_core.data.infer import clean_missing, infer_metadata
+from safedata_core.data.metadata import Metadata
+from safedata_core.errors import DataError
+
+__all__ = ["Table"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """An immutable pairing of a DataFrame and its metadata."""
+
+    df: pd.DataFrame
+    metadata: Metadata
+
+    @classmethod
+    def from_dataframe(
+        cls, df: pd.DataFrame, metadata: Metadata | None = None, *, source: str = "data"
+    ) -> Table:
+        """Build a Table, inferring metadata for columns ``metadata`` does not declare."""
+        if df.shape[1] == 0:
+            raise DataError(f"{source}: the table has no columns (check the file and its delimiter)")
+        if df.shape[0] == 0:
+            raise DataError(f"{source}: the table has no rows (give a non-empty file)")
+        df = df.copy()
+        df.columns = [str(c).strip() for c in df.columns]
+        if df.columns.duplicated().any():
+            dup = df.columns[df.columns.duplicated()][0]
+            raise DataError(f"{source}: column '{dup}' appears twice (rename one of them)")
+        if metadata is not None:
+            unknown = [c for c in metadata.columns if c not in df.columns]
+            if unknown:
+                raise DataError(
+                    f"{source}: metadata names column '{unknown[0]}' which the data does not have "
+                    f"(columns are: {', '.join(df.columns[:12])}{'...' if df.shape[1] > 12 else ''})"
+                )
+        inferred = infer_metadata(df)
+        meta = metadata.merged_over(inferred) if metadata is not None else inferred
+        return cls(df=coerce_to_metadata(df, meta), metadata=meta)
+
+    # -- convenience ------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        return list(self.df.columns)
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def select(self, columns: Iterable[str]) -> Table:
+        cols = list(columns)
+        self.require_columns(cols, where="select")
+        return Table(self.df[cols].copy(), self.metadata.subset(cols))
+
+    def with_df(self, df: pd.DataFrame) -> Table:
+        """Return a table with new values and the metadata of the columns kept."""
+        return Table(df, self.metadata.subset(list(df.columns)))
+
+    def require_columns(self, columns: Iterable[str], *, where: str) -> None:
+        missing = [c for c in columns if c not in self.df.columns]
+        if missing:
+            raise DataError(
+                f"{where}: unknown column '{missing[0]}' (available: {', '.join(self.df.columns)})"
+            )
+
+
+def coerce_to_metadata(df: pd.DataFrame, meta: Metadata) -> pd.DataFrame:
+    """Return ``df`` with each column cast to the dtype its metadata declares."""
+    out = {}
+    for name in df.columns:
+        col = meta.columns[name]
+        s = clean_missing(df[name])
+        if col.type in ("integer", "numerical"):
+            # numbers are float64 in memory (NaN = missing); integer columns are
+            # written back as whole numbers by write_table
+            out[name] = pd.to_numeric(s, errors="coerce").astype(float)
+        elif col.type == "boolean":
+            out[name] = _to_bool(s)
+        elif col.type == "datetime":
+            out[name] = pd.to_datetime(s, errors="coerce", format="mixed")
+        else:
+            # categorical and text values are strings; missing is NaN
+            out[name] = s.astype("string").astype(object).where(s.notna(), np.nan)
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean")
+    mapping = {"true": True, "yes": True, "y": True, "t": True, "1": True, "1.0": True,
+               "false": False, "no": False, "n": False, "f": False, "0": False, "0.0": False}
+    return s.astype("string").str.lower().map(mapping).astype("boolean")

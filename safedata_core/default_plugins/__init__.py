@@ -1,0 +1,1 @@
+"""Built-in components and hook implementations, registered like any plugin."""

@@ -1,0 +1,144 @@
+"""``Engine``: the embedding API. One engine = one plugin manager + one registry.
+
+    from safedata_core import Engine
+    engine = Engine(autoload=False, plugins=["my_plugin"])
+    result = engine.run("pipeline.yaml", out="runs/1")
+
+No global state: two engines with different plugin sets coexist in a process.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from safedata_core.config import Config
+from safedata_core.data import Metadata, Table
+from safedata_core.errors import DataError, PluginRegistrationError
+from safedata_core.pipeline.runner import RunResult, run_pipeline
+from safedata_core.plugins import PluginSet, build_plugin_manager, core_version
+from safedata_core.registry import HOOK_FOR_KIND, Registry
+from safedata_core.schema import Pipeline, ResolvedPipeline, resolve_pipeline
+
+__all__ = ["Engine"]
+
+PipelineSource = str | Path | Mapping[str, Any] | Pipeline
+
+
+class Engine:
+    """Loads plugins, validates and runs pipelines.
+
+    ``autoload``: load ``safedata`` entry points (default: yes, unless
+    ``SAFEDATA_DISABLE_PLUGIN_AUTOLOAD`` is set). ``plugins``: extra plugin
+    modules/objects (or importable names) to register. ``strict``: raise when
+    an installed plugin fails to import instead of recording it.
+    """
+
+    def __init__(
+        self, *, autoload: bool | None = None, plugins: Iterable[Any] = (), strict: bool = False
+    ) -> None:
+        self._pset: PluginSet = build_plugin_manager(autoload=autoload, plugins=plugins, strict=strict)
+        self.config = Config(autoload=bool(autoload) if autoload is not None else True, strict_plugins=strict)
+        self.pm.hook.configure.call_historic(kwargs={"config": self.config})
+        self.registry = self._build_registry()
+
+    @property
+    def pm(self) -> Any:
+        return self._pset.pm
+
+    @property
+    def failed_plugins(self) -> dict[str, Any]:
+        return dict(self._pset.failed)
+
+    def _build_registry(self) -> Registry:
+        registry = Registry()
+        registry.failed.update(self._pset.failed)
+        for kind, hook_name in HOOK_FOR_KIND.items():
+            hook = getattr(self.pm.hook, hook_name)
+            for impl in hook.get_hookimpls():
+                dist, version = self._pset.origin(impl.plugin_name)
+                register = registry.make_register(kind, impl.plugin_name, dist, version)
+                kwargs = {"register": register} if "register" in impl.argnames else {}
+                try:
+                    result = impl.function(**kwargs)
+                except PluginRegistrationError:
+                    raise
+                except Exception as exc:
+                    from safedata_core.errors import PluginLoadError
+
+                    registry.failed[impl.plugin_name] = PluginLoadError(
+                        f"plugin '{impl.plugin_name}'{f' ({dist} {version})' if dist else ''}: {hook_name} "
+                        f"raised {type(exc).__name__}: {exc}",
+                        plugin=impl.plugin_name,
+                        distribution=dist,
+                    )
+                    continue
+                if result is not None:
+                    raise PluginRegistrationError(
+                        f"plugin '{impl.plugin_name}': {hook_name} returned a value; call register(cls) "
+                        "instead of returning classes",
+                        plugin=impl.plugin_name,
+                        distribution=dist,
+                    )
+        return registry
+
+    # -- introspection -------------------------------------------------------
+    def versions(self) -> dict[str, str]:
+        """safedata-core and every plugin distribution's version."""
+        out = {"safedata-core": core_version()}
+        for dist, ver in self._pset.distributions.values():
+            if dist and ver:
+                out[dist] = ver
+        for mod in ("pandas", "numpy", "pydantic", "pluggy"):
+            try:
+                out[mod] = md.version(mod)
+            except md.PackageNotFoundError:
+                pass
+        return out
+
+    def plugins_info(self) -> dict[str, Any]:
+        plugins = []
+        for name, plugin in self.pm.list_name_plugin():
+            dist, version = self._pset.origin(name)
+            hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+            plugins.append({"name": name, "distribution": dist, "version": version, "hooks": hooks})
+        return {
+            "core_version": core_version(),
+            "components": [i.to_dict() for i in self.registry],
+            "plugins": plugins,
+            "failed": [
+                {"plugin": n, "distribution": e.distribution, "error": str(e)}
+                for n, e in sorted(self.registry.failed.items())
+            ],
+        }
+
+    # -- data, validation and runs --------------------------------------------
+    def read_table(self, source: str, metadata: Metadata | str | Path | None = None) -> Table:
+        options: dict[str, object] = {"metadata": metadata} if metadata is not None else {}
+        table = self.pm.hook.read_table(source=source, options=options)
+        if table is None:
+            raise DataError(f"no reader recognised data source '{source}'")
+        return table
+
+    def validate(self, pipeline: PipelineSource) -> ResolvedPipeline:
+        """Validate a pipeline (path, dict or model) fully; raises PipelineValidationError."""
+        return resolve_pipeline(pipeline, self.registry)
+
+    def run(
+        self,
+        pipeline: PipelineSource,
+        *,
+        data: pd.DataFrame | Table | None = None,
+        out: str | Path | None = None,
+        force: bool = False,
+    ) -> RunResult:
+        """Validate then run ``pipeline``. ``data`` replaces ``data.source``; ``out`` is the run dir."""
+        resolved = self.validate(pipeline)
+        return run_pipeline(
+            resolved, self.pm, data=data, out=Path(out) if out is not None else None, force=force,
+            versions=self.versions(),
+        )

@@ -1,0 +1,189 @@
+"""The privacy ledger: budget shares per pipeline step, every charge, composed totals.
+
+The runner creates one :class:`Ledger` per run with the pipeline's total
+budget and hands each DP step a :class:`BudgetShare`. A component spends by
+calling ``share.charge(...)`` *before* it releases anything computed with the
+noise; a charge that would take the step past its share raises
+:class:`~safedata_core.PrivacyBudgetError` and is not recorded.
+
+Totals are composed with the chosen accountant (RDP by default) and, as a
+fallback that is always valid, with basic composition; the smaller is reported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from safedata_core.errors import PrivacyBudgetError
+from safedata_core.privacy.accountants import BasicAccountant, create_accountant
+from safedata_core.privacy.budget import Budget, MechanismKind, PrivacyEvent
+
+__all__ = ["BudgetShare", "Charge", "Ledger"]
+
+_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One recorded spend: which step and component, and the event."""
+
+    step: str
+    component: str
+    event: PrivacyEvent
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.event.to_dict()
+        return {
+            "step": self.step,
+            "component": self.component,
+            "mechanism": d["mechanism"],
+            "epsilon": d["epsilon"],
+            "delta": d["delta"],
+            "count": d["count"],
+            "params": d["params"],
+            "note": self.note,
+        }
+
+
+class Ledger:
+    """All charges of a run, against a total budget (``None`` = no DP budget)."""
+
+    def __init__(self, budget: Budget | None = None, *, accountant: str = "rdp") -> None:
+        self.budget = budget
+        self.accountant_name = accountant
+        self._accountant = create_accountant(accountant)
+        self._basic = BasicAccountant()
+        self.charges: list[Charge] = []
+        self.shares: dict[str, Budget] = {}
+
+    # -- shares --------------------------------------------------------------
+    def share(self, step: str, component: str, share: Budget) -> BudgetShare:
+        """Reserve ``share`` for ``step``; refuses shares that exceed what is left."""
+        if self.budget is None:
+            raise PrivacyBudgetError(
+                f"step '{step}': component '{component}' is DP but the pipeline has no privacy "
+                "budget (add privacy: {epsilon: ..., delta: ...} to the pipeline)"
+            )
+        if step in self.shares:
+            raise PrivacyBudgetError(f"step '{step}' already has a budget share")
+        eps = sum(b.epsilon for b in self.shares.values()) + share.epsilon
+        delta = sum(b.delta for b in self.shares.values()) + share.delta
+        if eps > self.budget.epsilon * (1 + _TOL) or delta > self.budget.delta * (1 + _TOL):
+            raise PrivacyBudgetError(
+                f"step '{step}': share (epsilon={share.epsilon:g}, delta={share.delta:g}) takes the "
+                f"total to (epsilon={eps:g}, delta={delta:g}), above the budget "
+                f"(epsilon={self.budget.epsilon:g}, delta={self.budget.delta:g}); lower the step shares"
+            )
+        self.shares[step] = share
+        return BudgetShare(self, step, component, share)
+
+    # -- composition ------------------------------------------------------
+    def events(self, step: str | None = None) -> list[PrivacyEvent]:
+        return [c.event for c in self.charges if step is None or c.step == step]
+
+    def compose(self, events: list[PrivacyEvent], delta: float) -> float:
+        """Tightest epsilon for ``events`` at ``delta``: min of the accountant and basic composition."""
+        if not events:
+            return 0.0
+        return min(self._accountant.epsilon(events, delta), self._basic.epsilon(events, delta))
+
+    def spent(self, step: str | None = None) -> Budget:
+        """The composed spend of one step (against its share's delta) or of the whole run."""
+        events = self.events(step)
+        if not events:
+            return Budget(0.0, 0.0)
+        if step is not None:
+            delta = self.shares[step].delta
+        else:
+            delta = self.budget.delta if self.budget is not None else sum(e.delta for e in events)
+        eps = self.compose(events, delta)
+        if step is None and self.shares:
+            # per-step guarantees compose by basic composition too
+            eps = min(eps, sum(self.spent(s).epsilon for s in self.shares))
+        basic_delta = sum(e.delta for e in events)
+        used_delta = basic_delta if eps == self._basic.epsilon(events, delta) else delta
+        return Budget(eps, min(used_delta, delta) if delta else used_delta)
+
+    def to_dict(self) -> dict[str, Any]:
+        spent = self.spent()
+        return {
+            "accountant": self.accountant_name,
+            "budget": self.budget.to_dict() if self.budget else None,
+            "spent": spent.to_dict(),
+            "shares": {k: v.to_dict() for k, v in self.shares.items()},
+            "charges": [c.to_dict() for c in self.charges],
+        }
+
+
+class BudgetShare:
+    """A step's slice of the run budget; the ``budget`` a DP component receives."""
+
+    def __init__(self, ledger: Ledger, step: str, component: str, share: Budget) -> None:
+        self._ledger = ledger
+        self.step = step
+        self.component = component
+        self.epsilon = share.epsilon
+        self.delta = share.delta
+        self.secure = False  # set by the runner from privacy.secure
+
+    def noise_rng(self, seed: int) -> np.random.Generator:
+        """The generator DP noise must be drawn from: seeded, or OS entropy when ``secure``."""
+        from safedata_core.privacy.noise import make_noise_rng
+
+        return make_noise_rng(seed, secure=self.secure)
+
+    @property
+    def accountant(self) -> str:
+        return self._ledger.accountant_name
+
+    def spent(self) -> Budget:
+        return self._ledger.spent(self.step)
+
+    def remaining_epsilon(self) -> float:
+        """Epsilon left under basic composition (a safe amount to plan a next charge with)."""
+        basic = sum(e.epsilon for e in self._ledger.events(self.step))
+        return max(0.0, self.epsilon - basic)
+
+    def remaining_delta(self) -> float:
+        return max(0.0, self.delta - sum(e.delta for e in self._ledger.events(self.step)))
+
+    def charge(
+        self,
+        mechanism: MechanismKind,
+        *,
+        epsilon: float,
+        delta: float = 0.0,
+        count: int = 1,
+        note: str = "",
+        **params: Any,
+    ) -> PrivacyEvent:
+        """Record a DP computation; raises ``PrivacyBudgetError`` if it exceeds the share.
+
+        Call this before releasing anything the computation produced.
+        """
+        if not math.isfinite(epsilon) or epsilon < 0:
+            raise PrivacyBudgetError(
+                f"step '{self.step}': {self.component} charged epsilon={epsilon}; a DP charge "
+                "needs a finite epsilon >= 0"
+            )
+        event = PrivacyEvent(mechanism, float(epsilon), float(delta), int(count), dict(params))
+        events = [*self._ledger.events(self.step), event]
+        eps = self._ledger.compose(events, self.delta)
+        if eps > self.epsilon * (1 + _TOL) + _TOL:
+            raise PrivacyBudgetError(
+                f"step '{self.step}': {self.component} tried to spend {mechanism} "
+                f"(epsilon={epsilon:g}, delta={delta:g}) taking the step to epsilon={eps:.6g}, "
+                f"above its share (epsilon={self.epsilon:g}, "
+                f"delta={self.delta:g}); raise the step's privacy share or lower the work"
+            )
+        self._ledger.charges.append(Charge(self.step, self.component, event, note))
+        return event
+
+    def as_params(self) -> Mapping[str, float]:
+        return {"epsilon": self.epsilon, "delta": self.delta}

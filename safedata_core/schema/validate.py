@@ -1,0 +1,248 @@
+"""Two-phase pipeline validation: the envelope, then everything that needs the registry.
+
+All problems are collected and raised together as one
+:class:`~safedata_core.PipelineValidationError` whose entries carry paths such as
+``steps[2].params.epochs``. Nothing runs until a pipeline validates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata as md
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from safedata_core.errors import PipelineValidationError, SafedataError, UnknownComponentError
+from safedata_core.privacy.budget import Budget
+from safedata_core.registry import ComponentInfo, Registry
+from safedata_core.schema.pipeline import Pipeline, StepSpec
+
+BUILTIN_STEPS: dict[str, str] = {"profile": "inventory and disclosure-risk profile of the step's input"}
+RELEASING_KINDS = ("synthesizer", "sdc", "mechanism")
+
+__all__ = ["BUILTIN_STEPS", "PlannedStep", "ResolvedPipeline", "load_pipeline", "resolve_pipeline"]
+
+
+@dataclass
+class PlannedStep:
+    """A validated step: its component, parsed params and budget share."""
+
+    spec: StepSpec
+    kind: str  # component kind, or "profile"
+    info: ComponentInfo | None
+    params: BaseModel | None
+    share: Budget | None
+    target: str | None  # releasing step evaluated (attack/metric) or 'all'/'rare' (sdc)
+
+    @property
+    def releases(self) -> bool:
+        if self.kind not in RELEASING_KINDS:
+            return False
+        return self.spec.release is not False
+
+
+@dataclass
+class ResolvedPipeline:
+    """A pipeline that passed both validation phases."""
+
+    pipeline: Pipeline
+    base_dir: Path
+    steps: list[PlannedStep]
+    raw: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    def budget_plan(self) -> list[dict[str, Any]]:
+        return [
+            {"step": p.spec.id, "use": p.spec.use, "epsilon": p.share.epsilon, "delta": p.share.delta}
+            for p in self.steps
+            if p.share is not None
+        ]
+
+
+def load_pipeline(source: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path]:
+    """Read a pipeline file (YAML/JSON) or take a dict; returns the raw dict and its folder."""
+    if isinstance(source, Mapping):
+        return dict(source), Path.cwd()
+    path = Path(source)
+    if not path.is_file():
+        raise SafedataError(f"pipeline file '{path}' not found (check the path)")
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        raise SafedataError(f"pipeline file '{path}' is empty (see docs/pipeline-schema.md for an example)")
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0]
+        raise SafedataError(f"pipeline file '{path}' is not valid YAML/JSON: {first}") from None
+    if not isinstance(data, dict):
+        raise SafedataError(f"pipeline file '{path}' must hold a mapping (version, data, steps, ...)")
+    return data, path.resolve().parent
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _pydantic_problems(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    problems = []
+    for err in exc.errors():
+        loc = _loc(tuple(err["loc"]))
+        path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (remove it or check its spelling)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        problems.append((path, msg))
+    return problems
+
+
+def resolve_pipeline(
+    source: str | Path | Mapping[str, Any] | Pipeline, registry: Registry
+) -> ResolvedPipeline:
+    """Validate ``source`` fully against ``registry``; raise with every problem found."""
+    if isinstance(source, Pipeline):
+        raw, base_dir = source.model_dump(mode="json"), Path.cwd()
+    else:
+        raw, base_dir = load_pipeline(source)
+    try:
+        pipeline = Pipeline.model_validate(raw)
+    except ValidationError as exc:
+        raise PipelineValidationError(_pydantic_problems(exc)) from None
+
+    problems: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    problems += _check_requires(pipeline.requires)
+    planned: list[PlannedStep] = []
+    seen: dict[str, PlannedStep] = {}
+    last_release: str | None = None
+    for i, step in enumerate(pipeline.steps):
+        where = f"steps[{i}]"
+        if step.id in seen or step.id == "data":
+            problems.append((f"{where}.id", f"duplicate step id '{step.id}' (ids must be unique and not 'data')"))
+        if step.input != "data" and step.input not in seen:
+            problems.append((f"{where}.input", f"'{step.input}' is not an earlier step (use 'data' or an earlier step id)"))
+        elif step.input != "data" and not seen[step.input].releases and seen[step.input].kind != "profile":
+            problems.append((f"{where}.input", f"step '{step.input}' releases no table to read"))
+        if step.use in BUILTIN_STEPS:
+            kind, info, params = "profile", None, _validate_builtin_params(step, where, problems)
+        else:
+            try:
+                info = registry.get(step.use)
+            except UnknownComponentError as exc:
+                problems.append((f"{where}.use", str(exc)))
+                seen[step.id] = PlannedStep(step, "unknown", None, None, None, None)
+                continue
+            kind = info.kind
+            try:
+                params = info.cls.Params.model_validate(step.params)
+            except ValidationError as exc:
+                problems += _pydantic_problems(exc, f"{where}.params")
+                params = None
+        target = step.target
+        if kind in ("attack", "metric"):
+            if target is None:
+                target = last_release
+                if target is None:
+                    problems.append((f"{where}.target", "no earlier step releases a table to evaluate (add target: <step id>)"))
+            elif target not in seen or not seen[target].releases:
+                problems.append((f"{where}.target", f"'{target}' is not an earlier step that releases a table"))
+        elif kind == "sdc":
+            target = target or "all"
+            if target not in ("all", "rare"):
+                problems.append((f"{where}.target", "SDC steps take target 'all' or 'rare'"))
+            elif target == "rare" and not any(p.kind == "profile" for p in seen.values()):
+                problems.append((f"{where}.target", "target 'rare' needs an earlier 'profile' step"))
+        elif target is not None:
+            problems.append((f"{where}.target", f"a {kind} step takes no target (remove it)"))
+        if step.privacy is not None and (info is None or info.privacy != "dp" or not getattr(params, "dp", True)):
+            problems.append((f"{where}.privacy", f"'{step.use}' spends no budget here (not a DP component, or "
+                             "params.dp is false): remove privacy"))
+        if step.rows is not None and kind != "synthesizer":
+            problems.append((f"{where}.rows", "only synthesizer steps take rows"))
+        plan = PlannedStep(step, kind, info, params, None, target)
+        planned.append(plan)
+        seen[step.id] = plan
+        if plan.releases:
+            last_release = step.id
+    problems += _plan_budget(pipeline, planned)
+    if problems:
+        raise PipelineValidationError(problems)
+    return ResolvedPipeline(pipeline, base_dir, planned, raw, warnings)
+
+
+def _validate_builtin_params(step: StepSpec, where: str, problems: list[tuple[str, str]]) -> BaseModel | None:
+    from safedata_core.inventory import ProfileParams
+
+    try:
+        return ProfileParams.model_validate(step.params)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(exc, f"{where}.params"))
+        return None
+
+
+def _plan_budget(pipeline: Pipeline, planned: list[PlannedStep]) -> list[tuple[str, str]]:
+    """Give every DP step its share; shares must fit the total (basic composition)."""
+    dp_steps = [p for p in planned if is_private(p)]
+    if not dp_steps:
+        return []
+    if pipeline.privacy is None:
+        return [("privacy", f"step '{dp_steps[0].spec.id}' uses DP component '{dp_steps[0].spec.use}' "
+                 "but the pipeline has no privacy budget (add privacy: {epsilon: 1.0, delta: 1.0e-6})")]
+    total = pipeline.privacy
+    explicit = [p for p in dp_steps if p.spec.privacy is not None]
+    implicit = [p for p in dp_steps if p.spec.privacy is None]
+    eps_used = sum(p.spec.privacy.epsilon for p in explicit if p.spec.privacy)
+    delta_used = sum(p.spec.privacy.delta for p in explicit if p.spec.privacy)
+    problems: list[tuple[str, str]] = []
+    if eps_used > total.epsilon * (1 + 1e-9) or delta_used > total.delta * (1 + 1e-9):
+        problems.append(("privacy", f"step shares add up to epsilon={eps_used:g}, delta={delta_used:g}, above "
+                         f"the total epsilon={total.epsilon:g}, delta={total.delta:g} (lower the shares "
+                         "or raise privacy.epsilon)"))
+        return problems
+    left_eps, left_delta = total.epsilon - eps_used, total.delta - delta_used
+    if implicit and left_eps <= 0:
+        problems.append((f"steps[{planned.index(implicit[0])}].privacy", "no budget is left for this DP "
+                         "step (give it an explicit share or lower the others)"))
+        return problems
+    for p in explicit:
+        assert p.spec.privacy is not None
+        p.share = Budget(p.spec.privacy.epsilon, p.spec.privacy.delta)
+    for p in implicit:
+        p.share = Budget(left_eps / len(implicit), left_delta / len(implicit))
+    return problems
+
+
+def is_private(plan: PlannedStep) -> bool:
+    """A step spends budget when its component is DP and its params do not set ``dp: false``."""
+    return plan.info is not None and plan.info.privacy == "dp" and bool(getattr(plan.params, "dp", True))
+
+
+def _check_requires(requires: list[str]) -> list[tuple[str, str]]:
+    if not requires:
+        return []
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    problems = []
+    for i, text in enumerate(requires):
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            problems.append((f"requires[{i}]", f"not a PEP 508 requirement: {exc}"))
+            continue
+        try:
+            version = md.version(req.name)
+        except md.PackageNotFoundError:
+            problems.append((f"requires[{i}]", f"'{req.name}' is not installed (pip install {req.name})"))
+            continue
+        if req.specifier and not req.specifier.contains(version, prereleases=True):
+            problems.append((f"requires[{i}]", f"{req.name} {version} is installed but {text} is required"))
+    return problems
