@@ -143,10 +143,10 @@ class Metadata(BaseModel):
         merged: dict[str, ColumnMeta] = {}
         for name, col in inferred.columns.items():
             if name in self.columns:
-                declared = self.columns[name]
-                base = col.model_dump()
-                base.update(declared.model_dump(exclude_unset=True))
-                base["inferred"] = False
+                declared = self.columns[name].model_dump(exclude_unset=True)
+                # only the type and nullability may come from inference: a domain
+                # (bounds/categories) is public only when it is declared
+                base = {"type": col.type, "nullable": col.nullable, **declared, "inferred": False}
                 merged[name] = ColumnMeta.model_validate(base)
             else:
                 merged[name] = col

@@ -166,7 +166,7 @@ def run_pipeline(
                 steps=[s.spec.id for s in resolved.steps], versions=versions)
     priv = pipeline.privacy
     ledger = Ledger(Budget(priv.epsilon, priv.delta) if priv else None,
-                    accountant=priv.accountant if priv else "rdp")
+                    accountant=priv.accountant if priv else "basic")
     status, error, ctx = "succeeded", None, None
     started = time.perf_counter()
     try:

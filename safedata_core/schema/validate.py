@@ -152,8 +152,8 @@ def resolve_pipeline(
             if target is None:
                 target = last_release
                 if target is None:
-                    problems.append((f"{where}.target", "no earlier step releases a table to evaluate (add target: <step id>)"))
-            elif target not in seen or not seen[target].releases:
+                    problems.append((f"{where}.target", "no earlier step releases a table to evaluate (add target: <step id>, or target: data for the input itself)"))
+            elif target != "data" and (target not in seen or not seen[target].releases):
                 problems.append((f"{where}.target", f"'{target}' is not an earlier step that releases a table"))
         elif kind == "sdc":
             target = target or "all"

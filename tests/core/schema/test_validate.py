@@ -1,0 +1,103 @@
+"""Two-phase pipeline validation: every problem reported with its path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from safedata_core import Engine, PipelineValidationError
+
+
+def base(**overrides: Any) -> dict[str, Any]:
+    p: dict[str, Any] = {
+        "version": 1,
+        "data": {"source": "builtin:adult"},
+        "privacy": {"epsilon": 1.0, "delta": 1e-6, "accountant": "basic"},
+        "steps": [{"id": "synth", "use": "example"}, {"id": "ks", "use": "ks_complement", "target": "synth"}],
+    }
+    p.update(overrides)
+    return p
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(autoload=False, plugins=["safedata_example"])
+
+
+def problems(engine: Engine, pipeline: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(PipelineValidationError) as err:
+        engine.validate(pipeline)
+    return dict(err.value.problems)
+
+
+def test_valid_pipeline_gets_a_budget_plan(engine: Engine) -> None:
+    resolved = engine.validate(base())
+    assert resolved.budget_plan() == [{"step": "synth", "use": "example", "epsilon": 1.0, "delta": 1e-6}]
+
+
+def test_unknown_envelope_key_has_path(engine: Engine) -> None:
+    p = base()
+    p["steps"][0]["paramz"] = {}
+    assert problems(engine, p) == {"steps[0].paramz": "unknown key (remove it or check its spelling)"}
+
+
+def test_unknown_component_and_param(engine: Engine) -> None:
+    p = base(steps=[{"id": "synth", "use": "exampel"}, {"id": "s2", "use": "example", "params": {"binz": 3}}])
+    found = problems(engine, p)
+    assert "did you mean 'example'" in found["steps[0].use"]
+    assert found["steps[1].params.binz"].startswith("unknown key")
+
+
+def test_missing_step_reference(engine: Engine) -> None:
+    p = base(steps=[{"id": "synth", "use": "example", "input": "nowhere"},
+                    {"id": "ks", "use": "ks_complement", "target": "ghost"}])
+    found = problems(engine, p)
+    assert "not an earlier step" in found["steps[0].input"]
+    assert "not an earlier step" in found["steps[1].target"]
+
+
+def test_shares_above_total(engine: Engine) -> None:
+    p = base(steps=[{"id": "a", "use": "example", "privacy": {"epsilon": 0.7}},
+                    {"id": "b", "use": "example", "privacy": {"epsilon": 0.7}}])
+    assert "above the total" in problems(engine, p)["privacy"]
+
+
+def test_dp_step_without_budget(engine: Engine) -> None:
+    p = base()
+    del p["privacy"]
+    assert "no privacy budget" in problems(engine, p)["privacy"]
+
+
+def test_non_private_mode_needs_no_budget(engine: Engine) -> None:
+    p = base(steps=[{"id": "synth", "use": "example", "params": {"dp": False}}])
+    del p["privacy"]
+    assert engine.validate(p).budget_plan() == []
+
+
+def test_implicit_shares_split_what_is_left(engine: Engine) -> None:
+    p = base(steps=[{"id": "a", "use": "example", "privacy": {"epsilon": 0.5}},
+                    {"id": "b", "use": "example"}, {"id": "c", "use": "example"}])
+    plan = {row["step"]: row["epsilon"] for row in engine.validate(p).budget_plan()}
+    assert plan == {"a": 0.5, "b": 0.25, "c": 0.25}
+
+
+def test_all_problems_reported_together(engine: Engine) -> None:
+    p = base(steps=[{"id": "Bad Id", "use": "nope"}], seed=-1)
+    found = problems(engine, p)
+    assert {"steps[0].id", "seed"} <= set(found)
+
+
+def test_requires_checks_installed_versions(engine: Engine) -> None:
+    found = problems(engine, base(requires=["safedata-core>=99", "safedata-nonexistent"]))
+    assert "is required" in found["requires[0]"] and "not installed" in found["requires[1]"]
+
+
+def test_sdc_target_rare_needs_profile(engine: Engine) -> None:
+    from tests.fake_plugins.mechanisms import BlankSDC, make_plugin
+
+    eng = Engine(autoload=False, plugins=[make_plugin("register_sdc_methods", BlankSDC)])
+    p = {"data": {"source": "builtin:adult"}, "steps": [{"id": "s", "use": "blank_sdc", "target": "rare"}]}
+    assert "profile" in problems(eng, p)["steps[0].target"]
+    p["steps"].insert(0, {"id": "profile", "use": "profile"})
+    assert eng.validate(p).steps[1].target == "rare"

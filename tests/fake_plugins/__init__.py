@@ -1,0 +1,1 @@
+"""Tiny in-tree plugin modules, each exercising one registration path or failure mode."""

@@ -1,0 +1,96 @@
+"""Hook contracts: one ``test_hook_<name>`` per hook (a meta test enforces it)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pandas as pd
+import pytest
+
+from safedata_core import Engine, hookspecs
+from tests.fake_plugins import observer
+
+HOOKS = sorted(n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "safedata_spec"))
+
+
+def _pipeline(**overrides: object) -> dict[str, object]:
+    p: dict[str, object] = {
+        "data": {"source": "memory:40"},
+        "steps": [{"id": "synth", "use": "resample"}, {"id": "tv", "use": "tv_complement"}],
+    }
+    p.update(overrides)
+    return p
+
+
+@pytest.fixture
+def obs_engine() -> Engine:
+    observer.CALLS.clear()
+    return Engine(autoload=False, plugins=["tests.fake_plugins.observer", "tests.fake_plugins.good_synth"])
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_has_a_test(hook: str) -> None:
+    assert f"test_hook_{hook}" in globals(), f"add a test named test_hook_{hook} to tests/test_hooks.py"
+
+
+def test_hook_configure(obs_engine: Engine) -> None:
+    assert observer.CONFIGS and observer.CONFIGS[-1] is obs_engine.config
+
+
+def test_hook_register_synthesizers(obs_engine: Engine) -> None:
+    assert obs_engine.registry.get("resample").kind == "synthesizer"
+
+
+def test_hook_register_mechanisms() -> None:
+    from safedata_core.hookspecs import hookimpl
+    from safedata_core.testing.fixtures import tiny_table  # noqa: F401  (keeps fixtures importable)
+    from tests.fake_plugins.mechanisms import ConstantShiftMechanism
+
+    class Plugin:
+        @hookimpl
+        def register_mechanisms(self, register: object) -> None:
+            register(ConstantShiftMechanism)  # type: ignore[operator]
+
+    assert Engine(autoload=False, plugins=[Plugin()]).registry.get("constant_shift").kind == "mechanism"
+
+
+def test_hook_register_sdc_methods() -> None:
+    from tests.fake_plugins.mechanisms import BlankSDC, make_plugin
+
+    engine = Engine(autoload=False, plugins=[make_plugin("register_sdc_methods", BlankSDC)])
+    assert engine.registry.get("blank_sdc").kind == "sdc"
+
+
+def test_hook_register_attacks() -> None:
+    from tests.fake_plugins.mechanisms import CoinAttack, make_plugin
+
+    engine = Engine(autoload=False, plugins=[make_plugin("register_attacks", CoinAttack)])
+    assert engine.registry.get("coin_attack").kind == "attack"
+
+
+def test_hook_register_metrics() -> None:
+    assert Engine(autoload=False).registry.get("ks_complement").kind == "metric"
+
+
+def test_hook_before_step(obs_engine: Engine) -> None:
+    obs_engine.run(_pipeline())
+    assert observer.CALLS[0] == ("before", "synth")
+
+
+def test_hook_after_step(obs_engine: Engine) -> None:
+    obs_engine.run(_pipeline())
+    assert ("after", "synth") in observer.CALLS and ("after", "tv") in observer.CALLS
+
+
+def test_hook_on_step_error(obs_engine: Engine) -> None:
+    result = obs_engine.run(_pipeline(steps=[{"id": "synth", "use": "resample"},
+                                            {"id": "tv", "use": "tv_complement", "params": {"columns": ["nope"]}}]))
+    assert not result.ok and ("error", "tv") in observer.CALLS
+    assert result.released == {}
+
+
+def test_hook_read_table(obs_engine: Engine) -> None:
+    table = obs_engine.read_table("memory:7")
+    assert len(table) == 7
+    # the core's trylast reader still handles everything else
+    assert isinstance(obs_engine.read_table("builtin:adult_test").df, pd.DataFrame)
