@@ -26,8 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="safedata", description="Privacy-preserving data release: profile, protect, synthesize, attack, report."
     )
     parser.add_argument("--version", action="version", version=f"safedata-core {core_version()}")
-    parser.add_argument("--strict-plugins", action="store_true",
-                        help="fail when an installed plugin cannot be loaded")
+    parser.add_argument("--strict-plugins", action="store_true", help="fail when an installed plugin cannot be loaded")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:

@@ -38,9 +38,7 @@ class Engine:
     an installed plugin fails to import instead of recording it.
     """
 
-    def __init__(
-        self, *, autoload: bool | None = None, plugins: Iterable[Any] = (), strict: bool = False
-    ) -> None:
+    def __init__(self, *, autoload: bool | None = None, plugins: Iterable[Any] = (), strict: bool = False) -> None:
         self._pset: PluginSet = build_plugin_manager(autoload=autoload, plugins=plugins, strict=strict)
         self.config = Config(autoload=bool(autoload) if autoload is not None else True, strict_plugins=strict)
         self.pm.hook.configure.call_historic(kwargs={"config": self.config})
@@ -139,6 +137,10 @@ class Engine:
         """Validate then run ``pipeline``. ``data`` replaces ``data.source``; ``out`` is the run dir."""
         resolved = self.validate(pipeline)
         return run_pipeline(
-            resolved, self.pm, data=data, out=Path(out) if out is not None else None, force=force,
+            resolved,
+            self.pm,
+            data=data,
+            out=Path(out) if out is not None else None,
+            force=force,
             versions=self.versions(),
         )

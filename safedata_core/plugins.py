@@ -24,6 +24,7 @@ from safedata_core import hookspecs
 from safedata_core.errors import PluginLoadError, PluginRegistrationError
 from safedata_core.hookspecs import PROJECT_NAME
 
+
 def _default_plugins() -> tuple[str, ...]:
     """Every module in ``safedata_core.default_plugins`` is a default plugin (sorted by name)."""
     import pkgutil

@@ -111,37 +111,44 @@ class Registry:
         base = BASE_CLASSES[kind]
         label = getattr(cls, "__qualname__", repr(cls))
         if not (inspect.isclass(cls) and issubclass(cls, base)):
-            raise fail(f"{label} is not a subclass of safedata_core.{base.__name__}",
-                       f"subclass {base.__name__} and register the class, not an instance")
+            raise fail(
+                f"{label} is not a subclass of safedata_core.{base.__name__}",
+                f"subclass {base.__name__} and register the class, not an instance",
+            )
         if inspect.isabstract(cls):
             missing = ", ".join(sorted(getattr(cls, "__abstractmethods__", ())))
             raise fail(f"{label} is abstract (missing {missing})", "implement the missing methods")
         name = getattr(cls, "name", None)
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            raise fail(f"{label}.name {name!r} must match {NAME_PATTERN.pattern}",
-                       "use a short snake_case name such as 'my_synth'")
+            raise fail(
+                f"{label}.name {name!r} must match {NAME_PATTERN.pattern}",
+                "use a short snake_case name such as 'my_synth'",
+            )
         params = getattr(cls, "Params", None)
         if not (inspect.isclass(params) and issubclass(params, BaseModel)):
-            raise fail(f"{label}.Params must be a pydantic BaseModel subclass",
-                       "define class Params(BaseModel) with model_config = ConfigDict(extra='forbid')")
+            raise fail(
+                f"{label}.Params must be a pydantic BaseModel subclass",
+                "define class Params(BaseModel) with model_config = ConfigDict(extra='forbid')",
+            )
         if params.model_config.get("extra") != "forbid":
-            raise fail(f"{label}.Params must reject unknown keys",
-                       "set model_config = ConfigDict(extra='forbid') on Params")
+            raise fail(
+                f"{label}.Params must reject unknown keys", "set model_config = ConfigDict(extra='forbid') on Params"
+            )
         privacy = getattr(cls, "privacy", None)
         if privacy not in PRIVACY_VALUES:
-            raise fail(f"{label}.privacy is {privacy!r}",
-                       "declare privacy = 'dp', 'sdc' or 'none' on the class")
+            raise fail(f"{label}.privacy is {privacy!r}", "declare privacy = 'dp', 'sdc' or 'none' on the class")
         doc = inspect.getdoc(cls) or ""
         if "**Privacy guarantee**" not in doc:
-            raise fail(f"{label} docstring has no **Privacy guarantee** section",
-                       "document what the component guarantees (see docs/plugins/components.md)")
+            raise fail(
+                f"{label} docstring has no **Privacy guarantee** section",
+                "document what the component guarantees (see docs/plugins/components.md)",
+            )
         if name in self._by_name:
             other = self._by_name[name]
             if other.cls is cls:
                 return other
             raise fail(
-                f"component name '{name}' ({kind}) is already registered as a {other.kind} by "
-                f"{other.origin()}",
+                f"component name '{name}' ({kind}) is already registered as a {other.kind} by {other.origin()}",
                 "uninstall one of the two distributions or rename one component",
             )
         info = ComponentInfo(kind, name, cls, plugin, distribution, version)
@@ -165,8 +172,10 @@ class Registry:
                 )
         pool = self.names(kind) if kind else sorted(self._by_name)
         close = difflib.get_close_matches(name, pool, n=3)
-        hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else (
-            "run 'safedata plugins' to list what is installed"
+        hint = (
+            f"did you mean {', '.join(repr(c) for c in close)}?"
+            if close
+            else ("run 'safedata plugins' to list what is installed")
         )
         what = kind or "component"
         raise UnknownComponentError(f"unknown {what} '{name}' ({hint})")

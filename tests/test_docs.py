@@ -22,5 +22,7 @@ def test_every_hook_is_documented(hook: str) -> None:
 
 def test_every_first_party_plugin_in_directory() -> None:
     directory = (ROOT / "docs" / "plugins" / "directory.md").read_text(encoding="utf-8")
-    for folder in sorted((ROOT / "plugins").glob("*/pyproject.toml")) + sorted((ROOT / "contrib").glob("*/pyproject.toml")):
+    for folder in sorted((ROOT / "plugins").glob("*/pyproject.toml")) + sorted(
+        (ROOT / "contrib").glob("*/pyproject.toml")
+    ):
         assert folder.parent.name in directory, f"list {folder.parent.name} in docs/plugins/directory.md"

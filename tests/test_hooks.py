@@ -83,8 +83,14 @@ def test_hook_after_step(obs_engine: Engine) -> None:
 
 
 def test_hook_on_step_error(obs_engine: Engine) -> None:
-    result = obs_engine.run(_pipeline(steps=[{"id": "synth", "use": "resample"},
-                                            {"id": "tv", "use": "tv_complement", "params": {"columns": ["nope"]}}]))
+    result = obs_engine.run(
+        _pipeline(
+            steps=[
+                {"id": "synth", "use": "resample"},
+                {"id": "tv", "use": "tv_complement", "params": {"columns": ["nope"]}},
+            ]
+        )
+    )
     assert not result.ok and ("error", "tv") in observer.CALLS
     assert result.released == {}
 

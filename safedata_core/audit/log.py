@@ -77,8 +77,9 @@ class AuditLog:
             processors=[
                 structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
                 self._chain,
-                lambda _l, _m, ev: json.dumps(ev, sort_keys=True, separators=(",", ":"), default=str,
-                                              ensure_ascii=False),
+                lambda _l, _m, ev: json.dumps(
+                    ev, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
+                ),
             ],
         )
 
@@ -95,8 +96,7 @@ class AuditLog:
 
     def close(self) -> None:
         """Write the ``run_end`` event and close the file."""
-        self.event("run_end", events_before=self._chain.seq,
-                   closed_at=datetime.now(UTC).isoformat())
+        self.event("run_end", events_before=self._chain.seq, closed_at=datetime.now(UTC).isoformat())
         if self._fh is not None:
             self._fh.close()
             self._fh = None

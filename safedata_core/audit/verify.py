@@ -42,11 +42,14 @@ def verify_audit_log(path: str | Path) -> int:
         if not isinstance(event, dict) or "hash" not in event:
             raise AuditVerification(f"{where}: event has no hash: the log was altered")
         if event.get("seq") != i - 1:
-            raise AuditVerification(f"{where}: sequence number {event.get('seq')} where {i - 1} was "
-                                    "expected: an event was deleted, inserted or moved")
+            raise AuditVerification(
+                f"{where}: sequence number {event.get('seq')} where {i - 1} was "
+                "expected: an event was deleted, inserted or moved"
+            )
         if event.get("prev_hash") != prev:
-            raise AuditVerification(f"{where}: prev_hash does not match the previous event: an event "
-                                    "was deleted, inserted or moved")
+            raise AuditVerification(
+                f"{where}: prev_hash does not match the previous event: an event was deleted, inserted or moved"
+            )
         if event_hash(prev, event) != event["hash"]:
             raise AuditVerification(f"{where}: hash mismatch: this event was edited")
         prev = event["hash"]

@@ -20,8 +20,16 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
-    rows = [(c["kind"], c["name"], c["privacy"], f"{c['distribution'] or '?'} {c['version'] or ''}".strip(),
-             c["summary"][:60]) for c in info["components"]]
+    rows = [
+        (
+            c["kind"],
+            c["name"],
+            c["privacy"],
+            f"{c['distribution'] or '?'} {c['version'] or ''}".strip(),
+            c["summary"][:60],
+        )
+        for c in info["components"]
+    ]
     header = ("KIND", "NAME", "PRIVACY", "DISTRIBUTION", "SUMMARY")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
     for r in [header, *rows]:

@@ -27,8 +27,11 @@ def run(args: argparse.Namespace) -> int:
         resolved = engine.validate(args.pipeline)
     except PipelineValidationError:
         return validate_run(args)
-    out = Path(args.out) if args.out else Path("runs") / (
-        f"{resolved.pipeline.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("runs") / (f"{resolved.pipeline.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    )
     result = engine.run(args.pipeline, out=out, force=args.force)
     if not result.ok:
         print(f"error: run failed: {result.error} (nothing was released; see {out / 'report.json'})", file=sys.stderr)
@@ -38,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"  released/{step}.csv")
     spent = result.ledger.get("spent") or {}
     if result.ledger.get("budget"):
-        print(f"  privacy spent: epsilon={spent.get('epsilon', 0):.4g} delta={spent.get('delta', 0):.3g} "
-              f"of epsilon={result.ledger['budget']['epsilon']:g}")
+        print(
+            f"  privacy spent: epsilon={spent.get('epsilon', 0):.4g} delta={spent.get('delta', 0):.3g} "
+            f"of epsilon={result.ledger['budget']['epsilon']:g}"
+        )
     print(f"  report: {out / 'report.html'}")
     return 0

@@ -106,7 +106,5 @@ class Attack(Component):
     privacy: ClassVar[Literal["none"]] = "none"  # type: ignore[misc]
 
     @abstractmethod
-    def run(
-        self, original: Table, released: Table, control: Table | None, *, seed: int
-    ) -> AttackResult:
+    def run(self, original: Table, released: Table, control: Table | None, *, seed: int) -> AttackResult:
         """Attack ``released`` using ``original`` (members) and ``control`` (non-members)."""

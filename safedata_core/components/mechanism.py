@@ -31,9 +31,7 @@ class Mechanism(Component):
     privacy: ClassVar[Literal["dp"]] = "dp"  # type: ignore[misc]
 
     @abstractmethod
-    def randomise(
-        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator
-    ) -> np.ndarray:
+    def randomise(self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator) -> np.ndarray:
         """Return ``values`` plus noise calibrated to the budget; charges ``budget``."""
 
     def release(self, table: Table, *, budget: BudgetShare, seed: int) -> Table:

@@ -33,7 +33,5 @@ class Metric(Component):
     privacy: ClassVar[Literal["none"]] = "none"  # type: ignore[misc]
 
     @abstractmethod
-    def compute(
-        self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0
-    ) -> MetricResult:
+    def compute(self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0) -> MetricResult:
         """Score ``released`` against ``original`` (``holdout``: real rows not used to release)."""

@@ -62,9 +62,7 @@ def read_file(source: str | Path) -> pd.DataFrame:
     except DataError:
         raise
     except UnicodeDecodeError:
-        raise DataError(
-            f"data file '{path}' is not UTF-8 or Latin-1 text (re-save it as UTF-8 CSV)"
-        ) from None
+        raise DataError(f"data file '{path}' is not UTF-8 or Latin-1 text (re-save it as UTF-8 CSV)") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"data file '{path}' could not be parsed: {first} (check the format)") from None
@@ -81,9 +79,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
             head.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return pd.read_csv(
-            path, encoding=encoding, sep=None, engine="python", skipinitialspace=True
-        ) if _needs_sniff(head) else pd.read_csv(path, encoding=encoding, skipinitialspace=True)
+        return (
+            pd.read_csv(path, encoding=encoding, sep=None, engine="python", skipinitialspace=True)
+            if _needs_sniff(head)
+            else pd.read_csv(path, encoding=encoding, skipinitialspace=True)
+        )
     raise UnicodeDecodeError("utf-8", head, 0, 1, "undecodable")
 
 

@@ -36,13 +36,9 @@ class ColumnMeta(BaseModel):
     bounds: tuple[float, float] | None = Field(
         None, description="Public [low, high] range of a numeric column (used by DP components)."
     )
-    categories: list[Any] | None = Field(
-        None, description="Public list of the values a categorical column can take."
-    )
+    categories: list[Any] | None = Field(None, description="Public list of the values a categorical column can take.")
     nullable: bool = Field(True, description="Whether the column may contain missing values.")
-    inferred: bool = Field(
-        False, description="True when this entry was inferred from the data, not declared."
-    )
+    inferred: bool = Field(False, description="True when this entry was inferred from the data, not declared.")
 
     @model_validator(mode="after")
     def _check_domain(self) -> ColumnMeta:

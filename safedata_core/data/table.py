@@ -28,9 +28,7 @@ class Table:
     metadata: Metadata
 
     @classmethod
-    def from_dataframe(
-        cls, df: pd.DataFrame, metadata: Metadata | None = None, *, source: str = "data"
-    ) -> Table:
+    def from_dataframe(cls, df: pd.DataFrame, metadata: Metadata | None = None, *, source: str = "data") -> Table:
         """Build a Table, inferring metadata for columns ``metadata`` does not declare."""
         if df.shape[1] == 0:
             raise DataError(f"{source}: the table has no columns (check the file and its delimiter)")
@@ -72,9 +70,7 @@ class Table:
     def require_columns(self, columns: Iterable[str], *, where: str) -> None:
         missing = [c for c in columns if c not in self.df.columns]
         if missing:
-            raise DataError(
-                f"{where}: unknown column '{missing[0]}' (available: {', '.join(self.df.columns)})"
-            )
+            raise DataError(f"{where}: unknown column '{missing[0]}' (available: {', '.join(self.df.columns)})")
 
 
 def coerce_to_metadata(df: pd.DataFrame, meta: Metadata) -> pd.DataFrame:
@@ -100,6 +96,18 @@ def coerce_to_metadata(df: pd.DataFrame, meta: Metadata) -> pd.DataFrame:
 def _to_bool(s: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
-    mapping = {"true": True, "yes": True, "y": True, "t": True, "1": True, "1.0": True,
-               "false": False, "no": False, "n": False, "f": False, "0": False, "0.0": False}
+    mapping = {
+        "true": True,
+        "yes": True,
+        "y": True,
+        "t": True,
+        "1": True,
+        "1.0": True,
+        "false": False,
+        "no": False,
+        "n": False,
+        "f": False,
+        "0": False,
+        "0.0": False,
+    }
     return s.astype("string").str.lower().map(mapping).astype("boolean")

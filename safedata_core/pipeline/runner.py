@@ -18,7 +18,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata as md
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +107,7 @@ def _load_data(
     elif isinstance(spec.holdout, float):
         rng = np.random.default_rng(step_seed(resolved.pipeline.seed, 10_000))
         idx = rng.permutation(len(table))
-        n_hold = int(round(len(table) * spec.holdout))
+        n_hold = round(len(table) * spec.holdout)
         if n_hold < 1 or n_hold >= len(table):
             raise DataError(f"data.holdout={spec.holdout} leaves an empty split on {len(table)} rows")
         hold_idx, keep_idx = np.sort(idx[:n_hold]), np.sort(idx[n_hold:])
@@ -162,25 +161,46 @@ def run_pipeline(
     }
     if out is not None:
         (out / "pipeline.lock.json").write_text(json.dumps(lock, indent=2, default=str) + "\n")
-    audit.event("run_start", run_id=run_id, pipeline=pipeline.name, pipeline_sha256=sha, seed=pipeline.seed,
-                steps=[s.spec.id for s in resolved.steps], versions=versions)
+    audit.event(
+        "run_start",
+        run_id=run_id,
+        pipeline=pipeline.name,
+        pipeline_sha256=sha,
+        seed=pipeline.seed,
+        steps=[s.spec.id for s in resolved.steps],
+        versions=versions,
+    )
     priv = pipeline.privacy
-    ledger = Ledger(Budget(priv.epsilon, priv.delta) if priv else None,
-                    accountant=priv.accountant if priv else "basic")
+    ledger = Ledger(Budget(priv.epsilon, priv.delta) if priv else None, accountant=priv.accountant if priv else "basic")
     status, error, ctx = "succeeded", None, None
     started = time.perf_counter()
     try:
         table, holdout = _load_data(resolved, pm, data)
-        table, holdout, dropped = _drop_direct_identifiers(
-            table, holdout, pipeline.data.keep_direct_identifiers)
-        ctx = RunContext(run_id=run_id, name=pipeline.name, seed=pipeline.seed, ledger=ledger, audit=audit,
-                         data=table, holdout=holdout, out=out, secure_noise=bool(priv and priv.secure),
-                         dropped_identifiers=dropped)
-        audit.event("data_loaded", rows=len(table), columns=len(table.columns),
-                    holdout_rows=len(holdout) if holdout is not None else 0, dropped_direct_identifiers=dropped)
+        table, holdout, dropped = _drop_direct_identifiers(table, holdout, pipeline.data.keep_direct_identifiers)
+        ctx = RunContext(
+            run_id=run_id,
+            name=pipeline.name,
+            seed=pipeline.seed,
+            ledger=ledger,
+            audit=audit,
+            data=table,
+            holdout=holdout,
+            out=out,
+            secure_noise=bool(priv and priv.secure),
+            dropped_identifiers=dropped,
+        )
+        audit.event(
+            "data_loaded",
+            rows=len(table),
+            columns=len(table.columns),
+            holdout_rows=len(holdout) if holdout is not None else 0,
+            dropped_direct_identifiers=dropped,
+        )
         if priv is not None and not priv.secure:
-            ctx.warnings.append("DP noise was drawn from a seeded pseudo-random generator (privacy.secure is "
-                                "false): fine for experiments, set secure: true for a real release")
+            ctx.warnings.append(
+                "DP noise was drawn from a seeded pseudo-random generator (privacy.secure is "
+                "false): fine for experiments, set secure: true for a real release"
+            )
         for index, plan in enumerate(resolved.steps):
             _run_step(plan, index, ctx, pm)
     except Exception as exc:  # the run fails as a whole: nothing is released
@@ -203,16 +223,32 @@ def run_pipeline(
         audit.event("run_succeeded", released=sorted(released), seconds=round(seconds, 3))
     ledger_dict = ledger.to_dict()
     audit.close()
-    report = build_report(resolved=resolved, ctx=ctx, ledger=ledger_dict, status=status, error=error,
-                          pipeline_sha256=sha, run_id=run_id, versions=versions, seconds=seconds,
-                          audit_head=audit.head)
+    report = build_report(
+        resolved=resolved,
+        ctx=ctx,
+        ledger=ledger_dict,
+        status=status,
+        error=error,
+        pipeline_sha256=sha,
+        run_id=run_id,
+        versions=versions,
+        seconds=seconds,
+        audit_head=audit.head,
+    )
     if out is not None:
         (out / "ledger.json").write_text(json.dumps(ledger_dict, indent=2) + "\n")
         if ctx is not None:
             (out / "metadata.json").write_text(json.dumps(ctx.data.metadata.to_dict(), indent=2) + "\n")
         write_report(report, out, formats=pipeline.report.formats)
-    return RunResult(status=status, released=released, report=report, ledger=ledger_dict, run_dir=out,
-                     error=error, audit_lines=audit.lines)
+    return RunResult(
+        status=status,
+        released=released,
+        report=report,
+        ledger=ledger_dict,
+        run_dir=out,
+        error=error,
+        audit_lines=audit.lines,
+    )
 
 
 def _run_step(plan: PlannedStep, index: int, ctx: RunContext, pm: pluggy.PluginManager) -> None:
@@ -220,8 +256,15 @@ def _run_step(plan: PlannedStep, index: int, ctx: RunContext, pm: pluggy.PluginM
     seed = step_seed(ctx.seed, index)
     source = ctx.table(spec.input)
     pm.hook.before_step(step=spec, context=ctx)
-    ctx.audit.event("step_start", step=spec.id, use=spec.use, kind=plan.kind, input=spec.input,
-                    target=plan.target, share=plan.share.to_dict() if plan.share else None)
+    ctx.audit.event(
+        "step_start",
+        step=spec.id,
+        use=spec.use,
+        kind=plan.kind,
+        input=spec.input,
+        target=plan.target,
+        share=plan.share.to_dict() if plan.share else None,
+    )
     started = time.perf_counter()
     outcome = StepOutcome(step=spec.id, use=spec.use, kind=plan.kind, share=plan.share)
     try:
@@ -268,10 +311,15 @@ def _run_step(plan: PlannedStep, index: int, ctx: RunContext, pm: pluggy.PluginM
         outcome.released = plan.releases
     ctx.outcomes.append(outcome)
     pm.hook.after_step(step=spec, outcome=outcome, context=ctx)
-    ctx.audit.event("step_end", step=spec.id, use=spec.use, seconds=round(outcome.seconds, 3),
-                    rows=len(outcome.table) if outcome.table is not None else None,
-                    spent=outcome.spent.to_dict() if outcome.spent else None,
-                    charges=len(ctx.ledger.events(spec.id)))
+    ctx.audit.event(
+        "step_end",
+        step=spec.id,
+        use=spec.use,
+        seconds=round(outcome.seconds, 3),
+        rows=len(outcome.table) if outcome.table is not None else None,
+        spent=outcome.spent.to_dict() if outcome.spent else None,
+        charges=len(ctx.ledger.events(spec.id)),
+    )
 
 
 def _target_rows(plan: PlannedStep, source: Table, ctx: RunContext) -> np.ndarray | None:

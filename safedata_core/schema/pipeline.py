@@ -83,11 +83,23 @@ class StepSpec(_Strict):
     params: dict[str, Any] = Field(default_factory=dict, description="Component parameters.")
 
 
+ReportFormat = Literal["json", "html"]
+ReleaseFormat = Literal["csv", "parquet"]
+
+
+def _default_report_formats() -> list[ReportFormat]:
+    return ["json", "html"]
+
+
+def _default_release_formats() -> list[ReleaseFormat]:
+    return ["csv"]
+
+
 class ReportSpec(_Strict):
     """What the run writes as its report."""
 
-    formats: list[Literal["json", "html"]] = Field(default_factory=lambda: ["json", "html"])
-    release_formats: list[Literal["csv", "parquet"]] = Field(default_factory=lambda: ["csv"])
+    formats: list[ReportFormat] = Field(default_factory=_default_report_formats)
+    release_formats: list[ReleaseFormat] = Field(default_factory=_default_release_formats)
     thresholds: dict[str, float] = Field(
         default_factory=dict, description="Verdict thresholds, e.g. {max_risk: 0.1, min_utility: 0.8}."
     )
@@ -111,5 +123,4 @@ class Pipeline(_Strict):
 def pipeline_json_schema() -> dict[str, Any]:
     """The envelope's JSON Schema, with ``$id`` and ``schema_version``."""
     schema = Pipeline.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "schema_version": 1, **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, "schema_version": 1, **schema}

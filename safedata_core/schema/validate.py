@@ -105,9 +105,7 @@ def _pydantic_problems(exc: ValidationError, prefix: str = "") -> list[tuple[str
     return problems
 
 
-def resolve_pipeline(
-    source: str | Path | Mapping[str, Any] | Pipeline, registry: Registry
-) -> ResolvedPipeline:
+def resolve_pipeline(source: str | Path | Mapping[str, Any] | Pipeline, registry: Registry) -> ResolvedPipeline:
     """Validate ``source`` fully against ``registry``; raise with every problem found."""
     if isinstance(source, Pipeline):
         raw, base_dir = source.model_dump(mode="json"), Path.cwd()
@@ -129,7 +127,9 @@ def resolve_pipeline(
         if step.id in seen or step.id == "data":
             problems.append((f"{where}.id", f"duplicate step id '{step.id}' (ids must be unique and not 'data')"))
         if step.input != "data" and step.input not in seen:
-            problems.append((f"{where}.input", f"'{step.input}' is not an earlier step (use 'data' or an earlier step id)"))
+            problems.append(
+                (f"{where}.input", f"'{step.input}' is not an earlier step (use 'data' or an earlier step id)")
+            )
         elif step.input != "data" and not seen[step.input].releases and seen[step.input].kind != "profile":
             problems.append((f"{where}.input", f"step '{step.input}' releases no table to read"))
         if step.use in BUILTIN_STEPS:
@@ -152,7 +152,13 @@ def resolve_pipeline(
             if target is None:
                 target = last_release
                 if target is None:
-                    problems.append((f"{where}.target", "no earlier step releases a table to evaluate (add target: <step id>, or target: data for the input itself)"))
+                    problems.append(
+                        (
+                            f"{where}.target",
+                            "no earlier step releases a table to evaluate "
+                            "(add target: <step id>, or target: data for the input itself)",
+                        )
+                    )
             elif target != "data" and (target not in seen or not seen[target].releases):
                 problems.append((f"{where}.target", f"'{target}' is not an earlier step that releases a table"))
         elif kind == "sdc":
@@ -164,8 +170,12 @@ def resolve_pipeline(
         elif target is not None:
             problems.append((f"{where}.target", f"a {kind} step takes no target (remove it)"))
         if step.privacy is not None and (info is None or info.privacy != "dp" or not getattr(params, "dp", True)):
-            problems.append((f"{where}.privacy", f"'{step.use}' spends no budget here (not a DP component, or "
-                             "params.dp is false): remove privacy"))
+            problems.append(
+                (
+                    f"{where}.privacy",
+                    f"'{step.use}' spends no budget here (not a DP component, or params.dp is false): remove privacy",
+                )
+            )
         if step.rows is not None and kind != "synthesizer":
             problems.append((f"{where}.rows", "only synthesizer steps take rows"))
         plan = PlannedStep(step, kind, info, params, None, target)
@@ -195,8 +205,13 @@ def _plan_budget(pipeline: Pipeline, planned: list[PlannedStep]) -> list[tuple[s
     if not dp_steps:
         return []
     if pipeline.privacy is None:
-        return [("privacy", f"step '{dp_steps[0].spec.id}' uses DP component '{dp_steps[0].spec.use}' "
-                 "but the pipeline has no privacy budget (add privacy: {epsilon: 1.0, delta: 1.0e-6})")]
+        return [
+            (
+                "privacy",
+                f"step '{dp_steps[0].spec.id}' uses DP component '{dp_steps[0].spec.use}' "
+                "but the pipeline has no privacy budget (add privacy: {epsilon: 1.0, delta: 1.0e-6})",
+            )
+        ]
     total = pipeline.privacy
     explicit = [p for p in dp_steps if p.spec.privacy is not None]
     implicit = [p for p in dp_steps if p.spec.privacy is None]
@@ -204,14 +219,23 @@ def _plan_budget(pipeline: Pipeline, planned: list[PlannedStep]) -> list[tuple[s
     delta_used = sum(p.spec.privacy.delta for p in explicit if p.spec.privacy)
     problems: list[tuple[str, str]] = []
     if eps_used > total.epsilon * (1 + 1e-9) or delta_used > total.delta * (1 + 1e-9):
-        problems.append(("privacy", f"step shares add up to epsilon={eps_used:g}, delta={delta_used:g}, above "
-                         f"the total epsilon={total.epsilon:g}, delta={total.delta:g} (lower the shares "
-                         "or raise privacy.epsilon)"))
+        problems.append(
+            (
+                "privacy",
+                f"step shares add up to epsilon={eps_used:g}, delta={delta_used:g}, above "
+                f"the total epsilon={total.epsilon:g}, delta={total.delta:g} (lower the shares "
+                "or raise privacy.epsilon)",
+            )
+        )
         return problems
     left_eps, left_delta = total.epsilon - eps_used, total.delta - delta_used
     if implicit and left_eps <= 0:
-        problems.append((f"steps[{planned.index(implicit[0])}].privacy", "no budget is left for this DP "
-                         "step (give it an explicit share or lower the others)"))
+        problems.append(
+            (
+                f"steps[{planned.index(implicit[0])}].privacy",
+                "no budget is left for this DP step (give it an explicit share or lower the others)",
+            )
+        )
         return problems
     for p in explicit:
         assert p.spec.privacy is not None

@@ -22,7 +22,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safedata_core.components import Attack, AttackResult, Component, Mechanism, Metric, MetricResult, SDCMethod, SDCResult, Synthesizer
+from safedata_core.components import (
+    Attack,
+    AttackResult,
+    Component,
+    Mechanism,
+    Metric,
+    MetricResult,
+    SDCMethod,
+    SDCResult,
+    Synthesizer,
+)
 from safedata_core.data import Table
 from safedata_core.errors import PrivacyBudgetError
 from safedata_core.privacy import Budget, Ledger
@@ -40,8 +50,9 @@ __all__ = [
 ]
 
 
-def make_budget(epsilon: float = 1.0, delta: float = 1e-5, *, step: str = "test", component: str = "test",
-                accountant: str = "rdp") -> Any:
+def make_budget(
+    epsilon: float = 1.0, delta: float = 1e-5, *, step: str = "test", component: str = "test", accountant: str = "rdp"
+) -> Any:
     """A fresh ledger with one step share of (epsilon, delta); returns the share."""
     ledger = Ledger(Budget(epsilon, delta), accountant=accountant)
     return ledger.share(step, component, Budget(epsilon, delta))
@@ -204,13 +215,19 @@ class SDCContract(ComponentContract):
         res = self.make().apply(table, seed=0, rows=rows)
         untouched = ~rows
         before = table.df[untouched].reset_index(drop=True).astype(str)
-        after = res.table.df[untouched[: len(res.table)]].reset_index(drop=True).astype(str) if len(res.table) == len(table) else None
+        after = (
+            res.table.df[untouched[: len(res.table)]].reset_index(drop=True).astype(str)
+            if len(res.table) == len(table)
+            else None
+        )
         if after is not None:
             pd.testing.assert_frame_equal(before, after)
 
     def test_same_seed_same_output(self) -> None:
         table = self.table()
-        pd.testing.assert_frame_equal(self.make().apply(table, seed=4).table.df, self.make().apply(table, seed=4).table.df)
+        pd.testing.assert_frame_equal(
+            self.make().apply(table, seed=4).table.df, self.make().apply(table, seed=4).table.df
+        )
 
 
 class AttackContract(ComponentContract):

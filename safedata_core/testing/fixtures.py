@@ -17,7 +17,9 @@ def tiny_metadata() -> Metadata:
             "age": ColumnMeta(type="integer", role="quasi_identifier", bounds=(18, 90)),
             "income": ColumnMeta(type="numerical", role="sensitive", bounds=(0, 200_000)),
             "sex": ColumnMeta(type="categorical", role="quasi_identifier", categories=["F", "M"]),
-            "region": ColumnMeta(type="categorical", role="quasi_identifier", categories=["north", "south", "east", "west"]),
+            "region": ColumnMeta(
+                type="categorical", role="quasi_identifier", categories=["north", "south", "east", "west"]
+            ),
             "smoker": ColumnMeta(type="boolean", role="other"),
         }
     )

@@ -84,7 +84,10 @@ def test_disable_autoload_env(fake_dists: list[FakeDist], monkeypatch: pytest.Mo
 
 def test_duplicate_entry_point_names_are_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     mod = _module("m")
-    dists = [FakeDist("dist-a", "1", [FakeEntryPoint("same", mod)]), FakeDist("dist-b", "2", [FakeEntryPoint("same", mod)])]
+    dists = [
+        FakeDist("dist-a", "1", [FakeEntryPoint("same", mod)]),
+        FakeDist("dist-b", "2", [FakeEntryPoint("same", mod)]),
+    ]
     monkeypatch.setattr(md, "distributions", lambda: iter(dists))
     with pytest.raises(PluginRegistrationError, match="dist-a 1 and dist-b 2"):
         Engine(autoload=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from safedata_core.testing import SynthesizerContract
 from safedata_example.synthesizer import IndependentMarginalsSynthesizer
+
+from safedata_core.testing import SynthesizerContract
 
 
 class TestExampleContract(SynthesizerContract):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from safedata_example.synthesizer import IndependentMarginalsSynthesizer
 
 from safedata_core import ComponentError, Table
 from safedata_core.testing import make_budget, tiny_table
-from safedata_example.synthesizer import IndependentMarginalsSynthesizer
 
 
 def test_non_private_fit_reproduces_category_shares() -> None:

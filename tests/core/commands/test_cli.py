@@ -32,8 +32,11 @@ def test_plugins_json_lists_components(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_validate_reports_paths_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = {"data": {"source": "builtin:adult"}, "colour": "red",
-           "steps": [{"id": "a", "use": "nope"}, {"id": "b", "use": "tv_complement", "target": "zzz"}]}
+    bad = {
+        "data": {"source": "builtin:adult"},
+        "colour": "red",
+        "steps": [{"id": "a", "use": "nope"}, {"id": "b", "use": "tv_complement", "target": "zzz"}],
+    }
     assert main(["validate", str(write(tmp_path, bad))]) == 2
     err = capsys.readouterr().err
     assert "colour: unknown key" in err

@@ -40,8 +40,15 @@ def test_run_directory_layout(engine: Engine, tmp_path: Path) -> None:
     result = engine.run(pipeline(), out=out)
     assert result.ok, result.error
     names = {p.name for p in out.iterdir()}
-    assert {"released", "report.json", "report.html", "ledger.json", "audit.jsonl", "pipeline.lock.json",
-            "metadata.json"} <= names
+    assert {
+        "released",
+        "report.json",
+        "report.html",
+        "ledger.json",
+        "audit.jsonl",
+        "pipeline.lock.json",
+        "metadata.json",
+    } <= names
     released = pd.read_csv(out / "released" / "synth.csv")
     assert len(released) == 500 and list(released.columns) == list(result.released["synth"].columns)
     lock = json.loads((out / "pipeline.lock.json").read_text())
@@ -60,8 +67,12 @@ def test_same_seed_same_release(engine: Engine) -> None:
 
 
 def test_failed_step_releases_nothing(engine: Engine, tmp_path: Path) -> None:
-    p = pipeline(steps=[{"id": "synth", "use": "example"},
-                        {"id": "ks", "use": "ks_complement", "params": {"columns": ["no_such_column"]}}])
+    p = pipeline(
+        steps=[
+            {"id": "synth", "use": "example"},
+            {"id": "ks", "use": "ks_complement", "params": {"columns": ["no_such_column"]}},
+        ]
+    )
     out = tmp_path / "run"
     result = engine.run(p, out=out)
     assert result.status == "failed" and "no_such_column" in (result.error or "")
@@ -92,8 +103,10 @@ def test_component_overspend_fails_the_run(engine: Engine) -> None:
 def test_in_memory_dataframe_and_no_files(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     df = tiny_table(300).df
-    p = {"data": {"source": "in-memory"}, "steps": [{"id": "synth", "use": "resample"},
-                                                    {"id": "tv", "use": "tv_complement"}]}
+    p = {
+        "data": {"source": "in-memory"},
+        "steps": [{"id": "synth", "use": "resample"}, {"id": "tv", "use": "tv_complement"}],
+    }
     result = engine.run(p, data=df)
     assert result.ok and result.run_dir is None and list(tmp_path.iterdir()) == []
     assert result.report["steps"][1]["result"]["score"] > 0.8
@@ -154,8 +167,12 @@ def test_sdc_target_rare_passes_mask(tmp_path: Path) -> None:
             return super().apply(table, seed=seed, rows=rows)
 
     eng = Engine(autoload=False, plugins=[make_plugin("register_sdc_methods", Spy)])
-    p = {"data": {"source": "builtin:adult"},
-         "steps": [{"id": "profile", "use": "profile", "params": {"k": 3}},
-                   {"id": "protect", "use": "spy_sdc", "target": "rare"}]}
+    p = {
+        "data": {"source": "builtin:adult"},
+        "steps": [
+            {"id": "profile", "use": "profile", "params": {"k": 3}},
+            {"id": "protect", "use": "spy_sdc", "target": "rare"},
+        ],
+    }
     assert eng.run(p).ok
     assert seen["rows"] is not None and 0 < seen["rows"].sum() < 32561

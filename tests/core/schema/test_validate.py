@@ -50,16 +50,24 @@ def test_unknown_component_and_param(engine: Engine) -> None:
 
 
 def test_missing_step_reference(engine: Engine) -> None:
-    p = base(steps=[{"id": "synth", "use": "example", "input": "nowhere"},
-                    {"id": "ks", "use": "ks_complement", "target": "ghost"}])
+    p = base(
+        steps=[
+            {"id": "synth", "use": "example", "input": "nowhere"},
+            {"id": "ks", "use": "ks_complement", "target": "ghost"},
+        ]
+    )
     found = problems(engine, p)
     assert "not an earlier step" in found["steps[0].input"]
     assert "not an earlier step" in found["steps[1].target"]
 
 
 def test_shares_above_total(engine: Engine) -> None:
-    p = base(steps=[{"id": "a", "use": "example", "privacy": {"epsilon": 0.7}},
-                    {"id": "b", "use": "example", "privacy": {"epsilon": 0.7}}])
+    p = base(
+        steps=[
+            {"id": "a", "use": "example", "privacy": {"epsilon": 0.7}},
+            {"id": "b", "use": "example", "privacy": {"epsilon": 0.7}},
+        ]
+    )
     assert "above the total" in problems(engine, p)["privacy"]
 
 
@@ -76,8 +84,13 @@ def test_non_private_mode_needs_no_budget(engine: Engine) -> None:
 
 
 def test_implicit_shares_split_what_is_left(engine: Engine) -> None:
-    p = base(steps=[{"id": "a", "use": "example", "privacy": {"epsilon": 0.5}},
-                    {"id": "b", "use": "example"}, {"id": "c", "use": "example"}])
+    p = base(
+        steps=[
+            {"id": "a", "use": "example", "privacy": {"epsilon": 0.5}},
+            {"id": "b", "use": "example"},
+            {"id": "c", "use": "example"},
+        ]
+    )
     plan = {row["step"]: row["epsilon"] for row in engine.validate(p).budget_plan()}
     assert plan == {"a": 0.5, "b": 0.25, "c": 0.25}
 

@@ -15,7 +15,9 @@ from safedata_core.data import Metadata
 class ExampleParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dp: bool = Field(True, description="Differentially private fit (needs a budget share). False = empirical marginals.")
+    dp: bool = Field(
+        True, description="Differentially private fit (needs a budget share). False = empirical marginals."
+    )
     bins: int = Field(32, ge=2, le=1024, description="Histogram bins for numeric columns (over the public bounds).")
 
 
@@ -67,8 +69,9 @@ class IndependentMarginalsSynthesizer(Synthesizer):
         for col in columns:
             edges, labels, counts = self._histogram(table.df[col], meta.columns[col])
             if eps_col is not None:
-                budget.charge("laplace", epsilon=eps_col, sensitivity=1.0, scale=1.0 / eps_col,
-                              note=f"histogram of '{col}'")
+                budget.charge(
+                    "laplace", epsilon=eps_col, sensitivity=1.0, scale=1.0 / eps_col, note=f"histogram of '{col}'"
+                )
                 counts = counts + rng.laplace(0.0, 1.0 / eps_col, size=counts.shape)
             probs = np.clip(counts, 0, None)
             probs = probs / probs.sum() if probs.sum() > 0 else np.full(len(probs), 1 / len(probs))
@@ -86,8 +89,11 @@ class IndependentMarginalsSynthesizer(Synthesizer):
         if meta.type == "boolean":
             labels: list[Any] = [False, True]
         else:
-            labels = [str(c) for c in meta.categories] if meta.categories is not None else sorted(
-                s.dropna().astype(str).unique())
+            labels = (
+                [str(c) for c in meta.categories]
+                if meta.categories is not None
+                else sorted(s.dropna().astype(str).unique())
+            )
         vc = s.dropna().astype(str).value_counts()
         counts = np.array([vc.get(str(label), 0) for label in labels], dtype=float)
         return None, labels, np.append(counts, n_missing)
@@ -124,15 +130,23 @@ class IndependentMarginalsSynthesizer(Synthesizer):
             return None
         return {
             "metadata": self._metadata.to_dict(),
-            "marginals": {c: {"edges": None if m["edges"] is None else m["edges"].tolist(),
-                              "labels": m["labels"], "probs": m["probs"].tolist()}
-                          for c, m in self._marginals.items()},
+            "marginals": {
+                c: {
+                    "edges": None if m["edges"] is None else m["edges"].tolist(),
+                    "labels": m["labels"],
+                    "probs": m["probs"].tolist(),
+                }
+                for c, m in self._marginals.items()
+            },
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._metadata = Metadata.from_dict(state["metadata"])
         self._marginals = {
-            c: {"edges": None if m["edges"] is None else np.asarray(m["edges"]), "labels": list(m["labels"]),
-                "probs": np.asarray(m["probs"])}
+            c: {
+                "edges": None if m["edges"] is None else np.asarray(m["edges"]),
+                "labels": list(m["labels"]),
+                "probs": np.asarray(m["probs"]),
+            }
             for c, m in state["marginals"].items()
         }
