@@ -1,4 +1,12 @@
-"""Data inventory and disclosure-risk profiling (the ``profile`` step and command)."""
+"""Data inventory and disclosure-risk profiling (the ``profile`` step and the ``safedata profile`` command).
+
+Modules: :mod:`.profile` (orchestration), :mod:`.identifiers` / :mod:`.patterns`
+/ :mod:`.checksums` / :mod:`.names` (direct identifiers and PII), :mod:`.qi`
+(quasi-identifier suggestion), :mod:`.risk` / :mod:`.freq` / :mod:`.diversity`
+(k-anonymity, sdcMicro-style frequencies and individual risk, l-diversity,
+t-closeness), :mod:`.html` and :mod:`.outputs` (profile.json, metadata.yaml,
+profile.html).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from safedata_core.data import Table
-from safedata_core.inventory.risk import k_anonymity_summary, rare_mask
+from safedata_core.inventory.profile import build_profile, profile_metadata
 
-__all__ = ["ProfileParams", "profile_step"]
+__all__ = ["ProfileParams", "build_profile", "profile_metadata", "profile_step"]
 
 
 class ProfileParams(BaseModel):
@@ -19,23 +27,27 @@ class ProfileParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     quasi_identifiers: list[str] | None = Field(
-        None, description="QI columns; default: the metadata's quasi_identifier columns."
+        None, description="QI columns; default: the metadata's declared quasi_identifier columns, else suggested ones."
     )
     k: int = Field(5, ge=2, description="Records in QI classes smaller than k are 'rare'.")
+    sensitive: list[str] | None = Field(
+        None, description="Sensitive columns for l-diversity and t-closeness; default: declared, else suggested."
+    )
+    weight: str | None = Field(None, description="Sampling-weight column for Fk; default: the metadata's weight.")
+    max_rare_combinations: int = Field(
+        50, ge=0, description="At most this many rare QI combinations are listed in the profile."
+    )
+    sample_size: int = Field(2000, ge=10, description="Values sampled per column for PII pattern detection.")
 
 
 def profile_step(table: Table, params: ProfileParams) -> tuple[dict[str, Any], np.ndarray]:
     """Profile ``table``: returns the profile dict and the mask of rare records."""
-    qis = params.quasi_identifiers or table.metadata.quasi_identifiers
-    table.require_columns(qis, where="profile.quasi_identifiers")
-    risk = k_anonymity_summary(table.df, qis)
-    mask = rare_mask(table.df, qis, params.k)
-    profile = {
-        "rows": len(table),
-        "columns": {n: {"type": c.type, "role": c.role} for n, c in table.metadata.columns.items()},
-        "quasi_identifiers": qis,
-        "risk": risk,
-        "rare_records": int(mask.sum()),
-        "k": params.k,
-    }
-    return profile, mask
+    return build_profile(
+        table,
+        quasi_identifiers=params.quasi_identifiers,
+        sensitive=params.sensitive,
+        weight=params.weight,
+        k=params.k,
+        max_rare_combinations=params.max_rare_combinations,
+        sample_size=params.sample_size,
+    )

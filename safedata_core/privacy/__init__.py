@@ -1,13 +1,35 @@
-"""Privacy accounting: budgets, events, accountants and the ledger.
+"""Privacy accounting, calibration and DP primitives.
 
 Pure math and bookkeeping; nothing here imports the pipeline, the CLI or torch.
+The accountants (``rdp``, ``prv``) load lazily on first use; the primitives
+(noisy histograms, DP quantiles, ...) import only numpy/scipy.
 """
 
 from __future__ import annotations
 
 from safedata_core.privacy.accountants import Accountant, accountant_names, create_accountant, register_accountant
 from safedata_core.privacy.budget import Budget, PrivacyEvent
+from safedata_core.privacy.calibration import (
+    analytic_gaussian_sigma,
+    calibrate_noise,
+    calibrate_noise_epochs,
+    dpsgd_epsilon,
+    gaussian_epsilon,
+    steps_for_epochs,
+)
 from safedata_core.privacy.ledger import BudgetShare, Charge, Ledger
+from safedata_core.privacy.primitives import (
+    discrete_laplace,
+    dp_bin_edges,
+    dp_covariance,
+    dp_mean,
+    dp_quantiles,
+    dp_select_categories,
+    gaussian_noisy_counts,
+    noisy_histogram,
+    nonnegative_counts,
+    nonnegative_normalise,
+)
 
 __all__ = [
     "Accountant",
@@ -17,6 +39,22 @@ __all__ = [
     "Ledger",
     "PrivacyEvent",
     "accountant_names",
+    "analytic_gaussian_sigma",
+    "calibrate_noise",
+    "calibrate_noise_epochs",
     "create_accountant",
+    "discrete_laplace",
+    "dp_bin_edges",
+    "dp_covariance",
+    "dp_mean",
+    "dp_quantiles",
+    "dp_select_categories",
+    "dpsgd_epsilon",
+    "gaussian_epsilon",
+    "gaussian_noisy_counts",
+    "noisy_histogram",
+    "nonnegative_counts",
+    "nonnegative_normalise",
     "register_accountant",
+    "steps_for_epochs",
 ]

@@ -18,8 +18,8 @@ MechanismKind = Literal[
     "geometric",  # params: sensitivity, scale          (discrete Laplace, pure eps)
     "gaussian",  # params: noise_multiplier (= sigma / L2 sensitivity)
     "subsampled_gaussian",  # params: noise_multiplier, sample_rate (Poisson)
-    "exponential",  # params: epsilon                   (bounded-range, eps^2/8 zCDP)
-    "pure",  # any other eps-DP computation
+    "exponential",  # params: epsilon_each (per selection; count = selections) (eps-bounded-range, eps^2/8 zCDP)
+    "pure",  # any other eps-DP computation (count identical runs; optional param epsilon_each)
     "approx",  # any other (eps, delta)-DP computation: composed by basic composition
 ]
 

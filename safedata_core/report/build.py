@@ -1,21 +1,168 @@
-"""Build ``report.json``: the source of truth for every rendering of a run's results."""
+"""Build ``report.json``: the source of truth for every rendering of a run's results.
+
+The report holds: run identity, data summary, inventory findings, the
+components used (with their documented guarantees), the privacy ledger, one
+entry per released table (marginals and association differences against the
+original), SDC information loss, attack results with intervals and
+baselines, utility scores, a verdict per section against
+``report.thresholds`` (see :mod:`safedata_core.report.verdict`), a
+compliance mapping, a plain-language audit narrative and a one-screen
+summary. Its shape is ``schemas/report.schema.json``.
+"""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from safedata_core.report.compliance import compliance_section
+from safedata_core.report.narrative import audit_narrative
+from safedata_core.report.sections import (
+    attack_section,
+    component_info,
+    inventory_section,
+    release_section,
+    sdc_section,
+    utility_section,
+)
+from safedata_core.report.verdict import merge_thresholds, overall
 
 if TYPE_CHECKING:
     from safedata_core.pipeline.context import RunContext
     from safedata_core.schema.validate import ResolvedPipeline
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
 NOT_A_RELEASE = (
     "This report contains attack and utility results computed on the original data; it is an "
     "evaluation for the data steward and is not itself a differentially private release."
 )
 
-__all__ = ["NOT_A_RELEASE", "REPORT_SCHEMA_VERSION", "build_report"]
+__all__ = ["NOT_A_RELEASE", "REPORT_SCHEMA_VERSION", "build_report", "json_safe"]
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with numpy scalars/arrays as Python values and NaN/inf as ``None`` (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _failed_step(
+    resolved: ResolvedPipeline, ctx: RunContext | None, status: str, components: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    if status == "succeeded" or ctx is None:
+        return None
+    done = {o.step for o in ctx.outcomes}
+    for plan, comp in zip(resolved.steps, components, strict=True):
+        if plan.spec.id not in done:
+            return {"step": plan.spec.id, "use": plan.spec.use, "kind": plan.kind, "dp": bool(comp["dp_active"])}
+    return None
+
+
+def _privacy_section(
+    ledger: dict[str, Any],
+    components: list[dict[str, Any]],
+    status: str,
+    failed: dict[str, Any] | None,
+    thresholds: dict[str, float],
+    warnings: list[str],
+) -> dict[str, Any]:
+    dp_steps = [c["step"] for c in components if c.get("share") is not None]
+    if failed is not None and failed["dp"]:
+        dp_status = "failed"
+    elif dp_steps and status == "succeeded":
+        dp_status = "claimed"
+    elif dp_steps:
+        dp_status = "failed"  # the run failed around DP steps: no guarantee is claimed
+    else:
+        dp_status = "not_claimed"
+    reasons: list[str] = []
+    if dp_status == "failed":
+        verdict = "fail"
+        reasons.append("a DP step failed: no differential privacy guarantee holds for this run")
+    elif dp_status == "not_claimed":
+        verdict = "not_applicable"
+    else:
+        verdict = "pass"
+        spent = (ledger.get("spent") or {}).get("epsilon", 0.0)
+        if spent > thresholds["max_epsilon"]:
+            verdict = "warn"
+            reasons.append(f"epsilon spent {spent:.3g} > max_epsilon {thresholds['max_epsilon']:g}")
+        silent = [w for w in warnings if "recorded no charge" in w]
+        if silent:
+            verdict = "warn"
+            reasons += silent
+    return {
+        "ledger": ledger,
+        "dp_steps": dp_steps,
+        "dp_claimed": dp_status == "claimed",
+        "dp_status": dp_status,
+        "verdict": verdict,
+        "reasons": reasons,
+        "note": NOT_A_RELEASE,
+    }
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    run, priv = report["run"], report["privacy"]
+    ledger = priv["ledger"]
+    sections = {k: report[k] for k in ("privacy", "sdc", "attacks", "utility")}
+    verdict = overall(sections, run_failed=run["status"] != "succeeded")
+    messages: list[str] = []
+    failed = run.get("failed_step")
+    if run["status"] != "succeeded":
+        where = f" at step '{failed['step']}' ({failed['use']})" if failed else ""
+        messages.append(f"The run FAILED{where}: {run.get('error')}. Nothing was released.")
+    if priv["dp_status"] == "failed":
+        step = f"'{failed['step']}' ({failed['use']})" if failed and failed["dp"] else "of this run"
+        messages.append(
+            f"The DP step {step} failed: no differential privacy guarantee holds and no compliance claim is made."
+        )
+    attacks = report["attacks"]["results"]
+    highest = max(attacks, key=lambda a: a["risk"]) if attacks else None
+    if highest:
+        messages.append(
+            f"Highest measured risk: {highest['use']} on '{highest['target']}' = {highest['risk']:.3f} "
+            f"(95% CI {highest['risk_ci'][0]:.3f}–{highest['risk_ci'][1]:.3f}; threshold "
+            f"{report['thresholds']['max_risk']:g})."
+        )
+    for t, s in report["utility"]["per_release"].items():
+        messages.append(f"Mean utility of '{t}': {s:.3f} (threshold {report['thresholds']['min_utility']:g}).")
+    for key in ("privacy", "sdc", "attacks", "utility"):
+        messages += [f"{key}: {r}" for r in report[key]["reasons"]]
+    spent, budget = ledger.get("spent") or {}, ledger.get("budget")
+    return {
+        "verdict": verdict,
+        "status": run["status"],
+        "dp_status": priv["dp_status"],
+        "budget": {
+            "accountant": ledger.get("accountant"),
+            "epsilon_spent": spent.get("epsilon", 0.0),
+            "delta_spent": spent.get("delta", 0.0),
+            "epsilon_total": budget["epsilon"] if budget else None,
+            "delta_total": budget["delta"] if budget else None,
+        },
+        "highest_risk": ({k: highest[k] for k in ("step", "use", "target", "risk", "risk_ci")} if highest else None),
+        "utility": report["utility"]["per_release"],
+        "verdicts": {k: v["verdict"] for k, v in sections.items()},
+        "messages": messages,
+    }
 
 
 def build_report(
@@ -31,41 +178,56 @@ def build_report(
     seconds: float,
     audit_head: str,
 ) -> dict[str, Any]:
-    """Assemble the report dict from the run context and ledger."""
+    """Assemble the report dict from the run context and ledger (strict-JSON safe)."""
     pipeline = resolved.pipeline
+    thresholds, threshold_warnings = merge_thresholds(pipeline.report.thresholds)
     outcomes = [o.to_dict() for o in ctx.outcomes] if ctx is not None else []
-    data_summary: dict[str, Any] = {}
+    components = component_info(resolved)
+    warnings = [*(ctx.warnings if ctx is not None else []), *threshold_warnings]
+    failed = _failed_step(resolved, ctx, status, components)
+    data_summary: dict[str, Any] = {"source": pipeline.data.source}
     if ctx is not None:
-        data_summary = {
-            "source": pipeline.data.source,
-            "rows": len(ctx.data),
-            "columns": ctx.data.columns,
-            "holdout_rows": len(ctx.holdout) if ctx.holdout is not None else 0,
-            "dropped_direct_identifiers": ctx.dropped_identifiers,
-        }
-    dp_steps = [p.spec.id for p in resolved.steps if p.share is not None]
-    return {
+        meta = ctx.data.metadata
+        data_summary.update(
+            {
+                "rows": len(ctx.data),
+                "columns": ctx.data.columns,
+                "column_types": {n: c.type for n, c in meta.columns.items()},
+                "column_roles": {n: c.role for n, c in meta.columns.items()},
+                "holdout_rows": len(ctx.holdout) if ctx.holdout is not None else 0,
+                "dropped_direct_identifiers": ctx.dropped_identifiers,
+            }
+        )
+    report: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "run": {
             "id": run_id,
             "name": pipeline.name,
             "status": status,
             "error": error,
+            "failed_step": failed,
             "pipeline_sha256": pipeline_sha256,
             "seed": pipeline.seed,
             "versions": versions,
             "finished_at": datetime.now(UTC).isoformat(),
             "seconds": round(seconds, 3),
             "audit_head": audit_head,
+            "audit_events": len(ctx.audit.lines) if ctx is not None else None,
         },
+        "thresholds": thresholds,
         "data": data_summary,
+        "inventory": inventory_section(ctx),
         "profile": ctx.profile if ctx is not None else None,
-        "privacy": {
-            "ledger": ledger,
-            "dp_steps": dp_steps,
-            "dp_claimed": bool(dp_steps) and status == "succeeded",
-            "note": NOT_A_RELEASE,
-        },
+        "components": components,
+        "privacy": _privacy_section(ledger, components, status, failed, thresholds, warnings),
+        "releases": release_section(ctx, components, ledger) if ctx is not None and status == "succeeded" else [],
+        "sdc": sdc_section(ctx, thresholds),
+        "attacks": attack_section(ctx, components, thresholds),
+        "utility": utility_section(ctx, components, thresholds),
         "steps": outcomes,
-        "warnings": list(ctx.warnings) if ctx is not None else [],
+        "warnings": warnings,
     }
+    report["summary"] = _summary(report)
+    report["narrative"] = audit_narrative(report)
+    report["compliance"] = compliance_section(report)
+    return json_safe(report)

@@ -1,4 +1,10 @@
-"""Render ``report.html`` from ``report.json``: one self-contained page, no network needed."""
+"""Render ``report.html`` from ``report.json``: one self-contained page (inline CSS and SVG, no network).
+
+The page opens with a one-screen summary (verdict, budget spent, highest
+risk, utility headline) and then has one section per report section. Verdicts
+are always written out in words next to their colour, charts carry titles and
+per-mark tooltips, and the print stylesheet keeps sections and charts whole.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +12,43 @@ import html
 import json
 from typing import Any
 
+from safedata_core.report import svg
+
 __all__ = ["render_html"]
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:70rem;
-color:#1b1b1b;line-height:1.45;padding:0 1rem}
-h1{font-size:1.6rem}h2{border-bottom:2px solid #0b5394;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #bbb;padding:.25rem .5rem;
-text-align:left;vertical-align:top}th{background:#eef3f8}.ok{color:#0a6e31}.fail{color:#b00020}
-.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.8rem}
-.card{border:1px solid #bbb;border-radius:.4rem;padding:.6rem .8rem}.card b{display:block;font-size:1.3rem}
-.note{background:#fff8e1;border-left:4px solid #b58900;padding:.5rem .8rem}
-@media print{body{margin:0}h2{break-after:avoid}}
+:root{--pass:#00704f;--warn:#8a5a00;--fail:#b3261e;--ink:#1b1b1b;--line:#b8b8b8;--accent:#0b5394}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5rem auto;max-width:72rem;
+color:var(--ink);line-height:1.45;padding:0 1rem;background:#fff}
+h1{font-size:1.6rem;margin:.2rem 0}h2{border-bottom:2px solid var(--accent);padding-bottom:.2rem;margin-top:2.2rem}
+h3{margin-bottom:.3rem}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}th,td{border:1px solid var(--line);padding:.25rem .5rem;
+text-align:left;vertical-align:top}th{background:#eef3f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.v{display:inline-block;font-weight:700;padding:.05rem .5rem;border-radius:.3rem;border:2px solid currentColor}
+.v.v-pass,.v-pass{color:var(--pass)}.v.v-warn,.v-warn{color:var(--warn)}.v.v-fail,.v-fail{color:var(--fail)}.v.v-not_applicable{color:#555}
+.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:.8rem;margin:.8rem 0}
+.card{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}
+.card span{display:block;font-size:.85rem;color:#444}.card span.v{display:inline-block;font-size:1.1rem}
+.card b{display:block;font-size:1.25rem}
+.banner{border-left:6px solid currentColor;padding:.6rem 1rem;background:#f7f7f7;font-size:1.05rem}
+.note{background:#fff8e1;border-left:4px solid #8a5a00;padding:.5rem .8rem}
+.alert{background:#fdecea;border-left:6px solid var(--fail);padding:.6rem 1rem;font-weight:600}
+.badge{display:inline-block;background:#e6f4ee;border:2px solid var(--pass);color:var(--pass);border-radius:2rem;
+padding:.3rem .9rem;font-weight:700}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:.6rem}
+svg.chart{width:100%;height:auto;max-width:100%}.wide svg.chart{max-width:44rem}
+.legend span{display:inline-block;margin-right:1rem}.sw{display:inline-block;width:.9rem;height:.9rem;
+vertical-align:middle;margin-right:.3rem}
+nav ul{columns:3;list-style:none;padding:0}
+footer{margin-top:2rem;color:#444;font-size:.8rem;word-break:break-all}
+@media print{body{margin:0;max-width:none}nav{display:none}section,svg,table,.card{break-inside:avoid}
+h2{break-after:avoid}a{color:inherit;text-decoration:none}}
 """
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    head = "".join(f"<th scope='col'>{_e(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_e(_fmt(r.get(c)))}</td>" for c in columns) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return html.escape(str(value), quote=True)
 
 
 def _fmt(v: Any) -> str:
@@ -39,37 +59,369 @@ def _fmt(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def render_html(report: dict[str, Any]) -> str:
-    run = report["run"]
-    ledger = report["privacy"]["ledger"]
-    ok = run["status"] == "succeeded"
-    spent = ledger.get("spent") or {}
-    budget = ledger.get("budget") or {}
+def _table(rows: list[dict[str, Any]], columns: list[str], headers: list[str] | None = None) -> str:
+    head = "".join(f"<th scope='col'>{_e(c)}</th>" for c in (headers or columns))
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td class='num'>{_e(_fmt(r.get(c)))}</td>"
+            if isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
+            else f"<td>{_e(_fmt(r.get(c)))}</td>"
+            for c in columns
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _verdict(v: str) -> str:
+    return f"<span class='v v-{_e(v)}'>{_e(v.replace('_', ' ').upper())}</span>"
+
+
+def _summary(report: dict[str, Any]) -> str:
+    s, run = report["summary"], report["run"]
+    b = s["budget"]
+    budget = (
+        f"ε = {b['epsilon_spent']:.3g} of {b['epsilon_total']:g}" if b["epsilon_total"] is not None else "no DP budget"
+    )
+    hr = s["highest_risk"]
+    risk = f"{hr['risk']:.3f} ({hr['use']} on {hr['target']})" if hr else "no attacks run"
+    util = ", ".join(f"{t}: {v:.3f}" for t, v in s["utility"].items()) or "no metrics run"
+    dp = {
+        "claimed": "DP guarantee claimed",
+        "failed": "DP step FAILED — no guarantee",
+        "not_claimed": "no DP guarantee claimed",
+    }[s["dp_status"]]
     cards = [
-        ("Status", run["status"], "ok" if ok else "fail"),
-        ("Privacy budget spent", f"ε={spent.get('epsilon', 0):.3g} of {budget.get('epsilon', '—')}" if budget else "no DP", ""),
-        ("Steps", str(len(report["steps"])), ""),
+        ("Verdict", _verdict(s["verdict"])),
+        ("Run status", _e(run["status"])),
+        ("Privacy budget spent", _e(budget)),
+        ("Differential privacy", _e(dp)),
+        ("Highest attack risk", _e(risk)),
+        ("Mean utility", _e(util)),
     ]
-    summary = "".join(f"<div class='card'>{_e(t)}<b class='{c}'>{_e(v)}</b></div>" for t, v, c in cards)
+    parts = [
+        "<section id='summary' aria-labelledby='summary-h'><h2 id='summary-h'>Summary</h2>",
+        f"<p class='banner v-{_e(s['verdict'])}'>Overall verdict: {_verdict(s['verdict'])} — "
+        + " ".join(f"{_e(k)} {_verdict(v)}" for k, v in s["verdicts"].items())
+        + "</p>",
+    ]
+    if run["status"] != "succeeded" or s["dp_status"] == "failed":
+        parts.append("<div class='alert' role='alert'>" + "<br>".join(_e(m) for m in s["messages"][:2]) + "</div>")
+    parts.append(
+        "<div class='summary'>"
+        + "".join(f"<div class='card'><span>{_e(t)}</span><b>{v}</b></div>" for t, v in cards)
+        + "</div>"
+    )
+    badge = report["compliance"].get("badge")
+    if badge:
+        parts.append(
+            f"<p><span class='badge' title='{_e(badge['basis'])}'>✔ {_e(badge['label'])} "
+            f"({_e(', '.join(badge['releases']))})</span> <small>guidance, not a legal determination</small></p>"
+        )
+    msgs = [m for m in s["messages"] if not (run["status"] != "succeeded" and m in s["messages"][:2])]
+    if msgs:
+        parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in msgs) + "</ul>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _inventory(report: dict[str, Any]) -> str:
+    data = report.get("data") or {}
+    rows = [
+        {"column": c, "type": (data.get("column_types") or {}).get(c), "role": (data.get("column_roles") or {}).get(c)}
+        for c in data.get("columns", [])
+    ]
+    findings = report["inventory"]["findings"]
+    return (
+        "<section id='data'><h2>Data and inventory</h2>"
+        f"<p>Source <code>{_e(data.get('source'))}</code>: {_e(data.get('rows', '—'))} rows, "
+        f"{len(data.get('columns', []))} columns, {_e(data.get('holdout_rows', 0))} held-out rows.</p>"
+        + (
+            "<ul>"
+            + "".join(
+                f"<li>{_verdict(f['severity']) if f['severity'] != 'info' else ''} {_e(f['message'])}</li>"
+                for f in findings
+            )
+            + "</ul>"
+            if findings
+            else ""
+        )
+        + (f"<details><summary>Columns</summary>{_table(rows, ['column', 'type', 'role'])}</details>" if rows else "")
+        + "</section>"
+    )
+
+
+def _ledger(report: dict[str, Any]) -> str:
+    priv = report["privacy"]
+    ledger = priv["ledger"]
+    shares = [{"step": k, **v} for k, v in (ledger.get("shares") or {}).items()]
+    out = [f"<section id='ledger'><h2>Privacy ledger {_verdict(priv['verdict'])}</h2>"]
+    if ledger.get("budget"):
+        sp = ledger.get("spent") or {}
+        out.append(
+            f"<p>Accountant <b>{_e(ledger.get('accountant'))}</b>: spent ε={sp.get('epsilon', 0):.4g}, "
+            f"δ={sp.get('delta', 0):.3g} of ε={ledger['budget']['epsilon']:g}, δ={ledger['budget']['delta']:.3g}.</p>"
+        )
+    else:
+        out.append("<p>The pipeline set no privacy budget: no differential privacy guarantee is claimed.</p>")
+    out += [f"<p>{_e(r)}</p>" for r in priv["reasons"]]
+    if shares:
+        out.append("<h3>Shares</h3>" + _table(shares, ["step", "epsilon", "delta"]))
+    if ledger.get("charges"):
+        out.append(
+            "<h3>Charges</h3>"
+            + _table(
+                ledger["charges"], ["step", "component", "mechanism", "epsilon", "delta", "count", "params", "note"]
+            )
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _release(r: dict[str, Any]) -> str:
+    privacy = f"DP, ε={r['epsilon']:.3g}" if r["dp"] else f"no DP guarantee ({r['privacy']})"
+    out = [
+        f"<section id='release-{_e(r['step'])}'><h3>Release <code>{_e(r['step'])}</code>: {_e(r['use'])} "
+        f"({_e(r['kind'])}, {_e(privacy)}, {r['rows']} rows)</h3>",
+        f"<p class='legend'><span><i class='sw' style='background:{svg.ORIGINAL}'></i>original</span>"
+        f"<span><i class='sw' style='background:{svg.RELEASED}'></i>released</span></p><div class='grid'>",
+    ]
+    notes = []
+    for m in r["marginals"]:
+        if not m["comparable"]:
+            notes.append(f"{m['column']}: {m['note']}")
+            continue
+        out.append(
+            svg.grouped_bars(
+                f"{m['column']} (TVD {m['tvd']:.3f})",
+                m["labels"],
+                [("original", m["original"]), ("released", m["released"])],
+            )
+        )
+    out.append("</div>")
+    if notes:
+        out.append("<p><small>" + "; ".join(_e(n) for n in notes) + "</small></p>")
+    assoc = r.get("association")
+    if assoc:
+        out.append(
+            "<div class='wide'>"
+            + svg.heatmap(
+                "Association difference |V(original) − V(released)| (Cramér V)",
+                assoc["columns"],
+                assoc["difference"],
+                vmax=max(0.3, assoc["max_difference"]),
+            )
+            + "</div>"
+            f"<p>Mean pairwise association difference {assoc['mean_difference']:.3f}, "
+            f"largest {assoc['max_difference']:.3f}.</p>"
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _sdc(report: dict[str, Any]) -> str:
+    sdc = report["sdc"]
+    if not sdc["steps"]:
+        return ""
+    rows = []
+    for s in sdc["steps"]:
+        il = s.get("information_loss", {})
+        rows.append(
+            {
+                "step": s["step"],
+                "use": s["use"],
+                "k before": s.get("k_before"),
+                "k after": s.get("k_after"),
+                "records changed": il.get("records_changed_share"),
+                "cells changed": il.get("cells_changed_share"),
+                "records suppressed": il.get("records_suppressed_share", il.get("records_removed_share")),
+                "verdict": s["verdict"],
+            }
+        )
+    cols = list(rows[0])
+    out = [
+        f"<section id='sdc'><h2>Statistical disclosure control {_verdict(sdc['verdict'])}</h2>",
+        "<p>SDC changes real records; it gives no formal guarantee. "
+        "Information loss is the share of values changed.</p>",
+        _table(rows, cols),
+    ]
+    for s in sdc["steps"]:
+        per = (s.get("information_loss") or {}).get("columns") or {}
+        changed = [{"column": c, **v} for c, v in per.items() if v["changed"] > 0]
+        if changed:
+            out.append(
+                f"<details><summary>{_e(s['step'])}: per-column loss</summary>"
+                + _table(changed, ["column", "changed", "suppressed"])
+                + "</details>"
+            )
+    out += [f"<p>{_e(r)}</p>" for r in sdc["reasons"]]
+    out.append("</section>")
+    return "".join(out)
+
+
+def _attacks(report: dict[str, Any]) -> str:
+    att = report["attacks"]
+    out = [f"<section id='attacks'><h2>Privacy attacks {_verdict(att['verdict'])}</h2>"]
+    if not att["results"]:
+        out.append("<p>No attacks were run.</p></section>")
+        return "".join(out)
+    items = [(f"{a['use']} → {a['target']}", a["risk"], a["risk_ci"][0], a["risk_ci"][1]) for a in att["results"]]
+    out.append(
+        "<p>Risk is the attack's success beyond what the control (or baseline) guess achieves, "
+        "(success − control) / (1 − control), with its 95% interval.</p>"
+    )
+    out.append(
+        "<div class='wide'>"
+        + svg.interval_plot("Attack risk with 95% intervals", items, threshold=report["thresholds"]["max_risk"])
+        + "</div>"
+    )
+    rows = [
+        {
+            "attack": a["use"],
+            "target": a["target"],
+            "risk": a["risk"],
+            "risk 95% CI": _ci(a["risk_ci"]),
+            "success": a["success_rate"],
+            "baseline": a["baseline_rate"],
+            "control": a["control_rate"],
+            "attempts": a["n_attempts"],
+            "verdict": a["verdict"],
+        }
+        for a in att["results"]
+    ]
+    out.append(_table(rows, list(rows[0])))
+    out += [f"<p>{_e(r)}</p>" for r in att["reasons"]]
+    out.append("</section>")
+    return "".join(out)
+
+
+def _ci(ci: list[float] | None) -> str:
+    return "" if not ci else f"{ci[0]:.3f}–{ci[1]:.3f}"
+
+
+def _utility(report: dict[str, Any]) -> str:
+    ut = report["utility"]
+    out = [f"<section id='utility'><h2>Utility {_verdict(ut['verdict'])}</h2>"]
+    if ut["results"]:
+        out.append(
+            _table(
+                ut["results"],
+                ["use", "target", "score", "higher_is_better"],
+                ["metric", "release", "score", "higher is better"],
+            )
+        )
+    else:
+        out.append("<p>No utility metrics were run.</p>")
+    out += [f"<p>{_e(r)}</p>" for r in ut["reasons"]]
+    risk_by_target: dict[str, float] = {}
+    for a in report["attacks"]["results"]:
+        risk_by_target[a["target"]] = max(risk_by_target.get(a["target"], -1.0), a["risk"])
+    points = [(t, risk_by_target[t], u, 0.0, 0.0) for t, u in ut["per_release"].items() if t in risk_by_target]
+    if len(points) >= 2:
+        out.append(
+            "<h3>Privacy-utility position of the releases</h3><div class='wide'>"
+            + svg.scatter(
+                "Privacy-utility: highest attack risk vs mean utility",
+                points,
+                x_label="highest attack risk (lower is safer)",
+                y_label="mean utility (higher is better)",
+            )
+            + "</div>"
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _components(report: dict[str, Any]) -> str:
+    rows = [
+        {
+            "step": c["step"],
+            "component": c["use"],
+            "kind": c["kind"],
+            "privacy": c.get("privacy"),
+            "from": f"{c.get('distribution') or c.get('plugin')} {c.get('version') or ''}".strip(),
+            "guarantee": c.get("privacy_guarantee") or "",
+            "params": c.get("params"),
+        }
+        for c in report.get("components", [])
+    ]
+    return (
+        "<section id='components'><h2>Components and their documented guarantees</h2>"
+        + _table(rows, list(rows[0]) if rows else [])
+        + "</section>"
+    )
+
+
+def _compliance(report: dict[str, Any]) -> str:
+    comp = report["compliance"]
+    out = ["<section id='compliance'><h2>Compliance guidance</h2>", f"<p class='note'>{_e(comp['disclaimer'])}</p>"]
+    if not comp["claim"]:
+        out.append(f"<p><b>No compliance claim is made for this run</b>: {_e(comp['no_claim_reason'])}.</p>")
+    rows = [
+        {
+            "framework": i["framework"],
+            "notion": i["notion"],
+            "status": i["status"].replace("_", " "),
+            "evidence": "; ".join(i["evidence"]),
+        }
+        for i in comp["items"]
+    ]
+    out.append(_table(rows, ["framework", "notion", "status", "evidence"]))
+    out.append("</section>")
+    return "".join(out)
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """The whole page for ``report`` (a dict shaped like ``schemas/report.schema.json``)."""
+    run = report["run"]
+    releases = report.get("releases", [])
+    nav = [
+        ("summary", "Summary"),
+        ("data", "Data"),
+        ("ledger", "Privacy ledger"),
+        ("releases", "Releases"),
+        ("sdc", "SDC"),
+        ("attacks", "Attacks"),
+        ("utility", "Utility"),
+        ("components", "Components"),
+        ("compliance", "Compliance"),
+        ("narrative", "Audit narrative"),
+    ]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>safedata report: {_e(run['name'])}</title><style>{_CSS}</style></head><body>",
-        f"<h1>Privacy-Utility report: {_e(run['name'])}</h1>",
-        f"<section id='summary'><h2>Summary</h2><div class='summary'>{summary}</div>",
+        f"<header><h1>Privacy-Utility report: {_e(run['name'])}</h1>"
+        f"<p>Run <code>{_e(run['id'])}</code> · finished {_e(run['finished_at'])} · "
+        f"seed {_e(run['seed'])}</p></header>",
+        "<nav aria-label='Sections'><ul>" + "".join(f"<li><a href='#{a}'>{t}</a></li>" for a, t in nav) + "</ul></nav>",
+        "<main>",
+        _summary(report),
+        _inventory(report),
+        _ledger(report),
+        "<section id='releases'><h2>Releases: fidelity to the original</h2>",
+        "".join(_release(r) for r in releases) or "<p>Nothing was released.</p>",
+        "</section>",
+        _sdc(report),
+        _attacks(report),
+        _utility(report),
+        _components(report),
+        _compliance(report),
+        "<section id='narrative'><h2>Audit narrative</h2><ol>"
+        + "".join(f"<li>{_e(s)}</li>" for s in report.get("narrative", []))
+        + "</ol></section>",
     ]
-    if run.get("error"):
-        parts.append(f"<p class='fail'><strong>The run failed:</strong> {_e(run['error'])}. Nothing was released.</p>")
-    parts.append("</section><section id='ledger'><h2>Privacy ledger</h2>")
-    parts.append(f"<p>Accountant: {_e(ledger.get('accountant'))}</p>")
-    parts.append(_table(ledger.get("charges", []), ["step", "component", "mechanism", "epsilon", "delta", "count", "params"]))
-    parts.append("</section><section id='steps'><h2>Steps</h2>")
-    parts.append(_table(report["steps"], ["step", "use", "kind", "rows", "released", "seconds", "result"]))
-    parts.append("</section>")
     if report.get("warnings"):
-        parts.append("<section id='warnings'><h2>Warnings</h2><ul>")
-        parts += [f"<li>{_e(w)}</li>" for w in report["warnings"]]
-        parts.append("</ul></section>")
-    parts.append(f"<p class='note'>{_e(report['privacy']['note'])}</p>")
-    parts.append(f"<footer><small>Run {_e(run['id'])} · pipeline SHA-256 {_e(run['pipeline_sha256'])} · "
-                 f"audit head {_e(run['audit_head'])}</small></footer></body></html>")
+        parts.append(
+            "<section id='warnings'><h2>Warnings</h2><ul>"
+            + "".join(f"<li>{_e(w)}</li>" for w in report["warnings"])
+            + "</ul></section>"
+        )
+    parts.append(f"<p class='note'>{_e(report['privacy']['note'])}</p></main>")
+    parts.append(
+        f"<footer>Run {_e(run['id'])} · pipeline SHA-256 {_e(run['pipeline_sha256'])} · "
+        f"audit head {_e(run['audit_head'])}</footer></body></html>"
+    )
     return "".join(parts)

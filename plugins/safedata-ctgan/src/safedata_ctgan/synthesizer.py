@@ -1,0 +1,206 @@
+"""The ``ctgan`` synthesizer component: CTGAN, non-private or with DP-SGD on the discriminator.
+
+Torch is imported inside the methods, so registering the plugin stays fast.
+The transformer, budget split and DP-SGD engine come from safedata-tvae.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+from safedata_tvae.dpplan import DPQueries, DPSGDPlan, charge_dpsgd, dp_setting_warnings, plan_dpsgd
+from safedata_tvae.params import DeepParams
+from safedata_tvae.transformer import DataTransformer
+
+from safedata_core import ComponentError, PrivacyBudgetError, Synthesizer, Table
+from safedata_core.data import Metadata
+
+__all__ = ["CTGANParams", "CTGANSynthesizer"]
+
+
+class CTGANParams(DeepParams):
+    """Params of the ``ctgan`` synthesizer."""
+
+    generator_dim: tuple[int, ...] = Field((256, 256), description="Residual layer sizes of the generator.")
+    discriminator_dim: tuple[int, ...] = Field((256, 256), description="Hidden layer sizes of the discriminator.")
+    generator_lr: float = Field(2e-4, gt=0, description="Adam learning rate of the generator.")
+    discriminator_lr: float = Field(2e-4, gt=0, description="Adam learning rate of the discriminator.")
+    generator_decay: float = Field(1e-6, ge=0, description="Adam weight decay of the generator.")
+    discriminator_decay: float = Field(1e-6, ge=0, description="Adam weight decay of the discriminator.")
+    discriminator_steps: int = Field(1, ge=1, le=20, description="Discriminator steps per generator step.")
+    pac: int = Field(10, ge=1, le=64, description="PacGAN group size (non-private only; DP always uses 1).")
+    log_frequency: bool = Field(
+        True, description="Non-private: draw conditional categories by log-frequency (training-by-sampling)."
+    )
+    dp_weight_clip: float = Field(
+        0.01, gt=0, description="DP: discriminator weights are clipped to [-c, c] (replaces the gradient penalty)."
+    )
+
+
+class CTGANSynthesizer(Synthesizer):
+    """CTGAN: conditional GAN with mode-specific normalisation and training-by-sampling (Xu et al. 2019).
+
+    **Privacy guarantee**: with ``dp: true``, (epsilon, delta)-DP under
+    add/remove-one adjacency. ``dp_preprocess_fraction`` (10%) of epsilon pays
+    for preprocessing, split evenly: a Laplace histogram over each numeric
+    column's public bounds (seeds the Bayesian GMM modes), a Laplace histogram
+    per discrete column (conditional-vector frequencies), a Laplace row count
+    (sets the sample rate), and a thresholded DP category selection for each
+    categorical column without public categories (which also takes that
+    fraction of delta). The rest trains the discriminator — the only network
+    that sees real rows — with DP-SGD: Poisson sampling, per-sample clipping
+    to ``clip_norm``, Gaussian noise with the multiplier calibrated by the RDP
+    accountant for the exact number of steps, charged before training as one
+    ``subsampled_gaussian`` event; ``pac = 1``; no gradient penalty (weights
+    clipped to ``dp_weight_clip`` instead). The generator is post-processing.
+    The saved model holds only the generator, public bounds and DP-derived
+    modes, categories and frequencies. With ``dp: false``, none.
+
+    **Assumptions**: under DP every numeric column needs public ``bounds``
+    (values are clipped to them); categories not declared in the metadata and
+    not selected by the DP selection are treated as missing. Datetime and text
+    columns are not supported (drop or convert them). Missing values get their
+    own mode/category slot. Under DP the batch size varies (Poisson sampling)
+    around ``batch_size``.
+
+    **Example**: ``{id: synth, use: ctgan, privacy: {epsilon: 3.0}, params: {epochs: 50, batch_size: 500}}``
+    """
+
+    name = "ctgan"
+    privacy = "dp"
+    Params = CTGANParams
+
+    def __init__(self, params: Any = None) -> None:
+        super().__init__(params)
+        self._transformer: DataTransformer | None = None
+        self._metadata: Metadata | None = None
+        self._gen: Any = None
+        self._cond: Any = None
+        self._extras: dict[str, Any] = {}
+
+    @classmethod
+    def dp_warnings(cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None) -> list[str]:
+        """Warnings about DP settings that train poorly (for ``safedata validate``)."""
+        p = params if isinstance(params, cls.Params) else cls.Params.model_validate(params)
+        if not p.dp:
+            return []
+        return dp_setting_warnings(
+            batch_size=p.batch_size, epochs=p.epochs, n_rows=n_rows, epsilon=epsilon, delta=delta
+        )
+
+    # -- fitting -----------------------------------------------------------
+    def fit(self, table: Table, *, budget: Any, seed: int) -> None:
+        p = self.params
+        if p.dp and budget is None:
+            raise PrivacyBudgetError(
+                "ctgan: DP fit needs a privacy budget share (give the step privacy: {epsilon: ...}, "
+                "or set params.dp: false for a non-private fit)"
+            )
+        import torch
+        from safedata_tvae.dpsgd import configure_torch
+
+        from safedata_ctgan.conditional import CondSampler
+        from safedata_ctgan.model import Discriminator, Generator, TrainConfig, train_ctgan
+
+        configure_torch(p.threads, seed)
+        plan: DPSGDPlan | None = None
+        noise_rng = None
+        eps_pre = 0.0
+        queries: DPQueries | None = None
+        if p.dp:
+            noise_rng = budget.noise_rng(seed)
+            n_numeric, n_select = DataTransformer.count_queries(table)
+            n_discrete = len(table.columns) - n_numeric
+            queries = DPQueries(
+                budget, noise_rng, n_counting=n_numeric + n_discrete + 1, n_select=n_select,
+                fraction=p.dp_preprocess_fraction, component=self.name,
+            )  # fmt: skip
+        transformer = DataTransformer.fit(
+            table, queries=queries, max_modes=p.max_modes, gmm_rows=p.gmm_rows,
+            hist_bins=p.dp_histogram_bins, seed=seed, component=self.name,
+        )  # fmt: skip
+        data, codes = transformer.transform(table.df, seed=seed + 1)
+        widths = [s.end - s.start for s in transformer.spans if s.discrete]
+        if queries is not None:
+            names = [s.column for s in transformer.spans if s.discrete]
+            counts = [
+                queries.histogram(codes[:, j], w, f"'{name}' conditional-vector frequencies")
+                for j, (name, w) in enumerate(zip(names, widths, strict=True))
+            ]
+            n_hat = queries.row_count(len(table))
+            eps_pre = budget.epsilon - budget.remaining_epsilon()
+            plan = plan_dpsgd(
+                epsilon=budget.remaining_epsilon(), delta=budget.remaining_delta(), n_rows=n_hat,
+                batch_size=p.batch_size, epochs=p.epochs, clip_norm=p.clip_norm, component=self.name,
+            )  # fmt: skip
+            charge_dpsgd(budget, plan, note="ctgan: DP-SGD on the discriminator")
+        else:
+            if len(data) < 2:
+                raise ComponentError("ctgan: the table needs at least 2 rows to train on")
+            counts = [np.bincount(codes[:, j], minlength=w) for j, w in enumerate(widths)]
+        cond = CondSampler(widths, counts)
+        pac = 1 if p.dp else p.pac
+        batch = p.batch_size if p.dp else min(p.batch_size, max(pac, len(data) - len(data) % pac))
+        cfg = TrainConfig(
+            epochs=p.epochs, batch_size=batch, embedding_dim=p.embedding_dim, generator_lr=p.generator_lr,
+            discriminator_lr=p.discriminator_lr, generator_decay=p.generator_decay,
+            discriminator_decay=p.discriminator_decay, discriminator_steps=p.discriminator_steps, pac=pac,
+            log_frequency=p.log_frequency, weight_clip=p.dp_weight_clip, progress=p.progress,
+        )  # fmt: skip
+        torch.manual_seed(seed)
+        gen = Generator(p.embedding_dim + cond.dim, list(p.generator_dim), transformer.output_dim)
+        disc = Discriminator(transformer.output_dim + cond.dim, list(p.discriminator_dim), pac)
+        log = train_ctgan(
+            gen, disc, data, codes, transformer.spans, cond, cfg,
+            plan=plan, noise_rng=noise_rng, eps_offset=eps_pre, seed=seed,
+        )  # fmt: skip
+        gen.eval()
+        self._transformer, self._metadata, self._gen, self._cond = transformer, table.metadata, gen, cond
+        self._extras = {
+            "training": log.to_dict(),
+            "dp": None if plan is None else {**plan.to_dict(), "epsilon_pre": eps_pre, "pac": 1},
+        }
+
+    # -- sampling ----------------------------------------------------------
+    def sample(self, n: int, *, seed: int) -> Table:
+        if self._gen is None or self._transformer is None or self._metadata is None:
+            raise ComponentError("ctgan: call fit() before sample()")
+        from safedata_ctgan.model import sample_ctgan
+
+        raw = sample_ctgan(self._gen, self._transformer.spans, self._cond, n, self.params.embedding_dim, seed)
+        return Table(self._transformer.inverse_transform(raw), self._metadata)
+
+    def report_extras(self) -> dict[str, Any]:
+        return dict(self._extras)
+
+    # -- state -------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any] | None:
+        if self._gen is None or self._transformer is None or self._metadata is None:
+            return None
+        from safedata_tvae.torchstate import module_state
+
+        return {
+            "params": self.params.model_dump(mode="json"),
+            "metadata": self._metadata.to_dict(),
+            "transformer": self._transformer.to_dict(),
+            "conditional": self._cond.to_dict(),
+            "generator": module_state(self._gen),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        from safedata_tvae.torchstate import load_module_state
+
+        from safedata_ctgan.conditional import CondSampler
+        from safedata_ctgan.model import Generator
+
+        p = self.Params.model_validate(state["params"])
+        self.params = p
+        self._metadata = Metadata.from_dict(state["metadata"])
+        self._transformer = DataTransformer.from_dict(state["transformer"])
+        self._cond = CondSampler.from_dict(state["conditional"])
+        gen = Generator(p.embedding_dim + self._cond.dim, list(p.generator_dim), self._transformer.output_dim)
+        load_module_state(gen, state["generator"])
+        gen.eval()
+        self._gen = gen

@@ -1,0 +1,118 @@
+"""DP-SGD on torch: Poisson-sampled batches, vectorised per-sample gradients, clipping, Gaussian noise.
+
+Per-sample gradients come from ``torch.func`` (``vmap`` over ``grad``), so there
+is no Python loop over rows. Each step:
+
+1. the batch is Poisson-sampled (every row independently with probability
+   ``sample_rate``; the batch size varies, an empty batch still takes a
+   noise-only step);
+2. the gradient of each row's own loss is clipped to L2 norm ``clip_norm``;
+3. the clipped gradients are summed, ``N(0, (noise_multiplier * clip_norm)^2)``
+   noise drawn from the budget's noise generator is added to every
+   coordinate, and the sum is divided by the expected batch size;
+4. the optimiser steps.
+
+The whole run is accounted before it starts (see :mod:`safedata_tvae.dpplan`).
+Also home of the small training helpers shared with safedata-ctgan (threads,
+seeding, non-private batches, progress bar).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from safedata_tvae.dpplan import DPSGDPlan
+
+__all__ = ["DPSGD", "configure_torch", "poisson_batches", "progress_bar", "shuffled_batches"]
+
+
+def configure_torch(threads: int | None, seed: int) -> None:
+    """Use ``threads`` (default: all cores) and seed torch's global generator."""
+    torch.set_num_threads(threads or os.cpu_count() or 1)
+    torch.manual_seed(seed)
+
+
+def poisson_batches(n_rows: int, sample_rate: float, steps: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Row indices of ``steps`` Poisson-sampled batches."""
+    for _ in range(steps):
+        yield np.flatnonzero(rng.random(n_rows) < sample_rate)
+
+
+def shuffled_batches(n_rows: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """One non-private epoch: a shuffled pass in batches of ``batch_size`` (last one dropped if short)."""
+    order = rng.permutation(n_rows)
+    n_full = max(1, n_rows // batch_size)
+    for i in range(n_full):
+        yield order[i * batch_size : (i + 1) * batch_size]
+
+
+def progress_bar(epochs: int, *, enabled: bool, desc: str) -> Any:
+    """A tqdm bar over epochs (disabled when ``enabled`` is False)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(range(epochs), desc=desc, disable=not enabled, leave=False, unit="epoch")
+
+
+class DPSGD:
+    """Private optimiser steps for ``module`` with per-sample losses.
+
+    ``per_sample_loss(params, *inputs)`` gets the module's parameters as a dict
+    and the inputs of ONE row each with a leading batch dimension of 1, and
+    returns a scalar; use :func:`torch.func.functional_call` inside it.
+    """
+
+    def __init__(
+        self,
+        module: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        plan: DPSGDPlan,
+        noise_rng: np.random.Generator,
+        per_sample_loss: Callable[..., torch.Tensor],
+    ) -> None:
+        from torch.func import grad_and_value, vmap
+
+        self.module = module
+        self.optimizer = optimizer
+        self.plan = plan
+        self.noise_rng = noise_rng
+        self.names = [n for n, p in module.named_parameters() if p.requires_grad]
+        self.params = dict(module.named_parameters())
+
+        def one(params: dict[str, torch.Tensor], *row: torch.Tensor) -> torch.Tensor:
+            return per_sample_loss(params, *[r.unsqueeze(0) for r in row])
+
+        self._grads = lambda params, *batch: vmap(
+            grad_and_value(one), in_dims=(None, *([0] * len(batch))), randomness="different"
+        )(params, *batch)
+        self.steps_taken = 0
+
+    def step(self, *batch: torch.Tensor) -> float:
+        """One DP-SGD step on a (possibly empty) Poisson batch; returns the mean per-sample loss."""
+        plan = self.plan
+        params = {n: self.params[n].detach() for n in self.names}
+        n = batch[0].shape[0] if batch else 0
+        if n > 0:
+            grads, losses = self._grads(params, *batch)
+            sq = torch.zeros(n)
+            for g in grads.values():
+                sq = sq + g.reshape(n, -1).pow(2).sum(dim=1)
+            factor = (plan.clip_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+            mean_loss = float(losses.mean())
+        else:
+            grads, factor, mean_loss = {}, None, float("nan")
+        std = plan.noise_multiplier * plan.clip_norm
+        for name in self.names:
+            p = self.params[name]
+            noise = torch.from_numpy(self.noise_rng.standard_normal(p.shape).astype(np.float32)) * std
+            total = noise if factor is None else torch.tensordot(factor, grads[name], dims=1) + noise
+            p.grad = total / plan.expected_batch
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.steps_taken += 1
+        return mean_loss

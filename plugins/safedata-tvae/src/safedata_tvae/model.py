@@ -1,0 +1,169 @@
+"""TVAE networks and loss (Xu et al. 2019), and the training loop (non-private or DP-SGD)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.func import functional_call
+from torch.nn import functional as F  # noqa: N812
+
+from safedata_tvae.dpplan import DPSGDPlan
+from safedata_tvae.dpsgd import DPSGD, poisson_batches, progress_bar, shuffled_batches
+from safedata_tvae.transformer import Span
+
+__all__ = ["TVAENet", "TrainLog", "train_tvae"]
+
+
+def _mlp(dims: list[int]) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    for a, b in zip(dims[:-1], dims[1:], strict=True):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    return layers
+
+
+class TVAENet(nn.Module):
+    """Encoder (mu, logvar) and decoder (reconstruction, per-feature sigma) in one module."""
+
+    def __init__(self, data_dim: int, compress: list[int], decompress: list[int], embedding_dim: int) -> None:
+        super().__init__()
+        self.encoder = nn.Sequential(*_mlp([data_dim, *compress]))
+        self.mu = nn.Linear(compress[-1] if compress else data_dim, embedding_dim)
+        self.logvar = nn.Linear(compress[-1] if compress else data_dim, embedding_dim)
+        self.decoder = nn.Sequential(
+            *_mlp([embedding_dim, *decompress]), nn.Linear(decompress[-1] if decompress else embedding_dim, data_dim)
+        )
+        self.sigma = nn.Parameter(torch.ones(data_dim) * 0.1)
+        self.embedding_dim = embedding_dim
+
+    def forward(self, x: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        h = self.encoder(x)
+        mu, logvar = self.mu(h), self.logvar(h)
+        z = mu + eps * torch.exp(0.5 * logvar)
+        return self.decoder(z), mu, logvar
+
+
+class TVAELoss:
+    """Per-row TVAE loss: ``loss_factor`` x reconstruction (Gaussian for alphas, cross-entropy for one-hots) + KL."""
+
+    def __init__(self, spans: list[Span], loss_factor: float) -> None:
+        self.tanh_idx = torch.tensor([s.start for s in spans if s.activation == "tanh"], dtype=torch.long)
+        self.soft = [(s.start, s.end) for s in spans if s.activation == "softmax"]
+        self.loss_factor = loss_factor
+
+    def __call__(
+        self, x: torch.Tensor, rec: torch.Tensor, sigma: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
+    ) -> torch.Tensor:
+        parts = []
+        if len(self.tanh_idx):
+            std = sigma[self.tanh_idx]
+            diff = x[:, self.tanh_idx] - torch.tanh(rec[:, self.tanh_idx])
+            parts.append((diff**2 / (2 * std**2) + torch.log(std)).sum(dim=1))
+        for a, b in self.soft:
+            parts.append(-(x[:, a:b] * F.log_softmax(rec[:, a:b], dim=1)).sum(dim=1))
+        recon = torch.stack(parts, dim=1).sum(dim=1)
+        kld = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(dim=1)
+        return self.loss_factor * recon + kld  # one value per row
+
+
+@dataclass
+class TrainLog:
+    """What a training run reports: losses and timing per epoch, epsilon spent."""
+
+    losses: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    epsilon: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "loss_per_epoch": [round(v, 5) for v in self.losses],
+            "seconds_per_epoch": float(np.mean(self.epoch_seconds)) if self.epoch_seconds else None,
+            "epsilon_per_epoch": [round(v, 5) for v in self.epsilon],
+        }
+
+
+def train_tvae(
+    net: TVAENet,
+    data: np.ndarray,
+    spans: list[Span],
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    l2scale: float,
+    loss_factor: float,
+    plan: DPSGDPlan | None,
+    noise_rng: np.random.Generator | None,
+    eps_offset: float,
+    seed: int,
+    progress: bool,
+) -> TrainLog:
+    """Train ``net`` on the encoded ``data``: minibatch Adam, or DP-SGD on the whole model when ``plan``."""
+    loss_fn = TVAELoss(spans, loss_factor)
+    x_all = torch.from_numpy(data)
+    n = len(data)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=l2scale)
+    batch_rng = np.random.default_rng(seed)
+    log = TrainLog()
+    dp: DPSGD | None = None
+    if plan is not None:
+        assert noise_rng is not None
+
+        def per_sample(params: dict[str, torch.Tensor], x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+            rec, mu, logvar = functional_call(net, params, (x, eps))
+            return loss_fn(x, rec, params["sigma"], mu, logvar).sum()
+
+        dp = DPSGD(net, optimizer, plan, noise_rng, per_sample)
+        epochs = plan.epochs
+    bar = progress_bar(epochs, enabled=progress, desc="tvae" + (" (DP)" if dp else ""))
+    for epoch in bar:
+        start = time.perf_counter()
+        losses: list[float] = []
+        if dp is not None and plan is not None:
+            for idx in poisson_batches(n, plan.sample_rate, plan.steps_per_epoch, noise_rng):  # type: ignore[arg-type]
+                x = x_all[idx]
+                eps = torch.randn(len(idx), net.embedding_dim)
+                losses.append(dp.step(x, eps))
+                net.sigma.data.clamp_(0.01, 1.0)
+        else:
+            for idx in shuffled_batches(n, batch_size, batch_rng):
+                x = x_all[idx]
+                rec, mu, logvar = net(x, torch.randn(len(idx), net.embedding_dim))
+                loss = loss_fn(x, rec, net.sigma, mu, logvar).mean()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                net.sigma.data.clamp_(0.01, 1.0)
+                losses.append(float(loss.detach()))
+        log.epoch_seconds.append(time.perf_counter() - start)
+        finite = [v for v in losses if np.isfinite(v)]
+        log.losses.append(float(np.mean(finite)) if finite else float("nan"))
+        if plan is not None:
+            log.epsilon.append(eps_offset + plan.epsilon_after((epoch + 1) * plan.steps_per_epoch))
+            bar.set_postfix(loss=f"{log.losses[-1]:.3f}", eps=f"{log.epsilon[-1]:.3f}")
+        else:
+            bar.set_postfix(loss=f"{log.losses[-1]:.3f}")
+    return log
+
+
+@torch.no_grad()
+def sample_tvae(net: TVAENet, spans: list[Span], n: int, seed: int) -> np.ndarray:
+    """Decode ``n`` latent draws: alphas get the learned Gaussian noise, one-hots are sampled from the softmax."""
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, net.embedding_dim, generator=gen)
+    rec = net.decoder(z)
+    out = torch.zeros_like(rec)
+    for s in spans:
+        block = rec[:, s.start : s.end]
+        if s.activation == "tanh":
+            noise = torch.randn(n, generator=gen) * net.sigma[s.start]
+            out[:, s.start] = torch.clamp(torch.tanh(block[:, 0]) + noise, -1, 1)
+        else:
+            u = torch.rand(block.shape, generator=gen).clamp_(1e-12, 1.0)
+            pick = torch.argmax(F.log_softmax(block, dim=1) - torch.log(-torch.log(u)), dim=1)
+            out[torch.arange(n), s.start + pick] = 1.0
+    return out.numpy()

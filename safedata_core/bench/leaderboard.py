@@ -1,0 +1,104 @@
+"""Leaderboard writers: ``runs.csv`` (one row per job), ``leaderboard.csv``/``.md``/``.html`` (mean and spread)."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from safedata_core.bench.runner import METRIC_COLUMNS
+from safedata_core.report import svg
+
+__all__ = ["aggregate", "write_leaderboard"]
+
+KEYS = ["dataset", "synthesizer", "epsilon"]
+HIGHER_IS_BETTER = {"tstr_auc": True, "fidelity_1way": True, "fidelity_2way": True, "detection_auc": False,
+                    "exact_copy_rate": False, "mia_auc": False, "fit_seconds": False, "sample_seconds": False,
+                    "peak_memory_mb": False}
+
+
+def aggregate(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (dataset, synthesizer, epsilon): runs, failures, and ``<metric>_mean`` / ``<metric>_std``."""
+    df = pd.DataFrame(list(rows))
+    if df.empty:
+        return pd.DataFrame(columns=[*KEYS, "runs", "failed"])
+    df["ok"] = df["status"] == "ok"
+    out = []
+    for key, grp in df.groupby(KEYS, sort=False, dropna=False):
+        good = grp[grp["ok"]]
+        rec: dict[str, Any] = dict(zip(KEYS, key, strict=True))
+        rec["runs"], rec["failed"] = int(len(good)), int((~grp["ok"]).sum())
+        rec["status"] = "ok" if len(good) else str(grp["status"].iloc[0])
+        spent = pd.to_numeric(good["epsilon_spent"], errors="coerce")
+        rec["epsilon_spent"] = float(spent.mean()) if len(good) else math.nan
+        for m in METRIC_COLUMNS:
+            vals = pd.to_numeric(good[m], errors="coerce")
+            rec[f"{m}_mean"] = float(vals.mean()) if len(good) else math.nan
+            rec[f"{m}_std"] = float(vals.std(ddof=1)) if len(good) > 1 else 0.0 if len(good) else math.nan
+        rec["evaluators"] = ";".join(sorted(set(good["evaluators"].astype(str)))) if len(good) else ""
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def _eps(e: float) -> str:
+    return "inf" if math.isinf(e) else f"{e:g}"
+
+
+def _cell(rec: pd.Series, m: str) -> str:
+    mean, std = rec[f"{m}_mean"], rec[f"{m}_std"]
+    if pd.isna(mean):
+        return "—"
+    digits = 2 if m.endswith(("seconds", "_mb")) else 3
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _markdown(board: pd.DataFrame, command: str) -> str:
+    head = ["dataset", "synthesizer", "ε", "runs", *METRIC_COLUMNS]
+    lines = [f"Command: `{command}`", "",
+             "Mean ± standard deviation over repeats. Higher is better for TSTR AUC and fidelity; "
+             "for detection AUC and MIA AUC 0.5 is best; lower is better for the exact-copy rate, time and memory.",
+             "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in board.iterrows():
+        cells = [str(r["dataset"]), str(r["synthesizer"]), _eps(r["epsilon"]),
+                 f"{r['runs']}" + (f" ({r['failed']} failed)" if r["failed"] else "")]
+        lines.append("| " + " | ".join(cells + [_cell(r, m) for m in METRIC_COLUMNS]) + " |")
+    failed = board[board["runs"] == 0]
+    for _, r in failed.iterrows():
+        lines.append(f"\n- {r['synthesizer']} ε={_eps(r['epsilon'])}: {r['status']}")
+    return "\n".join(lines) + "\n"
+
+
+def _html(board: pd.DataFrame, command: str) -> str:
+    e = html.escape
+    points = [(str(r["synthesizer"]), float(r["mia_auc_mean"]), float(r["tstr_auc_mean"]),
+               float(r["tstr_auc_std"]), float(r["mia_auc_std"]))
+              for _, r in board.iterrows() if r["runs"] > 0]
+    plot = svg.scatter("Privacy-utility: membership-inference AUC vs TSTR AUC (one point per epsilon)", points,
+                       x_label="membership-inference AUC (0.5 = no leak)", y_label="TSTR AUC (higher is better)")
+    head = "".join(f"<th scope='col'>{e(h)}</th>" for h in ["dataset", "synthesizer", "ε", "runs", *METRIC_COLUMNS])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in [r["dataset"], r["synthesizer"], _eps(r["epsilon"]),
+                                                             r["runs"], *[_cell(r, m) for m in METRIC_COLUMNS]])
+        + "</tr>" for _, r in board.iterrows())
+    css = ("body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:80rem;padding:0 1rem}"
+           "table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #bbb;padding:.2rem .4rem}"
+           "th{background:#eef3f8}svg{max-width:44rem;width:100%;height:auto}@media print{svg,table{break-inside:avoid}}")
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>safedata leaderboard</title>"
+            f"<style>{css}</style></head><body><h1>safedata benchmark leaderboard</h1>"
+            f"<p>Command: <code>{e(command)}</code></p><p>Mean ± standard deviation over repeats.</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{plot}</body></html>")
+
+
+def write_leaderboard(rows: Sequence[dict[str, Any]], out: Path, *, command: str) -> pd.DataFrame:
+    """Write runs.csv and leaderboard.{csv,md,html} into ``out``; returns the aggregated table."""
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(list(rows)).to_csv(out / "runs.csv", index=False)
+    board = aggregate(rows)
+    board.to_csv(out / "leaderboard.csv", index=False)
+    (out / "leaderboard.md").write_text(_markdown(board, command), encoding="utf-8")
+    (out / "leaderboard.html").write_text(_html(board, command), encoding="utf-8")
+    return board

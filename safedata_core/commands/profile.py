@@ -1,0 +1,64 @@
+"""``safedata profile DATA``: inventory and disclosure-risk profile, written as JSON, YAML metadata and HTML."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from safedata_core.commands import make_engine
+from safedata_core.errors import DataError
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser("profile", help="profile a dataset: types, direct identifiers, quasi-identifiers and risk")
+    p.add_argument("data", help="CSV/Parquet file or builtin:NAME")
+    p.add_argument("--metadata", help="metadata YAML/JSON declaring types and roles (declared roles win)")
+    p.add_argument("--qi", help="comma-separated quasi-identifier columns (overrides the suggestion)")
+    p.add_argument("--sensitive", help="comma-separated sensitive columns for l-diversity and t-closeness")
+    p.add_argument("--weight", help="sampling-weight column (for Fk and the individual risk)")
+    p.add_argument("--k", type=int, default=5, help="records in QI classes smaller than k are rare (default 5)")
+    p.add_argument("--out", default="safedata-profile", help="output folder (default ./safedata-profile)")
+    p.add_argument("--with-domains", action="store_true",
+                   help="write data-derived bounds/categories into metadata.yaml (they become public!)")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    return p
+
+
+def _columns(value: str | None, flag: str) -> list[str] | None:
+    if value is None:
+        return None
+    cols = [c.strip() for c in value.split(",") if c.strip()]
+    if not cols:
+        raise DataError(f"{flag} is empty (give column names separated by commas, e.g. {flag} age,sex)")
+    return cols
+
+
+def run(args: argparse.Namespace) -> int:
+    from safedata_core.inventory import build_profile, profile_metadata
+    from safedata_core.inventory.outputs import write_outputs
+    from safedata_core.inventory.profile import require_profilable
+
+    if args.k < 2:
+        raise DataError(f"--k {args.k} is too small (give k >= 2)")
+    qis = _columns(args.qi, "--qi")
+    sensitive = _columns(args.sensitive, "--sensitive")
+    table = make_engine(args).read_table(args.data, args.metadata)
+    require_profilable(table, args.data)
+    profile, _ = build_profile(
+        table, quasi_identifiers=qis, sensitive=sensitive, weight=args.weight, k=args.k,
+        progress=False if args.no_progress else None,
+    )
+    profile["source"] = args.data
+    paths = write_outputs(profile, profile_metadata(table, profile, with_domains=args.with_domains), args.out,
+                          title=f"safedata profile: {args.data}")
+    risk = profile["risk"]
+    n = max(profile["rows"], 1)
+    print(f"{args.data}: {profile['rows']:,} rows x {profile['n_columns']} columns")
+    print(f"direct identifiers: {', '.join(profile['direct_identifiers']) or 'none found'}")
+    print(f"quasi-identifiers ({profile['quasi_identifier_source']}): {', '.join(profile['quasi_identifiers']) or 'none'}")
+    below = ", ".join(f"<{k}: {v} ({v / n:.1%})" for k, v in risk["records_below_k"].items())
+    print(f"k-anonymity: {risk['k_anonymity']}; sample uniques: {risk['sample_uniques']}; records in classes {below}")
+    for w in profile["warnings"]:
+        print(f"warning: {w}")
+    print(f"wrote {paths['json']}, {paths['metadata']}, {paths['html']}")
+    return 0

@@ -1,0 +1,30 @@
+"""Write a profile's files: ``profile.json``, ``metadata.yaml`` and ``profile.html``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from safedata_core.data import Metadata
+from safedata_core.inventory.html import render_html
+
+__all__ = ["METADATA_HEADER", "write_outputs"]
+
+METADATA_HEADER = """\
+# Metadata inferred by `safedata profile`. Review it, then pass it to a pipeline as data.metadata.
+# Everything in this file is treated as PUBLIC knowledge by DP components. Domains (bounds, categories)
+# read from the data are omitted unless `--with-domains` was given: add only domains that are public.
+"""
+
+
+def write_outputs(profile: dict[str, Any], metadata: Metadata, out_dir: str | Path, *, title: str) -> dict[str, Path]:
+    """Write the three files into ``out_dir`` (created if needed); returns their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "profile.json", "metadata": out / "metadata.yaml", "html": out / "profile.html"}
+    paths["json"].write_text(json.dumps(profile, indent=2, default=str) + "\n", encoding="utf-8")
+    metadata.dump(paths["metadata"])
+    paths["metadata"].write_text(METADATA_HEADER + paths["metadata"].read_text(encoding="utf-8"), encoding="utf-8")
+    paths["html"].write_text(render_html(profile, title=title), encoding="utf-8")
+    return paths

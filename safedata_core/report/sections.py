@@ -1,0 +1,344 @@
+"""Report sections built from step outcomes: components, releases, SDC, attacks, utility, inventory.
+
+Each ``*_section`` function returns a JSON-ready dict with a ``verdict`` and
+the ``reasons`` behind it (see :mod:`safedata_core.report.verdict`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from safedata_core.report.fidelity import association_difference, marginal_comparison
+from safedata_core.report.verdict import worst
+
+if TYPE_CHECKING:
+    from safedata_core.pipeline.context import RunContext
+    from safedata_core.schema.validate import ResolvedPipeline
+
+__all__ = [
+    "attack_section",
+    "component_info",
+    "docstring_section",
+    "inventory_section",
+    "release_section",
+    "sdc_section",
+    "utility_section",
+]
+
+MAX_FIDELITY_ROWS = 60_000
+_SECTION_RE = re.compile(r"\*\*(?P<title>[^*]+)\*\*\s*:?\s*(?P<body>.*?)(?=\n\s*\n|\n\s*\*\*|\Z)", re.S)
+
+
+def docstring_section(doc: str | None, title: str) -> str | None:
+    """The text of a ``**Title**: ...`` paragraph in a component docstring, on one line."""
+    for m in _SECTION_RE.finditer(doc or ""):
+        if m.group("title").strip().lower() == title.lower():
+            return " ".join(m.group("body").split()) or None
+    return None
+
+
+def component_info(resolved: ResolvedPipeline) -> list[dict[str, Any]]:
+    """What each step used: component, origin, declared privacy and its documented guarantee."""
+    out = []
+    for plan in resolved.steps:
+        info = plan.info
+        params = plan.params.model_dump(mode="json") if plan.params is not None else {}
+        row: dict[str, Any] = {
+            "step": plan.spec.id,
+            "use": plan.spec.use,
+            "kind": plan.kind,
+            "params": params,
+            "target": plan.target,
+            "share": plan.share.to_dict() if plan.share else None,
+        }
+        if info is not None:
+            doc = info.cls.__doc__
+            row.update(
+                privacy=info.privacy,
+                plugin=info.plugin,
+                distribution=info.distribution,
+                version=info.version,
+                summary=info.cls.summary(),
+                privacy_guarantee=docstring_section(doc, "Privacy guarantee"),
+                assumptions=docstring_section(doc, "Assumptions"),
+                dp_active=info.privacy == "dp" and bool(params.get("dp", True)),
+            )
+        else:
+            row.update(
+                privacy="none",
+                plugin="safedata-core",
+                distribution="safedata-core",
+                version=None,
+                summary="inventory and disclosure-risk profile",
+                privacy_guarantee=None,
+                assumptions=None,
+                dp_active=False,
+            )
+        out.append(row)
+    return out
+
+
+def _sample(df: pd.DataFrame, seed: int) -> pd.DataFrame:
+    if len(df) <= MAX_FIDELITY_ROWS:
+        return df
+    return df.sample(MAX_FIDELITY_ROWS, random_state=seed)
+
+
+def release_section(ctx: RunContext, components: list[dict[str, Any]], ledger: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry per released table: what made it, its spend, and fidelity to the original."""
+    by_step = {c["step"]: c for c in components}
+    original = _sample(ctx.data.df, ctx.seed)
+    out = []
+    for o in ctx.outcomes:
+        if o.table is None:
+            continue
+        comp = by_step.get(o.step, {})
+        spent = o.spent.to_dict() if o.spent else None
+        released = _sample(o.table.df, ctx.seed + 1)
+        out.append(
+            {
+                "step": o.step,
+                "use": o.use,
+                "kind": o.kind,
+                "privacy": comp.get("privacy", "none"),
+                "dp": bool(comp.get("dp_active")) and spent is not None,
+                "rows": len(o.table),
+                "released": o.released,
+                "epsilon": spent["epsilon"] if spent else None,
+                "delta": spent["delta"] if spent else None,
+                "marginals": marginal_comparison(original, released),
+                "association": association_difference(original, released),
+            }
+        )
+    _ = ledger
+    return out
+
+
+def _changed_mask(orig: pd.Series, rel: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    o_na, r_na = orig.isna().to_numpy(), rel.isna().to_numpy()
+    same = (orig.astype(str).to_numpy() == rel.astype(str).to_numpy()) | (o_na & r_na)
+    return ~same, r_na & ~o_na
+
+
+def sdc_section(ctx: RunContext | None, thresholds: dict[str, float]) -> dict[str, Any]:
+    """SDC steps: what changed, information loss per column, k-anonymity before and after."""
+    from safedata_core.inventory.risk import class_sizes, k_anonymity_summary
+
+    steps: list[dict[str, Any]] = []
+    reasons: list[str] = []
+    verdicts: list[str] = []
+    if ctx is None:
+        return {"verdict": "not_applicable", "reasons": [], "steps": []}
+    qis = list((ctx.profile or {}).get("quasi_identifiers") or ctx.data.metadata.quasi_identifiers)
+    min_k = int(thresholds["min_k"])
+    for o in ctx.outcomes:
+        if o.kind != "sdc" or o.table is None:
+            continue
+        orig = ctx.table("data").df
+        rel = o.table.df
+        entry: dict[str, Any] = {
+            "step": o.step,
+            "use": o.use,
+            "changes": o.result,
+            "rows_before": len(orig),
+            "rows_after": len(rel),
+        }
+        if len(orig) == len(rel):
+            per_col: dict[str, dict[str, float]] = {}
+            any_changed = np.zeros(len(rel), dtype=bool)
+            any_suppressed = np.zeros(len(rel), dtype=bool)
+            for col in orig.columns:
+                if col not in rel.columns:
+                    continue
+                changed, suppressed = _changed_mask(orig[col].reset_index(drop=True), rel[col].reset_index(drop=True))
+                any_changed |= changed
+                any_suppressed |= suppressed
+                per_col[col] = {
+                    "changed": round(float(changed.mean()), 5),
+                    "suppressed": round(float(suppressed.mean()), 5),
+                }
+            entry["information_loss"] = {
+                "columns": per_col,
+                "cells_changed_share": round(float(np.mean([v["changed"] for v in per_col.values()])), 5),
+                "records_changed_share": round(float(any_changed.mean()), 5),
+                "records_suppressed_share": round(float(any_suppressed.mean()), 5),
+            }
+        else:
+            entry["information_loss"] = {"records_removed_share": round(1 - len(rel) / max(len(orig), 1), 5)}
+        suppressed_share = entry["information_loss"].get(
+            "records_suppressed_share", entry["information_loss"].get("records_removed_share", 0.0)
+        )
+        usable_qis = [q for q in qis if q in rel.columns]
+        if usable_qis:
+            before = k_anonymity_summary(orig, [q for q in usable_qis if q in orig.columns])
+            after = k_anonymity_summary(rel, usable_qis)
+            entry["k_before"], entry["k_after"] = before["k_anonymity"], after["k_anonymity"]
+            entry["records_below_k_after"] = int((class_sizes(rel, usable_qis) < min_k).sum())
+            entry["quasi_identifiers"] = usable_qis
+        v = "pass"
+        k_after = entry.get("k_after")
+        if k_after is not None and k_after < min_k:
+            v = "warn"
+            reasons.append(f"{o.step}: k-anonymity after SDC is {k_after} (< {min_k}) on {', '.join(usable_qis)}")
+        if suppressed_share > thresholds["max_suppression"]:
+            v = "warn"
+            reasons.append(
+                f"{o.step}: {suppressed_share:.1%} of records lost values to suppression "
+                f"(> {thresholds['max_suppression']:.0%})"
+            )
+        entry["verdict"] = v
+        verdicts.append(v)
+        steps.append(entry)
+    return {"verdict": worst(verdicts), "reasons": reasons, "steps": steps}
+
+
+def _finite(x: Any) -> float | None:
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def attack_section(
+    ctx: RunContext | None, components: list[dict[str, Any]], thresholds: dict[str, float]
+) -> dict[str, Any]:
+    """Attack results with intervals and baselines, each judged against ``max_risk``."""
+    if ctx is None:
+        return {"verdict": "not_applicable", "reasons": [], "results": []}
+    targets = {c["step"]: c.get("target") for c in components}
+    max_risk = thresholds["max_risk"]
+    results, reasons, verdicts = [], [], []
+    for o in ctx.outcomes:
+        if o.kind != "attack":
+            continue
+        r = dict(o.result)
+        risk = _finite(r.get("risk")) or 0.0
+        ci = r.get("risk_ci") or (risk, risk)
+        hi = _finite(ci[1]) if len(ci) > 1 else risk
+        if risk > max_risk:
+            v = "fail"
+            reasons.append(f"{o.step} ({o.use}) on '{targets.get(o.step)}': risk {risk:.3f} > {max_risk:g}")
+        elif hi is not None and hi > max_risk:
+            v = "warn"
+            reasons.append(
+                f"{o.step} ({o.use}) on '{targets.get(o.step)}': risk interval reaches {hi:.3f} > {max_risk:g}"
+            )
+        else:
+            v = "pass"
+        verdicts.append(v)
+        results.append(
+            {
+                "step": o.step,
+                "use": o.use,
+                "target": targets.get(o.step),
+                "verdict": v,
+                "risk": risk,
+                "risk_ci": [float(ci[0]), float(ci[1])],
+                "success_rate": r.get("success_rate"),
+                "success_ci": r.get("success_ci"),
+                "baseline_rate": r.get("baseline_rate"),
+                "baseline_ci": r.get("baseline_ci"),
+                "control_rate": r.get("control_rate"),
+                "control_ci": r.get("control_ci"),
+                "n_attempts": r.get("n_attempts"),
+                "details": r.get("details", {}),
+            }
+        )
+    return {"verdict": worst(verdicts), "reasons": reasons, "results": results}
+
+
+def utility_section(
+    ctx: RunContext | None, components: list[dict[str, Any]], thresholds: dict[str, float]
+) -> dict[str, Any]:
+    """Utility metric scores per release; a release's headline is the mean of its [0, 1] scores."""
+    if ctx is None:
+        return {"verdict": "not_applicable", "reasons": [], "results": [], "per_release": {}}
+    targets = {c["step"]: c.get("target") for c in components}
+    results: list[dict[str, Any]] = []
+    by_target: dict[str, list[float]] = {}
+    for o in ctx.outcomes:
+        if o.kind != "metric":
+            continue
+        score = _finite(o.result.get("score"))
+        hib = bool(o.result.get("higher_is_better", True))
+        target = targets.get(o.step) or "data"
+        results.append(
+            {
+                "step": o.step,
+                "use": o.use,
+                "target": target,
+                "score": score,
+                "higher_is_better": hib,
+                "details": o.result.get("details", {}),
+            }
+        )
+        if score is not None and hib and 0.0 <= score <= 1.0:
+            by_target.setdefault(target, []).append(score)
+    per_release = {t: round(float(np.mean(v)), 5) for t, v in by_target.items()}
+    reasons, verdicts = [], []
+    lo = thresholds["min_utility"]
+    for t, s in per_release.items():
+        if s < lo - thresholds["utility_margin"]:
+            verdicts.append("fail")
+            reasons.append(f"'{t}': mean utility {s:.3f} < {lo - thresholds['utility_margin']:.2f}")
+        elif s < lo:
+            verdicts.append("warn")
+            reasons.append(f"'{t}': mean utility {s:.3f} < {lo:.2f}")
+        else:
+            verdicts.append("pass")
+    return {"verdict": worst(verdicts), "reasons": reasons, "results": results, "per_release": per_release}
+
+
+def inventory_section(ctx: RunContext | None) -> dict[str, Any]:
+    """Findings about the input: identifiers dropped, quasi-identifier risk, sensitive columns, public domains."""
+    if ctx is None:
+        return {"findings": [], "profile": None}
+    meta = ctx.data.metadata
+    findings: list[dict[str, str]] = []
+    if ctx.dropped_identifiers:
+        findings.append(
+            {
+                "severity": "info",
+                "message": "direct identifiers dropped before any release: " + ", ".join(ctx.dropped_identifiers),
+            }
+        )
+    kept_ids = meta.direct_identifiers
+    if kept_ids:
+        findings.append(
+            {"severity": "fail", "message": "direct identifiers were KEPT on purpose: " + ", ".join(kept_ids)}
+        )
+    prof = ctx.profile
+    if prof:
+        risk = prof.get("risk", {})
+        k = prof.get("k", 5)
+        share = (risk.get("share_below_k") or {}).get(str(k))
+        sev = "warn" if prof.get("rare_records", 0) else "info"
+        findings.append(
+            {
+                "severity": sev,
+                "message": (
+                    f"the input is {risk.get('k_anonymity')}-anonymous on "
+                    f"{', '.join(prof.get('quasi_identifiers', []))}; "
+                    f"{prof.get('rare_records', 0)} records ({(share or 0):.1%}) are in classes smaller than {k} and "
+                    f"{risk.get('sample_uniques', 0)} are sample-unique"
+                ),
+            }
+        )
+    if meta.sensitive:
+        findings.append({"severity": "info", "message": "sensitive columns: " + ", ".join(meta.sensitive)})
+    not_public = [n for n, c in meta.columns.items() if not c.is_public_domain and c.type not in ("boolean", "text")]
+    if not_public:
+        findings.append(
+            {
+                "severity": "info",
+                "message": "columns without a declared public domain (DP components "
+                "must learn or be given it): " + ", ".join(not_public),
+            }
+        )
+    return {"findings": findings, "profile": prof}

@@ -1,0 +1,74 @@
+"""``safedata demo``: builds its pipeline from what is installed and produces a schema-valid report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from safedata_core import Engine
+from safedata_core.cli import main
+from safedata_core.commands import demo
+from tests.core.report.helpers import FakePlugin, validate
+
+
+def test_demo_pipeline_uses_only_registered_components() -> None:
+    bare = demo.demo_pipeline(Engine(autoload=False))
+    assert [s["use"] for s in bare["steps"]] == ["profile"]  # nothing to release without plugins
+    rich = demo.demo_pipeline(Engine(autoload=False, plugins=["safedata_example", FakePlugin()]))
+    uses = [s["use"] for s in rich["steps"]]
+    assert uses[:2] == ["profile", "example"]
+    assert {"ks_complement", "tv_complement"} <= set(uses)
+    assert rich["steps"][1]["privacy"] == {"epsilon": 1.0, "delta": 1e-6}
+
+
+def test_fit_params_keeps_what_the_model_accepts() -> None:
+    class P(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        k: int = Field(2, description="k")
+        label: str = Field(description="label")
+        columns: list[str] | None = Field(None, description="cols")
+
+    assert demo.fit_params(P, {"k": 5, "label": "income", "hierarchies": {}}) == {"k": 5, "label": "income"}
+    assert demo.fit_params(P, {"k": "five", "label": "income"}) == {"label": "income"}
+    assert demo.fit_params(P, {"k": 5}) is None  # the required label is not offered
+
+
+def test_hierarchies_cover_every_adult_category() -> None:
+    files = demo.hierarchy_files()
+    assert set(files) == {"age", "education", "marital_status", "race", "sex", "native_country"}
+    meta = yaml.safe_load((Path(demo.__file__).parents[1] / "data" / "datasets" / "adult.meta.yaml").read_text())
+    for col, path in files.items():
+        rows = [line.split(";") for line in Path(path).read_text().splitlines()]
+        assert len({len(r) for r in rows}) == 1 and all(r[-1] == "*" for r in rows)
+        keys = {r[0] for r in rows}
+        expected = {str(a) for a in range(17, 91)} if col == "age" else set(meta["columns"][col]["categories"])
+        assert keys == expected, col
+        # a hierarchy: each level's value determines the next level's value
+        for lvl in range(1, len(rows[0]) - 1):
+            parents: dict[str, str] = {}
+            for r in rows:
+                assert parents.setdefault(r[lvl], r[lvl + 1]) == r[lvl + 1]
+
+
+def test_demo_runs_and_report_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def engine(_args: Any) -> Engine:
+        return Engine(autoload=False, plugins=["safedata_example"])
+
+    monkeypatch.setattr(demo, "make_engine", engine)
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--rows", "1200"]) == 0
+    printed = capsys.readouterr().out
+    assert f"report: {out / 'report.html'}" in printed and "synthetic" in printed and "verdict:" in printed
+    report = json.loads((out / "report.json").read_text())
+    validate(report)
+    assert report["privacy"]["dp_status"] == "claimed"
+    assert [r["step"] for r in report["releases"]] == ["synthetic"]
+    assert 0.5 < report["summary"]["budget"]["epsilon_spent"] <= 1.0 + 1e-9
+    assert (out / "report.html").is_file() and (out / "model_card.md").is_file()

@@ -1,0 +1,107 @@
+"""report.json: schema-valid, sections filled from a real run, verdicts follow thresholds, failed DP is loud."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.core.report.helpers import make_engine, pipeline, small_adult, validate
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    engine = make_engine()
+    out = tmp_path_factory.mktemp("run")
+    result = engine.run(pipeline(), data=small_adult(engine), out=out)
+    assert result.ok, result.error
+    return out
+
+
+def test_report_json_validates_against_schema(run_dir: Path) -> None:
+    report = json.loads((run_dir / "report.json").read_text())
+    validate(report)
+    assert {"report.json", "report.html", "model_card.md"} <= {p.name for p in run_dir.iterdir()}
+
+
+def test_sections_hold_real_numbers(run_dir: Path) -> None:
+    report = json.loads((run_dir / "report.json").read_text())
+    releases = {r["step"]: r for r in report["releases"]}
+    assert set(releases) == {"sdc", "synthetic"}
+    assert releases["synthetic"]["dp"] and releases["synthetic"]["epsilon"] == pytest.approx(1.0)
+    assert not releases["sdc"]["dp"]
+    marg = {m["column"]: m for m in releases["synthetic"]["marginals"]}
+    assert marg["sex"]["comparable"] and sum(marg["sex"]["original"]) == pytest.approx(1.0, abs=1e-3)
+    assert 0 < marg["age"]["tvd"] < 0.5
+    assoc = releases["synthetic"]["association"]
+    # the example synthesizer samples columns independently: the relationship/sex association is lost
+    i, j = assoc["columns"].index("relationship"), assoc["columns"].index("sex")
+    assert assoc["difference"][i][j] > 0.3
+    # SDC: exactly the non-White race values were blanked
+    sdc = report["sdc"]["steps"][0]
+    race_loss = sdc["information_loss"]["columns"]["race"]
+    assert race_loss["suppressed"] == pytest.approx(race_loss["changed"]) and 0.05 < race_loss["suppressed"] < 0.3
+    assert sdc["information_loss"]["columns"]["age"]["changed"] == 0
+    assert sdc["changes"]["records_modified"] == round(race_loss["suppressed"] * sdc["rows_before"])
+    # the exact-match linkage finds every SDC row with an untouched race in the original
+    risks = {a["target"]: a for a in report["attacks"]["results"]}
+    assert risks["sdc"]["risk"] > 0.7 and risks["sdc"]["verdict"] == "fail"
+    assert risks["synthetic"]["risk"] < risks["sdc"]["risk"]
+    assert report["summary"]["highest_risk"]["target"] == "sdc"
+    assert report["attacks"]["verdict"] == "fail" and report["summary"]["verdict"] == "fail"
+    assert set(report["utility"]["per_release"]) == {"sdc", "synthetic"}
+    assert report["privacy"]["dp_status"] == "claimed"
+    assert report["compliance"]["claim"] is False  # the attacks section failed
+    assert any("Linkability" in i["notion"] and i["status"] == "not_supported" for i in report["compliance"]["items"])
+    assert "not a legal determination" in report["compliance"]["disclaimer"]
+    assert any("privacy ledger" in s for s in report["narrative"])
+
+
+def test_html_has_plots_and_scatter(run_dir: Path) -> None:
+    page = (run_dir / "report.html").read_text()
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page
+    assert page.count("<svg") >= 2 * 15  # marginals for two releases, heatmaps, risk bars, scatter
+    assert "Privacy-utility: highest attack risk vs mean utility" in page
+    assert "class='badge'" not in page
+
+
+def test_thresholds_change_verdicts(tmp_path: Path) -> None:
+    engine = make_engine()
+    p = pipeline(thresholds={"max_risk": 1.0, "min_utility": 0.0, "bogus": 1})
+    p["steps"] = [s for s in p["steps"] if s["id"] != "sdc" and s.get("target") != "sdc"]
+    result = engine.run(p, data=small_adult(engine))
+    report = result.report
+    validate(report)
+    assert report["thresholds"]["max_risk"] == 1.0
+    assert report["attacks"]["verdict"] == "pass" and report["utility"]["verdict"] == "pass"
+    assert any("bogus" in w for w in report["warnings"])
+    assert report["summary"]["verdict"] == "pass"
+    assert report["compliance"]["claim"] is True and report["compliance"]["badge"]["releases"] == ["synthetic"]
+    strict = pipeline(thresholds={"min_utility": 0.999})
+    report2 = engine.run(strict, data=small_adult(engine)).report
+    assert report2["utility"]["verdict"] in ("warn", "fail")
+
+
+def test_failed_dp_step_is_in_summary_and_blocks_compliance(tmp_path: Path) -> None:
+    engine = make_engine()
+    table = small_adult(engine)
+    p = pipeline()
+    # the DP step fails: inferred metadata is not public, so the example synthesizer refuses to read domains
+    result = engine.run(p, data=table.df, out=tmp_path / "run")
+    assert not result.ok
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    validate(report)
+    assert report["run"]["failed_step"] == {"step": "synthetic", "use": "example", "kind": "synthesizer", "dp": True}
+    assert report["privacy"]["dp_status"] == "failed" and report["summary"]["verdict"] == "fail"
+    assert any(
+        "DP step 'synthetic'" in m and "no differential privacy guarantee" in m for m in report["summary"]["messages"]
+    )
+    assert report["compliance"]["claim"] is False and report["compliance"]["badge"] is None
+    assert report["releases"] == []
+    page = (tmp_path / "run" / "report.html").read_text()
+    summary = page[page.index("id='summary'") : page.index("id='data'")]
+    assert "DP step FAILED" in summary and "role='alert'" in summary
+    assert "class='badge'" not in page and "No compliance claim is made" in page
+    card = (tmp_path / "run" / "model_card.md").read_text()
+    assert "FAILED" in card
