@@ -7,6 +7,13 @@ from safedata_core.bench.leaderboard import aggregate, write_leaderboard
 from safedata_core.bench.runner import METRIC_COLUMNS, run_grid, run_job
 
 __all__ = [
-    "METRIC_COLUMNS", "BenchGrid", "BenchJob", "aggregate", "load_grid", "parse_epsilons", "run_grid", "run_job",
+    "METRIC_COLUMNS",
+    "BenchGrid",
+    "BenchJob",
+    "aggregate",
+    "load_grid",
+    "parse_epsilons",
+    "run_grid",
+    "run_job",
     "write_leaderboard",
 ]

@@ -19,7 +19,13 @@ from safedata_core.default_plugins.metrics import ks_complement, tv_complement
 from safedata_core.report.fidelity import column_codes
 
 __all__ = [
-    "Encoder", "detection_auc", "exact_copy_rate", "fidelity_1way", "fidelity_2way", "mia_auc", "tstr_auc",
+    "Encoder",
+    "detection_auc",
+    "exact_copy_rate",
+    "fidelity_1way",
+    "fidelity_2way",
+    "mia_auc",
+    "tstr_auc",
 ]
 
 MAX_ROWS = 5000
@@ -51,6 +57,31 @@ class Encoder:
         return np.hstack(parts) if parts else np.zeros((len(df), 1))
 
 
+def _tree_features(
+    real: pd.DataFrame, others: list[pd.DataFrame], exclude: tuple[str, ...] = ()
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Compact features for gradient-boosted trees: numbers as they are (NaN kept), categories as codes."""
+    cols = [c for c in real.columns if c not in exclude]
+    is_cat = np.array([not _is_num(real[c]) for c in cols], dtype=bool)
+    levels = {
+        c: {v: i for i, v in enumerate(real[c].dropna().astype(str).value_counts().index[:250])}
+        for c, cat in zip(cols, is_cat, strict=True)
+        if cat
+    }
+
+    def encode(df: pd.DataFrame) -> np.ndarray:
+        out = np.empty((len(df), len(cols)), dtype=float)
+        for j, c in enumerate(cols):
+            if c in levels:
+                codes = df[c].astype("object").where(df[c].notna(), None).map(levels)
+                out[:, j] = pd.to_numeric(codes, errors="coerce").to_numpy(dtype=float)
+            else:
+                out[:, j] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+        return out
+
+    return [encode(real), *[encode(o) for o in others]], is_cat
+
+
 def _sample(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return df if len(df) <= n else df.sample(n, random_state=seed)
 
@@ -75,15 +106,18 @@ def tstr_auc(train_synth: pd.DataFrame, test_real: pd.DataFrame, label: str, *, 
     y_test = (real[label].astype(str) == positive).to_numpy()
     if len(np.unique(y_train)) < 2:
         return 0.5
-    enc = Encoder(real, exclude=(label,))
-    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
-    model.fit(enc.transform(synth), y_train)
-    return _auc(y_test, model.predict_proba(enc.transform(real))[:, 1])
+    (x_test, x_train), is_cat = _tree_features(real, [synth], exclude=(label,))
+    model = HistGradientBoostingClassifier(max_iter=100, categorical_features=is_cat, random_state=seed)
+    model.fit(x_train, y_train)
+    return _auc(y_test, model.predict_proba(x_test)[:, 1])
 
 
 def fidelity_1way(real: pd.DataFrame, synth: pd.DataFrame) -> float:
-    scores = [(ks_complement if _is_num(real[c]) else tv_complement)(real[c], synth[c]) for c in real.columns
-              if c in synth.columns]
+    scores = [
+        (ks_complement if _is_num(real[c]) else tv_complement)(real[c], synth[c])
+        for c in real.columns
+        if c in synth.columns
+    ]
     valid = [s for s in scores if not np.isnan(s)]
     return float(np.mean(valid)) if valid else float("nan")
 
@@ -114,10 +148,10 @@ def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, *, seed: int = 0) -> 
 
     n = min(len(real), len(synth), MAX_ROWS)
     r, s = _sample(real, n, seed), _sample(synth, n, seed + 1)
-    enc = Encoder(r)
-    x = np.vstack([enc.transform(r), enc.transform(s)])
+    (xr, xs), is_cat = _tree_features(r, [s])
+    x = np.vstack([xr, xs])
     y = np.r_[np.zeros(len(r)), np.ones(len(s))]
-    model = HistGradientBoostingClassifier(max_iter=60, random_state=seed)
+    model = HistGradientBoostingClassifier(max_iter=60, categorical_features=is_cat, random_state=seed)
     proba = cross_val_predict(model, x, y, cv=3, method="predict_proba")[:, 1]
     return _auc(y, proba)
 

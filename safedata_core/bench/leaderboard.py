@@ -16,9 +16,17 @@ from safedata_core.report import svg
 __all__ = ["aggregate", "write_leaderboard"]
 
 KEYS = ["dataset", "synthesizer", "epsilon"]
-HIGHER_IS_BETTER = {"tstr_auc": True, "fidelity_1way": True, "fidelity_2way": True, "detection_auc": False,
-                    "exact_copy_rate": False, "mia_auc": False, "fit_seconds": False, "sample_seconds": False,
-                    "peak_memory_mb": False}
+HIGHER_IS_BETTER = {
+    "tstr_auc": True,
+    "fidelity_1way": True,
+    "fidelity_2way": True,
+    "detection_auc": False,
+    "exact_copy_rate": False,
+    "mia_auc": False,
+    "fit_seconds": False,
+    "sample_seconds": False,
+    "peak_memory_mb": False,
+}
 
 
 def aggregate(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -31,7 +39,7 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     for key, grp in df.groupby(KEYS, sort=False, dropna=False):
         good = grp[grp["ok"]]
         rec: dict[str, Any] = dict(zip(KEYS, key, strict=True))
-        rec["runs"], rec["failed"] = int(len(good)), int((~grp["ok"]).sum())
+        rec["runs"], rec["failed"] = len(good), int((~grp["ok"]).sum())
         rec["status"] = "ok" if len(good) else str(grp["status"].iloc[0])
         spent = pd.to_numeric(good["epsilon_spent"], errors="coerce")
         rec["epsilon_spent"] = float(spent.mean()) if len(good) else math.nan
@@ -58,13 +66,22 @@ def _cell(rec: pd.Series, m: str) -> str:
 
 def _markdown(board: pd.DataFrame, command: str) -> str:
     head = ["dataset", "synthesizer", "ε", "runs", *METRIC_COLUMNS]
-    lines = [f"Command: `{command}`", "",
-             "Mean ± standard deviation over repeats. Higher is better for TSTR AUC and fidelity; "
-             "for detection AUC and MIA AUC 0.5 is best; lower is better for the exact-copy rate, time and memory.",
-             "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [
+        f"Command: `{command}`",
+        "",
+        "Mean ± standard deviation over repeats. Higher is better for TSTR AUC and fidelity; "
+        "for detection AUC and MIA AUC 0.5 is best; lower is better for the exact-copy rate, time and memory.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for _, r in board.iterrows():
-        cells = [str(r["dataset"]), str(r["synthesizer"]), _eps(r["epsilon"]),
-                 f"{r['runs']}" + (f" ({r['failed']} failed)" if r["failed"] else "")]
+        cells = [
+            str(r["dataset"]),
+            str(r["synthesizer"]),
+            _eps(r["epsilon"]),
+            f"{r['runs']}" + (f" ({r['failed']} failed)" if r["failed"] else ""),
+        ]
         lines.append("| " + " | ".join(cells + [_cell(r, m) for m in METRIC_COLUMNS]) + " |")
     failed = board[board["runs"] == 0]
     for _, r in failed.iterrows():
@@ -74,23 +91,50 @@ def _markdown(board: pd.DataFrame, command: str) -> str:
 
 def _html(board: pd.DataFrame, command: str) -> str:
     e = html.escape
-    points = [(str(r["synthesizer"]), float(r["mia_auc_mean"]), float(r["tstr_auc_mean"]),
-               float(r["tstr_auc_std"]), float(r["mia_auc_std"]))
-              for _, r in board.iterrows() if r["runs"] > 0]
-    plot = svg.scatter("Privacy-utility: membership-inference AUC vs TSTR AUC (one point per epsilon)", points,
-                       x_label="membership-inference AUC (0.5 = no leak)", y_label="TSTR AUC (higher is better)")
+    points = [
+        (
+            str(r["synthesizer"]),
+            float(r["mia_auc_mean"]),
+            float(r["tstr_auc_mean"]),
+            float(r["tstr_auc_std"]),
+            float(r["mia_auc_std"]),
+        )
+        for _, r in board.iterrows()
+        if r["runs"] > 0
+    ]
+    plot = svg.scatter(
+        "Privacy-utility: membership-inference AUC vs TSTR AUC (one point per epsilon)",
+        points,
+        x_label="membership-inference AUC (0.5 = no leak)",
+        y_label="TSTR AUC (higher is better)",
+    )
     head = "".join(f"<th scope='col'>{e(h)}</th>" for h in ["dataset", "synthesizer", "ε", "runs", *METRIC_COLUMNS])
     body = "".join(
-        "<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in [r["dataset"], r["synthesizer"], _eps(r["epsilon"]),
-                                                             r["runs"], *[_cell(r, m) for m in METRIC_COLUMNS]])
-        + "</tr>" for _, r in board.iterrows())
-    css = ("body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:80rem;padding:0 1rem}"
-           "table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #bbb;padding:.2rem .4rem}"
-           "th{background:#eef3f8}svg{max-width:44rem;width:100%;height:auto}@media print{svg,table{break-inside:avoid}}")
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>safedata leaderboard</title>"
-            f"<style>{css}</style></head><body><h1>safedata benchmark leaderboard</h1>"
-            f"<p>Command: <code>{e(command)}</code></p><p>Mean ± standard deviation over repeats.</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{plot}</body></html>")
+        "<tr>"
+        + "".join(
+            f"<td>{e(str(v))}</td>"
+            for v in [
+                r["dataset"],
+                r["synthesizer"],
+                _eps(r["epsilon"]),
+                r["runs"],
+                *[_cell(r, m) for m in METRIC_COLUMNS],
+            ]
+        )
+        + "</tr>"
+        for _, r in board.iterrows()
+    )
+    css = (
+        "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:80rem;padding:0 1rem}"
+        "table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #bbb;padding:.2rem .4rem}"
+        "th{background:#eef3f8}svg{max-width:44rem;width:100%;height:auto}@media print{svg,table{break-inside:avoid}}"
+    )
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>safedata leaderboard</title>"
+        f"<style>{css}</style></head><body><h1>safedata benchmark leaderboard</h1>"
+        f"<p>Command: <code>{e(command)}</code></p><p>Mean ± standard deviation over repeats.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{plot}</body></html>"
+    )
 
 
 def write_leaderboard(rows: Sequence[dict[str, Any]], out: Path, *, command: str) -> pd.DataFrame:

@@ -28,8 +28,15 @@ from safedata_core.errors import SafedataError
 __all__ = ["METRIC_COLUMNS", "run_grid", "run_job"]
 
 METRIC_COLUMNS: tuple[str, ...] = (
-    "tstr_auc", "fidelity_1way", "fidelity_2way", "detection_auc", "exact_copy_rate", "mia_auc",
-    "fit_seconds", "sample_seconds", "peak_memory_mb",
+    "tstr_auc",
+    "fidelity_1way",
+    "fidelity_2way",
+    "detection_auc",
+    "exact_copy_rate",
+    "mia_auc",
+    "fit_seconds",
+    "sample_seconds",
+    "peak_memory_mb",
 )
 _ENGINES: dict[tuple[str, ...], Any] = {}
 
@@ -74,7 +81,7 @@ def _label(grid: BenchGrid, train: Any) -> str:
 def _registered(engine: Any, name: str, kind: str) -> Any | None:
     try:
         info = engine.registry.get(name)
-    except Exception:  # noqa: BLE001 - not installed
+    except Exception:
         return None
     return info if info.kind == kind else None
 
@@ -103,10 +110,13 @@ def _evaluate(engine: Any, train: Any, holdout: Any, synth: Any, label: str, see
             return None
         try:
             comp = info.cls(params)
-            res = (comp.compute(train, synth, holdout=holdout, seed=seed) if kind == "metric"
-                   else comp.run(train, synth, holdout, seed=seed))
+            res = (
+                comp.compute(train, synth, holdout=holdout, seed=seed)
+                if kind == "metric"
+                else comp.run(train, synth, holdout, seed=seed)
+            )
             value = pick(res)
-        except Exception:  # noqa: BLE001 - fall back to the built-in evaluator
+        except Exception:
             return None
         if value is not None:
             used.append(name)
@@ -120,8 +130,11 @@ def _evaluate(engine: Any, train: Any, holdout: Any, synth: Any, label: str, see
     out["fidelity_2way"] = two if two is not None else ev.fidelity_2way(real, fake)
     det = component("detection", "metric", lambda r: _from_details(r.details, ("auc", "roc_auc", "detection_auc")))
     out["detection_auc"] = det if det is not None else ev.detection_auc(real, fake, seed=seed)
-    dcr = component("dcr", "attack", lambda r: _from_details(
-        r.details, ("exact_copy_rate", "exact_match_rate", "exact_matches", "share_exact")))
+    dcr = component(
+        "dcr",
+        "attack",
+        lambda r: _from_details(r.details, ("exact_copy_rate", "exact_match_rate", "exact_matches", "share_exact")),
+    )
     out["exact_copy_rate"] = dcr if dcr is not None else ev.exact_copy_rate(real, fake)
     mia = component("membership_inference", "attack", lambda r: _from_details(r.details, ("auc", "roc_auc")))
     out["mia_auc"] = mia if mia is not None else ev.mia_auc(real, hold, fake, seed=seed)
@@ -132,9 +145,17 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
     """Fit, sample and evaluate one combination; errors become a row with ``status`` = the error."""
     from safedata_core.privacy import Budget, Ledger
 
-    row: dict[str, Any] = {"dataset": job.dataset, "synthesizer": job.synthesizer,
-                           "epsilon": job.epsilon, "repeat": job.repeat, "seed": job.seed,
-                           "status": "ok", "epsilon_spent": None, **dict.fromkeys(METRIC_COLUMNS), "evaluators": ""}
+    row: dict[str, Any] = {
+        "dataset": job.dataset,
+        "synthesizer": job.synthesizer,
+        "epsilon": job.epsilon,
+        "repeat": job.repeat,
+        "seed": job.seed,
+        "status": "ok",
+        "epsilon_spent": None,
+        **dict.fromkeys(METRIC_COLUMNS),
+        "evaluators": "",
+    }
     try:
         engine = _engine(tuple(grid.plugins))
         info = engine.registry.get(job.synthesizer)
@@ -166,11 +187,15 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
         t2 = time.perf_counter()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        row.update(fit_seconds=t1 - t0, sample_seconds=t2 - t1, peak_memory_mb=peak / 2**20,
-                   epsilon_spent=budget.spent().epsilon if budget is not None else math.inf)
+        row.update(
+            fit_seconds=t1 - t0,
+            sample_seconds=t2 - t1,
+            peak_memory_mb=peak / 2**20,
+            epsilon_spent=budget.spent().epsilon if budget is not None else math.inf,
+        )
         scores, used = _evaluate(engine, train, holdout, synth, label, job.seed)
         row.update(scores, evaluators=used)
-    except Exception as exc:  # noqa: BLE001 - one failed combination must not stop the grid
+    except Exception as exc:
         if tracemalloc.is_tracing():
             tracemalloc.stop()
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -182,8 +207,9 @@ def _run_job_args(args: tuple[BenchJob, BenchGrid]) -> dict[str, Any]:
     return run_job(*args)
 
 
-def run_grid(grid: BenchGrid, *, jobs: int = 1, dask: str | None = None,
-             progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+def run_grid(
+    grid: BenchGrid, *, jobs: int = 1, dask: str | None = None, progress: Callable[[dict[str, Any]], None] | None = None
+) -> list[dict[str, Any]]:
     """Run every job of ``grid``: in this process, in ``jobs`` processes, or on a Dask cluster."""
     todo = grid.jobs()
     rows: list[dict[str, Any]] = []

@@ -1,8 +1,8 @@
 """``safedata bench``: fit synthesizers x epsilons on a dataset's train split, evaluate, write a leaderboard.
 
-    safedata bench --synthesizers bayes_net,example --epsilon 1,3,inf --dataset builtin:adult --repeats 3
-    safedata bench grid.yaml --jobs 4
-    safedata bench grid.yaml --dask tcp://scheduler:8786     # or --dask local
+safedata bench --synthesizers bayes_net,example --epsilon 1,3,inf --dataset builtin:adult --repeats 3
+safedata bench grid.yaml --jobs 4
+safedata bench grid.yaml --dask tcp://scheduler:8786     # or --dask local
 """
 
 from __future__ import annotations
@@ -39,8 +39,12 @@ def _grid(args: argparse.Namespace) -> Any:
 
     overrides = {
         "synthesizers": [s.strip() for s in args.synthesizers.split(",") if s.strip()] if args.synthesizers else None,
-        "epsilon": args.epsilon, "datasets": args.dataset, "repeats": args.repeats, "rows": args.rows,
-        "label": args.label, "seed": args.seed,
+        "epsilon": args.epsilon,
+        "datasets": args.dataset,
+        "repeats": args.repeats,
+        "rows": args.rows,
+        "label": args.label,
+        "seed": args.seed,
     }
     if args.grid:
         return load_grid(args.grid, overrides)
@@ -66,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
     from safedata_core.bench import run_grid, write_leaderboard
     from safedata_core.commands import make_engine
 
+    if args.dask:
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise SafedataError("bench --dask needs dask.distributed: pip install 'dask[distributed]'") from None
     if args.jobs < 1:
         raise SafedataError(f"bench --jobs {args.jobs}: give 1 or more")
     grid = _grid(args)
@@ -75,13 +84,16 @@ def run(args: argparse.Namespace) -> int:
         if info.kind != "synthesizer":
             raise SafedataError(f"bench --synthesizers: '{name}' is a {info.kind}, not a synthesizer")
     n = len(grid.jobs())
-    print(f"bench: {n} runs ({len(grid.synthesizers)} synthesizers x {len(grid.epsilon)} epsilons x "
-          f"{len(grid.datasets)} datasets x {grid.repeats} repeats)")
+    print(
+        f"bench: {n} runs ({len(grid.synthesizers)} synthesizers x {len(grid.epsilon)} epsilons x "
+        f"{len(grid.datasets)} datasets x {grid.repeats} repeats)"
+    )
 
     def progress(row: dict[str, Any]) -> None:
         eps = "inf" if math.isinf(row["epsilon"]) else f"{row['epsilon']:g}"
-        tail = (f"tstr_auc={row['tstr_auc']:.3f} fit={row['fit_seconds']:.1f}s" if row["status"] == "ok"
-                else row["status"])
+        tail = (
+            f"tstr_auc={row['tstr_auc']:.3f} fit={row['fit_seconds']:.1f}s" if row["status"] == "ok" else row["status"]
+        )
         print(f"  {row['synthesizer']:<18} eps={eps:<5} repeat={row['repeat']}  {tail}", flush=True)
 
     rows = run_grid(grid, jobs=args.jobs, dask=args.dask, progress=progress)

@@ -52,22 +52,17 @@ def hierarchy_files() -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _candidates(qis: list[str], hierarchies: dict[str, str]) -> dict[str, Any]:
-    """Values the demo offers to any component parameter of the same name."""
+def _sdc_offers(qis: list[str], hierarchies: dict[str, str]) -> dict[str, Any]:
+    """Values the demo offers to SDC parameters of the same name."""
+    return {"k": K, "quasi_identifiers": qis, "qis": qis, "hierarchies": hierarchies}
+
+
+def _eval_offers(qis: list[str]) -> dict[str, Any]:
+    """Values the demo offers to attack and metric parameters of the same name."""
     return {
-        "k": K,
-        "quasi_identifiers": qis,
-        "qis": qis,
-        "hierarchies": hierarchies,
-        "label": LABEL,
-        "target_column": LABEL,
-        "label_column": LABEL,
-        "secret": LABEL,
-        "secrets": [LABEL],
-        "secret_column": LABEL,
-        "sensitive": [LABEL],
-        "aux_cols": qis,
-        "auxiliary": qis,
+        "label": LABEL, "target_column": LABEL, "label_column": LABEL,
+        "secret": LABEL, "secrets": [LABEL], "secret_column": LABEL, "sensitive": [LABEL],
+        "aux_cols": qis, "auxiliary": qis,
     }
 
 
@@ -106,7 +101,7 @@ def demo_pipeline(engine: Any, *, holdout: str | float = "builtin:adult_test", s
     names = {info.name: info for info in registry}
     meta_qis = ["age", "education", "marital_status", "race", "sex", "native_country"]
     hier = hierarchy_files()
-    offered = _candidates(meta_qis, hier)
+    sdc_offered, eval_offered = _sdc_offers(meta_qis, hier), _eval_offers(meta_qis)
     steps: list[dict[str, Any]] = [{"id": "profile", "use": "profile", "params": {"k": K}}]
     releases: list[str] = []
     sdc_input = "data"
@@ -114,7 +109,13 @@ def demo_pipeline(engine: Any, *, holdout: str | float = "builtin:adult_test", s
         info = names.get(use)
         if info is None or info.kind != "sdc":
             continue
-        params = fit_params(info.cls.Params, offered)
+        offers = dict(sdc_offered)
+        if use == "generalize":
+            # native_country has missing values, which generalize currently rejects; suppress still
+            # makes the release 5-anonymous on every quasi-identifier
+            offers["quasi_identifiers"] = [q for q in meta_qis if q != "native_country"]
+            offers["hierarchies"] = {c: p for c, p in hier.items() if c != "native_country"}
+        params = fit_params(info.cls.Params, offers)
         if params is None:
             continue
         steps.append({"id": sid, "use": use, "input": sdc_input, "params": params})
@@ -133,7 +134,7 @@ def demo_pipeline(engine: Any, *, holdout: str | float = "builtin:adult_test", s
             info = names.get(use)
             if info is None or info.kind != kind:
                 continue
-            params = fit_params(info.cls.Params, offered if use not in ("ks_complement", "tv_complement") else {})
+            params = fit_params(info.cls.Params, eval_offered if use not in ("ks_complement", "tv_complement") else {})
             if params is None:
                 continue
             for target in releases:

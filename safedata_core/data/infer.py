@@ -25,37 +25,59 @@ def clean_missing(series: pd.Series) -> pd.Series:
     """Strip whitespace from strings and turn missing markers such as '?' into NA."""
     if series.dtype != object and not pd.api.types.is_string_dtype(series):
         return series
-    s = series.astype("string").str.strip()
-    return s.mask(s.isin(MISSING_MARKERS))
+    # clean each distinct value once (columns repeat values; a million rows rarely hold a million values)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    u = u.mask(u.isin(MISSING_MARKERS))
+    return pd.Series(u.array.take(codes, allow_fill=True), index=series.index, name=series.name)
 
 
 def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[ColumnType, str]:
     """Return the inferred logical type of ``series`` and a one-line reason."""
-    s = clean_missing(series).dropna()
+    cleaned = clean_missing(series)
+    s = cleaned.dropna()
     n = len(s)
+    markers = int(series.notna().sum()) - n  # '?', blanks, 'NA'... read as missing
+    note = f" ({markers} missing-value markers such as '?' read as missing)" if markers else ""
     if n == 0:
-        return "categorical", "column is entirely missing"
+        return "categorical", "column is entirely missing" + note
     if pd.api.types.is_bool_dtype(s):
         return "boolean", "boolean dtype"
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime", "datetime dtype"
     if pd.api.types.is_numeric_dtype(s):
-        return _numeric_type(s.to_numpy(dtype=float))
+        ntype, reason = _numeric_type(s.to_numpy(dtype=float))
+        return ntype, reason + note
     text = s.astype("string")
     nunique = text.nunique()
     if nunique <= 2 and set(text.str.lower().unique()) <= _BOOL_WORDS:
-        return "boolean", "two values that read as true/false"
-    numbers = pd.to_numeric(text, errors="coerce")
-    share_numeric = float(numbers.notna().mean())
+        return "boolean", "two values that read as true/false" + note
+    share_numeric = _numeric_share(text)
     if share_numeric >= 0.98:
-        ntype, reason = _numeric_type(numbers.dropna().to_numpy(dtype=float))
-        return ntype, f"{share_numeric:.0%} of values parse as numbers; {reason}"
+        numbers = pd.to_numeric(text, errors="coerce")
+        share_numeric = float(numbers.notna().mean())
+        if share_numeric >= 0.98:
+            ntype, reason = _numeric_type(numbers.dropna().to_numpy(dtype=float))
+            return ntype, f"{share_numeric:.0%} of values parse as numbers; {reason}{note}"
     if nunique > max_categories and _looks_like_dates(text):
-        return "datetime", "values parse as dates"
-    mean_len = float(text.str.len().mean())
-    if nunique > max_categories and (mean_len > 30 or text.str.contains(" ", regex=False).mean() > 0.5):
-        return "text", f"{nunique} distinct values, mean length {mean_len:.0f}: free text"
-    return "categorical", f"{nunique} distinct non-numeric values"
+        return "datetime", "values parse as dates" + note
+    probe = text if n <= _PROBE else text.sample(_PROBE, random_state=0)
+    mean_len = float(probe.str.len().mean())
+    if nunique > max_categories and (mean_len > 30 or probe.str.contains(" ", regex=False).mean() > 0.5):
+        return "text", f"{nunique} distinct values, mean length {mean_len:.0f}: free text" + note
+    if share_numeric >= 0.5:
+        return "categorical", (f"mixed values: {share_numeric:.0%} numbers and {1 - share_numeric:.0%} text, "
+                               f"{nunique} distinct{note}")
+    return "categorical", f"{nunique} distinct non-numeric values" + note
+
+
+_PROBE = 5000
+
+
+def _numeric_share(text: pd.Series) -> float:
+    """Share of values that parse as numbers, from a fixed sample of large columns."""
+    probe = text if len(text) <= _PROBE else text.sample(_PROBE, random_state=0)
+    return float(pd.to_numeric(probe, errors="coerce").notna().mean())
 
 
 def _numeric_type(values: np.ndarray) -> tuple[ColumnType, str]:

@@ -126,6 +126,11 @@ class GeneralizeParams(BaseModel):
     levels: dict[str, int] | None = Field(
         None, description="Fixed levels per QI (skips the search); records still below k are suppressed."
     )
+    suppress_outliers: bool = Field(
+        True,
+        description="Suppress the records still below k; false leaves them for a later `suppress` step "
+        "(the search still bounds them by suppression_limit).",
+    )
 
 
 class GeneralizeMethod(SDCMethod):
@@ -135,11 +140,14 @@ class GeneralizeMethod(SDCMethod):
     rule, or the flat ``value -> *``). A best-first search over the lattice
     returns the node of minimal loss at which at most ``suppression_limit`` of
     the records sit in classes below ``k``; those records are suppressed
-    (every QI set to ``*``, or missing for numeric columns).
+    (every QI set to ``*``, or missing for numeric columns), or, with
+    ``suppress_outliers: false``, left for a following ``suppress`` step that
+    blanks single cells instead of whole records.
 
     **Privacy guarantee**: k-anonymity on the declared QIs for the treated
     records (each released QI combination of treated records occurs at least k
-    times; the suppressed records form one class of at least k). No DP.
+    times; the suppressed records form one class of at least k). With
+    ``suppress_outliers: false`` only after a following ``suppress`` step. No DP.
 
     **Assumptions**: the QI list is complete; an intruder knows QI values, not
     the hierarchy choice. Missing values are a category of their own. Columns
@@ -199,7 +207,8 @@ class GeneralizeMethod(SDCMethod):
             levels = res.levels
             search = {"mode": "optimal", "nodes_checked": res.nodes_checked, "lattice_size": res.lattice_size}
         node = [levels[c] for c in qis]
-        outliers = space.outlier_mask(node, p.k)
+        below_k = space.outlier_mask(node, p.k)
+        outliers = below_k if p.suppress_outliers else np.zeros_like(below_k)
         gen = apply_levels(table.df, hierarchies, levels, rows=treated)
         out = suppress_records(gen, qis, outliers)
         changed_types = [c for c in qis if levels[c] > 0 or (outliers.any() and out[c].dtype == object)]
@@ -209,6 +218,7 @@ class GeneralizeMethod(SDCMethod):
                 "levels": levels,
                 "search": search,
                 "records_suppressed": int(outliers.sum()),
+                "records_below_k_left": int((below_k & ~outliers).sum()),
                 "suppression_limit_records": max_out,
                 "information_loss": {
                     **generalisation_height(levels, {c: h.height for c, h in hierarchies.items()}),

@@ -16,7 +16,7 @@ import numpy as np
 
 from safedata_core.evaluation.encoding import GowerEncoded
 
-__all__ = ["gower_distances", "nearest_neighbors"]
+__all__ = ["gower_distances", "nearest_neighbors", "shared_nearest"]
 
 #: cells (query rows x candidate rows) per block
 BLOCK_CELLS = 4_000_000
@@ -101,7 +101,9 @@ def nearest_neighbors(
         for sl in blocks:
             run(sl)
     else:
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=n_workers) as pool:
             list(pool.map(run, blocks))
     return dist, idx
 
@@ -109,3 +111,44 @@ def nearest_neighbors(
 def gower_distances(queries: GowerEncoded, candidates: GowerEncoded) -> np.ndarray:
     """The full matrix of mean Gower distances (for small inputs; use :func:`nearest_neighbors` for large ones)."""
     return _Prepared(candidates).block(queries) / max(candidates.n_columns, 1)
+
+
+def shared_nearest(
+    queries: tuple[GowerEncoded, GowerEncoded],
+    candidates: tuple[GowerEncoded, GowerEncoded],
+    k: int = 1,
+    *,
+    workers: int | None = None,
+) -> np.ndarray:
+    """For two views of each query row, is some candidate among the ``k`` nearest in *both* views?
+
+    "Among the k nearest" includes every candidate tied with the k-th nearest, so
+    the answer does not depend on how ties are ordered. ``queries[v]`` and
+    ``candidates[v]`` are the encodings of view ``v`` (same rows, other columns).
+    """
+    n_q, n_c = len(queries[0]), len(candidates[0])
+    k = max(1, min(k, n_c))
+    preps = [_Prepared(c) for c in candidates]
+    out = np.zeros(n_q, dtype=bool)
+
+    def run(sl: slice) -> None:
+        rows = np.arange(sl.start, sl.stop)
+        within = None
+        for prep, q in zip(preps, queries, strict=True):
+            d = prep.block(q.take(rows))
+            kth = np.partition(d, k - 1, axis=1)[:, k - 1 : k]
+            near = d <= kth
+            within = near if within is None else within & near
+        out[sl] = within.any(axis=1)  # type: ignore[union-attr]
+
+    blocks = _blocks(n_q, n_c)
+    n_workers = workers or _workers()
+    if n_workers == 1 or len(blocks) == 1:
+        for sl in blocks:
+            run(sl)
+    else:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=n_workers) as pool:
+            list(pool.map(run, blocks))
+    return out

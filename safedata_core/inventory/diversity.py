@@ -78,22 +78,40 @@ def t_closeness(df: pd.DataFrame, qis: Sequence[str], sensitive: str, *, max_bin
     if n == 0 or m < 2:
         return {"t": 0.0, "mean_t": 0.0, "ordered": ordered, "bins": m}
     q = np.bincount(codes, minlength=m) / n
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    sorted_codes = codes[order]
-    bounds = np.searchsorted(sorted_ids, np.arange(n_groups + 1))
-    class_sizes = np.diff(bounds)
+    counts_per_class = np.bincount(ids, minlength=n_groups)
     emd = np.zeros(n_groups)
-    step = max(1, _CELL_BUDGET // m)
-    for start in range(0, n_groups, step):  # chunks of classes keep the dense class x value matrix small
-        stop = min(n_groups, start + step)
-        lo, hi = bounds[start], bounds[stop]
-        local = (sorted_ids[lo:hi] - start) * m + sorted_codes[lo:hi]
-        counts = np.bincount(local, minlength=(stop - start) * m).reshape(stop - start, m)
-        p = counts / class_sizes[start:stop, None]
-        if ordered:
-            emd[start:stop] = np.abs(np.cumsum(p - q, axis=1)[:, :-1]).sum(axis=1) / (m - 1)
-        else:
-            emd[start:stop] = 0.5 * np.abs(p - q).sum(axis=1)
+    # singleton classes (usually the bulk) in closed form: a point mass at value v
+    single = counts_per_class[ids] == 1
+    v = codes[single]
+    if ordered:
+        cq = np.cumsum(q)[:-1]  # Q(i) for i = 0..m-2
+        before = np.concatenate([[0.0], np.cumsum(cq)])  # sum_{i<v} Q(i)
+        after = np.concatenate([np.cumsum((1 - cq)[::-1])[::-1], [0.0]])  # sum_{v<=i<=m-2} (1 - Q(i))
+        emd[ids[single]] = (before[v] + after[v]) / (m - 1)
+    else:
+        emd[ids[single]] = 1.0 - q[v]
+    # larger classes: dense class x value counts, in chunks that keep the matrix small
+    multi = np.flatnonzero(counts_per_class > 1)
+    if multi.size:
+        local_id = np.full(n_groups, -1, dtype=np.int64)
+        local_id[multi] = np.arange(multi.size)
+        rows = ~single
+        lid, lcodes = local_id[ids[rows]], codes[rows]
+        order = np.argsort(lid, kind="stable")
+        lid, lcodes = lid[order], lcodes[order]
+        bounds = np.searchsorted(lid, np.arange(multi.size + 1))
+        sizes = np.diff(bounds)
+        step = max(1, _CELL_BUDGET // m)
+        for start in range(0, multi.size, step):
+            stop = min(multi.size, start + step)
+            lo, hi = bounds[start], bounds[stop]
+            flat = (lid[lo:hi] - start) * m + lcodes[lo:hi]
+            counts = np.bincount(flat, minlength=(stop - start) * m).reshape(stop - start, m)
+            p = counts / sizes[start:stop, None]
+            if ordered:
+                d = np.abs(np.cumsum(p - q, axis=1)[:, :-1]).sum(axis=1) / (m - 1)
+            else:
+                d = 0.5 * np.abs(p - q).sum(axis=1)
+            emd[multi[start:stop]] = d
     per_record = emd[ids]
     return {"t": float(emd.max()), "mean_t": float(per_record.mean()), "ordered": ordered, "bins": m}

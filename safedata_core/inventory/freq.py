@@ -38,7 +38,7 @@ class FreqResult:
     """Per-record frequencies of the key combination (``fk`` sample, ``Fk`` weighted)."""
 
     fk: np.ndarray
-    Fk: np.ndarray  # noqa: N815 - sdcMicro's name
+    Fk: np.ndarray
     wildcard_missing: bool
 
     @property
@@ -67,7 +67,7 @@ def freq_calc(df: pd.DataFrame, keys: Sequence[str], weights: str | np.ndarray |
         # too many missingness patterns for the exact wildcard rule: missing becomes a category
         return _freq_by_category(codes, w, wildcard=False)
     fk = np.zeros(n, dtype=np.int64)
-    Fk = np.zeros(n, dtype=np.float64)  # noqa: N806
+    Fk = np.zeros(n, dtype=np.float64)
     rows_of = [np.flatnonzero(pattern_of == i) for i in range(len(patterns))]
     mask_of = [observed[r[0]] for r in rows_of]
     for i, rows_p in enumerate(rows_of):
@@ -91,7 +91,7 @@ def _freq_by_category(codes: np.ndarray, w: np.ndarray, *, wildcard: bool) -> Fr
     ids = _row_ids(codes)
     size = int(ids.max()) + 1 if len(ids) else 0
     fk = np.bincount(ids, minlength=size)[ids]
-    Fk = np.bincount(ids, weights=w, minlength=size)[ids]  # noqa: N806
+    Fk = np.bincount(ids, weights=w, minlength=size)[ids]
     return FreqResult(fk.astype(np.int64), Fk, wildcard)
 
 
@@ -125,7 +125,7 @@ def _weights(df: pd.DataFrame, weights: str | np.ndarray | None) -> np.ndarray:
     return w
 
 
-def individual_risk(fk: np.ndarray, Fk: np.ndarray, *, nodes: int = 64) -> np.ndarray:  # noqa: N803
+def individual_risk(fk: np.ndarray, Fk: np.ndarray, *, nodes: int = 64) -> np.ndarray:
     """Benedetti-Franconi individual risk ``E[1/F | f]`` per record (``1/fk`` when ``Fk == fk``).
 
     With ``p = fk/Fk`` and ``F - f ~ NegBin(f, p)``, ``E[1/F] = int_0^1 (p t / (1 - (1-p) t))^f / t dt``,

@@ -52,7 +52,7 @@ def detection_sample(series: pd.Series, sample_size: int, seed: int = 0) -> tupl
 
 
 def detect_identifiers(
-    series: pd.Series, name: str, ctype: str, *, sample_size: int = 2000, seed: int = 0
+    series: pd.Series, name: str, ctype: str, *, sample_size: int = 2000, seed: int = 0, distinct: int | None = None
 ) -> list[dict[str, Any]]:
     """Findings about ``series`` (column ``name`` of inferred/declared type ``ctype``), strongest first."""
     findings: list[dict[str, Any]] = []
@@ -66,7 +66,7 @@ def detect_identifiers(
     if ctype not in ("boolean", "datetime") and non_missing:
         sample, numeric = detection_sample(series, sample_size, seed)
         findings += _pattern_findings(sample, ctype, numeric, hints, non_missing, direct_hint)
-    findings += _uniqueness_findings(series, ctype, non_missing, direct_hint)
+    findings += _uniqueness_findings(series, ctype, non_missing, direct_hint, distinct)
     if direct_hint and not any(f["kind"] == direct_hint for f in findings) and direct_hint != "record_id":
         findings.append(_finding(direct_hint, "direct_identifier", "name", 0.5, 0, 0, 0,
                                  f"column name suggests {_LABELS.get(direct_hint, direct_hint.replace('_', ' '))}"))
@@ -99,7 +99,8 @@ def _pattern_findings(
             out.append(_finding(kind, category, "values+name" if agrees else "values", conf, c, n,
                                 round(share * non_missing), reason))
     if not numeric:
-        out += _contained_findings(sample, ctype, hints, non_missing, {f["kind"] for f in out if f["confidence"] >= 0.5})
+        strong = {f["kind"] for f in out if f["confidence"] >= 0.5}
+        out += _contained_findings(sample, ctype, hints, non_missing, strong)
     return out
 
 
@@ -149,10 +150,13 @@ def _date_findings(series: pd.Series, ctype: str, qi_hint: str | None, non_missi
     return []
 
 
-def _uniqueness_findings(series: pd.Series, ctype: str, non_missing: int, direct_hint: str | None) -> list[dict]:
+def _uniqueness_findings(
+    series: pd.Series, ctype: str, non_missing: int, direct_hint: str | None, distinct: int | None
+) -> list[dict[str, Any]]:
     if non_missing < MIN_ROWS_FOR_UNIQUENESS or ctype in ("text", "datetime", "boolean", "numerical"):
         return []
-    distinct = int(series.nunique(dropna=True))
+    if distinct is None:
+        distinct = int(series.nunique(dropna=True))
     ratio = distinct / non_missing
     if ratio < NEAR_UNIQUE:
         if direct_hint == "record_id" and ratio >= 0.5:

@@ -22,7 +22,7 @@ from safedata_core.errors import DataError
 from safedata_core.inventory.diversity import l_diversity, t_closeness
 from safedata_core.inventory.freq import freq_calc, individual_risk, risk_summary
 from safedata_core.inventory.identifiers import DIRECT_THRESHOLD, detect_identifiers
-from safedata_core.inventory.keys import group_ids
+from safedata_core.inventory.keys import column_codes, group_ids
 from safedata_core.inventory.qi import suggest_quasi_identifiers, suggest_sensitive
 from safedata_core.inventory.risk import (
     class_size_distribution,
@@ -32,7 +32,7 @@ from safedata_core.inventory.risk import (
 )
 
 PROGRESS_ROWS = 100_000
-REASON_SAMPLE = 100_000
+REASON_SAMPLE = 20_000
 
 __all__ = ["PROGRESS_ROWS", "build_profile", "profile_metadata"]
 
@@ -65,7 +65,8 @@ def build_profile(
     for i, name in enumerate(df.columns):
         col = meta.columns[name]
         bar.set_postfix_str(f"column {i + 1}/{len(df.columns)}")
-        found = detect_identifiers(df[name], name, col.type, sample_size=sample_size, seed=seed)
+        distinct = int(df[name].nunique(dropna=True))
+        found = detect_identifiers(df[name], name, col.type, sample_size=sample_size, seed=seed, distinct=distinct)
         findings[name] = found
         columns[name] = {
             "type": col.type,
@@ -73,7 +74,7 @@ def build_profile(
             "declared": not col.inferred,
             "role": col.role,
             "missing": int(df[name].isna().sum()),
-            "distinct": int(df[name].nunique(dropna=True)),
+            "distinct": distinct,
             "findings": found,
         }
         log.info("profile column %s: type=%s findings=%d", name, col.type, len(found))
@@ -113,20 +114,23 @@ def build_profile(
         info["role"] = _role(name, declared_roles, direct, qis, sens, weight)
 
     bar.set_postfix_str("k-anonymity")
-    ids, n_groups = group_ids(df, qis)
+    coded = _coded(df, qis, sens)
+    ids, n_groups = group_ids(coded, qis)
     sizes = np.bincount(ids, minlength=n_groups)[ids] if n else np.zeros(0, dtype=np.int64)
-    risk = k_anonymity_summary(df, qis)
+    risk = k_anonymity_summary(coded, qis)
     risk["class_size_distribution"] = class_size_distribution(sizes)
-    risk["uniqueness_contribution"] = uniqueness_contribution(df, qis) if 1 < len(qis) <= 12 else {}
+    risk["uniqueness_contribution"] = uniqueness_contribution(coded, qis) if 1 < len(qis) <= 12 else {}
     bar.update(1)
 
     bar.set_postfix_str("l-diversity / t-closeness")
-    risk["l_diversity"] = {s: l_diversity(df, qis, s) for s in sens}
-    risk["t_closeness"] = {s: t_closeness(df, qis, s) for s in sens}
+    risk["l_diversity"] = {s: l_diversity(coded, qis, s) for s in sens}
+    risk["t_closeness"] = {s: t_closeness(coded, qis, s) for s in sens}
     bar.update(1)
 
     bar.set_postfix_str("individual risk")
-    freq = freq_calc(df, qis, weight)
+    if weight:
+        coded[weight] = df[weight]
+    freq = freq_calc(coded, qis, weight)
     indiv = individual_risk(freq.fk, freq.Fk)
     risk["individual_risk"] = risk_summary(freq, indiv, weighted=weight is not None)
     bar.update(1)
@@ -174,6 +178,18 @@ def profile_metadata(table: Table, profile: dict[str, Any], *, with_domains: boo
         data["inferred"] = False
         cols[name] = data
     return Metadata.from_dict({"columns": cols}, source="profile metadata")
+
+
+def _coded(df: pd.DataFrame, qis: list[str], sensitive: list[str]) -> pd.DataFrame:
+    """QIs as float codes (NaN = missing) so repeated group-bys factorise numbers, not strings."""
+    out = {}
+    for q in qis:
+        codes, _ = column_codes(df[q], na_code=False)
+        out[q] = np.where(codes < 0, np.nan, codes.astype(float))
+    coded = pd.DataFrame(out, index=df.index)
+    for s in sensitive:
+        coded[s] = df[s]
+    return coded
 
 
 def _type_reason(series: pd.Series, inferred: bool, ctype: str) -> str:

@@ -73,7 +73,7 @@ def class_size_distribution(sizes: np.ndarray) -> list[dict[str, Any]]:
         records = int(in_bucket.sum())
         label = str(lo) if lo == hi else (f"{lo}+" if hi >= 2**62 else f"{lo}-{hi}")
         # a class of size s contributes s records, so classes = sum(1/s)
-        classes = int(round(float((1.0 / sizes[in_bucket]).sum()))) if records else 0
+        classes = round(float((1.0 / sizes[in_bucket]).sum())) if records else 0
         out.append({"size": label, "records": records, "classes": classes})
     return out
 
@@ -96,7 +96,7 @@ def rare_combinations(df: pd.DataFrame, qis: Sequence[str], k: int, *, limit: in
         combos.append({"values": {c: _plain(values[c]) for c in qis}, "count": int(counts[gid])})
     return {
         "k": k,
-        "count": int(len(rare_ids)),
+        "count": len(rare_ids),
         "records": int(counts[rare_ids].sum()),
         "combinations": combos,
         "truncated": bool(len(rare_ids) > limit),

@@ -35,6 +35,7 @@ __all__ = [
     "dp_mean",
     "dp_quantiles",
     "dp_select_categories",
+    "em_quantiles",
     "gaussian_noisy_counts",
     "noisy_histogram",
     "nonnegative_counts",
@@ -161,7 +162,18 @@ def dp_quantiles(
         raise DataError(f"{where}: quantile levels must be in [0, 1], got {q.tolist()}")
     eps_each = epsilon / q.size
     budget.charge("exponential", epsilon=epsilon, count=int(q.size), note=note, epsilon_each=eps_each, sensitivity=1.0)
-    x = np.sort(_clean_values(values, lo, hi))
+    return em_quantiles(_clean_values(values, lo, hi), q, lo, hi, eps_each, rng)
+
+
+def em_quantiles(
+    x: np.ndarray, q: np.ndarray, lo: float, hi: float, eps_each: float, rng: np.random.Generator
+) -> np.ndarray:
+    """The exponential-mechanism quantile sampler behind :func:`dp_quantiles`; CHARGES NOTHING.
+
+    For callers that charge once themselves (e.g. parallel composition over
+    disjoint groups). ``x`` must already be clipped to ``[lo, hi]`` without NaN.
+    """
+    x = np.sort(x)
     n = x.size
     edges = np.concatenate([[lo], x, [hi]])
     widths = np.diff(edges)

@@ -29,6 +29,7 @@ from scipy import special
 
 __all__ = [
     "DEFAULT_ORDERS",
+    "OPACUS_ORDERS",
     "exponential_rdp",
     "gaussian_rdp",
     "laplace_rdp",
@@ -37,8 +38,11 @@ __all__ = [
     "subsampled_gaussian_rdp",
 ]
 
-#: opacus's default orders (identical to TF-Privacy's classic grid).
-DEFAULT_ORDERS: np.ndarray = np.array([1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64)), dtype=float)
+#: opacus's default orders (TF-Privacy's classic grid) ...
+OPACUS_ORDERS: np.ndarray = np.array([1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64)), dtype=float)
+#: ... extended with large orders so small epsilons / small deltas are reachable. Extra orders only
+#: lower the minimum, so results equal opacus's whenever its optimum is not its largest order (63).
+DEFAULT_ORDERS: np.ndarray = np.concatenate([OPACUS_ORDERS, [64.0, 80.0, 96.0, 128.0, 192.0, 256.0, 512.0, 1024.0]])
 
 _STOP = -30.0  # series truncation threshold (log-space), as in TF-Privacy/opacus
 
@@ -48,6 +52,16 @@ def gaussian_rdp(noise_multiplier: float, orders: np.ndarray) -> np.ndarray:
     if noise_multiplier <= 0:
         return np.full(orders.shape, np.inf)
     return orders / (2.0 * noise_multiplier**2)
+
+
+def _logsumexp_rows(x: np.ndarray, signs: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise log(sum(signs * exp(x))); -inf where the signed sum is not positive."""
+    m = np.max(x, axis=1)
+    m = np.where(np.isfinite(m), m, 0.0)
+    e = np.exp(x - m[:, None])
+    total = np.sum(e if signs is None else e * signs, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, np.log(np.where(total > 0, total, 1.0)) + m, -np.inf)
 
 
 def _log_a_int(q: float, sigma: float, alphas: np.ndarray) -> np.ndarray:
@@ -60,7 +74,7 @@ def _log_a_int(q: float, sigma: float, alphas: np.ndarray) -> np.ndarray:
         log_binom = special.gammaln(a + 1) - special.gammaln(k + 1) - special.gammaln(np.maximum(a - k, 0) + 1)
         terms = log_binom + k * math.log(q) + (a - k) * math.log1p(-q) + (k * k - k) / (2 * sigma**2)
     terms = np.where(valid, terms, -np.inf)
-    return special.logsumexp(terms, axis=1)
+    return _logsumexp_rows(terms)
 
 
 def _log_a_frac(q: float, sigma: float, alphas: np.ndarray) -> np.ndarray:
@@ -87,9 +101,7 @@ def _log_a_frac(q: float, sigma: float, alphas: np.ndarray) -> np.ndarray:
     keep = np.arange(n_terms)[None, :] <= last[:, None]
     both = np.concatenate([np.where(keep, log_s0, -np.inf), np.where(keep, log_s1, -np.inf)], axis=1)
     signs = np.concatenate([sign, sign], axis=1)
-    with np.errstate(divide="ignore"):
-        out, out_sign = special.logsumexp(both, axis=1, b=signs, return_sign=True)
-    return np.where(out_sign > 0, out, -np.inf)
+    return _logsumexp_rows(both, signs)
 
 
 def subsampled_gaussian_rdp(noise_multiplier: float, sample_rate: float, orders: np.ndarray) -> np.ndarray:

@@ -41,7 +41,11 @@ def test_singleton_category_never_sampled_and_ledger_complete(public: list[str] 
     assert "only-once" not in seen
     assert seen <= {"red", "blue"}
     notes = sorted(c.note for c in budget._ledger.charges)
-    expected = ["tvae: 'x' mode histogram", "tvae: DP-SGD on encoder and decoder", "tvae: row count (sets the DP-SGD sample rate)"]
+    expected = [
+        "tvae: 'x' mode histogram",
+        "tvae: DP-SGD on encoder and decoder",
+        "tvae: row count (sets the DP-SGD sample rate)",
+    ]
     if public is None:
         expected.append("tvae: 'colour' category selection")
     assert notes == sorted(expected)

@@ -45,3 +45,24 @@ def test_t_closeness_chunks_agree() -> None:
     finally:
         div._CELL_BUDGET = old
     assert chunked == pytest.approx(full)
+
+
+@pytest.mark.parametrize("numeric", [True, False])
+def test_t_closeness_matches_crosstab_reference(numeric: bool) -> None:
+    rng = np.random.default_rng(4)
+    n = 600
+    df = pd.DataFrame({"q1": rng.integers(0, 60, n), "q2": rng.integers(0, 4, n), "s": rng.integers(0, 6, n)})
+    if not numeric:
+        df["s"] = df["s"].astype(str)
+    tab = pd.crosstab([df["q1"], df["q2"]], df["s"])
+    p = tab.div(tab.sum(axis=1), axis=0).to_numpy()
+    q = df["s"].value_counts(normalize=True).reindex(tab.columns).to_numpy()
+    if numeric:
+        ref = np.abs(np.cumsum(p - q, axis=1)[:, :-1]).sum(axis=1) / (len(q) - 1)
+    else:
+        ref = 0.5 * np.abs(p - q).sum(axis=1)
+    assert (tab.sum(axis=1) == 1).sum() > 20  # the singleton shortcut is exercised
+    got = t_closeness(df, ["q1", "q2"], "s")
+    assert got["ordered"] is numeric
+    assert got["t"] == pytest.approx(ref.max())
+    assert got["mean_t"] == pytest.approx(np.repeat(ref, tab.sum(axis=1)).mean())

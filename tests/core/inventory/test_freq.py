@@ -78,7 +78,7 @@ def test_francdat_keys_against_brute_force() -> None:
     assert res.fk.tolist() == fk.tolist() and res.Fk.tolist() == Fk.tolist()
 
 
-def test_unweighted_fk_equals_Fk() -> None:  # noqa: N802
+def test_unweighted_fk_equals_Fk() -> None:
     df = pd.DataFrame({"a": ["x", "x", "y"], "b": [1, 1, 2]})
     res = freq_calc(df, ["a", "b"])
     assert res.fk.tolist() == [2, 2, 1] and res.Fk.tolist() == [2.0, 2.0, 1.0]

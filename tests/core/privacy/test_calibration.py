@@ -46,10 +46,10 @@ def test_calibrate_noise_matches_opacus_get_noise_multiplier() -> None:
 
 
 def test_calibrate_noise_prv_is_below_rdp() -> None:
-    s_rdp = calibrate_noise(8.0, 1e-5, 0.04, 500)
-    s_prv = calibrate_noise(8.0, 1e-5, 0.04, 500, accountant="prv")
+    s_rdp = calibrate_noise(1.5, 1e-5, 0.05, 100)
+    s_prv = calibrate_noise(1.5, 1e-5, 0.05, 100, accountant="prv", rtol=1e-2)
     assert s_prv < s_rdp
-    assert dpsgd_epsilon(s_prv, 0.04, 500, 1e-5, accountant="prv") <= 8.0
+    assert dpsgd_epsilon(s_prv, 0.05, 100, 1e-5, accountant="prv") <= 1.5
 
 
 def test_epochs_convenience() -> None:
@@ -105,7 +105,7 @@ def test_epsilon_is_monotone(sigma: float, q: float, steps: int, factor: float) 
     assert dpsgd_epsilon(sigma, min(1.0, q * factor), steps, delta) >= eps - 1e-12
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(target=st.floats(0.1, 20.0), q=st.floats(1e-3, 0.2), steps=st.integers(1, 5000))
 def test_calibrated_sigma_meets_target(target: float, q: float, steps: int) -> None:
     sigma = calibrate_noise(target, 1e-5, q, steps)

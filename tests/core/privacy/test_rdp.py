@@ -115,7 +115,7 @@ def test_laplace_curve_matches_direct_integration() -> None:
 
 
 def test_pure_curve_is_randomised_response_and_below_simple_bounds() -> None:
-    orders = rc.DEFAULT_ORDERS
+    orders = rc.OPACUS_ORDERS
     eps = 0.8
     p = math.exp(eps) / (1 + math.exp(eps))
     rr = np.log(p**orders * (1 - p) ** (1 - orders) + (1 - p) ** orders * p ** (1 - orders)) / (orders - 1)

@@ -107,5 +107,7 @@ class Planner:
 
     def total_rho(self) -> float:
         """zCDP rho of one Gaussian measurement that would use the whole remaining share (for splitting)."""
-        sigma = self.sigma_for(1)
-        return 1.0 / (2.0 * sigma**2)
+        # two half-measurements, not one: a single Gaussian event is composed by its exact standalone
+        # epsilon (tighter than RDP), which would overstate what many measurements can get
+        sigma = self.sigma_for(2)
+        return 2.0 / (2.0 * sigma**2)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from safedata_core import Table
 from safedata_marginal.accounting import exponential_select
 from safedata_marginal.base import FitContext, MarginalSynthesizer, exact_marginal
-from safedata_marginal.pgm import GraphicalModel, Measurement, model_cells, warm_start
+from safedata_marginal.pgm import GraphicalModel, model_cells, warm_start
 
 __all__ = ["AIMParams", "AIMSynthesizer"]
 
@@ -36,7 +36,7 @@ class AIMParams(BaseModel):
     dp: bool = Field(True, description="Differentially private fit (needs a budget share). False = exact marginals.")
     bins: int = Field(16, ge=2, le=256, description="About how many bins a numeric column is cut into (by mass).")
     fine_cells: int = Field(
-        64, ge=3, le=4096, description="Fine cells over a numeric column's bounds (measured once; decoding resolution)."
+        128, ge=3, le=4096, description="Fine cells over a numeric column's bounds (measured once; decoding resolution)."
     )
     degree: int = Field(3, ge=1, le=4, description="Workload: all marginals on this many columns.")
     max_model_cells: float = Field(
@@ -84,8 +84,9 @@ class AIMSynthesizer(MarginalSynthesizer):
         d = len(table.columns)
         rounds = p.max_rounds or 16 * d
         rho = ctx.planner.total_rho() if ctx.planner is not None else 1.0
-        sigma = math.sqrt(rounds / (2.0 * _ONE_WAY_SHARE * rho))
-        eps = math.sqrt(8.0 * (1 - _ONE_WAY_SHARE) * rho / rounds)
+        planned = max(rounds, 2 * d)  # so the 1-way measurements never take more than half of rho
+        sigma = math.sqrt(planned / (2.0 * _ONE_WAY_SHARE * rho))
+        eps = math.sqrt(8.0 * (1 - _ONE_WAY_SHARE) * rho / planned)
         measurements = self._build_domains(table, ctx, sigma, labels)
         rho_used = d / (2.0 * sigma**2)
         degree = min(p.degree, d)
@@ -118,8 +119,7 @@ class AIMSynthesizer(MarginalSynthesizer):
                 final = True
             rho_used += 1.0 / (2.0 * sigma**2) + eps**2 / 8.0
             limit = p.max_model_cells * min(rho_used / rho, 1.0) if ctx.private else p.max_model_cells
-            measured = [m.attrs for m in measurements]
-            fits = self._fitting(candidates, model, measured, ctx.dom, limit)
+            fits = self._fitting(candidates, model, ctx.dom, limit)
             expected = math.sqrt(2.0 / math.pi) * sigma if ctx.private else 0.0
             errors = {c: float(np.abs(answers[c] - model.project(c)).sum()) for c in fits}
             scores = np.array([weights[c] * (errors[c] - expected * cells[c]) for c in fits])
@@ -133,7 +133,8 @@ class AIMSynthesizer(MarginalSynthesizer):
             m = ctx.measure(chosen, sigma, f"AIM round {t}: marginal {chosen}")
             before = model.project(chosen)
             measurements.append(m)
-            new_model = GraphicalModel(ctx.dom, [x.attrs for x in measurements], model.total)
+            # the old cliques stay in the graph, so the new tree covers them and the warm start is exact
+            new_model = GraphicalModel(ctx.dom, [*model.cliques, chosen], model.total)
             warm_start(new_model, model)
             new_model.total = self._total(measurements, ctx.private)
             new_model.fit(measurements, iters=p.final_iters if final else p.round_iters)
@@ -162,7 +163,6 @@ class AIMSynthesizer(MarginalSynthesizer):
     def _fitting(
         candidates: list[tuple[int, ...]],
         model: GraphicalModel,
-        measured: list[tuple[int, ...]],
         dom: list[int],
         limit: float,
     ) -> list[tuple[int, ...]]:
@@ -170,7 +170,7 @@ class AIMSynthesizer(MarginalSynthesizer):
         inside = [set(c) for c in model.cliques]
         out = []
         for c in candidates:
-            if any(set(c) <= s for s in inside) or model_cells([*measured, c], dom) <= limit:
+            if any(set(c) <= s for s in inside) or model_cells([*model.cliques, c], dom) <= limit:
                 out.append(c)
         return out or [c for c in candidates if len(c) == 1]
 

@@ -4,7 +4,8 @@ Each column is first split into data-independent *fine cells*: one per public
 category (categorical, boolean), or ranges over the column's public bounds
 (numeric: a single-value cell at each bound, so spikes such as
 ``capital_gain == 0`` keep a cell of their own, and equal ranges in between),
-plus one cell for missing values when the column is nullable. The fine-cell
+plus one cell for missing values (numeric: when the column is nullable;
+categorical: always, shared with values outside the public categories). The fine-cell
 histogram is measured once (noisily under DP, by the caller's ``measure``)
 and then serves three purposes, all post-processing:
 
@@ -191,7 +192,8 @@ def build_domain(
     Under ``private`` every domain must be public (bounds, categories, or
     ``labels``); without it missing bounds/categories are read from the data.
     """
-    has_missing = bool(meta.nullable)
+    # categoricals always get the trailing cell: it also holds values outside the public categories
+    has_missing = bool(meta.nullable) or meta.type == "categorical"
     if meta.is_numeric:
         kind: DomainKind = "numeric"
         if meta.bounds is not None and (not meta.inferred or not private):

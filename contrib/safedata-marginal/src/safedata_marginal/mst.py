@@ -11,6 +11,7 @@ graphical model is fit to all measurements and sampled.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,9 +27,9 @@ class MSTParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dp: bool = Field(True, description="Differentially private fit (needs a budget share). False = exact marginals.")
-    bins: int = Field(16, ge=2, le=256, description="About how many bins a numeric column is cut into (by mass).")
+    bins: int = Field(32, ge=2, le=256, description="About how many bins a numeric column is cut into (by mass).")
     fine_cells: int = Field(
-        64, ge=3, le=4096, description="Fine cells over a numeric column's bounds (measured once; decoding resolution)."
+        128, ge=3, le=4096, description="Fine cells over a numeric column's bounds (measured once; decoding resolution)."
     )
     iters: int = Field(1000, ge=1, le=100_000, description="Mirror-descent iterations of the model estimation.")
 
@@ -95,7 +96,10 @@ class MSTSynthesizer(MarginalSynthesizer):
         probs = [np.clip(m.y, 0, None) / max(float(np.clip(m.y, 0, None).sum()), 1e-12) for m in oneway]
         pairs = [(a, b) for a in range(d) for b in range(a + 1, d)]
         scores = np.array(
-            [np.abs(exact_marginal(ctx.codes, p, ctx.dom) - total * np.outer(probs[p[0]], probs[p[1]])).sum() for p in pairs]
+            [
+                np.abs(exact_marginal(ctx.codes, p, ctx.dom) - total * np.outer(probs[p[0]], probs[p[1]])).sum()
+                for p in pairs
+            ]
         )
         comp = list(range(d))
 

@@ -205,7 +205,7 @@ class Marginal:
             w = np.clip((u - self.p_missing) / max(1 - self.p_missing, 1e-12), 0.0, 1.0)
             x = np.interp(w, self.fs, self.xs)
             if self.integer:
-                x = np.round(x)
+                x = np.round(x) + 0.0  # no -0.0
             if self.clip is not None:
                 x = np.clip(x, *self.clip)
             return np.where(miss, np.nan, x)

@@ -31,7 +31,9 @@ class CondSampler:
         self.probs = _normalise(self.counts)
         self.log_probs = _normalise(np.where(self.counts > 0, np.log1p(self.counts), 0.0))
 
-    def sample(self, m: int, rng: np.random.Generator, *, log_frequency: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def sample(
+        self, m: int, rng: np.random.Generator, *, log_frequency: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``m`` conditional vectors with their (column, category); a uniform column, a weighted category."""
         cond = np.zeros((m, self.dim), dtype=np.float32)
         if self.n_columns == 0:

@@ -31,7 +31,7 @@ from safedata_tvae.model import TrainLog
 from safedata_tvae.transformer import Span
 from torch import nn
 from torch.func import functional_call
-from torch.nn import functional as F  # noqa: N812
+from torch.nn import functional as F
 
 from safedata_ctgan.conditional import CondSampler, RowIndex
 
@@ -178,9 +178,7 @@ def train_ctgan(
     if plan is not None:
         assert noise_rng is not None
 
-        def per_pair(
-            params: dict[str, torch.Tensor], real: torch.Tensor, fake: torch.Tensor
-        ) -> torch.Tensor:
+        def per_pair(params: dict[str, torch.Tensor], real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
             return (functional_call(disc, params, (fake,)) - functional_call(disc, params, (real,))).sum()
 
         dp = DPSGD(disc, opt_d, plan, noise_rng, per_pair)
@@ -237,7 +235,9 @@ def train_ctgan(
 
 
 @torch.no_grad()
-def sample_ctgan(gen: Generator, spans: list[Span], cond: CondSampler, n: int, embedding_dim: int, seed: int) -> np.ndarray:
+def sample_ctgan(
+    gen: Generator, spans: list[Span], cond: CondSampler, n: int, embedding_dim: int, seed: int
+) -> np.ndarray:
     """``n`` encoded rows: conditional vectors by (DP) frequency, one-hots sampled by the Gumbel-max trick."""
     gen.eval()
     rng = np.random.default_rng(seed)

@@ -113,17 +113,14 @@ class LinkageAttack(Attack):
 
     def _link(self, released: Table, targets: Table, aux_a: list[str], aux_b: list[str]) -> np.ndarray:
         """Boolean per target: do its two views reach a common released record."""
-        from safedata_core.evaluation import encode_gower, nearest_neighbors
+        from safedata_core.evaluation import encode_gower, shared_nearest
 
         if self.params.mode == "exact":
             enc = encode_gower([released, targets], aux_a + aux_b)
             return np.isin(_row_keys(enc[1]), _row_keys(enc[0]))
+        views = [encode_gower([released, targets], aux) for aux in (aux_a, aux_b)]
         k = min(self.params.n_neighbors, len(released))
-        found = []
-        for aux in (aux_a, aux_b):
-            enc = encode_gower([released, targets], aux)
-            found.append(nearest_neighbors(enc[1], enc[0], k)[1])
-        return (found[0][:, :, None] == found[1][:, None, :]).any(axis=(1, 2))
+        return shared_nearest((views[0][1], views[1][1]), (views[0][0], views[1][0]), k)
 
 
 def _row_keys(enc: Any) -> np.ndarray:

@@ -5,6 +5,8 @@ or new values; they know nothing about Tables. Distances are squared Euclidean,
 computed with one matrix-vector product per query point
 (``|x - c|^2 = |x|^2 - 2 x.c + |c|^2``) on a working copy that shrinks as groups
 are formed, so MDAV costs O(n^2 p / k) flops and no Python loop runs over rows.
+Those products are tiny (p columns), so BLAS runs single-threaded: threads
+only add overhead there, and on a busy machine a lot of it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ def standardise(x: np.ndarray) -> np.ndarray:
 
 
 def mdav_groups(x: np.ndarray, k: int) -> np.ndarray:
-    """Group labels of fixed-size MDAV (Domingo-Ferrer & Torra 2005) on the rows of ``x``.
+    """Group labels of fixed-size MDAV; see :func:`_mdav` (BLAS is kept to one thread: the products are tiny)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _mdav(x, k)
+
+
+def _mdav(x: np.ndarray, k: int) -> np.ndarray:
+    """Fixed-size MDAV (Domingo-Ferrer & Torra 2005) on the rows of ``x``.
 
     While at least 3k records remain: r = the record farthest from the centroid
     of the remaining records, s = the record farthest from r; r with its k-1
@@ -39,45 +49,57 @@ def mdav_groups(x: np.ndarray, k: int) -> np.ndarray:
     if n < 2 * k:
         labels[:] = 0
         return labels
-    work = np.ascontiguousarray(x, dtype=float)
+    # columns-first layout: one contiguous row per variable makes the matrix-vector product fast
+    work = np.ascontiguousarray(np.asarray(x, dtype=float).T)
     idx = np.arange(n)
-    sq = np.einsum("ij,ij->i", work, work)
-    total = work.sum(axis=0)
+    sq = np.einsum("ji,ji->i", work, work)
+    # removed records stay in the arrays until the next compaction, excluded by +-inf
+    near_sq, far_sq = sq.copy(), sq.copy()
+    total = work.sum(axis=1)
+    alive = n
     group = 0
 
-    def dist(point: np.ndarray) -> np.ndarray:
-        # squared distance up to the constant |point|^2, which changes no ranking
-        return sq - 2.0 * (work @ point)
+    def proj(point: np.ndarray) -> np.ndarray:
+        # -2 x.c; adding |x|^2 gives the squared distance up to |c|^2, which changes no ranking
+        return -2.0 * (point @ work)
 
     def k_nearest(d: np.ndarray, seed: int) -> np.ndarray:
         return _with_point(np.argpartition(d, k - 1)[:k], seed, d)
 
-    while len(idx) >= 3 * k:
-        r = int(np.argmax(dist(total / len(idx))))
-        d_r = dist(work[r])
-        g_r = k_nearest(d_r, r)
-        d_r[g_r] = -np.inf
-        s = int(np.argmax(d_r))  # farthest from r (outside r's group only when ties force it)
-        d_s = dist(work[s])
-        d_s[g_r] = np.inf
-        g_s = k_nearest(d_s, s)
+    def remove(pos: np.ndarray) -> None:
+        nonlocal total, alive
+        total = total - work[:, pos].sum(axis=1)
+        near_sq[pos] = np.inf
+        far_sq[pos] = -np.inf
+        alive -= len(pos)
+
+    def compact() -> None:
+        nonlocal work, idx, near_sq, far_sq
+        keep = np.isfinite(near_sq)
+        work, idx, near_sq, far_sq = work[:, keep], idx[keep], near_sq[keep], far_sq[keep]
+
+    while alive >= 3 * k:
+        r = int(np.argmax(far_sq + proj(total / alive)))
+        pr = proj(work[:, r].copy())
+        g_r = k_nearest(near_sq + pr, r)
+        d_far = far_sq + pr
+        d_far[g_r] = -np.inf
+        s = int(np.argmax(d_far))  # farthest from r, outside r's group
+        remove(g_r)
+        g_s = k_nearest(near_sq + proj(work[:, s].copy()), s)
+        remove(g_s)
         labels[idx[g_r]] = group
         labels[idx[g_s]] = group + 1
         group += 2
-        drop = np.concatenate([g_r, g_s])
-        total = total - work[drop].sum(axis=0)
-        keep = np.ones(len(idx), dtype=bool)
-        keep[drop] = False
-        work, idx, sq = work[keep], idx[keep], sq[keep]
-    if len(idx) >= 2 * k:
-        r = int(np.argmax(dist(total / len(idx))))
-        g_r = k_nearest(dist(work[r]), r)
+        if 2 * alive < len(idx):
+            compact()
+    if alive >= 2 * k:
+        r = int(np.argmax(far_sq + proj(total / alive)))
+        g_r = k_nearest(near_sq + proj(work[:, r].copy()), r)
         labels[idx[g_r]] = group
         group += 1
-        keep = np.ones(len(idx), dtype=bool)
-        keep[g_r] = False
-        idx = idx[keep]
-    labels[idx] = group
+        remove(g_r)
+    labels[idx[np.isfinite(near_sq)]] = group
     return labels
 
 

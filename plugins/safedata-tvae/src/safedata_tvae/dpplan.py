@@ -20,6 +20,7 @@ Torch-free: the synthesizers use it before any model exists.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -116,12 +117,23 @@ class DPSGDPlan:
         return asdict(self)
 
     def epsilon_after(self, steps: int) -> float:
-        """Epsilon of the first ``steps`` steps alone (for the progress bar)."""
+        """Epsilon of the first ``steps`` steps alone, by RDP (for the progress bar; the ledger is charged once)."""
         if steps <= 0:
             return 0.0
-        from safedata_core.privacy import dpsgd_epsilon
+        from safedata_core.privacy import rdp_curves
 
-        return float(dpsgd_epsilon(self.noise_multiplier, self.sample_rate, steps, self.delta))
+        orders, curve = _step_rdp(self.noise_multiplier, self.sample_rate)
+        eps, _ = rdp_curves.rdp_to_epsilon(curve * steps, orders, self.delta)
+        return float(min(eps, self.epsilon)) if steps >= self.steps else float(eps)
+
+
+@functools.lru_cache(maxsize=8)
+def _step_rdp(sigma: float, sample_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """RDP curve of one subsampled-Gaussian step (computed once per plan, then scaled by the steps)."""
+    from safedata_core.privacy import rdp_curves
+
+    orders = rdp_curves.DEFAULT_ORDERS
+    return orders, rdp_curves.subsampled_gaussian_rdp(sigma, sample_rate, orders)
 
 
 def plan_dpsgd(
@@ -141,7 +153,8 @@ def plan_dpsgd(
     sample_rate = min(1.0, batch_size / max(n_rows, 1.0))
     steps_per_epoch = max(1, round(1.0 / sample_rate))
     steps = epochs * steps_per_epoch
-    sigma = float(calibrate_noise(epsilon, delta, sample_rate, steps))
+    # rtol 1e-4: the returned sigma is always on the feasible side, so epsilon never exceeds the target
+    sigma = float(calibrate_noise(epsilon, delta, sample_rate, steps, rtol=1e-4))
     if not math.isfinite(sigma) or sigma > MAX_NOISE_MULTIPLIER:
         raise PrivacyBudgetError(
             f"{component}: epsilon={epsilon:.3g} is too small for {steps} DP-SGD steps (noise multiplier "
@@ -187,7 +200,9 @@ def dp_setting_warnings(
         rate = min(1.0, batch_size / n_rows)
         steps = epochs * max(1, round(1 / rate))
         if steps < 100:
-            out.append(f"only {steps} DP-SGD steps ({epochs} epochs x {max(1, round(1 / rate))}); the model will underfit")
+            out.append(
+                f"only {steps} DP-SGD steps ({epochs} epochs x {max(1, round(1 / rate))}); the model will underfit"
+            )
         if rate < 1e-3:
             out.append(f"sample rate {rate:.2g} is tiny: raise batch_size (DP-SGD works best at 1%-10% of the rows)")
         if epsilon is not None and delta:
@@ -195,7 +210,7 @@ def dp_setting_warnings(
                 from safedata_core.privacy import calibrate_noise
 
                 sigma = float(calibrate_noise(0.9 * epsilon, delta, rate, steps))
-            except Exception:  # noqa: BLE001 - a warning helper must never fail validation
+            except Exception:
                 return out
             if sigma > 5:
                 out.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call
-from torch.nn import functional as F  # noqa: N812
+from torch.nn import functional as F
 
 from safedata_tvae.dpplan import DPSGDPlan
 from safedata_tvae.dpsgd import DPSGD, poisson_batches, progress_bar, shuffled_batches
@@ -21,7 +22,7 @@ __all__ = ["TVAENet", "TrainLog", "train_tvae"]
 
 def _mlp(dims: list[int]) -> list[nn.Module]:
     layers: list[nn.Module] = []
-    for a, b in zip(dims[:-1], dims[1:], strict=True):
+    for a, b in itertools.pairwise(dims):
         layers += [nn.Linear(a, b), nn.ReLU()]
     return layers
 

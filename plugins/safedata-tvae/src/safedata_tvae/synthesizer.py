@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from pydantic import Field
 
 from safedata_core import ComponentError, PrivacyBudgetError, Synthesizer, Table
 from safedata_core.data import Metadata
-
 from safedata_tvae.dpplan import DPQueries, DPSGDPlan, charge_dpsgd, dp_setting_warnings, plan_dpsgd
 from safedata_tvae.params import DeepParams
 from safedata_tvae.transformer import DataTransformer
@@ -130,7 +128,10 @@ class TVAESynthesizer(Synthesizer):
         )  # fmt: skip
         net.eval()
         self._transformer, self._metadata, self._net = transformer, table.metadata, net
-        self._extras = {"training": log.to_dict(), "dp": None if plan is None else {**plan.to_dict(), "epsilon_pre": eps_pre}}
+        self._extras = {
+            "training": log.to_dict(),
+            "dp": None if plan is None else {**plan.to_dict(), "epsilon_pre": eps_pre},
+        }
 
     # -- sampling ----------------------------------------------------------
     def sample(self, n: int, *, seed: int) -> Table:
@@ -170,4 +171,3 @@ class TVAESynthesizer(Synthesizer):
         load_module_state(net, state["weights"])
         net.eval()
         self._net = net
-

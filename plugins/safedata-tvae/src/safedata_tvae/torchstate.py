@@ -21,6 +21,4 @@ def module_state(module: nn.Module) -> dict[str, Any]:
 
 def load_module_state(module: nn.Module, state: dict[str, Any]) -> None:
     """Inverse of :func:`module_state`."""
-    module.load_state_dict(
-        {k: torch.from_numpy(np.asarray(v["value"], dtype=v["dtype"])) for k, v in state.items()}
-    )
+    module.load_state_dict({k: torch.from_numpy(np.asarray(v["value"], dtype=v["dtype"])) for k, v in state.items()})

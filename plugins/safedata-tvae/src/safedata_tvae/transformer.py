@@ -25,7 +25,6 @@ import pandas as pd
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import ColumnMeta
-
 from safedata_tvae.dpplan import DPQueries
 
 __all__ = ["ColumnTransform", "DataTransformer", "Span"]

@@ -1,0 +1,94 @@
+"""``safedata bench``: one leaderboard row per combination with every column filled, serial and in processes."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from safedata_core.bench import METRIC_COLUMNS, BenchGrid, load_grid, parse_epsilons, run_grid, write_leaderboard
+from safedata_core.bench import evaluate as ev
+from safedata_core.cli import main
+from safedata_core.errors import SafedataError
+
+PLUGINS = ["safedata_example", "tests.core.bench.fakes"]
+
+
+def test_parse_epsilons() -> None:
+    assert parse_epsilons("1, 3,inf") == [1.0, 3.0, math.inf]
+    with pytest.raises(SafedataError, match="not a number"):
+        parse_epsilons("1,abc")
+    with pytest.raises(SafedataError, match="positive"):
+        parse_epsilons("0")
+
+
+def test_two_synthesizers_two_epsilons_two_repeats(tmp_path: Path) -> None:
+    grid = BenchGrid(
+        synthesizers=["example", "uniform_domain"], epsilon=[1.0, math.inf], repeats=2, rows=400, plugins=PLUGINS
+    )
+    rows = run_grid(grid)
+    assert len(rows) == 8 and all(r["status"] == "ok" for r in rows), [r["status"] for r in rows]
+    board = write_leaderboard(rows, tmp_path, command="test")
+    csv = pd.read_csv(tmp_path / "leaderboard.csv")
+    assert len(csv) == 4 and set(zip(csv["synthesizer"], csv["epsilon"], strict=True)) == {
+        ("example", 1.0),
+        ("example", math.inf),
+        ("uniform_domain", 1.0),
+        ("uniform_domain", math.inf),
+    }
+    cols = [f"{m}_{s}" for m in METRIC_COLUMNS for s in ("mean", "std")]
+    assert not csv[cols].isna().any().any()
+    assert (csv["runs"] == 2).all()
+    by = board.set_index(["synthesizer", "epsilon"])
+    # independent marginals keep 1-way fidelity; uniform noise over the domain does not
+    assert (
+        by.loc[("example", math.inf), "fidelity_1way_mean"]
+        > by.loc[("uniform_domain", math.inf), "fidelity_1way_mean"] + 0.2
+    )
+    # a uniform sample is trivially told apart from real rows and reveals no membership
+    assert by.loc[("uniform_domain", 1.0), "detection_auc_mean"] > 0.9
+    assert abs(by.loc[("uniform_domain", 1.0), "mia_auc_mean"] - 0.5) < 0.1
+    assert by.loc[("example", 1.0), "epsilon_spent"] == pytest.approx(1.0, rel=0.05)
+    md = (tmp_path / "leaderboard.md").read_text()
+    assert md.count("| builtin:adult |") == 4 and "±" in md
+    html = (tmp_path / "leaderboard.html").read_text()
+    assert "<svg" in html and "Privacy-utility" in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_cli_grid_file_with_processes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(f"synthesizers: [example]\nepsilon: [1, inf]\nrepeats: 1\nrows: 300\nplugins: {PLUGINS}\n")
+    from safedata_core import commands
+
+    monkeypatch.setattr(commands, "make_engine", lambda _a: __import__("safedata_core").Engine(plugins=PLUGINS))
+    assert load_grid(grid).epsilon == [1.0, math.inf]
+    assert main(["bench", str(grid), "--jobs", "2", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "leaderboard:" in out and "--epsilon 1,inf" in out
+    board = pd.read_csv(tmp_path / "out" / "leaderboard.csv")
+    assert len(board) == 2 and (board["runs"] == 1).all()
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--epsilon", "1"]) == 2
+    assert "give --synthesizers" in capsys.readouterr().err
+    assert main(["bench", "--synthesizers", "nope", "--out", str(tmp_path)]) == 2
+    assert "nope" in capsys.readouterr().err
+    assert main(["bench", "--synthesizers", "ks_complement", "--out", str(tmp_path)]) == 2
+    assert "not a synthesizer" in capsys.readouterr().err
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        assert main(["bench", "--synthesizers", "example", "--dask", "local", "--out", str(tmp_path)]) == 2
+        assert "pip install 'dask[distributed]'" in capsys.readouterr().err
+
+
+def test_builtin_evaluators_on_known_cases() -> None:
+    df = pd.DataFrame({"a": range(200), "b": ["x", "y"] * 100, "y": ["0"] * 150 + ["1"] * 50})
+    assert ev.exact_copy_rate(df, df) == 1.0 and ev.exact_copy_rate(df, df.assign(a=df["a"] + 0.5)) == 0.0
+    assert ev.fidelity_1way(df, df) == pytest.approx(1.0) and ev.fidelity_2way(df, df) == pytest.approx(1.0)
+    assert ev.tstr_auc(df, df, "y") > 0.95  # the label is a function of 'a'
