@@ -50,10 +50,10 @@ class AttackResult:
     def from_counts(
         cls,
         *,
-        successes: int,
-        baseline_successes: int,
+        successes: float,
+        baseline_successes: float,
         n_attempts: int,
-        control_successes: int | None = None,
+        control_successes: float | None = None,
         n_control: int | None = None,
         details: dict[str, Any] | None = None,
     ) -> AttackResult:
@@ -93,7 +93,7 @@ def _relative_risk(
     """anonymeter's privacy risk ``(main - control) / (1 - control)`` and its interval."""
     if control >= 1:
         return 0.0, (0.0, 0.0)
-    risk = (main - control) / (1 - control)
+    risk = min(1.0, max(-1.0, (main - control) / (1 - control)))
     lo = (main_ci[0] - control_ci[1]) / (1 - control_ci[1]) if control_ci[1] < 1 else -1.0
     hi = (main_ci[1] - control_ci[0]) / (1 - control_ci[0]) if control_ci[0] < 1 else 1.0
     return risk, (max(-1.0, lo), min(1.0, hi))

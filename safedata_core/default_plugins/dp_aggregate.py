@@ -203,7 +203,7 @@ class DPAggregate(Mechanism):
             budget.charge("laplace", epsilon=eps, sensitivity=sensitivity, scale=scale, note=note)
             return exact + rng.laplace(0.0, scale, exact.shape)
         if mech == "geometric":
-            sens = int(math.ceil(sensitivity))
+            sens = math.ceil(sensitivity)
             scale = sens / eps
             budget.charge("geometric", epsilon=eps, sensitivity=sens, scale=scale, note=note)
             return np.rint(exact) + discrete_laplace(rng, scale, exact.shape)
@@ -254,9 +254,7 @@ class DPAggregate(Mechanism):
         xs, cs = x[order], c[order]
         starts = np.searchsorted(cs, np.arange(n_cells + 1))
         q = np.array([float(st.q or 0.0)])
-        return np.array(
-            [em_quantiles(xs[starts[i] : starts[i + 1]], q, lo, hi, eps, rng)[0] for i in range(n_cells)]
-        )
+        return np.array([em_quantiles(xs[starts[i] : starts[i + 1]], q, lo, hi, eps, rng)[0] for i in range(n_cells)])
 
 
 @hookimpl

@@ -187,9 +187,7 @@ class ExponentialMechanism(Mechanism):
         if u.size == 0 or not np.isfinite(u).all():
             raise PrivacyBudgetError("mechanism 'exponential': utilities must be a non-empty array of finite numbers")
         eps = _epsilon(budget, self.params.epsilon, self.name)
-        budget.charge(
-            "exponential", epsilon=eps, epsilon_each=eps, sensitivity=self.params.sensitivity, note=self.name
-        )
+        budget.charge("exponential", epsilon=eps, epsilon_each=eps, sensitivity=self.params.sensitivity, note=self.name)
         logits = eps * u.ravel() / (2 * self.params.sensitivity)
         idx = int(np.argmax(logits + rng.gumbel(size=logits.size)))
         out = np.zeros(u.size)

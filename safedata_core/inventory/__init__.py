@@ -35,7 +35,10 @@ class ProfileParams(BaseModel):
     )
     weight: str | None = Field(None, description="Sampling-weight column for Fk; default: the metadata's weight.")
     max_rare_combinations: int = Field(
-        50, ge=0, description="At most this many rare QI combinations are listed in the profile."
+        0,
+        ge=0,
+        description="List at most this many rare QI combinations (their values!) in the profile; the run report "
+        "may be shared, so the default lists none (counts are always reported).",
     )
     sample_size: int = Field(2000, ge=10, description="Values sampled per column for PII pattern detection.")
 

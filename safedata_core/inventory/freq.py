@@ -133,9 +133,13 @@ def individual_risk(fk: np.ndarray, Fk: np.ndarray, *, nodes: int = 64) -> np.nd
     """
     fk = np.asarray(fk, dtype=float)
     p = np.clip(fk / np.maximum(np.asarray(Fk, dtype=float), fk), 1e-12, 1.0)
-    pairs = np.column_stack([fk, p])
-    uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    f_u, p_u = uniq[:, 0:1], uniq[:, 1:2]
+    if len(p) == 0 or bool((p >= 1.0).all()):  # no weights: the risk is 1/fk
+        return 1.0 / np.maximum(fk, 1.0)
+    f_codes, f_uniq = pd.factorize(fk)
+    p_codes, p_uniq = pd.factorize(p)
+    inverse, pair_uniq = pd.factorize(f_codes.astype(np.int64) * len(p_uniq) + p_codes)
+    f_u = np.asarray(f_uniq, dtype=float)[pair_uniq // len(p_uniq)][:, None]
+    p_u = np.asarray(p_uniq, dtype=float)[pair_uniq % len(p_uniq)][:, None]
     x, wq = np.polynomial.legendre.leggauss(nodes)
     # substitute t = 1 - s^2 to concentrate nodes near t = 1 where the integrand peaks for small p
     s = (x + 1) / 2

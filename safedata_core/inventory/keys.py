@@ -19,7 +19,16 @@ _LIMIT = np.iinfo(np.int64).max // 4
 
 
 def column_codes(series: pd.Series, *, na_code: bool = True) -> tuple[np.ndarray, int]:
-    """Integer codes of ``series`` and their number. Missing values get their own code or ``-1``."""
+    """Integer codes of ``series`` and their number. Missing values get their own code or ``-1``.
+
+    A column that already holds small non-negative integer codes (int dtype, max below its length)
+    is used as is: its "number of codes" is then ``max + 1``, an upper bound.
+    """
+    if pd.api.types.is_integer_dtype(series.dtype) and len(series) and series.dtype != object:
+        values = series.to_numpy(dtype=np.int64)
+        lo, hi = int(values.min()), int(values.max())
+        if lo >= 0 and hi < len(values):
+            return values, hi + 1
     codes, uniques = pd.factorize(series, use_na_sentinel=not na_code, sort=False)
     return codes.astype(np.int64), len(uniques)
 

@@ -32,7 +32,7 @@ from safedata_core.inventory.risk import (
 )
 
 PROGRESS_ROWS = 100_000
-REASON_SAMPLE = 20_000
+REASON_SAMPLE = 10_000
 
 __all__ = ["PROGRESS_ROWS", "build_profile", "profile_metadata"]
 
@@ -54,8 +54,8 @@ def build_profile(
     """Profile ``table``; returns ``(profile, rare_mask)`` where ``rare_mask`` marks records in classes < k."""
     df, meta = table.df, table.metadata
     n = len(df)
-    for what, cols in (("--qi", quasi_identifiers or []), ("--sensitive", sensitive or []),
-                       ("--weight", [weight] if weight else [])):
+    for what, cols in (("quasi_identifiers (--qi)", quasi_identifiers or []),
+                       ("sensitive (--sensitive)", sensitive or []), ("weight (--weight)", [weight] if weight else [])):
         table.require_columns(cols, where=f"profile {what}")
     show = (n >= PROGRESS_ROWS) if progress is None else progress
     bar = _progress(total=len(df.columns) + 4, enabled=show)
@@ -66,14 +66,16 @@ def build_profile(
         col = meta.columns[name]
         bar.set_postfix_str(f"column {i + 1}/{len(df.columns)}")
         distinct = int(df[name].nunique(dropna=True))
-        found = detect_identifiers(df[name], name, col.type, sample_size=sample_size, seed=seed, distinct=distinct)
+        missing = int(df[name].isna().sum())
+        found = detect_identifiers(df[name], name, col.type, sample_size=sample_size, seed=seed, distinct=distinct,
+                                   non_missing=n - missing)
         findings[name] = found
         columns[name] = {
             "type": col.type,
             "type_reason": _type_reason(df[name], col.inferred, col.type),
             "declared": not col.inferred,
             "role": col.role,
-            "missing": int(df[name].isna().sum()),
+            "missing": missing,
             "distinct": distinct,
             "findings": found,
         }
@@ -114,10 +116,13 @@ def build_profile(
         info["role"] = _role(name, declared_roles, direct, qis, sens, weight)
 
     bar.set_postfix_str("k-anonymity")
-    coded = _coded(df, qis, sens)
+    coded, wildcard = _coded(df, qis, sens)
     ids, n_groups = group_ids(coded, qis)
     sizes = np.bincount(ids, minlength=n_groups)[ids] if n else np.zeros(0, dtype=np.int64)
     risk = k_anonymity_summary(coded, qis)
+    if str(k) not in risk["records_below_k"]:  # the user's k, besides 2, 3, 5, 10
+        risk["records_below_k"][str(k)] = int((sizes < k).sum())
+        risk["share_below_k"][str(k)] = risk["records_below_k"][str(k)] / n if n else 0.0
     risk["class_size_distribution"] = class_size_distribution(sizes)
     risk["uniqueness_contribution"] = uniqueness_contribution(coded, qis) if 1 < len(qis) <= 12 else {}
     bar.update(1)
@@ -129,8 +134,8 @@ def build_profile(
 
     bar.set_postfix_str("individual risk")
     if weight:
-        coded[weight] = df[weight]
-    freq = freq_calc(coded, qis, weight)
+        wildcard[weight] = df[weight]
+    freq = freq_calc(wildcard, qis, weight)
     indiv = individual_risk(freq.fk, freq.Fk)
     risk["individual_risk"] = risk_summary(freq, indiv, weighted=weight is not None)
     bar.update(1)
@@ -180,16 +185,20 @@ def profile_metadata(table: Table, profile: dict[str, Any], *, with_domains: boo
     return Metadata.from_dict({"columns": cols}, source="profile metadata")
 
 
-def _coded(df: pd.DataFrame, qis: list[str], sensitive: list[str]) -> pd.DataFrame:
-    """QIs as float codes (NaN = missing) so repeated group-bys factorise numbers, not strings."""
-    out = {}
+def _coded(df: pd.DataFrame, qis: list[str], sensitive: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """QIs as integer codes, so repeated group-bys skip hashing strings.
+
+    Returns (codes with missing as a code of its own, codes with missing as NaN for the wildcard rule).
+    """
+    own, wild = {}, {}
     for q in qis:
-        codes, _ = column_codes(df[q], na_code=False)
-        out[q] = np.where(codes < 0, np.nan, codes.astype(float))
-    coded = pd.DataFrame(out, index=df.index)
+        codes, card = column_codes(df[q], na_code=False)
+        own[q] = np.where(codes < 0, card, codes)
+        wild[q] = np.where(codes < 0, np.nan, codes.astype(float))
+    coded = pd.DataFrame(own, index=df.index)
     for s in sensitive:
         coded[s] = df[s]
-    return coded
+    return coded, pd.DataFrame(wild, index=df.index)
 
 
 def _type_reason(series: pd.Series, inferred: bool, ctype: str) -> str:

@@ -60,9 +60,7 @@ def create_accountant(name: str) -> Accountant:
     try:
         return _ACCOUNTANTS[name]()
     except KeyError:
-        raise SafedataError(
-            f"unknown accountant '{name}' (choose one of: {', '.join(sorted(_ACCOUNTANTS))})"
-        ) from None
+        raise SafedataError(f"unknown accountant '{name}' (choose one of: {', '.join(sorted(_ACCOUNTANTS))})") from None
 
 
 def _load_builtin_accountants() -> None:

@@ -228,8 +228,15 @@ def dp_select_categories(
     if not 0 < delta < 1:
         raise PrivacyBudgetError(f"{where}: delta={delta!r}; thresholding needs 0 < delta < 1")
     threshold = 1.0 + math.log(1.0 / (2.0 * delta)) / epsilon
-    budget.charge("approx", epsilon=epsilon, delta=delta, note=note, mechanism_detail="laplace_threshold",
-                  scale=1.0 / epsilon, threshold=threshold)
+    budget.charge(
+        "approx",
+        epsilon=epsilon,
+        delta=delta,
+        note=note,
+        mechanism_detail="laplace_threshold",
+        scale=1.0 / epsilon,
+        threshold=threshold,
+    )
     arr = np.asarray(values, dtype=object).ravel()
     keep = np.array([v is not None and not (isinstance(v, float) and math.isnan(v)) for v in arr], dtype=bool)
     cats, counts = np.unique(arr[keep].astype(str), return_counts=True)

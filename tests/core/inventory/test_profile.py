@@ -110,3 +110,37 @@ def test_html_is_self_contained(adult_profile: tuple[dict, Table]) -> None:
     html = render_html(adult_profile[0])
     assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "k-anonymity" in html
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_pipeline_step_lists_no_rare_values_by_default() -> None:
+    table = read_table("builtin:adult")
+    profile, _ = profile_step(table, ProfileParams(k=4))
+    rare = profile["risk"]["rare_combinations"]
+    assert rare["combinations"] == [] and rare["count"] > 0 and rare["records"] == profile["rare_records"]
+    assert profile["risk"]["records_below_k"]["4"] == profile["rare_records"]
+    listed, _ = profile_step(table, ProfileParams(k=4, max_rare_combinations=3))
+    combos = listed["risk"]["rare_combinations"]["combinations"]
+    assert len(combos) == 3 and all(c["count"] == 1 for c in combos)
+    assert set(combos[0]["values"]) == set(profile["quasi_identifiers"])
+
+
+def test_pipeline_profile_step_puts_the_profile_in_the_report() -> None:
+    from safedata_core import Engine
+
+    pipeline = {"data": {"source": "builtin:adult"},
+                "steps": [{"id": "profile", "use": "profile", "params": {"k": 3, "quasi_identifiers": ["age", "sex"]}}]}
+    result = Engine(autoload=False).run(pipeline)
+    assert result.ok
+    prof = result.report["profile"]
+    direct, _ = build_profile(read_table("builtin:adult"), quasi_identifiers=["age", "sex"], k=3,
+                              max_rare_combinations=0, progress=False)
+    assert prof["risk"]["records_below_k"] == direct["risk"]["records_below_k"]
+    assert prof["quasi_identifiers"] == ["age", "sex"] and prof["columns"].keys() == direct["columns"].keys()
+
+
+def test_progress_bar_on_request(capsys: pytest.CaptureFixture[str]) -> None:
+    df = pd.DataFrame({"age": np.arange(100) % 40, "sex": ["F", "M"] * 50})
+    build_profile(Table.from_dataframe(df), progress=True)
+    assert "profiling" in capsys.readouterr().err
+    build_profile(Table.from_dataframe(df))  # small input: no bar by default
+    assert capsys.readouterr().err == ""

@@ -20,8 +20,10 @@ STATS = [
 
 
 def _truth(df: pd.DataFrame) -> pd.DataFrame:
-    return df.dropna(subset=["sex", "region"]).groupby(["sex", "region"]).agg(
-        count=("age", "size"), sum_age=("age", "sum"), mean_age=("age", "mean"), med=("age", "median")
+    return (
+        df.dropna(subset=["sex", "region"])
+        .groupby(["sex", "region"])
+        .agg(count=("age", "size"), sum_age=("age", "sum"), mean_age=("age", "mean"), med=("age", "median"))
     )
 
 

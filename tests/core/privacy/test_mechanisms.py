@@ -68,8 +68,9 @@ def test_gaussian_noise_is_analytic_sigma() -> None:
 
 def test_gaussian_needs_delta() -> None:
     with pytest.raises(PrivacyBudgetError, match="delta"):
-        GaussianMechanism({"sensitivity": 1.0}).randomise(np.zeros(3), budget=make_budget(1.0, 0.0),
-                                                          rng=np.random.default_rng(0))
+        GaussianMechanism({"sensitivity": 1.0}).randomise(
+            np.zeros(3), budget=make_budget(1.0, 0.0), rng=np.random.default_rng(0)
+        )
 
 
 def test_geometric_is_exact_discrete_laplace() -> None:

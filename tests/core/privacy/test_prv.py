@@ -27,8 +27,9 @@ def test_tf_privacy_pld_example_values() -> None:
     sub = prv.epsilon([_sgm(0.7, 0.01, 120)], 1e-5)
     assert full == pytest.approx(vals["no_microbatching_no_subsampling_pld"], rel=1e-6)
     assert sub == pytest.approx(vals["no_microbatching_with_subsampling_pld"], rel=1e-6)
-    rdp_full = create_accountant("rdp").epsilon([PrivacyEvent("gaussian", 1.0, 0.0, 2, {"noise_multiplier": 0.7})],
-                                                1e-5)
+    rdp_full = create_accountant("rdp").epsilon(
+        [PrivacyEvent("gaussian", 1.0, 0.0, 2, {"noise_multiplier": 0.7})], 1e-5
+    )
     assert rdp_full == pytest.approx(vals["no_microbatching_no_subsampling_rdp"], rel=1e-6)
 
 

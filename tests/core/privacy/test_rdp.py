@@ -22,8 +22,9 @@ def _sgm(sigma: float, q: float, steps: int) -> PrivacyEvent:
 
 
 def test_opacus_rdp_asserted_case() -> None:
-    case = next(c for c in _ref()["opacus_tests_accountants_test_py"]["cases"] if c["accountant"] == "rdp"
-                and "epsilon" in c)
+    case = next(
+        c for c in _ref()["opacus_tests_accountants_test_py"]["cases"] if c["accountant"] == "rdp" and "epsilon" in c
+    )
     eps = create_accountant("rdp").epsilon([_sgm(case["sigma"], case["q"], case["steps"])], case["delta"])
     assert eps == pytest.approx(case["epsilon"], rel=1e-6)
 
@@ -90,6 +91,7 @@ def test_fractional_and_integer_orders_agree_with_direct_integration() -> None:
 
     sigma, q = 1.3, 0.05
     for alpha in (2.5, 7.0, 13.3):
+
         def f(z: float, a: float = alpha) -> float:
             p0 = stats.norm.pdf(z, 0, sigma)
             mix = (1 - q) * p0 + q * stats.norm.pdf(z, 1, sigma)
@@ -106,6 +108,7 @@ def test_laplace_curve_matches_direct_integration() -> None:
 
     b = 0.7
     for alpha in (1.5, 3.0, 20.0):
+
         def f(z: float, a: float = alpha) -> float:
             return 0.5 / b * math.exp((-a * abs(z) - (1 - a) * abs(z - 1)) / b)
 
