@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     n = max(profile["rows"], 1)
     print(f"{args.data}: {profile['rows']:,} rows x {profile['n_columns']} columns")
     print(f"direct identifiers: {', '.join(profile['direct_identifiers']) or 'none found'}")
-    qis = ", ".join(profile["quasi_identifiers"]) or "none"
-    print(f"quasi-identifiers ({profile['quasi_identifier_source']}): {qis}")
+    qi_text = ", ".join(profile["quasi_identifiers"]) or "none"
+    print(f"quasi-identifiers ({profile['quasi_identifier_source']}): {qi_text}")
     below = ", ".join(f"<{k}: {v} ({v / n:.1%})" for k, v in risk["records_below_k"].items())
     print(f"k-anonymity: {risk['k_anonymity']}; sample uniques: {risk['sample_uniques']}; records in classes {below}")
     for w in profile["warnings"]:

@@ -32,9 +32,9 @@ from safedata_core.inventory.risk import (
 )
 
 PROGRESS_ROWS = 100_000
-REASON_SAMPLE = 10_000
+REASON_SAMPLE = 50_000
 
-__all__ = ["PROGRESS_ROWS", "build_profile", "profile_metadata"]
+__all__ = ["PROGRESS_ROWS", "build_profile", "profile_metadata", "require_profilable"]
 
 log = logging.getLogger("safedata.inventory")
 
@@ -82,7 +82,7 @@ def build_profile(
         log.info("profile column %s: type=%s findings=%d", name, col.type, len(found))
         bar.update(1)
 
-    declared_roles = {name: c.role for name, c in meta.columns.items() if not c.inferred}
+    declared_roles: dict[str, str] = {name: c.role for name, c in meta.columns.items() if not c.inferred}
     direct = [name for name in df.columns if _is_direct(name, declared_roles, findings)]
     warnings = [
         f"column '{name}' is declared '{declared_roles[name]}' but looks like a direct identifier "
@@ -113,7 +113,7 @@ def build_profile(
     sens = [s for s in sens if s not in qis]
 
     for name, info in columns.items():
-        info["role"] = _role(name, declared_roles, direct, qis, sens, weight)
+        info["role"] = _role(name, direct, qis, sens, weight)
 
     bar.set_postfix_str("k-anonymity")
     coded, wildcard = _coded(df, qis, sens)
@@ -219,8 +219,7 @@ def _is_direct(name: str, declared: dict[str, str], findings: dict[str, list[dic
     return _strong_direct(findings[name])
 
 
-def _role(name: str, declared: dict[str, str], direct: list[str], qis: list[str], sens: list[str],
-          weight: str | None) -> str:
+def _role(name: str, direct: list[str], qis: list[str], sens: list[str], weight: str | None) -> str:
     if name in direct:
         return "direct_identifier"
     if name == weight:
@@ -229,8 +228,6 @@ def _role(name: str, declared: dict[str, str], direct: list[str], qis: list[str]
         return "quasi_identifier"
     if name in sens:
         return "sensitive"
-    if name in declared:
-        return declared[name] if declared[name] in ("other",) else "other"
     return "other"
 
 
@@ -261,5 +258,3 @@ def require_profilable(table: Table, source: str) -> None:
             f"{source}: the table has a single column '{only}' (check the delimiter; profiling needs two or more)"
         )
 
-
-__all__ += ["require_profilable"]

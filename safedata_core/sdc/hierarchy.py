@@ -10,7 +10,9 @@ A hierarchy maps every original value of one column to a value at each level
   ``[20, 40)`` and the top level is ``*``. Each width must divide the next.
 * A column without either gets the flat hierarchy ``value -> *``.
 
-Missing values stay missing at every level (a missing value discloses nothing).
+Missing values stay missing at every level below the top; at the top level
+every value, missing or not, becomes the top value (``*``), so the top node
+is always one class.
 File paths may be absolute or relative to the current working directory.
 """
 
@@ -41,7 +43,7 @@ def value_keys(s: pd.Series) -> pd.Series:
         rest = finite & ~integral
         out[rest] = v[rest].astype(str)
         return pd.Series(out, index=s.index, dtype=object)
-    return s.astype(object).where(s.notna(), np.nan).map(lambda x: x if isinstance(x, str) or x is np.nan else str(x))
+    return s.astype(str).astype(object).where(s.notna().to_numpy(), np.nan)
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,11 @@ class Hierarchy:
             )
         if level == 0:
             return s
+        if level == self.height:  # the top: every value, missing ones included, becomes one value
+            return pd.Series(self._top_value(), index=s.index, dtype=object)
         if self.widths:
             return self._intervals(s, level)
         keys = value_keys(s)
-        if not self.table:  # flat
-            return _top(keys)
         mapping = {k: v[level - 1] for k, v in self.table.items()}
         out = keys.map(mapping)
         unknown = keys.notna() & out.isna()
@@ -83,9 +85,11 @@ class Hierarchy:
             )
         return out.astype(object)
 
+    def _top_value(self) -> str:
+        tops = {v[-1] for v in self.table.values()}
+        return tops.pop() if len(tops) == 1 else TOP
+
     def _intervals(self, s: pd.Series, level: int) -> pd.Series:
-        if level > len(self.widths):
-            return _top(s)
         v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
         w = self.widths[level - 1]
         finite = np.isfinite(v)
@@ -95,11 +99,6 @@ class Hierarchy:
         labels = np.full(len(v), np.nan, dtype=object)
         labels[finite] = names[inv]
         return pd.Series(labels, index=s.index, dtype=object)
-
-
-def _top(s: pd.Series) -> pd.Series:
-    out = pd.Series(TOP, index=s.index, dtype=object)
-    return out.where(s.notna().to_numpy(), np.nan)
 
 
 def _fmt_number(x: float) -> str:

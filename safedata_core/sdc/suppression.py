@@ -48,7 +48,7 @@ def local_suppression(
     """Suppress QI cells of treatable records until their classes reach ``k`` (see the module docstring)."""
     qis = list(qis)
     n = len(df)
-    work = df.copy()
+    work = df[qis].copy()  # only the QIs change; the other columns are put back at the end
     for c in qis:  # a blanked string cell must be able to hold NaN
         if work[c].dtype != float:
             work[c] = work[c].astype(object)
@@ -78,7 +78,10 @@ def local_suppression(
         _blank(work, c, viol)
     k_reached = _pad_blank_class(work, qis, k, treatable)
     mask = work[qis].isna().to_numpy() & ~df[qis].isna().to_numpy()
-    return SuppressionResult(df=work, mask=mask, rounds=rounds, k_reached=k_reached)
+    out = df.copy()
+    for c in qis:
+        out[c] = work[c]
+    return SuppressionResult(df=out, mask=mask, rounds=rounds, k_reached=k_reached)
 
 
 def _pad_blank_class(work: pd.DataFrame, qis: list[str], k: int, treatable: np.ndarray) -> bool:

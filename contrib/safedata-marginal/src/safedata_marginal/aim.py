@@ -36,7 +36,7 @@ class AIMParams(BaseModel):
     dp: bool = Field(True, description="Differentially private fit (needs a budget share). False = exact marginals.")
     bins: int = Field(16, ge=2, le=256, description="About how many bins a numeric column is cut into (by mass).")
     fine_cells: int = Field(
-        128, ge=3, le=4096, description="Fine cells over a numeric column's bounds (measured once; decoding resolution)."
+        128, ge=3, le=4096, description="Fine cells over a numeric column's bounds (measured once; decoding detail)."
     )
     degree: int = Field(3, ge=1, le=4, description="Workload: all marginals on this many columns.")
     max_model_cells: float = Field(

@@ -149,10 +149,11 @@ class DataTransformer:
     @staticmethod
     def discrete_slots(col: ColumnTransform, s: pd.Series) -> np.ndarray:
         """Slot index of each value: its category, or the missing slot (missing / outside the domain)."""
-        lookup = {c: i for i, c in enumerate(col.categories)}
         missing = len(col.categories)
-        as_str = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v))
-        slot = as_str.map(lookup).fillna(missing).to_numpy(dtype=np.int64)
+        present = s.notna().to_numpy()
+        as_str = s.astype(object).where(present, "").astype(str)
+        codes = pd.Categorical(as_str, categories=col.categories).codes.astype(np.int64)
+        slot = np.where(present & (codes >= 0), codes, missing)
         if not col.missing_slot and (slot == missing).any():
             raise ComponentError(f"column '{col.name}': value outside the fitted categories (refit the model)")
         return slot
@@ -321,7 +322,7 @@ def _fit_discrete(name: str, s: pd.Series, meta: ColumnMeta, queries: DPQueries 
     if meta.type == "boolean":
         categories = ["False", "True"]
     elif meta.categories is not None and meta.is_public_domain:
-        categories = [str(c) for c in meta.categories]
+        categories = list(dict.fromkeys(str(c) for c in meta.categories))
     elif queries is not None:
         values = s.dropna().astype(str).to_numpy(dtype=object)
         categories = queries.select_categories(values, f"'{name}' category selection")
