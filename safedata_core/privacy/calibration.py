@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import math
 
-from scipy import optimize, special
-
 from safedata_core.errors import PrivacyBudgetError
 from safedata_core.privacy.accountants import create_accountant
 from safedata_core.privacy.budget import PrivacyEvent
@@ -111,6 +109,8 @@ def calibrate_noise(
         hi, lo = lo, lo / factor
         if lo < 1e-6:
             return hi
+    from scipy import optimize
+
     # Brent's method: bisection safeguarded with inverse-quadratic steps, on the exact accountant
     root = optimize.brentq(lambda s: min(eps(s), 1e9) - target_epsilon, lo, hi, xtol=tol * lo / 4, rtol=tol / 4)
     sigma = min(max(root * (1 + tol / 2), lo), hi)
@@ -149,6 +149,8 @@ def calibrate_noise_epochs(
 
 def gaussian_delta(epsilon: float, sigma: float, sensitivity: float = 1.0) -> float:
     """Exact delta of the Gaussian mechanism N(0, sigma^2) at ``epsilon`` (Balle & Wang 2018, Thm. 8)."""
+    from scipy import special
+
     if sigma <= 0:
         return 1.0
     a = sensitivity / (2 * sigma)

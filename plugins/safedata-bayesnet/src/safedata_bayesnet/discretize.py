@@ -10,7 +10,8 @@ cell inside the bin by weight and then a value uniformly inside that cell, so
 synthetic values spread within the bin like the (noisy) data, not at its centre.
 
 Categorical and boolean columns map to their categories. Missing values get a
-code of their own (always the last one) whenever the column may be missing.
+code of their own (always the last one) whenever the column has missing values;
+under DP always (whether a column has missing values is not public).
 """
 
 from __future__ import annotations
@@ -216,7 +217,10 @@ def build_codecs(
 ) -> list[ColumnCodec]:
     """Codecs for all columns of ``table``.
 
-    With ``budget`` (DP), numeric columns need public bounds; their fine-cell
+    With ``budget`` (DP), every column must be declared in the metadata (an
+    inferred type is read from the data), every column gets a missing code
+    (``nullable`` may be inferred, so it is not trusted), numeric columns need
+    public bounds; their fine-cell
     weights come from one Laplace histogram each, and categorical columns
     without public categories get a DP-selected domain; ``epsilon`` (and
     ``delta`` for category selection) is split evenly over the columns that
@@ -227,6 +231,11 @@ def build_codecs(
     dp = budget is not None
     if dp:
         for c, k in kinds.items():
+            if meta.columns[c].inferred:
+                raise ComponentError(
+                    f"{where}: column '{c}' is not declared in the metadata, so its type was inferred from the data "
+                    "(which would leak under DP); declare it (type, and bounds or categories) in the metadata"
+                )
             if k == "numeric" and (meta.columns[c].bounds is None or not meta.columns[c].is_public_domain):
                 raise ComponentError(
                     f"{where}: numeric column '{c}' has no public bounds; declare bounds: [low, high] for it in "
@@ -248,7 +257,9 @@ def build_codecs(
         s = table.df[col]
         kind = kinds[col]
         has_missing = bool(s.isna().any())
-        missing = cm.nullable if dp else has_missing
+        # DP: every column keeps a missing code. ``nullable`` is not public: Table.from_dataframe fills it in
+        # from the data when the metadata does not declare it, so one record with a missing value would flip it.
+        missing = True if dp else has_missing
         if kind == "boolean":
             codecs.append(ColumnCodec(col, "boolean", missing, labels=[False, True]))
             continue

@@ -128,6 +128,10 @@ class BayesNetSynthesizer(Synthesizer):
             facts = {"mode": "privbayes", "epsilon_split": {"row_count": eps_count, "binning": eps_bins,
                                                             "structure": eps1, "conditionals": eps2},
                      "theta_domain_limit": limit, "conditional_noise_scale": d / eps2}
+        if budget is not None:
+            # the output carries only public metadata: ``nullable`` may have been inferred from the data
+            meta = Metadata(columns={c.name: meta.columns[c.name].model_copy(update={"nullable": c.missing})
+                                     for c in codecs})
         self._metadata, self._codecs, self._network, self._cpts = meta, codecs, network, cpts
         facts["degree"] = max((len(par) for _, par in network), default=0)
         self._facts = facts

@@ -75,10 +75,19 @@ def plain_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, mode: MarginalM
 
 def dp_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, budget: Any, epsilon: float, delta: float,
                 n_cells: int, rng: np.random.Generator) -> Marginal:
-    """DP marginal of one column: one Laplace histogram over its public (or DP-selected) domain, plus missing."""
+    """DP marginal of one column: one Laplace histogram over its public (or DP-selected) domain, plus missing.
+
+    The column must be declared in the metadata (not inferred). The missing cell is always released and used,
+    whatever ``meta.nullable`` says, because ``nullable`` may have been inferred from the data.
+    """
     from safedata_core.privacy import noisy_histogram
 
     kind = _kind(name, meta)
+    if meta.inferred:
+        raise ComponentError(
+            f"gaussian_copula: column '{name}' is not declared in the metadata, so its type was inferred from the "
+            "data (which would leak under DP); declare it (type, and bounds or categories) in the metadata"
+        )
     note = f"gaussian_copula: marginal of '{name}'"
     if kind == "numeric":
         if meta.bounds is None or not meta.is_public_domain:
@@ -93,8 +102,8 @@ def dp_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, budget: Any, epsil
         codes = np.where(np.isnan(x), len(hi), idx)
         counts = np.clip(np.asarray(noisy_histogram(codes, len(hi) + 1, budget=budget, epsilon=epsilon, rng=rng,
                                                     note=note), dtype=float), 0.0, None)
-        if not meta.nullable:
-            counts[-1] = 0.0  # declared never missing: drop the noise in the missing cell (post-processing)
+        # the missing cell is always kept: ``nullable`` is not public (it is inferred from the data when the
+        # metadata does not declare it), so it must not decide anything here
         total = counts.sum()
         p_missing = float(counts[-1] / total) if total > 0 else 0.0
         xs, fs = cells_to_knots(lo, hi, counts[:-1], integer)
@@ -122,6 +131,4 @@ def dp_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, budget: Any, epsil
         codes = np.where(cat < 0, len(labels), cat)
     counts = np.asarray(noisy_histogram(codes.astype(np.int64), len(labels) + 1, budget=budget, epsilon=epsilon,
                                         rng=rng, note=note), dtype=float)
-    if not meta.nullable:
-        counts[-1] = 0.0
     return Marginal.discrete(name, kind, "dp_histogram", [*labels, None], counts)

@@ -106,6 +106,8 @@ class GaussianCopulaSynthesizer(Synthesizer):
                                       delta=delta_corr, rng=rng, note="gaussian_copula: correlation of normal scores")
             else:
                 corr = np.ones((1, 1))
+            # the output carries only public metadata: ``nullable`` may have been inferred from the data
+            meta = Metadata(columns={c: meta.columns[c].model_copy(update={"nullable": True}) for c in table.columns})
         self._metadata, self._marginals, self._corr = meta, marginals, corr
 
     def sample(self, n: int, *, seed: int) -> Table:
