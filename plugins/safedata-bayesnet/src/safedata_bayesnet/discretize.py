@@ -11,7 +11,9 @@ synthetic values spread within the bin like the (noisy) data, not at its centre.
 
 Categorical and boolean columns map to their categories. Missing values get a
 code of their own (always the last one) whenever the column has missing values;
-under DP always (whether a column has missing values is not public).
+under DP always for categorical and boolean columns, and for numeric columns
+when the noisy missing cell of their histogram says so (whether a column has
+missing values is not public).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from safedata_core.data import ColumnMeta
 __all__ = ["ColumnCodec", "build_codecs", "dp_fine_cells", "group_by_mass"]
 
 CodecKind = Literal["numeric", "categorical", "boolean"]
+
+#: DP: a numeric column keeps a missing code when its noisy missing count exceeds this many Laplace scales
+MISSING_NOISE_SCALES = 2.0
 
 
 def group_by_mass(weights: np.ndarray, n_groups: int) -> np.ndarray:
@@ -219,7 +224,9 @@ def build_codecs(
 
     With ``budget`` (DP), every column must be declared in the metadata (an
     inferred type is read from the data), every column gets a missing code
-    (``nullable`` may be inferred, so it is not trusted), numeric columns need
+    (``nullable`` may be inferred, so it is not trusted; a numeric column only
+    when the noisy missing cell of its histogram clears ``MISSING_NOISE_SCALES``
+    noise scales), numeric columns need
     public bounds; their fine-cell
     weights come from one Laplace histogram each, and categorical columns
     without public categories get a DP-selected domain; ``epsilon`` (and
@@ -292,6 +299,9 @@ def build_codecs(
             noisy = noisy_histogram(fine, n_cells, budget=budget, epsilon=eps_col, rng=rng,
                                     note=f"{where}: fine histogram of '{col}'")
             weight = np.clip(np.asarray(noisy, dtype=float)[: len(hi)], 0.0, None)
+            # post-processing of the released missing cell: a missing code only when its noisy count is clearly
+            # above the noise, so columns without missing values do not get a noise-only code
+            missing = bool(noisy[-1] > MISSING_NOISE_SCALES / eps_col)
         else:
             x = s.dropna().to_numpy(dtype=float)
             lo, hi, weight = _empirical_cells(x, integer, n_fine)
