@@ -20,7 +20,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     exe = shutil.which("safedata", path=os.path.dirname(sys.executable)) or "safedata"
-    env = {k: v for k, v in os.environ.items() if k not in ("SAFEDATA_DISABLE_PLUGIN_AUTOLOAD", "SAFEDATA_LOAD_PLUGINS")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SAFEDATA_DISABLE_PLUGIN_AUTOLOAD", "SAFEDATA_LOAD_PLUGINS")
+    }
     times = []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
@@ -29,8 +31,10 @@ def main() -> None:
     info = json.loads(out)
     dists = sorted({c["distribution"] for c in info["components"]})
     print(f"components: {len(info['components'])} from {', '.join(dists)}; failed plugins: {len(info['failed'])}")
-    print(f"safedata plugins --json: median {statistics.median(times):.3f} s, max {max(times):.3f} s "
-          f"over {args.repeats} runs (target < 1.5 s)")
+    print(
+        f"safedata plugins --json: median {statistics.median(times):.3f} s, max {max(times):.3f} s "
+        f"over {args.repeats} runs (target < 1.5 s)"
+    )
 
 
 if __name__ == "__main__":

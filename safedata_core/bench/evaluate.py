@@ -92,7 +92,9 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float:
     return float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else 0.5
 
 
-def tstr_auc(train_synth: pd.DataFrame, test_real: pd.DataFrame, label: str, *, seed: int = 0) -> float:
+def tstr_auc(
+    train_synth: pd.DataFrame, test_real: pd.DataFrame, label: str, *, seed: int = 0, max_iter: int = 100
+) -> float:
     """ROC AUC on the real holdout of a classifier trained on the synthetic rows (binary: positive = 2nd class)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -107,7 +109,7 @@ def tstr_auc(train_synth: pd.DataFrame, test_real: pd.DataFrame, label: str, *, 
     if len(np.unique(y_train)) < 2:
         return 0.5
     (x_test, x_train), is_cat = _tree_features(real, [synth], exclude=(label,))
-    model = HistGradientBoostingClassifier(max_iter=100, categorical_features=is_cat, random_state=seed)
+    model = HistGradientBoostingClassifier(max_iter=max_iter, categorical_features=is_cat, random_state=seed)
     model.fit(x_train, y_train)
     return _auc(y_test, model.predict_proba(x_test)[:, 1])
 
@@ -141,7 +143,7 @@ def fidelity_2way(real: pd.DataFrame, synth: pd.DataFrame, *, max_columns: int =
     return float(np.mean(scores)) if scores else float("nan")
 
 
-def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, *, seed: int = 0) -> float:
+def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, *, seed: int = 0, max_iter: int = 60) -> float:
     """3-fold cross-validated AUC of real-vs-synthetic classification on up to 5,000 rows of each."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import cross_val_predict
@@ -151,7 +153,7 @@ def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, *, seed: int = 0) -> 
     (xr, xs), is_cat = _tree_features(r, [s])
     x = np.vstack([xr, xs])
     y = np.r_[np.zeros(len(r)), np.ones(len(s))]
-    model = HistGradientBoostingClassifier(max_iter=60, categorical_features=is_cat, random_state=seed)
+    model = HistGradientBoostingClassifier(max_iter=max_iter, categorical_features=is_cat, random_state=seed)
     proba = cross_val_predict(model, x, y, cv=3, method="predict_proba")[:, 1]
     return _auc(y, proba)
 

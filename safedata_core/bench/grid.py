@@ -11,6 +11,7 @@ YAML shape (every key optional except ``synthesizers``)::
     delta: 1.0e-6
     seed: 0
     params: {ctgan: {epochs: 50}}
+    fast: false           # lighter evaluation: fewer boosting iterations, smaller attack samples
     plugins: []           # extra plugin modules to load (importable names), e.g. for tests
 """
 
@@ -64,6 +65,10 @@ class BenchGrid(BaseModel):
     seed: int = Field(0, ge=0, description="Base seed.")
     params: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Params per synthesizer.")
     plugins: list[str] = Field(default_factory=list, description="Extra plugin modules to load.")
+    fast: bool = Field(
+        False,
+        description="Lighter evaluation for smoke runs and tests: fewer boosting iterations, smaller attack samples.",
+    )
 
     @field_validator("epsilon", mode="before")
     @classmethod

@@ -48,6 +48,8 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
             rec[f"{m}_mean"] = float(vals.mean()) if len(good) else math.nan
             rec[f"{m}_std"] = float(vals.std(ddof=1)) if len(good) > 1 else 0.0 if len(good) else math.nan
         rec["evaluators"] = ";".join(sorted(set(good["evaluators"].astype(str)))) if len(good) else ""
+        errs = good["evaluator_errors"].fillna("").astype(str) if "evaluator_errors" in good else []
+        rec["evaluator_errors"] = "; ".join(sorted({e for e in errs if e}))
         out.append(rec)
     return pd.DataFrame(out)
 
@@ -86,6 +88,11 @@ def _markdown(board: pd.DataFrame, command: str) -> str:
     failed = board[board["runs"] == 0]
     for _, r in failed.iterrows():
         lines.append(f"\n- {r['synthesizer']} ε={_eps(r['epsilon'])}: {r['status']}")
+    for _, r in board.iterrows():
+        if r.get("evaluator_errors"):
+            lines.append(
+                f"\n- {r['synthesizer']} ε={_eps(r['epsilon'])}: built-in fallback used after {r['evaluator_errors']}"
+            )
     return "\n".join(lines) + "\n"
 
 

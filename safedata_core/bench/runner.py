@@ -7,7 +7,10 @@ budget), samples as many rows as the train split has, and evaluates. Figures
 come from registered components when they are installed and report them
 (``tstr``, ``detection``, ``marginal_2way``, ``membership_inference``,
 ``dcr``), otherwise from :mod:`safedata_core.bench.evaluate`; the row's
-``evaluators`` column says which.
+``evaluators`` column says which, and ``evaluator_errors`` holds the error of
+every registered component that failed (its figure then comes from the
+built-in fallback). ``grid.fast`` asks for a lighter evaluation (see
+:data:`FAST_EVALUATION`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from safedata_core.bench import evaluate as ev
 from safedata_core.bench.grid import BenchGrid, BenchJob
 from safedata_core.errors import SafedataError
 
-__all__ = ["METRIC_COLUMNS", "run_grid", "run_job"]
+__all__ = ["FAST_EVALUATION", "METRIC_COLUMNS", "run_grid", "run_job"]
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "tstr_auc",
@@ -38,6 +41,8 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "sample_seconds",
     "peak_memory_mb",
 )
+#: parameters offered to the evaluating components when ``grid.fast`` is set (each takes those it has)
+FAST_EVALUATION: dict[str, Any] = {"max_iter": 20, "max_rows": 2000, "n_attacks": 200, "n_samples": 1000}
 _ENGINES: dict[tuple[str, ...], Any] = {}
 
 
@@ -94,12 +99,16 @@ def _from_details(details: dict[str, Any], keys: tuple[str, ...]) -> float | Non
     return None
 
 
-def _evaluate(engine: Any, train: Any, holdout: Any, synth: Any, label: str, seed: int) -> tuple[dict[str, float], str]:
+def _evaluate(
+    engine: Any, train: Any, holdout: Any, synth: Any, label: str, seed: int, *, fast: bool = False
+) -> tuple[dict[str, float], str, str]:
+    """The row's figures, the registered components that gave them, and the errors of those that failed."""
     from safedata_core.commands.demo import fit_params
 
-    offered = {"label": label, "target_column": label, "label_column": label}
+    offered = {"label": label, "target_column": label, "label_column": label, **(FAST_EVALUATION if fast else {})}
     out: dict[str, float] = {}
     used: list[str] = []
+    errors: list[str] = []
 
     def component(name: str, kind: str, pick: Callable[[Any], float | None]) -> float | None:
         info = _registered(engine, name, kind)
@@ -107,6 +116,7 @@ def _evaluate(engine: Any, train: Any, holdout: Any, synth: Any, label: str, see
             return None
         params = fit_params(info.cls.Params, offered)
         if params is None:
+            errors.append(f"{name}: its parameters do not validate with {sorted(offered)}")
             return None
         try:
             comp = info.cls(params)
@@ -116,20 +126,25 @@ def _evaluate(engine: Any, train: Any, holdout: Any, synth: Any, label: str, see
                 else comp.run(train, synth, holdout, seed=seed)
             )
             value = pick(res)
-        except Exception:
+        except Exception as exc:  # the built-in fallback gives the figure; the error stays visible in the row
+            msg = str(exc).splitlines()[0] if str(exc) else ""
+            errors.append(f"{name}: {type(exc).__name__}: {msg}"[:200])
             return None
         if value is not None:
             used.append(name)
+        else:
+            errors.append(f"{name}: reported no usable figure")
         return value
 
     real, fake, hold = train.df, synth.df, holdout.df
+    iters = {"max_iter": FAST_EVALUATION["max_iter"]} if fast else {}
     tstr = component("tstr", "metric", lambda r: _from_details(r.details, ("auc", "roc_auc", "tstr_auc")))
-    out["tstr_auc"] = tstr if tstr is not None else ev.tstr_auc(fake, hold, label, seed=seed)
+    out["tstr_auc"] = tstr if tstr is not None else ev.tstr_auc(fake, hold, label, seed=seed, **iters)
     out["fidelity_1way"] = ev.fidelity_1way(real, fake)
     two = component("marginal_2way", "metric", lambda r: float(r.score) if math.isfinite(r.score) else None)
     out["fidelity_2way"] = two if two is not None else ev.fidelity_2way(real, fake)
     det = component("detection", "metric", lambda r: _from_details(r.details, ("auc", "roc_auc", "detection_auc")))
-    out["detection_auc"] = det if det is not None else ev.detection_auc(real, fake, seed=seed)
+    out["detection_auc"] = det if det is not None else ev.detection_auc(real, fake, seed=seed, **iters)
     dcr = component(
         "dcr",
         "attack",
@@ -138,7 +153,7 @@ def _evaluate(engine: Any, train: Any, holdout: Any, synth: Any, label: str, see
     out["exact_copy_rate"] = dcr if dcr is not None else ev.exact_copy_rate(real, fake)
     mia = component("membership_inference", "attack", lambda r: _from_details(r.details, ("auc", "roc_auc")))
     out["mia_auc"] = mia if mia is not None else ev.mia_auc(real, hold, fake, seed=seed)
-    return out, ",".join(used) or "builtin"
+    return out, ",".join(used) or "builtin", "; ".join(errors)
 
 
 def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
@@ -155,6 +170,7 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
         "epsilon_spent": None,
         **dict.fromkeys(METRIC_COLUMNS),
         "evaluators": "",
+        "evaluator_errors": "",
     }
     try:
         engine = _engine(tuple(grid.plugins))
@@ -193,8 +209,8 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
             peak_memory_mb=peak / 2**20,
             epsilon_spent=budget.spent().epsilon if budget is not None else math.inf,
         )
-        scores, used = _evaluate(engine, train, holdout, synth, label, job.seed)
-        row.update(scores, evaluators=used)
+        scores, used, errors = _evaluate(engine, train, holdout, synth, label, job.seed, fast=grid.fast)
+        row.update(scores, evaluators=used, evaluator_errors=errors)
     except Exception as exc:
         if tracemalloc.is_tracing():
             tracemalloc.stop()

@@ -108,9 +108,9 @@ class SinglingOutAttack(Attack):
         if n == 0:
             details["warning"] = "no singling-out predicate could be built from the release"
             return AttackResult.from_counts(successes=0, baseline_successes=0, n_attempts=0, details=details)
-        successes = int((q.count_matches(ori, queries) == 1).sum())
+        successes = int((q.count_matches_capped(ori, queries) == 1).sum())
         baseline = q.random_queries(syn, kinds, n, n_cols, rng)
-        baseline_successes = int((q.count_matches(ori, baseline) == 1).sum())
+        baseline_successes = int((q.count_matches_capped(ori, baseline) == 1).sum())
         control_successes: float | None = None
         if control is not None:
             ctrl = mats[2]

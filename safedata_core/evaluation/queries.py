@@ -29,6 +29,7 @@ __all__ = [
     "NOTNULL",
     "QueryBatch",
     "count_matches",
+    "count_matches_capped",
     "encode_for_queries",
     "match_matrix",
     "multivariate_queries",
@@ -149,6 +150,22 @@ def count_matches(data: np.ndarray, queries: QueryBatch) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def count_matches_capped(data: np.ndarray, queries: QueryBatch, cap: int = 2, *, first_block: int = 512) -> np.ndarray:
+    """``min(count, cap)`` per predicate, exactly: rows are scanned in blocks growing fourfold and a predicate
+    leaves the scan once it has matched ``cap`` rows. Broad predicates (most random ones) are settled on the
+    first few hundred rows, so deciding "matches exactly one row" costs a fraction of a full count."""
+    n_q, n_rows = len(queries), data.shape[0]
+    counts = np.zeros(n_q, dtype=np.int64)
+    active = np.arange(n_q)
+    start, block = 0, first_block
+    while start < n_rows and active.size:
+        stop = min(n_rows, start + block)
+        counts[active] += count_matches(data[start:stop], queries.take(active))
+        active = active[counts[active] < cap]
+        start, block = stop, block * 4
+    return np.minimum(counts, cap)
+
+
 def _unique_singling_out(
     queries: QueryBatch, counts: np.ndarray, seen: set[bytes], limit: int
 ) -> np.ndarray:
@@ -226,7 +243,7 @@ def multivariate_queries(
         ops = np.where(numeric, np.where(vals > medians[cols], GE, LE), EQ)
         ops = np.where(np.isnan(vals), ISNULL, ops)
         batch = QueryBatch(cols.astype(np.int64), ops.astype(np.int64), vals)
-        keep = _unique_singling_out(batch, count_matches(data, batch), seen, n_queries - n_found)
+        keep = _unique_singling_out(batch, count_matches_capped(data, batch), seen, n_queries - n_found)
         if keep.size:
             found.append(batch.take(keep))
             n_found += keep.size

@@ -221,7 +221,7 @@ def build_report(
         "components": components,
         "privacy": _privacy_section(ledger, components, status, failed, thresholds, warnings),
         "releases": release_section(ctx, components, ledger) if ctx is not None and status == "succeeded" else [],
-        "sdc": sdc_section(ctx, thresholds),
+        "sdc": sdc_section(ctx, thresholds, {plan.spec.id: plan.spec.input for plan in resolved.steps}),
         "attacks": attack_section(ctx, components, thresholds),
         "utility": utility_section(ctx, components, thresholds),
         "steps": outcomes,

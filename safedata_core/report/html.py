@@ -221,10 +221,31 @@ def _release(r: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _share(v: Any) -> str:
+    return f"{v:.1%}" if isinstance(v, (int, float)) and not isinstance(v, bool) else "—"
+
+
 def _sdc(report: dict[str, Any]) -> str:
     sdc = report["sdc"]
     if not sdc["steps"]:
         return ""
+    chains = [
+        {
+            "release": c["release"],
+            "steps": " → ".join(c["steps"]),
+            "k before": c.get("k_before"),
+            "k after": c.get("k_after"),
+            "records below k": c.get("records_below_k_after"),
+            "records changed": _share((c.get("information_loss") or {}).get("records_changed_share")),
+            "records suppressed": _share(
+                (c.get("information_loss") or {}).get(
+                    "records_suppressed_share", (c.get("information_loss") or {}).get("records_removed_share")
+                )
+            ),
+            "verdict": c["verdict"],
+        }
+        for c in sdc.get("chains", [])
+    ]
     rows = []
     for s in sdc["steps"]:
         il = s.get("information_loss", {})
@@ -232,24 +253,32 @@ def _sdc(report: dict[str, Any]) -> str:
             {
                 "step": s["step"],
                 "use": s["use"],
+                "reads": s.get("input", "data"),
+                "role": "release" if s.get("final", True) else "intermediate",
                 "k before": s.get("k_before"),
                 "k after": s.get("k_after"),
-                "records changed": il.get("records_changed_share"),
-                "cells changed": il.get("cells_changed_share"),
-                "records suppressed": il.get("records_suppressed_share", il.get("records_removed_share")),
-                "verdict": s["verdict"],
+                "records changed": _share(il.get("records_changed_share")),
+                "cells changed": _share(il.get("cells_changed_share")),
+                "records suppressed": _share(il.get("records_suppressed_share", il.get("records_removed_share"))),
+                "verdict": s["verdict"].replace("not_applicable", "n/a (intermediate)"),
             }
         )
-    cols = list(rows[0])
     out = [
         f"<section id='sdc'><h2>Statistical disclosure control {_verdict(sdc['verdict'])}</h2>",
-        "<p>SDC changes real records; it gives no formal guarantee. "
-        "Information loss is the share of values changed.</p>",
-        _table(rows, cols),
+        "<p>SDC changes real records; it gives no formal guarantee. Steps that read one another form a release "
+        "chain, judged by its last step (the table actually released); k is the smallest number of records "
+        "sharing one combination of quasi-identifiers. Information loss is the share of values changed.</p>",
     ]
+    if chains:
+        out.append("<h3>Releases</h3>" + _table(chains, list(chains[0])))
+    out.append("<h3>Steps (each against the table it read)</h3>" + _table(rows, list(rows[0])))
     for s in sdc["steps"]:
         per = (s.get("information_loss") or {}).get("columns") or {}
-        changed = [{"column": c, **v} for c, v in per.items() if v["changed"] > 0]
+        changed = [
+            {"column": c, "changed": _share(v["changed"]), "suppressed": _share(v["suppressed"])}
+            for c, v in per.items()
+            if v["changed"] > 0
+        ]
         if changed:
             out.append(
                 f"<details><summary>{_e(s['step'])}: per-column loss</summary>"

@@ -125,76 +125,131 @@ def _changed_mask(orig: pd.Series, rel: pd.Series) -> tuple[np.ndarray, np.ndarr
     return ~same, r_na & ~o_na
 
 
-def sdc_section(ctx: RunContext | None, thresholds: dict[str, float]) -> dict[str, Any]:
-    """SDC steps: what changed, information loss per column, k-anonymity before and after."""
+def _information_loss(orig: pd.DataFrame, rel: pd.DataFrame) -> dict[str, Any]:
+    """Share of cells, records and columns changed or suppressed (blanked) going from ``orig`` to ``rel``."""
+    if len(orig) != len(rel):
+        return {"records_removed_share": round(1 - len(rel) / max(len(orig), 1), 5)}
+    per_col: dict[str, dict[str, float]] = {}
+    any_changed = np.zeros(len(rel), dtype=bool)
+    any_suppressed = np.zeros(len(rel), dtype=bool)
+    for col in orig.columns:
+        if col not in rel.columns:
+            continue
+        changed, suppressed = _changed_mask(orig[col].reset_index(drop=True), rel[col].reset_index(drop=True))
+        any_changed |= changed
+        any_suppressed |= suppressed
+        per_col[col] = {"changed": round(float(changed.mean()), 5), "suppressed": round(float(suppressed.mean()), 5)}
+    return {
+        "columns": per_col,
+        "cells_changed_share": round(float(np.mean([v["changed"] for v in per_col.values()])), 5) if per_col else 0.0,
+        "records_changed_share": round(float(any_changed.mean()), 5),
+        "records_suppressed_share": round(float(any_suppressed.mean()), 5),
+    }
+
+
+def _lost_share(loss: dict[str, Any]) -> float:
+    return float(loss.get("records_suppressed_share", loss.get("records_removed_share", 0.0)))
+
+
+def _chain(step: str, inputs: dict[str, str], sdc_ids: set[str]) -> list[str]:
+    """The SDC steps from the first one reading a non-SDC table up to ``step``, in order."""
+    chain = [step]
+    while inputs.get(chain[0], "data") in sdc_ids and inputs.get(chain[0], "data") not in chain:
+        chain.insert(0, inputs[chain[0]])
+    return chain
+
+
+def sdc_section(
+    ctx: RunContext | None, thresholds: dict[str, float], inputs: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """SDC steps: what changed, information loss, k-anonymity before and after, judged per release chain.
+
+    SDC steps that read one another (``generalize`` -> ``suppress``) form a release
+    chain; only its LAST step's table is the release, so the chain is judged on it
+    (k-anonymity and records suppressed against the chain's input). Every step still
+    shows its own before/after (against the table it read); intermediate steps are
+    ``not_applicable`` (an intermediate k below the threshold is expected by design).
+    ``inputs`` maps step ids to the table they read (default: ``data``).
+    """
     from safedata_core.inventory.risk import class_sizes, k_anonymity_summary
 
-    steps: list[dict[str, Any]] = []
-    reasons: list[str] = []
-    verdicts: list[str] = []
     if ctx is None:
-        return {"verdict": "not_applicable", "reasons": [], "steps": []}
+        return {"verdict": "not_applicable", "reasons": [], "steps": [], "chains": []}
+    inputs = dict(inputs or {})
     qis = list((ctx.profile or {}).get("quasi_identifiers") or ctx.data.metadata.quasi_identifiers)
     min_k = int(thresholds["min_k"])
-    for o in ctx.outcomes:
-        if o.kind != "sdc" or o.table is None:
-            continue
-        orig = ctx.table("data").df
+    outcomes = [o for o in ctx.outcomes if o.kind == "sdc" and o.table is not None]
+    sdc_ids = {o.step for o in outcomes}
+    read_by_sdc = {inputs.get(o.step, "data") for o in outcomes}
+    k_cache: dict[str, int | None] = {}
+
+    def k_of(ref: str, df: pd.DataFrame) -> int | None:
+        usable = [q for q in qis if q in df.columns]
+        if ref not in k_cache:
+            k_cache[ref] = k_anonymity_summary(df, usable)["k_anonymity"] if usable else None
+        return k_cache[ref]
+
+    steps: list[dict[str, Any]] = []
+    chains: list[dict[str, Any]] = []
+    reasons: list[str] = []
+    verdicts: list[str] = []
+    for o in outcomes:
+        source = inputs.get(o.step, "data")
+        before_df = ctx.table(source).df if source == "data" or source in ctx.tables else ctx.data.df
         rel = o.table.df
+        final = o.step not in read_by_sdc
+        chain = _chain(o.step, inputs, sdc_ids)
         entry: dict[str, Any] = {
             "step": o.step,
             "use": o.use,
+            "input": source,
+            "final": final,
+            "chain": chain,
             "changes": o.result,
-            "rows_before": len(orig),
+            "rows_before": len(before_df),
             "rows_after": len(rel),
+            "information_loss": _information_loss(before_df, rel),
         }
-        if len(orig) == len(rel):
-            per_col: dict[str, dict[str, float]] = {}
-            any_changed = np.zeros(len(rel), dtype=bool)
-            any_suppressed = np.zeros(len(rel), dtype=bool)
-            for col in orig.columns:
-                if col not in rel.columns:
-                    continue
-                changed, suppressed = _changed_mask(orig[col].reset_index(drop=True), rel[col].reset_index(drop=True))
-                any_changed |= changed
-                any_suppressed |= suppressed
-                per_col[col] = {
-                    "changed": round(float(changed.mean()), 5),
-                    "suppressed": round(float(suppressed.mean()), 5),
-                }
-            entry["information_loss"] = {
-                "columns": per_col,
-                "cells_changed_share": round(float(np.mean([v["changed"] for v in per_col.values()])), 5),
-                "records_changed_share": round(float(any_changed.mean()), 5),
-                "records_suppressed_share": round(float(any_suppressed.mean()), 5),
-            }
-        else:
-            entry["information_loss"] = {"records_removed_share": round(1 - len(rel) / max(len(orig), 1), 5)}
-        suppressed_share = entry["information_loss"].get(
-            "records_suppressed_share", entry["information_loss"].get("records_removed_share", 0.0)
-        )
         usable_qis = [q for q in qis if q in rel.columns]
         if usable_qis:
-            before = k_anonymity_summary(orig, [q for q in usable_qis if q in orig.columns])
-            after = k_anonymity_summary(rel, usable_qis)
-            entry["k_before"], entry["k_after"] = before["k_anonymity"], after["k_anonymity"]
+            entry["k_before"], entry["k_after"] = k_of(source, before_df), k_of(o.step, rel)
             entry["records_below_k_after"] = int((class_sizes(rel, usable_qis) < min_k).sum())
             entry["quasi_identifiers"] = usable_qis
+        if not final:
+            entry["verdict"] = "not_applicable"
+            entry["note"] = "intermediate step: its output is read by a later SDC step, which is judged instead"
+            steps.append(entry)
+            continue
+        origin = inputs.get(chain[0], "data")
+        origin_df = ctx.table(origin).df if origin == "data" or origin in ctx.tables else ctx.data.df
+        loss = entry["information_loss"] if len(chain) == 1 else _information_loss(origin_df, rel)
+        lost = _lost_share(loss)
         v = "pass"
         k_after = entry.get("k_after")
         if k_after is not None and k_after < min_k:
             v = "warn"
-            reasons.append(f"{o.step}: k-anonymity after SDC is {k_after} (< {min_k}) on {', '.join(usable_qis)}")
-        if suppressed_share > thresholds["max_suppression"]:
+            reasons.append(f"{o.step}: k-anonymity of the release is {k_after} (< {min_k}) on {', '.join(usable_qis)}")
+        if lost > thresholds["max_suppression"]:
             v = "warn"
             reasons.append(
-                f"{o.step}: {suppressed_share:.1%} of records lost values to suppression "
-                f"(> {thresholds['max_suppression']:.0%})"
+                f"{o.step}: {lost:.1%} of records lost values to suppression (> {thresholds['max_suppression']:.0%})"
             )
         entry["verdict"] = v
         verdicts.append(v)
         steps.append(entry)
-    return {"verdict": worst(verdicts), "reasons": reasons, "steps": steps}
+        chains.append(
+            {
+                "release": o.step,
+                "steps": chain,
+                "input": origin,
+                "k_before": k_of(origin, origin_df) if usable_qis else None,
+                "k_after": k_after,
+                "records_below_k_after": entry.get("records_below_k_after"),
+                "information_loss": {k: v for k, v in loss.items() if k != "columns"},
+                "verdict": v,
+            }
+        )
+    return {"verdict": worst(verdicts), "reasons": reasons, "steps": steps, "chains": chains}
 
 
 def _finite(x: Any) -> float | None:

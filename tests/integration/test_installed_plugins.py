@@ -61,7 +61,8 @@ def _install_outside_plugin(root: Path, target: Path, dist: str, component: str)
     src = root / dist
     (src / module).mkdir(parents=True)
     (src / module / "__init__.py").write_text(PLUGIN_TEMPLATE.format(dist=dist, component=component))
-    (src / "pyproject.toml").write_text(textwrap.dedent(f"""
+    (src / "pyproject.toml").write_text(
+        textwrap.dedent(f"""
         [build-system]
         requires = ["setuptools>=61"]
         build-backend = "setuptools.build_meta"
@@ -76,11 +77,23 @@ def _install_outside_plugin(root: Path, target: Path, dist: str, component: str)
 
         [tool.setuptools]
         packages = ["{module}"]
-    """))
+    """)
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target),
-         str(src)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
     )
 
 
@@ -103,8 +116,10 @@ def test_outside_plugin_is_picked_up_and_runs(autoload: None, tmp_path: Path, mo
     engine = Engine()
     info = engine.registry.get("outside_resample")
     assert (info.distribution, info.version) == ("acme-safedata-outside", "2.3.4")
-    pipeline = {"data": {"source": "builtin:adult_test"}, "steps": [{"id": "synth", "use": "outside_resample",
-                                                                      "rows": 50}]}
+    pipeline = {
+        "data": {"source": "builtin:adult_test"},
+        "steps": [{"id": "synth", "use": "outside_resample", "rows": 50}],
+    }
     result = engine.run(pipeline)
     assert result.ok and len(result.released["synth"]) == 50
 
@@ -122,6 +137,7 @@ def test_duplicate_component_across_installed_plugins_fails_cli(autoload: None, 
     assert "Traceback" not in listing.stderr
     pipeline = tmp_path / "p.json"
     pipeline.write_text(json.dumps({"data": {"source": "builtin:adult"}, "steps": [{"id": "p", "use": "profile"}]}))
-    run = subprocess.run([*cli, "run", str(pipeline), "--out", str(tmp_path / "run")], capture_output=True, text=True,
-                         env=env)
+    run = subprocess.run(
+        [*cli, "run", str(pipeline), "--out", str(tmp_path / "run")], capture_output=True, text=True, env=env
+    )
     assert run.returncode == 2 and "acme-dup-one" in run.stderr and "acme-dup-two" in run.stderr

@@ -65,5 +65,7 @@ def test_dp_needs_delta_for_the_correlation() -> None:
 
 def test_dp_refuses_numeric_column_without_public_bounds() -> None:
     df = pd.DataFrame({"x": np.arange(50.0), "c": ["a", "b"] * 25})
+    meta = Metadata(columns={"x": ColumnMeta(type="numerical"), "c": ColumnMeta(type="categorical",
+                                                                                categories=["a", "b"])})
     with pytest.raises(ComponentError, match="no public bounds"):
-        GaussianCopulaSynthesizer().fit(Table.from_dataframe(df), budget=make_budget(), seed=0)
+        GaussianCopulaSynthesizer().fit(Table.from_dataframe(df, meta), budget=make_budget(), seed=0)

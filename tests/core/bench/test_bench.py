@@ -8,7 +8,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from safedata_core.bench import METRIC_COLUMNS, BenchGrid, load_grid, parse_epsilons, run_grid, write_leaderboard
+from safedata_core.bench import (
+    METRIC_COLUMNS,
+    BenchGrid,
+    aggregate,
+    load_grid,
+    parse_epsilons,
+    run_grid,
+    write_leaderboard,
+)
 from safedata_core.bench import evaluate as ev
 from safedata_core.cli import main
 from safedata_core.errors import SafedataError
@@ -26,10 +34,18 @@ def test_parse_epsilons() -> None:
 
 def test_two_synthesizers_two_epsilons_two_repeats(tmp_path: Path) -> None:
     grid = BenchGrid(
-        synthesizers=["example", "uniform_domain"], epsilon=[1.0, math.inf], repeats=2, rows=400, plugins=PLUGINS
+        synthesizers=["example", "uniform_domain"],
+        epsilon=[1.0, math.inf],
+        repeats=2,
+        rows=200,
+        fast=True,
+        plugins=PLUGINS,
     )
     rows = run_grid(grid)
     assert len(rows) == 8 and all(r["status"] == "ok" for r in rows), [r["status"] for r in rows]
+    # every figure came from a registered component, none failed
+    assert all(r["evaluator_errors"] == "" for r in rows), [r["evaluator_errors"] for r in rows]
+    assert all(set(r["evaluators"].split(",")) >= {"tstr", "detection", "membership_inference"} for r in rows)
     board = write_leaderboard(rows, tmp_path, command="test")
     csv = pd.read_csv(tmp_path / "leaderboard.csv")
     assert len(csv) == 4 and set(zip(csv["synthesizer"], csv["epsilon"], strict=True)) == {
@@ -61,7 +77,9 @@ def test_cli_grid_file_with_processes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     grid = tmp_path / "grid.yaml"
-    grid.write_text(f"synthesizers: [example]\nepsilon: [1, inf]\nrepeats: 1\nrows: 300\nplugins: {PLUGINS}\n")
+    grid.write_text(
+        f"synthesizers: [example]\nepsilon: [1, inf]\nrepeats: 1\nrows: 200\nfast: true\nplugins: {PLUGINS}\n"
+    )
     from safedata_core import commands
 
     monkeypatch.setattr(commands, "make_engine", lambda _a: __import__("safedata_core").Engine(plugins=PLUGINS))
@@ -71,6 +89,23 @@ def test_cli_grid_file_with_processes(
     assert "leaderboard:" in out and "--epsilon 1,inf" in out
     board = pd.read_csv(tmp_path / "out" / "leaderboard.csv")
     assert len(board) == 2 and (board["runs"] == 1).all()
+
+
+def test_failing_evaluator_falls_back_and_records_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_core.bench.runner import run_job
+    from safedata_core.default_plugins.metrics_ml import TSTRMetric
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(TSTRMetric, "compute", broken)
+    grid = BenchGrid(synthesizers=["example"], epsilon=[math.inf], rows=200, fast=True, plugins=PLUGINS)
+    row = run_job(grid.jobs()[0], grid)
+    assert row["status"] == "ok"
+    assert row["evaluator_errors"] == "tstr: RuntimeError: boom"
+    assert "tstr" not in row["evaluators"].split(",") and 0.5 < row["tstr_auc"] <= 1.0  # the built-in fallback
+    board = aggregate([row])
+    assert board["evaluator_errors"].iloc[0] == "tstr: RuntimeError: boom"
 
 
 def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -81,3 +81,23 @@ def test_demo_runs_and_report_validates(
     assert "synthetic" in [r["step"] for r in report["releases"]]
     assert 0.5 < report["summary"]["budget"]["epsilon_spent"] <= 1.0 + 1e-9
     assert (out / "report.html").is_file() and (out / "model_card.md").is_file()
+
+
+def test_demo_sdc_generalises_all_six_qis_and_releases_5_anonymous(tmp_path: Path) -> None:
+    engine = Engine(autoload=False)
+    names = {i.name for i in engine.registry}
+    if not {"generalize", "suppress"} <= names:
+        pytest.skip("generalize and suppress are not registered")
+    pipeline = demo.demo_pipeline(engine)
+    gen = next(s for s in pipeline["steps"] if s["use"] == "generalize")
+    qis = ["age", "education", "marital_status", "race", "sex", "native_country"]
+    assert gen["params"]["quasi_identifiers"] == qis and set(gen["params"]["hierarchies"]) == set(qis)
+    assert gen["params"]["suppress_outliers"] is False  # suppress handles the records left below k
+    # only the SDC part of the demo, on the full Adult data (native_country has missing values)
+    pipeline["steps"] = [s for s in pipeline["steps"] if s["use"] in ("profile", "generalize", "suppress")]
+    result = engine.run(pipeline, out=tmp_path / "sdc")
+    assert result.ok, result.error
+    (chain,) = result.report["sdc"]["chains"]
+    assert chain["steps"] == ["sdc_generalize", "sdc"] and chain["k_before"] == 1 and chain["k_after"] == 5
+    assert chain["records_below_k_after"] == 0 and chain["verdict"] == "pass"
+    assert 0 < chain["information_loss"]["records_suppressed_share"] <= 0.05

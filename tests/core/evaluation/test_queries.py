@@ -61,3 +61,14 @@ def test_roc_summary() -> None:
     # 1% of 100 non-members: one false positive allowed, so the threshold is the second-highest (98)
     assert tpr_at_fpr(np.array([5.0, 98.5]), np.arange(100.0), 0.01) == 0.5
     assert tpr_at_fpr(np.array([5.0, 98.5]), np.arange(100.0), 0.001) == 0.0
+
+
+def test_capped_counts_equal_full_counts_capped() -> None:
+    t = tiny_table(3000, seed=2)
+    (data,), kinds = q.encode_for_queries([t], t.columns)
+    rng = np.random.default_rng(3)
+    batch = q.random_queries(data, kinds, 400, 2, rng)
+    full = q.count_matches(data, batch)
+    assert full.max() > 2 and (full == 1).any() and (full == 0).any()  # the test covers every outcome
+    for cap in (1, 2, 5):
+        np.testing.assert_array_equal(q.count_matches_capped(data, batch, cap, first_block=64), np.minimum(full, cap))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from safedata_core import Table
+from safedata_core import ComponentError, Table
 from safedata_marginal.accounting import exponential_select
 from safedata_marginal.base import FitContext, MarginalSynthesizer, exact_marginal
 from safedata_marginal.pgm import GraphicalModel, model_cells, warm_start
@@ -39,6 +39,11 @@ class AIMParams(BaseModel):
         128, ge=3, le=4096, description="Fine cells over a numeric column's bounds (measured once; decoding detail)."
     )
     degree: int = Field(3, ge=1, le=4, description="Workload: all marginals on this many columns.")
+    target: str | None = Field(
+        None,
+        description="Column the synthetic data will be used to predict (e.g. a label). When set, the workload is "
+        "every 2-way marginal plus every degree-way marginal containing this column (a public choice).",
+    )
     max_model_cells: float = Field(
         2e5, gt=0, description="Largest junction tree (total cells) the model may grow to, reached at the full budget."
     )
@@ -90,7 +95,7 @@ class AIMSynthesizer(MarginalSynthesizer):
         measurements = self._build_domains(table, ctx, sigma, labels)
         rho_used = d / (2.0 * sigma**2)
         degree = min(p.degree, d)
-        workload = list(itertools.combinations(range(d), degree))
+        workload = self._workload(table, degree)
         weights: dict[tuple[int, ...], float] = {}
         for w in workload:
             for k in range(1, degree + 1):
@@ -158,6 +163,21 @@ class AIMSynthesizer(MarginalSynthesizer):
             "model_cells": model.cells,
             "codes_per_column": dict(zip(table.columns, ctx.dom, strict=True)),
         }
+
+    def _workload(self, table: Table, degree: int) -> list[tuple[int, ...]]:
+        """All ``degree``-way marginals, or (with ``target``) all 2-way plus the ``degree``-way ones holding it."""
+        d = len(table.columns)
+        target = self.params.target
+        if target is None:
+            return list(itertools.combinations(range(d), degree))
+        if target not in table.columns:
+            raise ComponentError(
+                f"{self.name}: params.target '{target}' is not a column of the table; use one of {table.columns}"
+            )
+        t = table.columns.index(target)
+        pairs = list(itertools.combinations(range(d), min(2, degree)))
+        high = [c for c in itertools.combinations(range(d), degree) if t in c] if degree > 2 else []
+        return pairs + high
 
     @staticmethod
     def _fitting(

@@ -38,5 +38,7 @@ class DeepParams(BaseModel):
         description="DP: share of the step's epsilon (and of delta, if categories must be selected) spent on "
         "preprocessing (histograms, row count, category selection); the rest goes to DP-SGD.",
     )
-    threads: int | None = Field(None, ge=1, description="torch CPU threads; None = all available cores.")
+    threads: int | None = Field(
+        None, ge=1, description="torch CPU threads; None = all available cores not already busy (load average)."
+    )
     progress: bool = Field(True, description="Show a per-epoch progress bar (loss, epsilon spent).")

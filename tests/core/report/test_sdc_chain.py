@@ -1,0 +1,55 @@
+"""The SDC verdict judges each release chain by its last step: docs/examples/adult-sdc.yaml (generalize -> suppress)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from safedata_core import Engine
+from tests.core.report.helpers import ROOT, validate
+
+
+@pytest.fixture(scope="module")
+def sdc_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    spec = yaml.safe_load((ROOT / "docs" / "examples" / "adult-sdc.yaml").read_text())
+    plugins = []
+    if importlib.util.find_spec("safedata_linkage") is not None:
+        plugins.append("safedata_linkage")
+    else:  # the attack is not what this test is about
+        spec["steps"] = [s for s in spec["steps"] if s["use"] != "linkage"]
+    out = tmp_path_factory.mktemp("adult-sdc")
+    result = Engine(autoload=False, plugins=plugins).run(spec, out=out)
+    assert result.ok, result.error
+    return json.loads((Path(out) / "report.json").read_text())
+
+
+def test_chain_is_judged_by_its_last_step(sdc_report: dict) -> None:
+    validate(sdc_report)
+    sdc = sdc_report["sdc"]
+    steps = {s["step"]: s for s in sdc["steps"]}
+    gen, sup = steps["generalize"], steps["suppress"]
+    # generalize with suppress_outliers: false leaves classes below k by design; it is not the release
+    assert gen["input"] == "data" and not gen["final"] and gen["k_after"] < 5
+    assert gen["verdict"] == "not_applicable"
+    # suppress reads generalize; its before/after is against generalize's output
+    assert sup["input"] == "generalize" and sup["final"] and sup["chain"] == ["generalize", "suppress"]
+    assert sup["k_before"] == gen["k_after"] and sup["k_after"] == 5
+    assert sup["records_below_k_after"] == 0 and sup["verdict"] == "pass"
+    (chain,) = sdc["chains"]
+    assert chain["release"] == "suppress" and chain["steps"] == ["generalize", "suppress"]
+    assert chain["k_before"] == gen["k_before"] and chain["k_after"] == 5
+    # suppression counted against the original data, within the default 5% limit
+    assert 0 < chain["information_loss"]["records_suppressed_share"] <= 0.05
+    assert sdc["verdict"] == "pass" and not sdc["reasons"]
+    assert sdc_report["summary"]["verdicts"]["sdc"] == "pass"
+
+
+def test_html_shows_the_release_chain(sdc_report: dict) -> None:
+    from safedata_core.report.html import render_html
+
+    page = render_html(sdc_report)
+    assert "generalize → suppress" in page and "intermediate" in page
