@@ -92,9 +92,12 @@ def _registered(engine: Any, name: str, kind: str) -> Any | None:
 
 
 def _from_details(details: dict[str, Any], keys: tuple[str, ...]) -> float | None:
+    """The first finite number among ``details[key]`` for ``keys``; a key may be a dotted path (``tstr.roc_auc``)."""
     for k in keys:
-        v = details.get(k)
-        if isinstance(v, (int, float)) and math.isfinite(float(v)):
+        v: Any = details
+        for part in k.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v)):
             return float(v)
     return None
 
@@ -138,7 +141,9 @@ def _evaluate(
 
     real, fake, hold = train.df, synth.df, holdout.df
     iters = {"max_iter": FAST_EVALUATION["max_iter"]} if fast else {}
-    tstr = component("tstr", "metric", lambda r: _from_details(r.details, ("auc", "roc_auc", "tstr_auc")))
+    tstr = component(
+        "tstr", "metric", lambda r: _from_details(r.details, ("tstr.roc_auc", "auc", "roc_auc", "tstr_auc"))
+    )
     out["tstr_auc"] = tstr if tstr is not None else ev.tstr_auc(fake, hold, label, seed=seed, **iters)
     out["fidelity_1way"] = ev.fidelity_1way(real, fake)
     two = component("marginal_2way", "metric", lambda r: float(r.score) if math.isfinite(r.score) else None)
@@ -151,7 +156,11 @@ def _evaluate(
         lambda r: _from_details(r.details, ("exact_copy_rate", "exact_match_rate", "exact_matches", "share_exact")),
     )
     out["exact_copy_rate"] = dcr if dcr is not None else ev.exact_copy_rate(real, fake)
-    mia = component("membership_inference", "attack", lambda r: _from_details(r.details, ("auc", "roc_auc")))
+    mia = component(
+        "membership_inference",
+        "attack",
+        lambda r: _from_details(r.details, (f"{r.details.get('method')}.auc", "auc", "roc_auc")),
+    )
     out["mia_auc"] = mia if mia is not None else ev.mia_auc(real, hold, fake, seed=seed)
     return out, ",".join(used) or "builtin", "; ".join(errors)
 

@@ -142,7 +142,9 @@ class Metadata(BaseModel):
                 declared = self.columns[name].model_dump(exclude_unset=True)
                 # only the type and nullability may come from inference: a domain
                 # (bounds/categories) is public only when it is declared
-                base = {"type": col.type, "nullable": col.nullable, **declared, "inferred": False}
+                # (nullable defaults to True: whether the data has missing values is
+                # itself a fact about the data, so it is not carried over either)
+                base = {"type": col.type, "nullable": True, **declared, "inferred": False}
                 merged[name] = ColumnMeta.model_validate(base)
             else:
                 merged[name] = col

@@ -110,21 +110,31 @@ def noisy_histogram(
 
 
 def gaussian_noisy_counts(
-    counts: np.ndarray, *, sigma: float, budget: BudgetShare, rng: np.random.Generator, note: str = ""
+    counts: np.ndarray,
+    *,
+    sigma: float,
+    budget: BudgetShare,
+    rng: np.random.Generator,
+    note: str = "",
+    delta: float | None = None,
 ) -> np.ndarray:
     """``counts`` (L2 sensitivity 1) plus N(0, sigma^2) noise; charges a ``gaussian`` event.
 
-    The event's standalone claim is the exact Gaussian epsilon at the share's
-    delta; the RDP/PRV accountants compose it from ``noise_multiplier=sigma``.
+    The event's standalone claim is the exact Gaussian epsilon at ``delta`` (the
+    delta the caller calibrated ``sigma`` for; default: the share's delta), so
+    basic composition stays meaningful; the RDP/PRV accountants compose it from
+    ``noise_multiplier=sigma`` regardless.
     """
     where = f"gaussian_noisy_counts ({note or 'counts'})"
     _positive("sigma", sigma, where)
-    if not budget.delta > 0:
+    event_delta = budget.delta if delta is None else float(delta)
+    if not 0 < event_delta <= budget.delta:
         raise PrivacyBudgetError(
-            f"step '{budget.step}': {where} needs a share with delta > 0; set the step's privacy delta"
+            f"step '{budget.step}': {where} needs 0 < delta <= the share's delta ({budget.delta:g}); "
+            "set the step's privacy delta"
         )
-    eps = gaussian_epsilon(sigma, budget.delta)
-    budget.charge("gaussian", epsilon=eps, delta=budget.delta, note=note, noise_multiplier=float(sigma))
+    eps = gaussian_epsilon(sigma, event_delta)
+    budget.charge("gaussian", epsilon=eps, delta=event_delta, note=note, noise_multiplier=float(sigma))
     counts = np.asarray(counts, dtype=float)
     return counts + rng.normal(0.0, sigma, counts.shape)
 

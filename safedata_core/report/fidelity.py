@@ -37,7 +37,11 @@ def _numeric_edges(orig: pd.Series, bins: int) -> np.ndarray | None:
 
 
 def _fmt_edge(x: float) -> str:
-    return f"{x:.3g}" if abs(x) < 1e4 else f"{x:.2e}"
+    """A short bin edge for axis labels: 17.5, 1.2k, 35k, 1.5M."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.3g}{suffix}"
+    return f"{x:.3g}"
 
 
 def column_codes(

@@ -9,12 +9,19 @@ per-mark tooltips, and the print stylesheet keeps sections and charts whole.
 from __future__ import annotations
 
 import html
-import json
+import re
 from typing import Any
 
 from safedata_core.report import svg
 
 __all__ = ["render_html"]
+
+_LITERAL = re.compile(r"``(.+?)``")  # reStructuredText literals in docstrings
+
+
+def _literals(escaped: str) -> str:
+    """``code`` in (already escaped) docstring text as <code>code</code>."""
+    return _LITERAL.sub(r"<code>\1</code>", escaped)
 
 _CSS = """
 :root{--pass:#00704f;--warn:#8a5a00;--fail:#b3261e;--ink:#1b1b1b;--line:#b8b8b8;--accent:#0b5394}
@@ -24,7 +31,9 @@ color:var(--ink);line-height:1.45;padding:0 1rem;background:#fff}
 h1{font-size:1.6rem;margin:.2rem 0}h2{border-bottom:2px solid var(--accent);padding-bottom:.2rem;margin-top:2.2rem}
 h3{margin-bottom:.3rem}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}th,td{border:1px solid var(--line);padding:.25rem .5rem;
-text-align:left;vertical-align:top}th{background:#eef3f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+text-align:left;vertical-align:top;overflow-wrap:break-word}th{background:#eef3f8}
+table.full{width:100%}dl.docs dt{font-weight:600;margin-top:.5rem}dl.docs dd{margin:.1rem 0 0 1.2rem}
+td.long{min-width:10rem;font-size:.85rem}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .v{display:inline-block;font-weight:700;padding:.05rem .5rem;border-radius:.3rem;border:2px solid currentColor}
 .v.v-pass,.v-pass{color:var(--pass)}.v.v-warn,.v-warn{color:var(--warn)}.v.v-fail,.v-fail{color:var(--fail)}.v.v-not_applicable{color:#555}
 .summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:.8rem;margin:.8rem 0}
@@ -51,28 +60,49 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _short(v: Any) -> str:
+    """One value of a parameter dict, compact: numbers to 4 digits, file paths by name, lists joined."""
+    if isinstance(v, bool) or v is None:
+        return str(v).lower()
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, str) and ("/" in v or "\\" in v) and len(v) > 24:
+        return "…/" + v.replace("\\", "/").rsplit("/", 1)[-1]
+    if isinstance(v, list):
+        return "[" + ", ".join(_short(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_short(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, default=str)[:300]
+    if isinstance(v, dict):  # parameters: "name = value" pairs, unset (null) values left out
+        text = "; ".join(f"{k} = {_short(x)}" for k, x in v.items() if x is not None)
+        return text if len(text) <= 400 else text[:399] + "…"
+    if isinstance(v, list):
+        return _short(v)[:400]
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     return "" if v is None else str(v)
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str], headers: list[str] | None = None) -> str:
+def _table(
+    rows: list[dict[str, Any]], columns: list[str], headers: list[str] | None = None, *, long: tuple[str, ...] = ()
+) -> str:
+    """A table; numbers right-aligned, ``long`` columns (free text) get room and the table the full width."""
     head = "".join(f"<th scope='col'>{_e(c)}</th>" for c in (headers or columns))
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td class='num'>{_e(_fmt(r.get(c)))}</td>"
-            if isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
-            else f"<td>{_e(_fmt(r.get(c)))}</td>"
-            for c in columns
-        )
-        + "</tr>"
-        for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def cell(r: dict[str, Any], c: str) -> str:
+        v = r.get(c)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return f"<td class='num'>{_e(_fmt(v))}</td>"
+        return f"<td class='long'>{_e(_fmt(v))}</td>" if c in long else f"<td>{_e(_fmt(v))}</td>"
+
+    body = "".join("<tr>" + "".join(cell(r, c) for c in columns) + "</tr>" for r in rows)
+    cls = " class='full'" if long else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _verdict(v: str) -> str:
@@ -169,15 +199,35 @@ def _ledger(report: dict[str, Any]) -> str:
     out += [f"<p>{_e(r)}</p>" for r in priv["reasons"]]
     if shares:
         out.append("<h3>Shares</h3>" + _table(shares, ["step", "epsilon", "delta"]))
-    if ledger.get("charges"):
+    charges = ledger.get("charges") or []
+    if charges:
+        groups = _group_charges(charges)
+        grouped = f", grouped into {len(groups)} rows of identical mechanism and parameters"
         out.append(
-            "<h3>Charges</h3>"
-            + _table(
-                ledger["charges"], ["step", "component", "mechanism", "epsilon", "delta", "count", "params", "note"]
-            )
+            f"<h3>Charges</h3><p>{len(charges)} charges" + (grouped if len(groups) < len(charges) else "")
+            + ". The accountant composes them into the total spent above.</p>"
+            + _table(groups, ["step", "component", "mechanism", "charges", "epsilon", "delta", "params", "notes"])
         )
     out.append("</section>")
     return "".join(out)
+
+
+def _group_charges(charges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Charges with the same step, component, mechanism, epsilon, delta and parameters as one row."""
+    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    for c in charges:
+        key = tuple(repr(c.get(k)) for k in ("step", "component", "mechanism", "epsilon", "delta", "params"))
+        g = groups.setdefault(key, {**{k: c.get(k) for k in ("step", "component", "mechanism", "epsilon", "delta",
+                                                              "params")}, "charges": 0, "_notes": []})
+        g["charges"] += int(c.get("count") or 1)
+        if c.get("note"):
+            g["_notes"].append(str(c["note"]))
+    rows = []
+    for g in groups.values():
+        notes = g.pop("_notes")
+        g["notes"] = "; ".join(notes[:3]) + (f"; … {len(notes) - 3} more" if len(notes) > 3 else "")
+        rows.append(g)
+    return rows
 
 
 def _release(r: dict[str, Any]) -> str:
@@ -334,13 +384,17 @@ def _utility(report: dict[str, Any]) -> str:
     ut = report["utility"]
     out = [f"<section id='utility'><h2>Utility {_verdict(ut['verdict'])}</h2>"]
     if ut["results"]:
-        out.append(
-            _table(
-                ut["results"],
-                ["use", "target", "score", "higher_is_better"],
-                ["metric", "release", "score", "higher is better"],
+        targets = list(dict.fromkeys(r["target"] for r in ut["results"]))
+        by_metric: dict[str, dict[str, Any]] = {}
+        for r in ut["results"]:
+            row = by_metric.setdefault(
+                r["use"], {"metric": r["use"], "best": "higher" if r["higher_is_better"] else "0.5 / lower"}
             )
-        )
+            row[r["target"]] = r["score"]
+        rows = list(by_metric.values())
+        if ut["per_release"]:
+            rows.append({"metric": "mean utility (headline)", "best": "higher", **ut["per_release"]})
+        out.append(_table(rows, ["metric", *targets, "best"], ["metric", *(f"'{t}'" for t in targets), "best"]))
     else:
         out.append("<p>No utility metrics were run.</p>")
     out += [f"<p>{_e(r)}</p>" for r in ut["reasons"]]
@@ -364,6 +418,7 @@ def _utility(report: dict[str, Any]) -> str:
 
 
 def _components(report: dict[str, Any]) -> str:
+    comps = report.get("components", [])
     rows = [
         {
             "step": c["step"],
@@ -371,14 +426,24 @@ def _components(report: dict[str, Any]) -> str:
             "kind": c["kind"],
             "privacy": c.get("privacy"),
             "from": f"{c.get('distribution') or c.get('plugin')} {c.get('version') or ''}".strip(),
-            "guarantee": c.get("privacy_guarantee") or "",
             "params": c.get("params"),
         }
-        for c in report.get("components", [])
+        for c in comps
     ]
+    guarantees: dict[str, list[str]] = {}  # guarantee text -> components documenting it
+    for c in comps:
+        if c.get("privacy_guarantee"):
+            names = guarantees.setdefault(c["privacy_guarantee"], [])
+            if c["use"] not in names:
+                names.append(c["use"])
+    docs = "".join(
+        f"<dt>{_e(', '.join(names))}</dt><dd>{_literals(_e(text))}</dd>"
+        for text, names in guarantees.items()
+    )
     return (
         "<section id='components'><h2>Components and their documented guarantees</h2>"
-        + _table(rows, list(rows[0]) if rows else [])
+        + _table(rows, list(rows[0]) if rows else [], long=("params",))
+        + (f"<h3>Privacy guarantees, as documented by each component</h3><dl class='docs'>{docs}</dl>" if docs else "")
         + "</section>"
     )
 
@@ -406,6 +471,7 @@ def render_html(report: dict[str, Any]) -> str:
     """The whole page for ``report`` (a dict shaped like ``schemas/report.schema.json``)."""
     run = report["run"]
     releases = report.get("releases", [])
+    intermediate = {st["step"] for st in report.get("sdc", {}).get("steps", []) if not st.get("final", True)}
     nav = [
         ("summary", "Summary"),
         ("data", "Data"),
@@ -431,7 +497,14 @@ def render_html(report: dict[str, Any]) -> str:
         _inventory(report),
         _ledger(report),
         "<section id='releases'><h2>Releases: fidelity to the original</h2>",
-        "".join(_release(r) for r in releases) or "<p>Nothing was released.</p>",
+        "".join(
+            _release(r)
+            if r["step"] not in intermediate
+            else f"<details><summary>Intermediate SDC step <code>{_e(r['step'])}</code> (read by a later SDC step; "
+            "not the release)</summary>" + _release(r) + "</details>"
+            for r in releases
+        )
+        or "<p>Nothing was released.</p>",
         "</section>",
         _sdc(report),
         _attacks(report),

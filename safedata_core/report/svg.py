@@ -12,7 +12,7 @@ import html
 import math
 from collections.abc import Sequence
 
-__all__ = ["PALETTE", "grouped_bars", "heatmap", "interval_plot", "scatter"]
+__all__ = ["PALETTE", "grouped_bars", "heatmap", "interval_plot", "nice_ticks", "scatter"]
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 ORIGINAL, RELEASED = PALETTE[0], PALETTE[1]
@@ -167,6 +167,17 @@ def interval_plot(
     return "".join(out)
 
 
+def nice_ticks(lo: float, hi: float, n: int = 5) -> tuple[float, float, list[float]]:
+    """``lo``/``hi`` widened to a round step (1, 2, 2.5 or 5 x 10^k) and the ticks between them (about ``n``)."""
+    span = hi - lo if hi > lo else 1.0
+    raw = span / max(n - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start, stop = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
+    ticks = [round(start + i * step, 10) for i in range(round((stop - start) / step) + 1)]
+    return start, stop, ticks
+
+
 def scatter(
     title: str,
     points: Sequence[tuple[str, float, float, float, float]],
@@ -195,6 +206,11 @@ def scatter(
         y0, y1 = y0 - 0.05, y1 + 0.05
     pad_x, pad_y = (x1 - x0) * 0.08, (y1 - y0) * 0.1
     x0, x1, y0, y1 = x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
+    y0, y1, y_ticks = nice_ticks(y0, y1)
+    if x_log:
+        x_ticks = [x0 + (x1 - x0) * f for f in (0, 0.25, 0.5, 0.75, 1)]
+    else:
+        x0, x1, x_ticks = nice_ticks(x0, x1)
 
     def sx(v: float) -> float:
         v = math.log10(max(v, 1e-6)) if x_log else v
@@ -208,14 +224,16 @@ def scatter(
         f"<text x='4' y='14' font-size='12' font-weight='600'>{_e(title)}</text>",
         f"<rect x='{left}' y='{top}' width='{plot_w}' height='{plot_h}' fill='none' stroke='#999'/>",
     ]
-    for frac in (0, 0.25, 0.5, 0.75, 1):
-        yv = y0 + (y1 - y0) * frac
-        xv = x0 + (x1 - x0) * frac
-        xt = 10**xv if x_log else xv
+    for yv in y_ticks:
         out.append(
+            f"<line x1='{left}' x2='{left + plot_w}' y1='{sy(yv):.1f}' y2='{sy(yv):.1f}' stroke='#eee'/>"
             f"<text x='{left - 4}' y='{sy(yv) + 3:.1f}' font-size='9' text-anchor='end'>{yv:.3g}</text>"
-            f"<text x='{left + plot_w * frac:.1f}' y='{top + plot_h + 12}' font-size='9' "
-            f"text-anchor='middle'>{xt:.3g}</text>"
+        )
+    for xv in x_ticks:
+        px = left + plot_w * (xv - x0) / (x1 - x0)
+        out.append(
+            f"<text x='{px:.1f}' y='{top + plot_h + 12}' font-size='9' "
+            f"text-anchor='middle'>{(10**xv if x_log else xv):.3g}</text>"
         )
     out.append(
         f"<text x='{left + plot_w / 2}' y='{height - 6}' font-size='10' text-anchor='middle'>{_e(x_label)}</text>"

@@ -23,6 +23,7 @@ DP selection done by the caller), so a value seen only in the data cannot appear
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -73,9 +74,18 @@ def group_ordered(weights: np.ndarray, n_groups: int) -> np.ndarray:
     total = float(w.sum())
     if len(w) <= n_groups or total <= 0:
         return np.arange(len(w))
-    target = total / n_groups
-    heavy = w >= target
-    slot = np.floor((np.cumsum(w) - w) / target)
+    # heavy cells (a spike such as capital_gain == 0) keep a bin each and leave the other bins to the rest
+    heavy = np.zeros(len(w), dtype=bool)
+    for _ in range(n_groups):
+        rest = max(n_groups - int(heavy.sum()), 1)
+        target = float(w[~heavy].sum()) / rest if (~heavy).any() else total
+        now = w >= target if target > 0 else heavy
+        if (now == heavy).all():
+            break
+        heavy = now
+    target = max(target, 1e-12)
+    light = np.where(heavy, 0.0, w)
+    slot = np.floor((np.cumsum(light) - light) / target)
     new = np.r_[True, (slot[1:] != slot[:-1]) | heavy[1:] | heavy[:-1]]
     return np.cumsum(new) - 1
 
@@ -253,6 +263,10 @@ def build_domain(
         group = np.where(keep, rank, n_keep)
         if n_keep == 0:
             group = np.zeros(n_cells, dtype=np.int64)
+        elif float(noisy[~keep].sum()) < max(cut * math.sqrt(max(int((~keep).sum()), 1)), 0.5):
+            # the rest is too small to be a code of its own: it joins the largest code (an empty
+            # 'other' code would make every marginal with this column bigger and noisier)
+            group = np.where(keep, rank, rank[int(np.argmax(np.where(keep, noisy, -np.inf)))])
     dom.weight = weight.astype(float)
     dom.group = np.asarray(group, dtype=np.int64)
     n_codes = dom.size

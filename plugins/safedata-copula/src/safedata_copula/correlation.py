@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
 
 __all__ = ["dp_correlation", "nearest_correlation", "normal_scores", "score_correlation"]
 
@@ -24,6 +23,8 @@ _EIG_FLOOR = 1e-6
 
 def normal_scores(u: np.ndarray) -> np.ndarray:
     """Standard normal quantiles of uniforms (clipped away from 0 and 1)."""
+    from scipy.special import ndtri  # lazy: keeps `safedata plugins` fast
+
     return ndtri(np.clip(u, 1e-6, 1 - 1e-6))
 
 
@@ -59,7 +60,9 @@ def dp_correlation(z: np.ndarray, *, clip_norm: float, budget: Any, epsilon: flo
     iu = np.triu_indices(d)
     moments = (zc.T @ zc)[iu] / clip_norm**2  # L2 sensitivity <= 1 under add/remove
     sigma = analytic_gaussian_sigma(epsilon, delta, sensitivity=1.0)
-    noisy = np.asarray(gaussian_noisy_counts(moments, sigma=sigma, budget=budget, rng=rng, note=note), dtype=float)
+    noisy = np.asarray(
+        gaussian_noisy_counts(moments, sigma=sigma, budget=budget, rng=rng, note=note, delta=delta), dtype=float
+    )
     s = np.zeros((d, d))
     s[iu] = noisy
     s = s + np.triu(s, 1).T

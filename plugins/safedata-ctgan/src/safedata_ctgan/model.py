@@ -26,11 +26,10 @@ from typing import Any
 import numpy as np
 import torch
 from safedata_tvae.dpplan import DPSGDPlan
-from safedata_tvae.dpsgd import DPSGD, poisson_batches, progress_bar
+from safedata_tvae.dpsgd import LinearDPSGD, poisson_batches, progress_bar
 from safedata_tvae.model import TrainLog
 from safedata_tvae.transformer import Span
 from torch import nn
-from torch.func import functional_call
 from torch.nn import functional as F
 
 from safedata_ctgan.conditional import CondSampler, RowIndex
@@ -178,10 +177,7 @@ def train_ctgan(
     if plan is not None:
         assert noise_rng is not None
 
-        def per_pair(params: dict[str, torch.Tensor], real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-            return (functional_call(disc, params, (fake,)) - functional_call(disc, params, (real,))).sum()
-
-        dp = DPSGD(disc, opt_d, plan, noise_rng, per_pair)
+        dp = LinearDPSGD(disc, opt_d, plan, noise_rng, group=2)  # each sample = one real + one generated row
         epochs, steps_per_epoch, m_gen = plan.epochs, plan.steps_per_epoch, max(2, round(plan.expected_batch))
     else:
         row_index = RowIndex(codes, cond.widths)
@@ -199,8 +195,15 @@ def train_ctgan(
                 c_real, _, _ = cond.own(codes[idx], rng)
                 with torch.no_grad():
                     fake, _, c_fake, _ = fake_rows(m, log_frequency=False)
-                real = torch.cat([x_all[idx], torch.from_numpy(c_real)], dim=1)
-                d_losses.append(dp.step(real, torch.cat([fake, c_fake], dim=1)))
+                pair = torch.cat(
+                    [torch.cat([x_all[idx], torch.from_numpy(c_real)], dim=1), torch.cat([fake, c_fake], dim=1)]
+                )
+
+                def per_pair_losses(pair: torch.Tensor = pair, m: int = m) -> torch.Tensor:
+                    score = disc(pair).reshape(-1)
+                    return score[m:] - score[:m]  # D(fake_i) - D(real_i)
+
+                d_losses.append(dp.step(per_pair_losses, m))
                 with torch.no_grad():
                     for p in disc.parameters():
                         p.clamp_(-cfg.weight_clip, cfg.weight_clip)

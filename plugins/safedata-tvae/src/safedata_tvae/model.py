@@ -10,11 +10,10 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.func import functional_call
 from torch.nn import functional as F
 
 from safedata_tvae.dpplan import DPSGDPlan
-from safedata_tvae.dpsgd import DPSGD, poisson_batches, progress_bar, shuffled_batches
+from safedata_tvae.dpsgd import LinearDPSGD, poisson_batches, progress_bar, shuffled_batches
 from safedata_tvae.transformer import Span
 
 __all__ = ["TVAENet", "TrainLog", "train_tvae"]
@@ -110,15 +109,15 @@ def train_tvae(
     optimizer = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=l2scale)
     batch_rng = np.random.default_rng(seed)
     log = TrainLog()
-    dp: DPSGD | None = None
+    dp: LinearDPSGD | None = None
     if plan is not None:
         assert noise_rng is not None
 
-        def per_sample(params: dict[str, torch.Tensor], x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-            rec, mu, logvar = functional_call(net, params, (x, eps))
-            return loss_fn(x, rec, params["sigma"], mu, logvar).sum()
-
-        dp = DPSGD(net, optimizer, plan, noise_rng, per_sample)
+        # under DP the decoder's output scale sigma stays at its initial value (not learned), so every
+        # trainable parameter sits in a Linear layer and the fast exact clipper applies
+        net.sigma.requires_grad_(False)
+        optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=lr, weight_decay=l2scale)
+        dp = LinearDPSGD(net, optimizer, plan, noise_rng)
         epochs = plan.epochs
     bar = progress_bar(epochs, enabled=progress, desc="tvae" + (" (DP)" if dp else ""))
     for epoch in bar:
@@ -126,10 +125,13 @@ def train_tvae(
         losses: list[float] = []
         if dp is not None and plan is not None:
             for idx in poisson_batches(n, plan.sample_rate, plan.steps_per_epoch, noise_rng):  # type: ignore[arg-type]
-                x = x_all[idx]
-                eps = torch.randn(len(idx), net.embedding_dim)
-                losses.append(dp.step(x, eps))
-                net.sigma.data.clamp_(0.01, 1.0)
+                x, eps = x_all[idx], torch.randn(len(idx), net.embedding_dim)
+
+                def per_row(x: torch.Tensor = x, eps: torch.Tensor = eps) -> torch.Tensor:
+                    rec, mu, logvar = net(x, eps)
+                    return loss_fn(x, rec, net.sigma, mu, logvar)
+
+                losses.append(dp.step(per_row, len(idx)))
         else:
             for idx in shuffled_batches(n, batch_size, batch_rng):
                 x = x_all[idx]

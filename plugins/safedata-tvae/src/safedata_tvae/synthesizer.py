@@ -41,7 +41,8 @@ class TVAESynthesizer(Synthesizer):
     with DP-SGD: Poisson sampling, per-sample clipping to ``clip_norm``,
     Gaussian noise with the multiplier calibrated by the RDP accountant for the
     exact number of steps, charged before training as one
-    ``subsampled_gaussian`` event. The saved model holds only public bounds,
+    ``subsampled_gaussian`` event (under DP the decoder's output scale sigma is
+    fixed at 0.1, not learned). The saved model holds only public bounds,
     DP-derived modes/categories and DP-trained weights. With ``dp: false``,
     none.
 
