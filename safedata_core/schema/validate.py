@@ -38,12 +38,25 @@ class PlannedStep:
     params: BaseModel | None
     share: Budget | None
     target: str | None  # releasing step evaluated (attack/metric) or 'all'/'rare' (sdc)
+    intermediate: bool = False  # an SDC step whose output a later SDC step protects further
+
+    @property
+    def produces_table(self) -> bool:
+        return self.kind in RELEASING_KINDS
 
     @property
     def releases(self) -> bool:
-        if self.kind not in RELEASING_KINDS:
+        """Whether the step's table is written to released/ (``release`` overrides the default).
+
+        By default every table-producing step releases, except an SDC step whose
+        output a later SDC step reads: that table is an intermediate, not yet
+        protected (e.g. generalisation before local suppression).
+        """
+        if not self.produces_table:
             return False
-        return self.spec.release is not False
+        if self.spec.release is not None:
+            return self.spec.release
+        return not self.intermediate
 
 
 @dataclass
@@ -130,7 +143,7 @@ def resolve_pipeline(source: str | Path | Mapping[str, Any] | Pipeline, registry
             problems.append(
                 (f"{where}.input", f"'{step.input}' is not an earlier step (use 'data' or an earlier step id)")
             )
-        elif step.input != "data" and not seen[step.input].releases and seen[step.input].kind != "profile":
+        elif step.input != "data" and not seen[step.input].produces_table and seen[step.input].kind != "profile":
             problems.append((f"{where}.input", f"step '{step.input}' releases no table to read"))
         if step.use in BUILTIN_STEPS:
             kind, info, params = "profile", None, _validate_builtin_params(step, where, problems)
@@ -159,7 +172,7 @@ def resolve_pipeline(source: str | Path | Mapping[str, Any] | Pipeline, registry
                             "(add target: <step id>, or target: data for the input itself)",
                         )
                     )
-            elif target != "data" and (target not in seen or not seen[target].releases):
+            elif target != "data" and (target not in seen or not seen[target].produces_table):
                 problems.append((f"{where}.target", f"'{target}' is not an earlier step that releases a table"))
         elif kind == "sdc":
             target = target or "all"
@@ -180,8 +193,10 @@ def resolve_pipeline(source: str | Path | Mapping[str, Any] | Pipeline, registry
             problems.append((f"{where}.rows", "only synthesizer steps take rows"))
         plan = PlannedStep(step, kind, info, params, None, target)
         planned.append(plan)
+        if kind == "sdc" and step.input in seen and seen[step.input].kind == "sdc":
+            seen[step.input].intermediate = True
         seen[step.id] = plan
-        if plan.releases:
+        if plan.produces_table:
             last_release = step.id
     problems += _plan_budget(pipeline, planned)
     if problems:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from safedata_marginal.aim import AIMSynthesizer
-from safedata_marginal.domain import fine_cells
+from safedata_marginal.domain import build_domain, fine_cells, group_ordered
 from safedata_marginal.mst import MSTSynthesizer
 from safedata_marginal.pgm import GraphicalModel, Measurement
 
@@ -17,6 +17,10 @@ from safedata_core.testing import make_budget, tiny_table
 FAST = {
     "mst": (MSTSynthesizer, {"bins": 8, "iters": 100}),
     "aim": (AIMSynthesizer, {"bins": 8, "max_rounds": 5, "round_iters": 10, "final_iters": 50, "progress": False}),
+    "aim_target": (
+        AIMSynthesizer,
+        {"bins": 8, "max_rounds": 5, "round_iters": 10, "final_iters": 50, "progress": False, "target": "colour"},
+    ),
 }
 
 
@@ -154,3 +158,26 @@ def test_aim_round_limit_still_spends_exactly() -> None:
         model.fit(table, budget=budget, seed=0)
         assert model.report_extras()["rounds"] <= rounds
         assert budget.spent().epsilon == pytest.approx(2.0, abs=1e-6)
+
+
+def test_grouping_gives_the_tail_of_a_spike_its_own_bins() -> None:
+    # 90 % of the mass in one cell: the other bins are shared by the remaining 10 %, not one leftover bin
+    w = np.r_[900.0, np.full(40, 2.5)]
+    group = group_ordered(w, 5)
+    assert group[0] != group[1]
+    assert len(np.unique(group[1:])) == 4
+    assert np.all(np.diff(group) >= 0)
+
+
+def test_empty_other_code_joins_the_largest_category() -> None:
+    s = pd.Series(["a"] * 700 + ["b"] * 300, dtype=object)
+    meta = ColumnMeta(type="categorical", categories=["a", "b"])
+    dom, y, _ = build_domain("c", s, meta, measure=lambda c, note: (c, 1.0), private=False)
+    assert dom.size == 2  # no third code for values outside the categories (there are none)
+    assert y.tolist() == [700.0, 300.0]
+    assert dom.encode(pd.Series(["zzz"], dtype=object)).tolist() == [0]  # unknowns go to the largest code
+
+
+def test_aim_target_must_be_a_column() -> None:
+    with pytest.raises(ComponentError, match="params.target"):
+        AIMSynthesizer({"target": "nope", "progress": False}).fit(_leaky_table(), budget=make_budget(), seed=0)

@@ -114,3 +114,17 @@ def test_sdc_target_rare_needs_profile(engine: Engine) -> None:
     assert "profile" in problems(eng, p)["steps[0].target"]
     p["steps"].insert(0, {"id": "profile", "use": "profile"})
     assert eng.validate(p).steps[1].target == "rare"
+
+
+def test_intermediate_sdc_output_is_not_released_by_default() -> None:
+    from tests.fake_plugins.mechanisms import BlankSDC, make_plugin
+
+    eng = Engine(autoload=False, plugins=[make_plugin("register_sdc_methods", BlankSDC)])
+    steps = [
+        {"id": "a", "use": "blank_sdc"},
+        {"id": "b", "use": "blank_sdc", "input": "a"},
+        {"id": "c", "use": "blank_sdc", "release": True},
+        {"id": "d", "use": "blank_sdc", "input": "c"},
+    ]
+    plan = {p.spec.id: p.releases for p in eng.validate({"data": {"source": "x"}, "steps": steps}).steps}
+    assert plan == {"a": False, "b": True, "c": True, "d": True}

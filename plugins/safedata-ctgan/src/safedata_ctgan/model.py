@@ -234,6 +234,8 @@ def train_ctgan(
             log.epsilon.append(eps_offset + plan.epsilon_after((epoch + 1) * steps_per_epoch))
             post["eps"] = f"{log.epsilon[-1]:.3f}"
         bar.set_postfix(post)
+    if plan is not None:
+        dp.close()
     return log
 
 

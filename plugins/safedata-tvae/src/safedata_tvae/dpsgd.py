@@ -176,10 +176,18 @@ class LinearDPSGD:
         self._acts: dict[nn.Module, torch.Tensor] = {}
         self._deltas: dict[nn.Module, torch.Tensor] = {}
         self._recording = False
-        for layer in self.layers:
-            layer.register_forward_hook(self._keep_input)
-            layer.register_full_backward_hook(self._keep_grad_output)
+        self._handles = [h for layer in self.layers for h in self._hook(layer)]
         self.steps_taken = 0
+
+    def _hook(self, layer: nn.Module) -> list[Any]:
+        forward = layer.register_forward_hook(self._keep_input)
+        return [forward, layer.register_full_backward_hook(self._keep_grad_output)]
+
+    def close(self) -> None:
+        """Remove the layer hooks (call when training ends)."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
 
     def _keep_input(self, layer: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         if self._recording:

@@ -150,6 +150,8 @@ def train_tvae(
             bar.set_postfix(loss=f"{log.losses[-1]:.3f}", eps=f"{log.epsilon[-1]:.3f}")
         else:
             bar.set_postfix(loss=f"{log.losses[-1]:.3f}")
+    if dp is not None:
+        dp.close()
     return log
 
 
