@@ -28,6 +28,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--rows", type=int, help="subsample the train split and the holdout to N rows")
     p.add_argument("--label", help="TSTR target column (default: income, else the last categorical column)")
     p.add_argument("--seed", type=int, help="base seed (default: 0)")
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        default=None,
+        help="lighter evaluation (fewer boosting iterations, smaller attack samples)",
+    )
     p.add_argument("--out", default="bench-results", help="output folder (default: bench-results)")
     p.add_argument("--jobs", type=int, default=1, help="parallel worker processes (default: 1)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:port, or 'local')")
@@ -45,6 +51,7 @@ def _grid(args: argparse.Namespace) -> Any:
         "rows": args.rows,
         "label": args.label,
         "seed": args.seed,
+        "fast": args.fast,
     }
     if args.grid:
         return load_grid(args.grid, overrides)
@@ -60,6 +67,8 @@ def grid_command(grid: Any) -> str:
     for d in grid.datasets:
         parts += ["--dataset", d]
     parts += ["--repeats", str(grid.repeats)]
+    if grid.fast:
+        parts.append("--fast")
     for flag, value in (("--rows", grid.rows), ("--label", grid.label), ("--seed", grid.seed or None)):
         if value is not None:
             parts += [flag, str(value)]
