@@ -33,6 +33,16 @@ class Synthesizer(Component):
     def sample(self, n: int, *, seed: int) -> Table:
         """Return ``n`` synthetic rows with the fitted table's columns and metadata."""
 
+    @classmethod
+    def dp_warnings(
+        cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None
+    ) -> list[str]:
+        """Warnings about DP settings likely to train poorly, shown by ``safedata validate``.
+
+        ``n_rows`` is an estimate of the input size (``None`` when unknown). Default: none.
+        """
+        return []
+
     def state_dict(self) -> dict[str, Any] | None:
         """Return a JSON/pickle-able state of the fitted model, or ``None`` if unsupported."""
         return None

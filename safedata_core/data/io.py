@@ -24,6 +24,8 @@ BUILTIN_DATASETS: dict[str, str] = {
     "adult_full": "UCI Adult train + test (48,842 rows), CC BY 4.0",
 }
 
+BUILTIN_ROWS: dict[str, int] = {"adult": 32_561, "adult_test": 16_281, "adult_full": 48_842}
+
 __all__ = ["BUILTIN_DATASETS", "builtin_metadata", "load_builtin", "read_file", "read_table", "write_table"]
 
 

@@ -201,7 +201,40 @@ def resolve_pipeline(source: str | Path | Mapping[str, Any] | Pipeline, registry
     problems += _plan_budget(pipeline, planned)
     if problems:
         raise PipelineValidationError(problems)
+    warnings += _dp_setting_warnings(planned, _estimate_rows(pipeline, base_dir))
     return ResolvedPipeline(pipeline, base_dir, planned, raw, warnings)
+
+
+def _estimate_rows(pipeline: Pipeline, base_dir: Path) -> int | None:
+    """A cheap estimate of the input's row count (for setting warnings only; never used by DP code)."""
+    from safedata_core.data.io import BUILTIN_ROWS
+
+    source = pipeline.data.source
+    if source.startswith("builtin:"):
+        rows = BUILTIN_ROWS.get(source.split(":", 1)[1])
+    else:
+        path = Path(source) if Path(source).is_absolute() else base_dir / source
+        if not path.is_file() or path.suffix.lower() != ".csv" or path.stat().st_size > 512 * 2**20:
+            return None
+        with path.open("rb") as fh:
+            rows = max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(2**20), b"")) - 1)
+    if rows is not None and isinstance(pipeline.data.holdout, float):
+        rows = round(rows * (1 - pipeline.data.holdout))
+    return rows
+
+
+def _dp_setting_warnings(planned: list[PlannedStep], n_rows: int | None) -> list[str]:
+    out: list[str] = []
+    for p in planned:
+        if p.kind != "synthesizer" or p.info is None or p.share is None:
+            continue
+        hook = getattr(p.info.cls, "dp_warnings", None)
+        if hook is None:
+            continue
+        rows = n_rows if p.spec.input == "data" else None
+        for w in hook(p.params, n_rows=rows, epsilon=p.share.epsilon, delta=p.share.delta):
+            out.append(f"step '{p.spec.id}' ({p.spec.use}): {w}")
+    return out
 
 
 def _validate_builtin_params(step: StepSpec, where: str, problems: list[tuple[str, str]]) -> BaseModel | None:

@@ -128,3 +128,30 @@ def test_intermediate_sdc_output_is_not_released_by_default() -> None:
     ]
     plan = {p.spec.id: p.releases for p in eng.validate({"data": {"source": "x"}, "steps": steps}).steps}
     assert plan == {"a": False, "b": True, "c": True, "d": True}
+
+
+def test_dp_setting_warnings_reach_validate() -> None:
+    from safedata_example.synthesizer import IndependentMarginalsSynthesizer
+
+    from safedata_core.hookspecs import hookimpl
+
+    class Warned(IndependentMarginalsSynthesizer):
+        """Example that always warns.
+
+        **Privacy guarantee**: as example.
+        """
+
+        name = "warned"
+
+        @classmethod
+        def dp_warnings(cls, params, *, n_rows, epsilon, delta):  # type: ignore[no-untyped-def,override]
+            return [f"rows={n_rows} eps={epsilon:g}"]
+
+    class Plugin:
+        @hookimpl
+        def register_synthesizers(self, register):  # type: ignore[no-untyped-def]
+            register(Warned)
+
+    eng = Engine(autoload=False, plugins=[Plugin()])
+    resolved = eng.validate(base(steps=[{"id": "synth", "use": "warned"}]))
+    assert resolved.warnings == ["step 'synth' (warned): rows=32561 eps=1"]

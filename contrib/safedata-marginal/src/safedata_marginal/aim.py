@@ -72,11 +72,12 @@ class AIMSynthesizer(MarginalSynthesizer):
 
     **Assumptions**: numeric columns need public ``bounds`` under DP; categories come
     from metadata (or DP selection), never from the data. The workload is every
-    ``degree``-way marginal, weighted equally. The progress bar's workload error is
+    ``degree``-way marginal, weighted equally; with ``target`` set, every 2-way marginal
+    plus every ``degree``-way marginal holding the target (a public choice). The progress bar's workload error is
     computed on the real data: an operator-facing diagnostic, not a DP release and
     not recorded in the report.
 
-    **Example**: ``{id: synth, use: aim, privacy: {epsilon: 1.0}, params: {max_seconds: 300}}``
+    **Example**: ``{id: synth, use: aim, privacy: {epsilon: 1.0}, params: {max_seconds: 300, target: income}}``
     """
 
     name = "aim"
@@ -177,9 +178,6 @@ class AIMSynthesizer(MarginalSynthesizer):
         t = table.columns.index(target)
         pairs = list(itertools.combinations(range(d), min(2, degree)))
         high = [c for c in itertools.combinations(range(d), degree) if t in c] if degree > 2 else []
-        import os
-        if os.environ.get("AIMX_ONLY_TARGET"):
-            return high
         return pairs + high
 
     @staticmethod
