@@ -28,9 +28,9 @@ demo: $(STAMP)
 	$(VENV)/bin/safedata demo --out demo-run --force
 
 test: $(STAMP)
-	$(VENV)/bin/safedata schema export --check
 	$(PY) -m pytest -q tests
 	$(PY) -m pytest -q --import-mode=importlib $(foreach d,$(PLUGIN_DIRS),$(d)tests)
+	$(VENV)/bin/safedata schema export --check
 	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks
 
 lint: $(STAMP)

@@ -27,7 +27,7 @@ class MSTParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dp: bool = Field(True, description="Differentially private fit (needs a budget share). False = exact marginals.")
-    bins: int = Field(32, ge=2, le=256, description="About how many bins a numeric column is cut into (by mass).")
+    bins: int = Field(16, ge=2, le=256, description="About how many bins a numeric column is cut into (by mass).")
     fine_cells: int = Field(
         128, ge=3, le=4096, description="Fine cells over a numeric column's bounds (measured once; decoding detail)."
     )

@@ -34,6 +34,9 @@ from torch.nn import functional as F
 
 from safedata_ctgan.conditional import CondSampler, RowIndex
 
+#: batch-norm buffers of the generator (restored after generating the critic's DP-step rows)
+_BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
+
 __all__ = ["Discriminator", "Generator", "TrainConfig", "apply_activation", "sample_ctgan", "train_ctgan"]
 
 
@@ -174,6 +177,21 @@ def train_ctgan(
         opt_g.step()
         return float(loss.detach())
 
+    def dp_fake_rows(m: int, chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``m`` generated rows for the critic's DP step, in chunks of a fixed (public) size.
+
+        The generator has batch norm: generating exactly ``m`` rows (the realised Poisson batch size) would
+        make every generated row depend on ``m``, so adding a record would change the other records'
+        terms of the clipped sum (sensitivity no longer ``clip_norm``). Fixed-size chunks make each
+        generated row's distribution independent of ``m``; the running statistics are restored so the
+        saved generator does not record how many chunks were drawn.
+        """
+        saved = {k: v.clone() for k, v in gen.state_dict().items() if k.endswith(_BN_BUFFERS)}
+        with torch.no_grad():
+            parts = [fake_rows(chunk, log_frequency=False) for _ in range(-(-m // chunk))]
+        gen.load_state_dict(saved, strict=False)
+        return torch.cat([p[0] for p in parts])[:m], torch.cat([p[2] for p in parts])[:m]
+
     if plan is not None:
         assert noise_rng is not None
 
@@ -192,18 +210,20 @@ def train_ctgan(
             batches = poisson_batches(n, plan.sample_rate, steps_per_epoch, noise_rng)  # type: ignore[arg-type]
             for step, idx in enumerate(batches):
                 m = len(idx)
-                c_real, _, _ = cond.own(codes[idx], rng)
-                with torch.no_grad():
-                    fake, _, c_fake, _ = fake_rows(m, log_frequency=False)
-                pair = torch.cat(
-                    [torch.cat([x_all[idx], torch.from_numpy(c_real)], dim=1), torch.cat([fake, c_fake], dim=1)]
-                )
+                if m > 0:
+                    c_real, _, _ = cond.own(codes[idx], rng)
+                    fake, c_fake = dp_fake_rows(m, m_gen)
+                    pair = torch.cat(
+                        [torch.cat([x_all[idx], torch.from_numpy(c_real)], dim=1), torch.cat([fake, c_fake], dim=1)]
+                    )
 
-                def per_pair_losses(pair: torch.Tensor = pair, m: int = m) -> torch.Tensor:
-                    score = disc(pair).reshape(-1)
-                    return score[m:] - score[:m]  # D(fake_i) - D(real_i)
+                    def per_pair_losses(pair: torch.Tensor = pair, m: int = m) -> torch.Tensor:
+                        score = disc(pair).reshape(-1)
+                        return score[m:] - score[:m]  # D(fake_i) - D(real_i)
 
-                d_losses.append(dp.step(per_pair_losses, m))
+                    dp.step(per_pair_losses, m)  # its loss is an un-noised statistic of real rows: never reported
+                else:
+                    dp.step(lambda: torch.zeros(0), 0)  # empty Poisson batch: a noise-only step
                 with torch.no_grad():
                     for p in disc.parameters():
                         p.clamp_(-cfg.weight_clip, cfg.weight_clip)
@@ -225,9 +245,14 @@ def train_ctgan(
                     d_losses.append(float(loss_d.detach()))
                 g_losses.append(generator_step(batch, cfg.log_frequency))
         log.epoch_seconds.append(time.perf_counter() - start)
-        finite = [v for v in d_losses if np.isfinite(v)]
-        log.losses.append(float(np.mean(finite)) if finite else float("nan"))
-        post: dict[str, Any] = {"loss_d": f"{log.losses[-1]:.3f}"}
+        # under DP only the generator loss is logged (post-processing of the DP critic); the critic's loss on
+        # real rows is an un-noised statistic of the data and goes neither into the log nor into the bar
+        post: dict[str, Any] = {}
+        if plan is None:
+            log.losses.append(float(np.mean(d_losses)) if d_losses else float("nan"))
+            post["loss_d"] = f"{log.losses[-1]:.3f}"
+        else:
+            log.losses.append(float(np.mean(g_losses)) if g_losses else float("nan"))
         if g_losses:
             post["loss_g"] = f"{np.mean(g_losses):.3f}"
         if plan is not None:

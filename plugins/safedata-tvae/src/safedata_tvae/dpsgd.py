@@ -171,12 +171,23 @@ class LinearDPSGD:
         owned = {id(p) for m in self.layers for p in m.parameters()}
         stray = [n for n, p in module.named_parameters() if p.requires_grad and id(p) not in owned]
         if stray:
+            # a parameter outside the per-sample computation would be updated with unclipped gradients
             raise ValueError(f"LinearDPSGD: trainable parameter '{stray[0]}' is not in an nn.Linear layer")
+        mixing = [n for n, m in module.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if mixing:
+            # batch norm makes one row's output (and gradient) depend on the other rows of the batch
+            raise ValueError(f"LinearDPSGD: module '{mixing[0]}' is a batch norm; it mixes rows and breaks DP")
+        trainable = {id(p) for p in module.parameters() if p.requires_grad}
+        foreign = [p for g in optimizer.param_groups for p in g["params"] if id(p) not in trainable]
+        if foreign:
+            raise ValueError("LinearDPSGD: the optimizer holds parameters outside the module's trainable ones")
         self.optimizer, self.plan, self.noise_rng, self.group = optimizer, plan, noise_rng, group
         self._acts: dict[nn.Module, torch.Tensor] = {}
         self._deltas: dict[nn.Module, torch.Tensor] = {}
         self._recording = False
+        self._rows = 0
         self._handles = [h for layer in self.layers for h in self._hook(layer)]
+        self.last_norms = torch.zeros(0)
         self.steps_taken = 0
 
     def _hook(self, layer: nn.Module) -> list[Any]:
@@ -191,6 +202,14 @@ class LinearDPSGD:
 
     def _keep_input(self, layer: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         if self._recording:
+            # one row in, one row out, one call per step: otherwise the Gram trick is not the per-sample norm
+            if layer in self._acts:
+                raise RuntimeError("LinearDPSGD: a Linear layer ran twice in one step (weight sharing is unsupported)")
+            if inputs[0].dim() != 2 or inputs[0].shape[0] != self._rows:
+                raise RuntimeError(
+                    f"LinearDPSGD: a Linear layer got input of shape {tuple(inputs[0].shape)}; expected "
+                    f"({self._rows}, features) — one row per sample and group member"
+                )
             self._acts[layer] = inputs[0].detach()
 
     def _keep_grad_output(self, layer: nn.Module, grad_in: Any, grad_out: tuple[torch.Tensor, ...]) -> None:
@@ -204,9 +223,13 @@ class LinearDPSGD:
         mean_loss = float("nan")
         scaled: dict[nn.Module, tuple[torch.Tensor, torch.Tensor]] = {}
         if n > 0:
-            self._recording = True
+            self._recording, self._rows = True, k * n
+            self._acts.clear()
+            self._deltas.clear()
             try:
                 losses = per_sample_losses()
+                if losses.shape != (n,):
+                    raise RuntimeError(f"LinearDPSGD: expected {n} per-sample losses, got shape {tuple(losses.shape)}")
                 self.optimizer.zero_grad(set_to_none=True)
                 with warnings.catch_warnings():
                     # the first layer's input needs no gradient; its output gradient is all we read
@@ -215,6 +238,9 @@ class LinearDPSGD:
             finally:
                 self._recording = False
             mean_loss = float(losses.detach().mean())
+            unused = [layer for layer in self.layers if layer not in self._acts or layer not in self._deltas]
+            if unused:
+                raise RuntimeError("LinearDPSGD: a trainable Linear layer took no part in the loss of this step")
             sq = torch.zeros(n)
             for layer in self.layers:
                 a = self._acts[layer].reshape(k, n, -1)
@@ -223,7 +249,8 @@ class LinearDPSGD:
                 sq = sq + (torch.einsum("rbi,sbi->rsb", a, a) * gram_d).sum(dim=(0, 1))
                 if layer.bias is not None:
                     sq = sq + gram_d.sum(dim=(0, 1))
-            factor = (plan.clip_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0).repeat(k)[:, None]
+            self.last_norms = sq.sqrt()  # per-sample gradient norms before clipping (diagnostics; never released)
+            factor = (plan.clip_norm / (self.last_norms + 1e-6)).clamp(max=1.0).repeat(k)[:, None]
             for layer in self.layers:
                 d = self._deltas[layer].reshape(k * n, -1) * factor
                 scaled[layer] = (d, self._acts[layer].reshape(k * n, -1))
