@@ -37,3 +37,15 @@ class SDCMethod(Component):
     @abstractmethod
     def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
         """Protect ``table``. ``rows`` (boolean mask) limits treatment to targeted records."""
+
+    @staticmethod
+    def target_mask(rows: np.ndarray | None, n: int, where: str) -> np.ndarray:
+        """``rows`` as a validated boolean mask of length ``n`` (all records when ``None``)."""
+        from safedata_core.errors import ComponentError
+
+        if rows is None:
+            return np.ones(n, dtype=bool)
+        mask = np.asarray(rows, dtype=bool)
+        if mask.shape != (n,):
+            raise ComponentError(f"{where}: rows mask has shape {mask.shape}, expected ({n},) (one flag per record)")
+        return mask

@@ -68,15 +68,6 @@ def _qis(table: Table, given: list[str] | None, where: str) -> list[str]:
     return qis
 
 
-def _treated(rows: np.ndarray | None, n: int, where: str) -> np.ndarray:
-    if rows is None:
-        return np.ones(n, dtype=bool)
-    mask = np.asarray(rows, dtype=bool)
-    if mask.shape != (n,):
-        raise ComponentError(f"{where}: rows mask has shape {mask.shape}, expected ({n},) (one flag per record)")
-    return mask
-
-
 def _numeric_columns(table: Table, given: list[str] | None, where: str) -> list[str]:
     meta = table.metadata
     cols = list(given) if given is not None else [c for c in meta.quasi_identifiers if meta.columns[c].is_numeric]
@@ -185,7 +176,7 @@ class GeneralizeMethod(SDCMethod):
     def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
         p = self.params
         qis = _qis(table, p.quasi_identifiers, "generalize")
-        treated = _treated(rows, len(table), "generalize")
+        treated = self.target_mask(rows, len(table), "generalize")
         hierarchies = self._hierarchies(table, qis)
         space = GeneralisationSpace(table.df, qis, hierarchies, rows=treated)
         max_out = int(np.floor(p.suppression_limit * len(table) + 1e-9))
@@ -262,7 +253,7 @@ class SuppressMethod(SDCMethod):
     def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
         p = self.params
         qis = _qis(table, p.quasi_identifiers, "suppress")
-        treated = _treated(rows, len(table), "suppress")
+        treated = self.target_mask(rows, len(table), "suppress")
         res = local_suppression(table.df, qis, p.k, rows=treated)
         changes = base_changes(table.df, res.df, method=self.name, qis=qis, k=p.k, targeted=treated)
         changes.update(
@@ -331,7 +322,7 @@ class SwapMethod(SDCMethod):
             selected = rare_mask(table.df, qis, p.k)
             pool = np.ones(n, dtype=bool)
         else:
-            selected = pool = _treated(rows, n, "swap")
+            selected = pool = self.target_mask(rows, n, "swap")
         rng = np.random.default_rng(seed)
         pairs = swap_pairs(table.df, selected, pool, p.by, rng)
         df = table.df.copy()
@@ -410,7 +401,7 @@ class PramMethod(SDCMethod):
         if bad:
             raise ComponentError(f"pram.columns: '{bad[0]}' is {meta.columns[bad[0]].type}; PRAM needs categories")
         qis = [c for c in (p.quasi_identifiers or meta.quasi_identifiers) if c in table.columns] or cols
-        treated = _treated(rows, len(table), "pram")
+        treated = self.target_mask(rows, len(table), "pram")
         rng = np.random.default_rng(seed)
         df = table.df.copy()
         matrices: dict[str, Any] = {}
@@ -501,7 +492,7 @@ class NoiseMethod(SDCMethod):
     def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
         p = self.params
         cols = _numeric_columns(table, p.columns, "noise")
-        treated = _treated(rows, len(table), "noise")
+        treated = self.target_mask(rows, len(table), "noise")
         rng = np.random.default_rng(seed)
         df = table.df.copy()
         for c in cols:
@@ -558,7 +549,7 @@ class TopBottomCodeMethod(SDCMethod):
         if not cols:
             raise ComponentError("top_bottom_code: give params.top and/or params.bottom thresholds per column")
         cols = _numeric_columns(table, cols, "top_bottom_code")
-        treated = _treated(rows, len(table), "top_bottom_code")
+        treated = self.target_mask(rows, len(table), "top_bottom_code")
         df = table.df.copy()
         coded: dict[str, dict[str, int]] = {}
         for c in cols:

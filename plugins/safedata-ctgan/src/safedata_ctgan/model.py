@@ -5,7 +5,7 @@ log-frequency training-by-sampling (real rows are drawn to match the
 conditional vector), as in Xu et al. 2019.
 
 DP: only the discriminator sees real rows, so only it is trained with DP-SGD
-(:class:`safedata_tvae.dpsgd.DPSGD`): Poisson-sampled real rows, each paired
+(:class:`safedata_tvae.dpsgd.LinearDPSGD`): Poisson-sampled real rows, each paired
 with one generated row, per-pair loss ``D(fake) - D(real)`` clipped and
 noised; ``pac = 1``; no gradient penalty (it needs gradients through the whole
 batch, incompatible with per-sample clipping) — the Lipschitz constraint is
@@ -20,6 +20,7 @@ post-processing.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,15 @@ from safedata_ctgan.conditional import CondSampler, RowIndex
 #: batch-norm buffers of the generator (restored after generating the critic's DP-step rows)
 _BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 
-__all__ = ["Discriminator", "Generator", "TrainConfig", "apply_activation", "sample_ctgan", "train_ctgan"]
+__all__ = [
+    "Discriminator",
+    "Generator",
+    "TrainConfig",
+    "apply_activation",
+    "critic_fake_rows",
+    "sample_ctgan",
+    "train_ctgan",
+]
 
 
 class _Residual(nn.Module):
@@ -110,6 +119,27 @@ def _cond_loss(raw: torch.Tensor, spans: list[Span], col: torch.Tensor, cat: tor
     return losses[torch.arange(len(col)), col].mean()
 
 
+def critic_fake_rows(
+    gen: nn.Module, make: Callable[[int], Sequence[torch.Tensor]], m: int, chunk: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``m`` generated rows (activated, conditional vectors) for the critic's DP step, in fixed-size chunks.
+
+    The generator has batch norm: generating exactly ``m`` rows (the realised Poisson batch size) would
+    make every generated row depend on ``m``, so adding a record would change the other records' terms
+    of the clipped sum (the sensitivity would no longer be ``clip_norm``). Chunks of a fixed public size
+    make each generated row's distribution independent of ``m``; the batch-norm running statistics are
+    restored afterwards, so the saved generator does not record how many chunks were drawn.
+    ``make(k)`` returns ``(rows, conditional vectors)`` for ``k`` new generated rows.
+    """
+    saved = {k: v.clone() for k, v in gen.state_dict().items() if k.endswith(_BN_BUFFERS)}
+    with torch.no_grad():
+        parts = [make(chunk) for _ in range(-(-m // chunk))]
+    gen.load_state_dict(saved, strict=False)
+    if not parts:
+        raise ValueError("critic_fake_rows: m must be positive")
+    return torch.cat([p[0] for p in parts])[:m], torch.cat([p[1] for p in parts])[:m]
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters of one CTGAN training run."""
@@ -177,21 +207,6 @@ def train_ctgan(
         opt_g.step()
         return float(loss.detach())
 
-    def dp_fake_rows(m: int, chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """``m`` generated rows for the critic's DP step, in chunks of a fixed (public) size.
-
-        The generator has batch norm: generating exactly ``m`` rows (the realised Poisson batch size) would
-        make every generated row depend on ``m``, so adding a record would change the other records'
-        terms of the clipped sum (sensitivity no longer ``clip_norm``). Fixed-size chunks make each
-        generated row's distribution independent of ``m``; the running statistics are restored so the
-        saved generator does not record how many chunks were drawn.
-        """
-        saved = {k: v.clone() for k, v in gen.state_dict().items() if k.endswith(_BN_BUFFERS)}
-        with torch.no_grad():
-            parts = [fake_rows(chunk, log_frequency=False) for _ in range(-(-m // chunk))]
-        gen.load_state_dict(saved, strict=False)
-        return torch.cat([p[0] for p in parts])[:m], torch.cat([p[2] for p in parts])[:m]
-
     if plan is not None:
         assert noise_rng is not None
 
@@ -212,7 +227,7 @@ def train_ctgan(
                 m = len(idx)
                 if m > 0:
                     c_real, _, _ = cond.own(codes[idx], rng)
-                    fake, c_fake = dp_fake_rows(m, m_gen)
+                    fake, c_fake = critic_fake_rows(gen, lambda k: fake_rows(k, False)[::2], m, m_gen)
                     pair = torch.cat(
                         [torch.cat([x_all[idx], torch.from_numpy(c_real)], dim=1), torch.cat([fake, c_fake], dim=1)]
                     )

@@ -6,7 +6,7 @@ The transformer, budget split and DP-SGD engine come from safedata-tvae.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
@@ -23,10 +23,26 @@ __all__ = ["CTGANParams", "CTGANSynthesizer"]
 class CTGANParams(DeepParams):
     """Params of the ``ctgan`` synthesizer."""
 
-    generator_dim: tuple[int, ...] = Field((256, 256), description="Residual layer sizes of the generator.")
-    discriminator_dim: tuple[int, ...] = Field((256, 256), description="Hidden layer sizes of the discriminator.")
-    generator_lr: float = Field(2e-4, gt=0, description="Adam learning rate of the generator.")
-    discriminator_lr: float = Field(2e-4, gt=0, description="Adam learning rate of the discriminator.")
+    dp_defaults: ClassVar[dict[str, Any]] = {
+        **DeepParams.dp_defaults,
+        "clip_norm": 0.1,
+        "generator_dim": (128,),
+        "discriminator_dim": (64,),
+        "generator_lr": 1e-3,
+        "discriminator_lr": 1e-3,
+        "dp_weight_clip": 0.05,
+    }
+
+    generator_dim: tuple[int, ...] = Field(
+        (256, 256), description="Residual layer sizes of the generator (DP default: one layer of 128)."
+    )
+    discriminator_dim: tuple[int, ...] = Field(
+        (256, 256), description="Hidden layer sizes of the discriminator (DP default: one layer of 64)."
+    )
+    generator_lr: float = Field(2e-4, gt=0, description="Adam learning rate of the generator (DP default 1e-3).")
+    discriminator_lr: float = Field(
+        2e-4, gt=0, description="Adam learning rate of the discriminator (DP default 1e-3)."
+    )
     generator_decay: float = Field(1e-6, ge=0, description="Adam weight decay of the generator.")
     discriminator_decay: float = Field(1e-6, ge=0, description="Adam weight decay of the discriminator.")
     discriminator_steps: int = Field(1, ge=1, le=20, description="Discriminator steps per generator step.")
@@ -35,7 +51,7 @@ class CTGANParams(DeepParams):
         True, description="Non-private: draw conditional categories by log-frequency (training-by-sampling)."
     )
     dp_weight_clip: float = Field(
-        0.01, gt=0, description="DP: discriminator weights are clipped to [-c, c] (replaces the gradient penalty)."
+        0.05, gt=0, description="DP: discriminator weights are clipped to [-c, c] (replaces the gradient penalty)."
     )
 
 

@@ -66,15 +66,6 @@ def _strata(df: pd.DataFrame, by: list[str], treated: np.ndarray) -> list[np.nda
     return np.split(order, cuts)
 
 
-def _treated(rows: np.ndarray | None, n: int, where: str) -> np.ndarray:
-    if rows is None:
-        return np.ones(n, dtype=bool)
-    mask = np.asarray(rows, dtype=bool)
-    if mask.shape != (n,):
-        raise ComponentError(f"{where}: rows mask has shape {mask.shape}, expected ({n},) (one flag per record)")
-    return mask
-
-
 class _Micro(SDCMethod):
     """Shared apply(): group treated records per stratum, aggregate, report."""
 
@@ -84,7 +75,7 @@ class _Micro(SDCMethod):
     def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
         p = self.params
         cols = _columns(table, p.columns, p.by, self.name)
-        treated = _treated(rows, len(table), self.name)
+        treated = self.target_mask(rows, len(table), self.name)
         df = table.df.copy()
         values = table.df[cols].to_numpy(dtype=float)
         new = values.copy()
@@ -184,7 +175,7 @@ class RankSwapMethod(SDCMethod):
     def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
         p = self.params
         cols = _columns(table, p.columns, p.by, self.name)
-        treated = _treated(rows, len(table), self.name)
+        treated = self.target_mask(rows, len(table), self.name)
         rng = np.random.default_rng(seed)
         df = table.df.copy()
         strata = _strata(table.df, p.by, treated)

@@ -167,7 +167,9 @@ class LinearDPSGD:
         *,
         group: int = 1,
     ) -> None:
-        self.layers = [m for m in module.modules() if isinstance(m, nn.Linear)]
+        self.layers = [
+            m for m in module.modules() if isinstance(m, nn.Linear) and any(p.requires_grad for p in m.parameters())
+        ]
         owned = {id(p) for m in self.layers for p in m.parameters()}
         stray = [n for n, p in module.named_parameters() if p.requires_grad and id(p) not in owned]
         if stray:
@@ -256,6 +258,8 @@ class LinearDPSGD:
                 scaled[layer] = (d, self._acts[layer].reshape(k * n, -1))
         for layer in self.layers:
             for name, p in layer.named_parameters(recurse=False):
+                if not p.requires_grad:
+                    continue
                 noise = torch.from_numpy(self.noise_rng.standard_normal(p.shape).astype(np.float32)) * std
                 if layer in scaled:
                     d, a = scaled[layer]

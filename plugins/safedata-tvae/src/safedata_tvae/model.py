@@ -101,6 +101,7 @@ def train_tvae(
     eps_offset: float,
     seed: int,
     progress: bool,
+    dp_output_scale: float = 0.3,
 ) -> TrainLog:
     """Train ``net`` on the encoded ``data``: minibatch Adam, or DP-SGD on the whole model when ``plan``."""
     loss_fn = TVAELoss(spans, loss_factor)
@@ -113,10 +114,11 @@ def train_tvae(
     if plan is not None:
         assert noise_rng is not None
 
-        # under DP the decoder's output scale sigma stays at its initial value (not learned), so every
-        # trainable parameter sits in a Linear layer and the fast exact clipper applies
+        # under DP the decoder's output scale sigma is fixed (not learned): it is not in a Linear layer, so its
+        # per-sample gradient would not be clipped; frozen, every trainable parameter is covered exactly
         net.sigma.requires_grad_(False)
-        import os; net.sigma.data.fill_(float(os.environ.get("DPS", "0.1")))  # TEMP experiment
+        with torch.no_grad():
+            net.sigma.fill_(dp_output_scale)
         optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=lr, weight_decay=l2scale)
         dp = LinearDPSGD(net, optimizer, plan, noise_rng)
         epochs = plan.epochs

@@ -5,7 +5,7 @@ Torch is imported inside the methods, so registering the plugin stays fast.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -21,11 +21,30 @@ __all__ = ["TVAEParams", "TVAESynthesizer"]
 class TVAEParams(DeepParams):
     """Params of the ``tvae`` synthesizer."""
 
-    compress_dims: tuple[int, ...] = Field((128, 128), description="Hidden layer sizes of the encoder.")
-    decompress_dims: tuple[int, ...] = Field((128, 128), description="Hidden layer sizes of the decoder.")
-    learning_rate: float = Field(1e-3, gt=0, description="Adam learning rate.")
+    dp_defaults: ClassVar[dict[str, Any]] = {
+        **DeepParams.dp_defaults,
+        "embedding_dim": 16,
+        "compress_dims": (64,),
+        "decompress_dims": (64,),
+        "learning_rate": 5e-3,
+    }
+
+    compress_dims: tuple[int, ...] = Field(
+        (128, 128), description="Hidden layer sizes of the encoder (DP default: one layer of 64)."
+    )
+    decompress_dims: tuple[int, ...] = Field(
+        (128, 128), description="Hidden layer sizes of the decoder (DP default: one layer of 64)."
+    )
+    learning_rate: float = Field(1e-3, gt=0, description="Adam learning rate (DP default 5e-3).")
     l2scale: float = Field(1e-5, ge=0, description="Adam weight decay.")
     loss_factor: float = Field(2.0, gt=0, description="Weight of the reconstruction loss against the KL term.")
+    dp_output_scale: float = Field(
+        0.3,
+        gt=0,
+        le=1,
+        description="DP: the decoder's output scale sigma for numeric values, fixed (not learned) under DP so "
+        "that every trainable parameter is in a Linear layer and clipped per sample.",
+    )
 
 
 class TVAESynthesizer(Synthesizer):
@@ -42,7 +61,7 @@ class TVAESynthesizer(Synthesizer):
     Gaussian noise with the multiplier calibrated by the RDP accountant for the
     exact number of steps, charged before training as one
     ``subsampled_gaussian`` event (under DP the decoder's output scale sigma is
-    fixed at 0.1, not learned). The saved model holds only public bounds,
+    fixed at ``dp_output_scale``, not learned). The saved model holds only public bounds,
     DP-derived modes/categories and DP-trained weights. With ``dp: false``,
     none.
 
@@ -125,7 +144,7 @@ class TVAESynthesizer(Synthesizer):
         log = train_tvae(
             net, data, transformer.spans, epochs=p.epochs, batch_size=min(p.batch_size, max(2, len(data))),
             lr=p.learning_rate, l2scale=p.l2scale, loss_factor=p.loss_factor, plan=plan, noise_rng=noise_rng,
-            eps_offset=eps_pre, seed=seed, progress=p.progress,
+            eps_offset=eps_pre, seed=seed, progress=p.progress, dp_output_scale=p.dp_output_scale,
         )  # fmt: skip
         net.eval()
         self._transformer, self._metadata, self._net = transformer, table.metadata, net
