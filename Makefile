@@ -32,6 +32,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q --import-mode=importlib $(foreach d,$(PLUGIN_DIRS),$(d)tests)
 	$(VENV)/bin/safedata schema export --check
 	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks
+	$(VENV)/bin/mypy safedata_core
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks

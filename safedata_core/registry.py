@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -191,6 +191,3 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self._by_name)
-
-    def by_kind(self) -> dict[str, Sequence[ComponentInfo]]:
-        return {k: [i for i in self if i.kind == k] for k in KINDS}

@@ -135,8 +135,10 @@ class TSTRMetric(Metric):
         task = p.task
         if task == "auto":
             task = "regression" if is_numeric_column(original, p.label) else "classification"
-        real_train, test, source = original, holdout, "holdout"
-        if holdout is None:
+        real_train, source = original, "holdout"
+        if holdout is not None:
+            test = holdout
+        else:
             rng = np.random.default_rng(seed)
             perm = rng.permutation(len(original))
             n_test = max(1, round(p.test_share * len(original)))

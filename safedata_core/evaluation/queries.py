@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -145,8 +146,10 @@ def count_matches(data: np.ndarray, queries: QueryBatch) -> np.ndarray:
     if len(queries) == 0:
         return np.zeros(0, dtype=np.int64)
     step = max(1, _CELLS // max(data.shape[0], 1))
-    parts = [match_matrix(data, queries.take(np.arange(s, min(s + step, len(queries))))).sum(axis=1)
-             for s in range(0, len(queries), step)]
+    parts = [
+        match_matrix(data, queries.take(np.arange(s, min(s + step, len(queries))))).sum(axis=1)
+        for s in range(0, len(queries), step)
+    ]
     return np.concatenate(parts)
 
 
@@ -166,11 +169,9 @@ def count_matches_capped(data: np.ndarray, queries: QueryBatch, cap: int = 2, *,
     return np.minimum(counts, cap)
 
 
-def _unique_singling_out(
-    queries: QueryBatch, counts: np.ndarray, seen: set[bytes], limit: int
-) -> np.ndarray:
+def _unique_singling_out(queries: QueryBatch, counts: np.ndarray, seen: set[bytes], limit: int) -> np.ndarray:
     """Positions of predicates matching exactly one row, new to ``seen``, at most ``limit`` (updates ``seen``)."""
-    keep = []
+    keep: list[int] = []
     keys = queries.keys()
     for i in np.flatnonzero(counts == 1):
         if len(keep) >= limit:
@@ -178,27 +179,37 @@ def _unique_singling_out(
         key = keys[i].tobytes()
         if key not in seen:
             seen.add(key)
-            keep.append(i)
+            keep.append(int(i))
     return np.asarray(keep, dtype=np.int64)
 
 
 def univariate_queries(data: np.ndarray, kinds: np.ndarray, n_queries: int, rng: np.random.Generator) -> QueryBatch:
     """anonymeter's univariate attack: ``col is null`` (one missing), ``col <= min`` / ``col >= max`` for numbers,
     and ``col == v`` for every value seen once; shuffled, kept when they single out one row of ``data``."""
-    cols, ops, vals, counts = [], [], [], []
+    cols: list[Any] = []
+    ops: list[Any] = []
+    vals: list[Any] = []
+    counts: list[Any] = []
     for c in range(data.shape[1]):
         x = data[:, c]
         miss = np.isnan(x)
         if miss.sum() == 1:
-            cols.append([c]), ops.append([ISNULL]), vals.append([np.nan]), counts.append([1])
+            cols.append([c])
+            ops.append([ISNULL])
+            vals.append([np.nan])
+            counts.append([1])
         present = x[~miss]
         if kinds[c] == KIND_NUMERIC and present.size:
             lo, hi = present.min(), present.max()
-            cols.append([c, c]), ops.append([LE, GE]), vals.append([lo, hi])
+            cols.append([c, c])
+            ops.append([LE, GE])
+            vals.append([lo, hi])
             counts.append([int((present == lo).sum()), int((present == hi).sum())])
         uniq, cnt = np.unique(present, return_counts=True)
         rare = uniq[cnt == 1]
-        cols.append(np.full(rare.size, c)), ops.append(np.full(rare.size, EQ)), vals.append(rare)
+        cols.append(np.full(rare.size, c))
+        ops.append(np.full(rare.size, EQ))
+        vals.append(rare)
         counts.append(np.ones(rare.size, dtype=int))
     batch = QueryBatch(
         np.concatenate([np.asarray(a, dtype=np.int64) for a in cols])[:, None],

@@ -17,7 +17,6 @@ import platform
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -332,6 +331,3 @@ def _target_rows(plan: PlannedStep, source: Table, ctx: RunContext) -> np.ndarra
     source.require_columns(qis, where=f"step '{plan.spec.id}' (target: rare)")
     return rare_mask(source.df, qis, int(ctx.profile.get("k", 5)))
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()

@@ -13,7 +13,6 @@ fallback that is always valid, with basic composition; the smaller is reported.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,6 +183,3 @@ class BudgetShare:
             )
         self._ledger.charges.append(Charge(self.step, self.component, event, note))
         return event
-
-    def as_params(self) -> Mapping[str, float]:
-        return {"epsilon": self.epsilon, "delta": self.delta}

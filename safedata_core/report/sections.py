@@ -196,6 +196,7 @@ def sdc_section(
     for o in outcomes:
         source = inputs.get(o.step, "data")
         before_df = ctx.table(source).df if source == "data" or source in ctx.tables else ctx.data.df
+        assert o.table is not None  # SDC outcomes always carry their table
         rel = o.table.df
         final = o.step not in read_by_sdc
         chain = _chain(o.step, inputs, sdc_ids)
