@@ -179,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         if base and dp:
             ratio = np.mean([r["seconds_per_epoch"] for r in dp]) / base[0]["seconds_per_epoch"]
             batches = sorted({r["batch_size"] for r in base + dp})
-            same = "same batch size" if len(batches) == 1 else f"batch sizes {batches}: not like for like"
-            print(f"{name}: DP / non-DP seconds per epoch ({same}): {ratio:.2f}x")
+            same = "same batch size" if len(batches) == 1 else f"batch sizes {batches}"
+            print(f"{name}: DP / non-DP seconds per epoch ({same}; each mode's default networks): {ratio:.2f}x")
     return 0
 
 

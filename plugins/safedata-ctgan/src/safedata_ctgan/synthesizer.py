@@ -81,7 +81,7 @@ class CTGANSynthesizer(Synthesizer):
     own mode/category slot. Under DP the batch size varies (Poisson sampling)
     around ``batch_size``.
 
-    **Example**: ``{id: synth, use: ctgan, privacy: {epsilon: 3.0}, params: {epochs: 50, batch_size: 500}}``
+    **Example**: ``{id: synth, use: ctgan, privacy: {epsilon: 3.0}, params: {epochs: 20}}`` (DP defaults for the rest)
     """
 
     name = "ctgan"

@@ -155,7 +155,11 @@ class LinearDPSGD:
     the per-sample gradients (checked against :class:`DPSGD` in the tests).
 
     Rows must not interact (no batch norm); the batch is laid out as ``group``
-    blocks of ``n`` rows, block-major.
+    blocks of ``n`` rows, block-major. The clip bounds each sample's total
+    norm over all layers. Anything that could not be clipped exactly is
+    refused: a trainable parameter outside ``nn.Linear`` (freeze it), batch
+    norm, optimizer parameters outside the module, a layer run twice in a
+    step, non-row-wise layer inputs, a loss that is not one value per sample.
     """
 
     def __init__(
