@@ -144,6 +144,23 @@ class BudgetShare:
     def spent(self) -> Budget:
         return self._ledger.spent(self.step)
 
+    @property
+    def charges(self) -> list[Charge]:
+        """This step's recorded charges, in order."""
+        return [c for c in self._ledger.charges if c.step == self.step]
+
+    def events(self) -> list[PrivacyEvent]:
+        """This step's recorded events, in order."""
+        return self._ledger.events(self.step)
+
+    def compose(self, planned: list[PrivacyEvent] | None = None) -> float:
+        """Epsilon of this step's events plus ``planned`` ones, at the share's delta.
+
+        Lets a component plan its next charges exactly (e.g. calibrate the last
+        measurement so the step spends its whole share) without recording them.
+        """
+        return self._ledger.compose([*self.events(), *(planned or [])], self.delta)
+
     def remaining_epsilon(self) -> float:
         """Epsilon left under basic composition (a safe amount to plan a next charge with)."""
         basic = sum(e.epsilon for e in self._ledger.events(self.step))

@@ -62,7 +62,7 @@ def test_private_categories_are_selected_and_charged() -> None:
     budget = make_budget(1.0, 1e-5)
     model = MSTSynthesizer({"bins": 8, "iters": 50})
     model.fit(table, budget=budget, seed=0)
-    kinds = [e.mechanism for e in budget._ledger.events("test")]
+    kinds = [e.mechanism for e in budget.events()]
     assert "approx" in kinds
     assert budget.spent().epsilon == pytest.approx(1.0, abs=1e-6)
     assert set(model.sample(2000, seed=0).df["colour"].dropna()) <= {"red", "green", "SECRET-A", "SECRET-B"}

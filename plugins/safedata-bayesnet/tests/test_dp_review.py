@@ -42,7 +42,7 @@ def _neighbours(n: int = 1500) -> tuple[Table, Table]:
 
 def _charges(budget: object) -> list[tuple[object, ...]]:
     return [(c.event.mechanism, round(c.event.epsilon, 12), c.event.delta, c.event.count,
-             json.dumps(dict(c.event.params), sort_keys=True), c.note) for c in budget._ledger.charges]  # type: ignore[attr-defined]
+             json.dumps(dict(c.event.params), sort_keys=True), c.note) for c in budget.charges]  # type: ignore[attr-defined]
 
 
 def test_neighbouring_tables_differ_only_in_noisy_quantities() -> None:
@@ -66,8 +66,8 @@ def test_neighbouring_tables_differ_only_in_noisy_quantities() -> None:
         assert {k: c0[k] for k in public} == {k: c1[k] for k in public}
     assert s0["facts"]["epsilon_split"] == s1["facts"]["epsilon_split"]
     assert _charges(budgets[0])[:7] == _charges(budgets[1])[:7]  # count, histograms, selection, then picks
-    assert [c.event.epsilon for c in budgets[0]._ledger.charges] == pytest.approx(
-        [c.event.epsilon for c in budgets[1]._ledger.charges])
+    assert [c.event.epsilon for c in budgets[0].charges] == pytest.approx(
+        [c.event.epsilon for c in budgets[1].charges])
     for state, sample in zip(states, samples, strict=True):
         assert UNIQUE not in json.dumps(state)
         assert UNIQUE not in set(sample.df["city"].dropna()) | set(sample.df["job"].dropna())
@@ -117,7 +117,7 @@ def test_dp_charges_are_exact_and_compose_within_the_share() -> None:
     t0, _ = _neighbours()
     budget = make_budget(1.0, 1e-6)
     BayesNetSynthesizer({"bins": 8, "fine_cells": 32}).fit(t0, budget=budget, seed=0)
-    events = [c.event for c in budget._ledger.charges]
+    events = [c.event for c in budget.charges]
     d, eps = 5, 1.0
     eps_count, eps_bins = 0.02 * eps, 0.1 * eps
     rest = eps - eps_count - eps_bins

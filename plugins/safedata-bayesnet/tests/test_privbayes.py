@@ -66,7 +66,7 @@ def test_conditional_noise_scale_matches_formula_on_toy_table() -> None:
     model.fit(table, budget=budget, seed=0)
     d = 3
     eps2 = (1.0 - 0.1) * (1 - 0.3)  # no numeric column: no binning share is spent
-    charges = [c for c in budget._ledger.charges if "noisy marginal" in c.note]
+    charges = [c for c in budget.charges if "noisy marginal" in c.note]
     assert len(charges) == d
     expected = d / eps2  # add/remove: L1 sensitivity 1 on counts, epsilon_2 / d per histogram
     assert conditional_noise_scale(d, eps2) == pytest.approx(expected)
@@ -75,7 +75,7 @@ def test_conditional_noise_scale_matches_formula_on_toy_table() -> None:
         assert c.event.mechanism == "laplace"
         assert c.event.epsilon == pytest.approx(eps2 / d)
         assert 1.0 / c.event.epsilon == pytest.approx(expected)
-    assert sum(c.event.epsilon for c in budget._ledger.charges) == pytest.approx(1.0)
+    assert sum(c.event.epsilon for c in budget.charges) == pytest.approx(1.0)
     assert useful_domain_limit(2000, eps2, d, 4.0) == pytest.approx(2000 * eps2 / (d * 4.0))
 
 

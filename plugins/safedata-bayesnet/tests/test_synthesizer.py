@@ -49,7 +49,7 @@ def test_dp_charges_add_up_to_the_share() -> None:
     budget = make_budget(1.0, 1e-6)
     model = BayesNetSynthesizer({"bins": 8})
     model.fit(table, budget=budget, seed=0)
-    charges = budget._ledger.charges
+    charges = budget.charges
     assert sum(c.event.epsilon for c in charges) == pytest.approx(1.0)
     kinds = [c.event.mechanism for c in charges]
     assert kinds.count("exponential") == len(table.columns) - 1

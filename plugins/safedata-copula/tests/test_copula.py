@@ -53,7 +53,7 @@ def test_dp_keeps_rank_correlation_and_charges_all_parts() -> None:
     out = model.sample(5000, seed=1).df
     assert _spearman(out, "x", "y") == pytest.approx(_spearman(table.df, "x", "y"), abs=0.1)
     assert out["y"].dropna().between(0, 20000).all() and out["y"].isna().mean() < 0.01
-    kinds = [c.event.mechanism for c in budget._ledger.charges]
+    kinds = [c.event.mechanism for c in budget.charges]
     assert kinds.count("laplace") == 3 and kinds.count("gaussian") == 1
     assert budget.spent().epsilon <= 2.0 * (1 + 1e-9)
 

@@ -52,7 +52,7 @@ def test_neighbouring_tables_differ_only_in_noisy_quantities() -> None:
         model.fit(t, budget=budget, seed=0)
         states.append(model.state_dict())
         charges.append([(c.event.mechanism, round(c.event.epsilon, 12), c.event.delta, c.note)
-                        for c in budget._ledger.charges])
+                        for c in budget.charges])
         samples.append(model.sample(3000, seed=1))
     s0, s1 = states
     assert s0["metadata"] == s1["metadata"]
@@ -99,7 +99,7 @@ def test_dp_charges_are_exact_and_compose_within_the_share() -> None:
     eps, delta, d = 1.0, 1e-6, 5
     budget = make_budget(eps, delta)
     GaussianCopulaSynthesizer({"cells": 16}).fit(t0, budget=budget, seed=0)
-    events = [c.event for c in budget._ledger.charges]
+    events = [c.event for c in budget.charges]
     eps_marg = 0.5 * eps
     marg = events[:-1]
     assert len(marg) == d + 1  # one histogram per column, plus the DP domain selection of 'job'

@@ -40,7 +40,7 @@ def test_singleton_category_never_sampled_and_ledger_complete(public: list[str] 
     seen = set(model.sample(3000, seed=1).df["colour"].dropna())
     assert "only-once" not in seen
     assert seen <= {"red", "blue"}
-    notes = sorted(c.note for c in budget._ledger.charges)
+    notes = sorted(c.note for c in budget.charges)
     expected = [
         "ctgan: 'x' mode histogram",
         "ctgan: 'colour' conditional-vector frequencies",
@@ -50,7 +50,7 @@ def test_singleton_category_never_sampled_and_ledger_complete(public: list[str] 
     if public is None:
         expected.append("ctgan: 'colour' category selection")
     assert notes == sorted(expected)
-    sgd = next(c for c in budget._ledger.charges if c.event.mechanism == "subsampled_gaussian")
+    sgd = next(c for c in budget.charges if c.event.mechanism == "subsampled_gaussian")
     assert sgd.event.count == sgd.event.params["steps"] > 0
     assert {"noise_multiplier", "sample_rate", "clip_norm"} <= set(sgd.event.params)
     assert budget.spent().epsilon <= 2.0 + 1e-9

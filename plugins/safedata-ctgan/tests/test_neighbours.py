@@ -75,7 +75,7 @@ def _public_layout(state: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _ledger(budget: Any) -> list[tuple[Any, ...]]:
     out = []
-    for c in budget._ledger.charges:
+    for c in budget.charges:
         e = c.event
         fixed = {k: v for k, v in e.params.items() if k not in ("noise_multiplier", "sample_rate")}
         eps = None if e.mechanism == "subsampled_gaussian" else round(e.epsilon, 12)  # DP-SGD eps follows sigma
@@ -105,7 +105,7 @@ def test_neighbouring_tables_give_identical_non_noisy_state(name: str, monkeypat
         assert budget.spent().epsilon <= 3.0 + 1e-9
     # the steps actually run are the steps charged, empty Poisson batches included
     for budget, sizes in ((b1, sizes1), (b2, sizes2)):
-        sgd = next(c.event for c in budget._ledger.charges if c.event.mechanism == "subsampled_gaussian")
+        sgd = next(c.event for c in budget.charges if c.event.mechanism == "subsampled_gaussian")
         assert len(sizes) == sgd.count == sgd.params["steps"]
         expected = sgd.params["sample_rate"] * (len(small.df) + (budget is b2))
         assert abs(np.mean(sizes) - expected) < 4 * np.sqrt(expected / len(sizes)) + 1

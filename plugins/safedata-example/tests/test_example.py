@@ -25,7 +25,7 @@ def test_dp_charges_one_laplace_histogram_per_column() -> None:
     table = tiny_table()
     budget = make_budget(1.0, 1e-5)
     IndependentMarginalsSynthesizer().fit(table, budget=budget, seed=0)
-    charges = budget._ledger.charges
+    charges = budget.charges
     assert len(charges) == len(table.columns)
     assert {c.event.mechanism for c in charges} == {"laplace"}
     assert sum(c.event.epsilon for c in charges) == pytest.approx(1.0)

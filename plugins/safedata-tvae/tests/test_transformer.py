@@ -50,4 +50,4 @@ def test_dp_state_holds_public_bounds_not_data_range() -> None:
     assert table.df["age"].max() < 90  # ... while the data's own maximum is lower
     # under DP every column keeps a missing slot, whether or not the data has missing values
     assert all(c["missing_slot"] for c in tr.to_dict()["columns"])
-    assert [c.note for c in budget._ledger.charges] == ["test: 'age' mode histogram", "test: 'income' mode histogram"]
+    assert [c.note for c in budget.charges] == ["test: 'age' mode histogram", "test: 'income' mode histogram"]

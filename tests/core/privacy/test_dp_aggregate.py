@@ -47,7 +47,7 @@ def test_near_exact_at_huge_epsilon(mechanism: str) -> None:
         edges = np.concatenate([[18.0], ages, [90.0]])
         n = len(ages)
         assert edges[n // 2] - 1e-9 <= row.q50_age <= edges[(n + 1) // 2 + 1] + 1e-9
-    kinds = [c.event.mechanism for c in budget._ledger.charges]
+    kinds = [c.event.mechanism for c in budget.charges]
     noise_kind = mechanism
     assert kinds == [noise_kind, noise_kind, noise_kind, noise_kind, "exponential"]
     assert budget.spent().epsilon <= 4e6 * (1 + 1e-9)
@@ -58,7 +58,7 @@ def test_noise_scale_and_budget_split() -> None:
     agg = DPAggregate({"group_by": ["smoker"], "statistics": [{"stat": "count"}, {"stat": "sum", "column": "age"}]})
     budget = make_budget(1.0, 0.0)
     agg.release(t, budget=budget, seed=1)
-    count, total = budget._ledger.charges
+    count, total = budget.charges
     assert count.event.params == {"sensitivity": 1.0, "scale": 2.0}
     assert total.event.params == {"sensitivity": 90.0, "scale": 180.0}
     assert budget.spent().epsilon == pytest.approx(1.0)

@@ -101,3 +101,18 @@ def test_spent_never_exceeds_share(charges: list[tuple[str, float]], eps: float,
     assert spent.epsilon <= eps * (1 + 1e-9) + 1e-9
     assert spent.delta <= delta * (1 + 1e-9)
     assert math.isfinite(ledger.spent().epsilon)
+
+
+def test_budget_share_public_view_of_its_own_charges() -> None:
+    from safedata_core.privacy import Budget, Ledger, PrivacyEvent
+
+    ledger = Ledger(Budget(2.0, 1e-6), accountant="rdp")
+    a = ledger.share("a", "x", Budget(1.0, 5e-7))
+    b = ledger.share("b", "y", Budget(1.0, 5e-7))
+    a.charge("laplace", epsilon=0.3, sensitivity=1.0, scale=1 / 0.3)
+    b.charge("laplace", epsilon=0.5, sensitivity=1.0, scale=2.0)
+    assert [c.step for c in a.charges] == ["a"] and len(a.events()) == 1
+    planned = PrivacyEvent("laplace", 0.4, params={"sensitivity": 1.0, "scale": 2.5})
+    assert a.compose() <= 0.3 + 1e-12
+    assert a.compose([planned]) <= 0.7 + 1e-12 and a.compose([planned]) > a.compose()
+    assert len(a.events()) == 1  # planning records nothing

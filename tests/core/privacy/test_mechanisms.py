@@ -51,7 +51,7 @@ def test_laplace_noise_distribution_and_charge() -> None:
     out = LaplaceMechanism({"sensitivity": 2.0}).randomise(np.zeros(N), budget=budget, rng=np.random.default_rng(0))
     assert stats.kstest(out, "laplace", args=(0.0, 4.0)).pvalue > 1e-3
     assert stats.kstest(out, "laplace", args=(0.0, 3.6)).pvalue < 1e-6  # the test has power
-    (charge,) = budget._ledger.charges
+    (charge,) = budget.charges
     assert charge.event.mechanism == "laplace" and dict(charge.event.params) == {"sensitivity": 2.0, "scale": 4.0}
     assert budget.spent().epsilon == pytest.approx(0.5)
 
@@ -61,7 +61,7 @@ def test_gaussian_noise_is_analytic_sigma() -> None:
     out = GaussianMechanism({"sensitivity": 1.5}).randomise(np.zeros(N), budget=budget, rng=np.random.default_rng(1))
     sigma = analytic_gaussian_sigma(1.0, 1e-5, 1.5)
     assert stats.kstest(out, "norm", args=(0.0, sigma)).pvalue > 1e-3
-    (charge,) = budget._ledger.charges
+    (charge,) = budget.charges
     assert charge.event.params["noise_multiplier"] == pytest.approx(sigma / 1.5)
     assert budget.spent().epsilon <= 1.0 + 1e-9
 

@@ -24,7 +24,7 @@ from safedata_core.testing.contracts import make_budget
 
 
 def _kinds(budget) -> list[str]:  # type: ignore[no-untyped-def]
-    return [c.event.mechanism for c in budget._ledger.charges]
+    return [c.event.mechanism for c in budget.charges]
 
 
 @pytest.mark.parametrize("mechanism", ["laplace", "geometric", "gaussian"])
@@ -72,7 +72,7 @@ def test_gaussian_noisy_counts_charges_noise_multiplier() -> None:
     budget = make_budget(2.0, 1e-5)
     out = gaussian_noisy_counts(np.zeros(50_000), sigma=8.0, budget=budget, rng=np.random.default_rng(2))
     assert stats.kstest(out, "norm", args=(0, 8.0)).pvalue > 1e-3
-    (c,) = budget._ledger.charges
+    (c,) = budget.charges
     assert c.event.mechanism == "gaussian" and c.event.params == {"noise_multiplier": 8.0}
     # many of them compose well below the naive sum thanks to RDP
     for _ in range(5):
@@ -86,8 +86,8 @@ def test_dp_quantiles_and_bins() -> None:
     budget = make_budget(10.0)
     qs = dp_quantiles(x, [0.25, 0.5, 0.75], bounds=(0, 100), budget=budget, epsilon=3.0, rng=rng)
     np.testing.assert_allclose(qs, [25, 50, 75], atol=1.5)
-    assert budget._ledger.charges[0].event.count == 3
-    assert budget._ledger.charges[0].event.params["epsilon_each"] == pytest.approx(1.0)
+    assert budget.charges[0].event.count == 3
+    assert budget.charges[0].event.params["epsilon_each"] == pytest.approx(1.0)
     edges = dp_bin_edges(x, 4, bounds=(0, 100), budget=budget, epsilon=3.0, rng=rng)
     assert edges[0] == 0 and edges[-1] == 100 and np.all(np.diff(edges) > 0) and len(edges) == 5
     assert _kinds(budget) == ["exponential", "exponential"]
@@ -113,7 +113,7 @@ def test_dp_select_categories_threshold() -> None:
     budget = make_budget(1.0, 1e-5)
     cats = dp_select_categories(vals, budget=budget, epsilon=1.0, delta=1e-6, rng=np.random.default_rng(5))
     assert cats == ["a"]
-    (c,) = budget._ledger.charges
+    (c,) = budget.charges
     assert c.event.mechanism == "approx" and c.event.delta == 1e-6
     assert c.event.params["threshold"] == pytest.approx(1 + math.log(1 / 2e-6))
     with pytest.raises(PrivacyBudgetError, match="delta"):

@@ -46,7 +46,7 @@ def _charge_exponential(budget: Any, epsilon: float, note: str) -> None:
 def _exponential_event(epsilon: float) -> PrivacyEvent:
     scratch = Ledger(Budget(math.inf, 0.5)).share("plan", "plan", Budget(math.inf, 0.5))
     _charge_exponential(scratch, epsilon, "plan")
-    return scratch._ledger.charges[-1].event
+    return scratch.charges[-1].event
 
 
 class Planner:
@@ -57,11 +57,11 @@ class Planner:
         self._gauss: dict[float, PrivacyEvent] = {}
 
     def spent_events(self) -> list[PrivacyEvent]:
-        return list(self.budget._ledger.events(self.budget.step))
+        return list(self.budget.events())
 
     def composed(self, planned: list[PrivacyEvent] | None = None) -> float:
         """The ledger's composed epsilon for this step with ``planned`` events added."""
-        return float(self.budget._ledger.compose(self.spent_events() + list(planned or []), self.budget.delta))
+        return float(self.budget.compose(list(planned or [])))
 
     def gaussian_event(self, sigma: float) -> PrivacyEvent:
         """The exact event ``gaussian_noisy_counts`` records for ``sigma`` (taken from a scratch ledger)."""
@@ -71,7 +71,7 @@ class Planner:
             plan = Budget(math.inf, self.budget.delta)
             scratch = Ledger(plan).share("plan", "plan", plan)
             gaussian_noisy_counts(np.zeros(1), sigma=sigma, budget=scratch, rng=np.random.default_rng(0), note="plan")
-            self._gauss[sigma] = scratch._ledger.charges[-1].event
+            self._gauss[sigma] = scratch.charges[-1].event
         return self._gauss[sigma]
 
     def exponential_event(self, epsilon: float) -> PrivacyEvent:

@@ -10,6 +10,7 @@ graphical model and decodes codes back to values.
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from typing import Any
 
 import numpy as np
@@ -108,10 +109,11 @@ class MarginalSynthesizer(Synthesizer):
         self._fit_model(table, ctx)
         if budget is not None:
             self._extras["epsilon_spent"] = budget.spent().epsilon
-            self._extras["charges"] = len(budget._ledger.events(budget.step))
+            self._extras["charges"] = len(budget.events())
 
+    @abstractmethod
     def _fit_model(self, table: Table, ctx: FitContext) -> None:
-        raise NotImplementedError
+        """Select, measure and estimate the model (all data access through ``ctx``)."""
 
     def _private_labels(self, table: Table, ctx: FitContext) -> dict[str, list[Any]]:
         """DP category lists for categorical columns whose categories are not public (charged)."""
@@ -136,9 +138,9 @@ class MarginalSynthesizer(Synthesizer):
             ]
         return labels
 
-    def _build_domains(self, table: Table, ctx: FitContext, sigma: float, labels: dict[str, list[Any]]) -> list[
-        Measurement
-    ]:
+    def _build_domains(
+        self, table: Table, ctx: FitContext, sigma: float, labels: dict[str, list[Any]]
+    ) -> list[Measurement]:
         """Column domains from one fine-cell histogram each; fills ``ctx.codes``/``ctx.dom``; 1-way measurements."""
         domains, ys, stds = [], [], []
         for col in table.columns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, Literal
 
 import numpy as np
@@ -69,9 +70,6 @@ def _strata(df: pd.DataFrame, by: list[str], treated: np.ndarray) -> list[np.nda
 class _Micro(SDCMethod):
     """Shared apply(): group treated records per stratum, aggregate, report."""
 
-    def _groups(self, x: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - abstract helper
-        raise NotImplementedError
-
     def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
         p = self.params
         cols = _columns(table, p.columns, p.by, self.name)
@@ -104,8 +102,9 @@ class _Micro(SDCMethod):
         )
         return SDCResult(table.with_df(df), changes)
 
+    @abstractmethod
     def _aggregate(self, x: np.ndarray, k: int, how: str) -> np.ndarray:
-        raise NotImplementedError
+        """Microaggregated values of ``x`` (rows of one stratum), groups of at least ``k``."""
 
 
 class MDAVMethod(_Micro):
