@@ -26,3 +26,11 @@ def test_every_first_party_plugin_in_directory() -> None:
         (ROOT / "contrib").glob("*/pyproject.toml")
     ):
         assert folder.parent.name in directory, f"list {folder.parent.name} in docs/plugins/directory.md"
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "docs" / "examples").glob("*.yaml")), ids=lambda p: p.name)
+def test_example_pipelines_validate(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_core import Engine
+
+    monkeypatch.delenv("SAFEDATA_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    assert Engine().validate(example).steps
