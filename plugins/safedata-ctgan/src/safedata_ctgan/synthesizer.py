@@ -10,11 +10,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-from safedata_tvae.dpplan import DPQueries, DPSGDPlan, charge_dpsgd, dp_setting_warnings, plan_dpsgd
+from safedata_tvae.base import DeepSynthesizer
+from safedata_tvae.dpplan import DPQueries, DPSGDPlan
 from safedata_tvae.params import DeepParams
 from safedata_tvae.transformer import DataTransformer
 
-from safedata_core import ComponentError, PrivacyBudgetError, Synthesizer, Table
+from safedata_core import ComponentError, Table
 from safedata_core.data import Metadata
 
 __all__ = ["CTGANParams", "CTGANSynthesizer"]
@@ -55,7 +56,7 @@ class CTGANParams(DeepParams):
     )
 
 
-class CTGANSynthesizer(Synthesizer):
+class CTGANSynthesizer(DeepSynthesizer):
     """CTGAN: conditional GAN with mode-specific normalisation and training-by-sampling (Xu et al. 2019).
 
     **Privacy guarantee**: with ``dp: true``, (epsilon, delta)-DP under
@@ -94,26 +95,11 @@ class CTGANSynthesizer(Synthesizer):
         self._metadata: Metadata | None = None
         self._gen: Any = None
         self._cond: Any = None
-        self._extras: dict[str, Any] = {}
-
-    @classmethod
-    def dp_warnings(cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None) -> list[str]:
-        """Warnings about DP settings that train poorly (for ``safedata validate``)."""
-        p = params if isinstance(params, cls.Params) else cls.Params.model_validate(params)
-        if not p.dp:
-            return []
-        return dp_setting_warnings(
-            batch_size=p.batch_size, epochs=p.epochs, n_rows=n_rows, epsilon=epsilon, delta=delta
-        )
 
     # -- fitting -----------------------------------------------------------
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
         p = self.params
-        if p.dp and budget is None:
-            raise PrivacyBudgetError(
-                "ctgan: DP fit needs a privacy budget share (give the step privacy: {epsilon: ...}, "
-                "or set params.dp: false for a non-private fit)"
-            )
+        self._require_budget(budget)
         import torch
         from safedata_tvae.dpsgd import configure_torch
 
@@ -145,13 +131,9 @@ class CTGANSynthesizer(Synthesizer):
                 queries.histogram(codes[:, j], w, f"'{name}' conditional-vector frequencies")
                 for j, (name, w) in enumerate(zip(names, widths, strict=True))
             ]
-            n_hat = queries.row_count(len(table))
-            eps_pre = budget.epsilon - budget.remaining_epsilon()
-            plan = plan_dpsgd(
-                epsilon=budget.remaining_epsilon(), delta=budget.remaining_delta(), n_rows=n_hat,
-                batch_size=p.batch_size, epochs=p.epochs, clip_norm=p.clip_norm, component=self.name,
-            )  # fmt: skip
-            charge_dpsgd(budget, plan, note="ctgan: DP-SGD on the discriminator")
+            plan, eps_pre = self._plan_training(
+                budget, queries.row_count(len(table)), "ctgan: DP-SGD on the discriminator"
+            )
         else:
             if len(data) < 2:
                 raise ComponentError("ctgan: the table needs at least 2 rows to train on")
@@ -187,9 +169,6 @@ class CTGANSynthesizer(Synthesizer):
 
         raw = sample_ctgan(self._gen, self._transformer.spans, self._cond, n, self.params.embedding_dim, seed)
         return Table(self._transformer.inverse_transform(raw), self._metadata)
-
-    def report_extras(self) -> dict[str, Any]:
-        return dict(self._extras)
 
     # -- state -------------------------------------------------------------
     def state_dict(self) -> dict[str, Any] | None:

@@ -9,9 +9,10 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from safedata_core import ComponentError, PrivacyBudgetError, Synthesizer, Table
+from safedata_core import ComponentError, Table
 from safedata_core.data import Metadata
-from safedata_tvae.dpplan import DPQueries, DPSGDPlan, charge_dpsgd, dp_setting_warnings, plan_dpsgd
+from safedata_tvae.base import DeepSynthesizer
+from safedata_tvae.dpplan import DPQueries, DPSGDPlan
 from safedata_tvae.params import DeepParams
 from safedata_tvae.transformer import DataTransformer
 
@@ -47,7 +48,7 @@ class TVAEParams(DeepParams):
     )
 
 
-class TVAESynthesizer(Synthesizer):
+class TVAESynthesizer(DeepSynthesizer):
     """TVAE: a variational autoencoder over mode-normalised, one-hot encoded rows (Xu et al. 2019).
 
     **Privacy guarantee**: with ``dp: true``, (epsilon, delta)-DP under
@@ -84,26 +85,11 @@ class TVAESynthesizer(Synthesizer):
         self._transformer: DataTransformer | None = None
         self._metadata: Metadata | None = None
         self._net: Any = None
-        self._extras: dict[str, Any] = {}
-
-    @classmethod
-    def dp_warnings(cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None) -> list[str]:
-        """Warnings about DP settings that train poorly (for ``safedata validate``)."""
-        p = cls.Params.model_validate(params) if not isinstance(params, cls.Params) else params
-        if not p.dp:
-            return []
-        return dp_setting_warnings(
-            batch_size=p.batch_size, epochs=p.epochs, n_rows=n_rows, epsilon=epsilon, delta=delta
-        )
 
     # -- fitting -----------------------------------------------------------
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
         p = self.params
-        if p.dp and budget is None:
-            raise PrivacyBudgetError(
-                "tvae: DP fit needs a privacy budget share (give the step privacy: {epsilon: ...}, "
-                "or set params.dp: false for a non-private fit)"
-            )
+        self._require_budget(budget)
         import torch
 
         from safedata_tvae.dpsgd import configure_torch
@@ -124,13 +110,9 @@ class TVAESynthesizer(Synthesizer):
                 table, queries=queries, max_modes=p.max_modes, gmm_rows=p.gmm_rows,
                 hist_bins=p.dp_histogram_bins, seed=seed, component=self.name,
             )  # fmt: skip
-            n_hat = queries.row_count(len(table))
-            eps_pre = budget.epsilon - budget.remaining_epsilon()
-            plan = plan_dpsgd(
-                epsilon=budget.remaining_epsilon(), delta=budget.remaining_delta(), n_rows=n_hat,
-                batch_size=p.batch_size, epochs=p.epochs, clip_norm=p.clip_norm, component=self.name,
-            )  # fmt: skip
-            charge_dpsgd(budget, plan, note="tvae: DP-SGD on encoder and decoder")
+            plan, eps_pre = self._plan_training(
+                budget, queries.row_count(len(table)), "tvae: DP-SGD on encoder and decoder"
+            )
         else:
             transformer = DataTransformer.fit(
                 table, queries=None, max_modes=p.max_modes, gmm_rows=p.gmm_rows,
@@ -162,9 +144,6 @@ class TVAESynthesizer(Synthesizer):
         raw = sample_tvae(self._net, self._transformer.spans, n, seed)
         df = self._transformer.inverse_transform(raw)
         return Table(df, self._metadata)
-
-    def report_extras(self) -> dict[str, Any]:
-        return dict(self._extras)
 
     # -- state -------------------------------------------------------------
     def state_dict(self) -> dict[str, Any] | None:
