@@ -10,6 +10,7 @@ thread pool (the heavy kernels release the GIL).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -65,6 +66,19 @@ def _blocks(n_rows: int, n_cand: int) -> list[slice]:
     return [slice(s, min(s + size, n_rows)) for s in range(0, n_rows, size)]
 
 
+def _run_blocks(run: Callable[[slice], None], blocks: list[slice], workers: int | None) -> None:
+    """Call ``run`` on every block: serially, or on a thread pool with single-threaded BLAS per worker."""
+    n_workers = workers or _workers()
+    if n_workers == 1 or len(blocks) == 1:
+        for sl in blocks:
+            run(sl)
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=n_workers) as pool:
+        list(pool.map(run, blocks))
+
+
 def _workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
@@ -95,16 +109,7 @@ def nearest_neighbors(
         idx[sl] = np.take_along_axis(part, order, axis=1)
         dist[sl] = np.take_along_axis(dk, order, axis=1) * scale
 
-    blocks = _blocks(n_q, n_c)
-    n_workers = workers or _workers()
-    if n_workers == 1 or len(blocks) == 1:
-        for sl in blocks:
-            run(sl)
-    else:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=n_workers) as pool:
-            list(pool.map(run, blocks))
+    _run_blocks(run, _blocks(n_q, n_c), workers)
     return dist, idx
 
 
@@ -141,14 +146,5 @@ def shared_nearest(
             within = near if within is None else within & near
         out[sl] = within.any(axis=1)  # type: ignore[union-attr]
 
-    blocks = _blocks(n_q, n_c)
-    n_workers = workers or _workers()
-    if n_workers == 1 or len(blocks) == 1:
-        for sl in blocks:
-            run(sl)
-    else:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=n_workers) as pool:
-            list(pool.map(run, blocks))
+    _run_blocks(run, _blocks(n_q, n_c), workers)
     return out
