@@ -66,9 +66,15 @@ def _sdc_offers(qis: list[str], hierarchies: dict[str, str]) -> dict[str, Any]:
 def _eval_offers(qis: list[str]) -> dict[str, Any]:
     """Values the demo offers to attack and metric parameters of the same name."""
     return {
-        "label": LABEL, "target_column": LABEL, "label_column": LABEL,
-        "secret": LABEL, "secrets": [LABEL], "secret_column": LABEL, "sensitive": [LABEL],
-        "aux_cols": qis, "auxiliary": qis,
+        "label": LABEL,
+        "target_column": LABEL,
+        "label_column": LABEL,
+        "secret": LABEL,
+        "secrets": [LABEL],
+        "secret_column": LABEL,
+        "sensitive": [LABEL],
+        "aux_cols": qis,
+        "auxiliary": qis,
     }
 
 

@@ -17,11 +17,18 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--sensitive", help="comma-separated sensitive columns for l-diversity and t-closeness")
     p.add_argument("--weight", help="sampling-weight column (for Fk and the individual risk)")
     p.add_argument("--k", type=int, default=5, help="records in QI classes smaller than k are rare (default 5)")
-    p.add_argument("--max-rare", type=int, default=50,
-                   help="list at most this many rare QI combinations (with their values) in the outputs")
+    p.add_argument(
+        "--max-rare",
+        type=int,
+        default=50,
+        help="list at most this many rare QI combinations (with their values) in the outputs",
+    )
     p.add_argument("--out", default="safedata-profile", help="output folder (default ./safedata-profile)")
-    p.add_argument("--with-domains", action="store_true",
-                   help="write data-derived bounds/categories into metadata.yaml (they become public!)")
+    p.add_argument(
+        "--with-domains",
+        action="store_true",
+        help="write data-derived bounds/categories into metadata.yaml (they become public!)",
+    )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     return p
 
@@ -47,13 +54,21 @@ def run(args: argparse.Namespace) -> int:
     table = make_engine(args).read_table(args.data, args.metadata)
     require_profilable(table, args.data)
     profile, _ = build_profile(
-        table, quasi_identifiers=qis, sensitive=sensitive, weight=args.weight, k=args.k,
+        table,
+        quasi_identifiers=qis,
+        sensitive=sensitive,
+        weight=args.weight,
+        k=args.k,
         max_rare_combinations=max(args.max_rare, 0),
         progress=False if args.no_progress else None,
     )
     profile["source"] = args.data
-    paths = write_outputs(profile, profile_metadata(table, profile, with_domains=args.with_domains), args.out,
-                          title=f"safedata profile: {args.data}")
+    paths = write_outputs(
+        profile,
+        profile_metadata(table, profile, with_domains=args.with_domains),
+        args.out,
+        title=f"safedata profile: {args.data}",
+    )
     risk = profile["risk"]
     n = max(profile["rows"], 1)
     print(f"{args.data}: {profile['rows']:,} rows x {profile['n_columns']} columns")

@@ -31,8 +31,14 @@ class Mechanism(Component):
     privacy: ClassVar[Literal["dp"]] = "dp"  # type: ignore[misc]
 
     @abstractmethod
-    def randomise(self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator) -> np.ndarray:
-        """Return ``values`` plus noise calibrated to the budget; charges ``budget``."""
+    def randomise(
+        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
+        """Return ``values`` plus noise calibrated to the budget; charges ``budget``.
+
+        Implement it with :func:`safedata_core.privacy.add_noise` (noise from ``budget.noise``);
+        ``rng`` is deprecated and must not be used for DP noise.
+        """
 
     def release(self, table: Table, *, budget: BudgetShare, seed: int) -> Table:
         """Compute and release a table from ``table`` (pipeline step form)."""

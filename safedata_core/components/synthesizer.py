@@ -34,9 +34,7 @@ class Synthesizer(Component):
         """Return ``n`` synthetic rows with the fitted table's columns and metadata."""
 
     @classmethod
-    def dp_warnings(
-        cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None
-    ) -> list[str]:
+    def dp_warnings(cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None) -> list[str]:
         """Warnings about DP settings likely to train poorly, shown by ``safedata validate``.
 
         ``n_rows`` is an estimate of the input size (``None`` when unknown). Default: none.

@@ -66,8 +66,9 @@ def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[C
     if nunique > max_categories and (mean_len > 30 or probe.str.contains(" ", regex=False).mean() > 0.5):
         return "text", f"{nunique} distinct values, mean length {mean_len:.0f}: free text" + note
     if share_numeric >= 0.5:
-        return "categorical", (f"mixed values: {share_numeric:.0%} numbers and {1 - share_numeric:.0%} text, "
-                               f"{nunique} distinct{note}")
+        return "categorical", (
+            f"mixed values: {share_numeric:.0%} numbers and {1 - share_numeric:.0%} text, {nunique} distinct{note}"
+        )
     return "categorical", f"{nunique} distinct non-numeric values" + note
 
 

@@ -211,16 +211,26 @@ class AttributeInferenceAttack(Attack):
                 ctrl_hits = _right_guesses(syn_secret.iloc[cidx[:, 0]], ctrl.df[secret], regression, p.tolerance)
             n = len(targets)
             one = AttackResult.from_counts(
-                successes=hits, baseline_successes=base_hits, n_attempts=n,
+                successes=hits,
+                baseline_successes=base_hits,
+                n_attempts=n,
                 control_successes=ctrl_hits if ctrl is not None else None,
             )
-            per_secret[secret] = {"aux_cols": aux, "regression": regression, "success_rate": one.success_rate,
-                                  "baseline_rate": one.baseline_rate, "control_rate": one.control_rate,
-                                  "risk": one.risk, "risk_ci": one.risk_ci}
+            per_secret[secret] = {
+                "aux_cols": aux,
+                "regression": regression,
+                "success_rate": one.success_rate,
+                "baseline_rate": one.baseline_rate,
+                "control_rate": one.control_rate,
+                "risk": one.risk,
+                "risk_ci": one.risk_ci,
+            }
             totals += (hits, base_hits, ctrl_hits)
             n_total += n
         return AttackResult.from_counts(
-            successes=int(totals[0]), baseline_successes=int(totals[1]), n_attempts=n_total,
+            successes=int(totals[0]),
+            baseline_successes=int(totals[1]),
+            n_attempts=n_total,
             control_successes=int(totals[2]) if control is not None else None,
             details={"secrets": per_secret},
         )
@@ -331,8 +341,13 @@ class MembershipInferenceAttack(Attack):
         scores["domias"] = tuple(  # type: ignore[assignment]
             np.log(d_ref[i][:, k - 1] + eps) - np.log(d_rel[i][:, k - 1] + eps) for i in (0, 1)
         )
-        details: dict[str, Any] = {"method": p.method, "non_members": source, "n_members": m,
-                                   "n_non_members": m, "n_reference": half}
+        details: dict[str, Any] = {
+            "method": p.method,
+            "non_members": source,
+            "n_members": m,
+            "n_non_members": m,
+            "n_reference": half,
+        }
         if source != "holdout":
             details["warning"] = _PROXY_WARNING
         for name, (pos, neg) in scores.items():
@@ -341,8 +356,12 @@ class MembershipInferenceAttack(Attack):
         flags = _flag_top_half(np.concatenate([pos, neg]), rng)
         baseline = int((rng.random(m) < 0.5).sum())
         return AttackResult.from_counts(
-            successes=int(flags[:m].sum()), baseline_successes=baseline, n_attempts=m,
-            control_successes=int(flags[m:].sum()), n_control=m, details=details,
+            successes=int(flags[:m].sum()),
+            baseline_successes=baseline,
+            n_attempts=m,
+            control_successes=int(flags[m:].sum()),
+            n_control=m,
+            details=details,
         )
 
 
@@ -424,12 +443,19 @@ def _nndr(d: np.ndarray) -> np.ndarray:
 
 def _quantiles(x: np.ndarray) -> dict[str, float]:
     qs = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95]) if x.size else [float("nan")] * 5
-    return {"p5": float(qs[0]), "p25": float(qs[1]), "median": float(qs[2]), "p75": float(qs[3]),
-            "p95": float(qs[4]), "mean": float(x.mean()) if x.size else float("nan")}
+    return {
+        "p5": float(qs[0]),
+        "p25": float(qs[1]),
+        "median": float(qs[2]),
+        "p75": float(qs[3]),
+        "p95": float(qs[4]),
+        "mean": float(x.mean()) if x.size else float("nan"),
+    }
 
 
 def _exact_match_rate(rows: Any, pool: Any) -> float:
     """Share of ``rows`` equal (every encoded value) to some row of ``pool``."""
+
     def keys(enc: Any) -> np.ndarray:
         mat = np.ascontiguousarray(np.column_stack([enc.numeric, enc.codes.astype(np.float64)]))
         return mat.view(np.dtype((np.void, mat.shape[1] * 8))).ravel()

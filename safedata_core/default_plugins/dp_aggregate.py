@@ -7,12 +7,11 @@ rows reveals nothing), clips every numeric value to public bounds (this bounds
 each record's contribution), adds calibrated noise, and charges the ledger
 once per statistic. Cells are disjoint, so one charge covers all cells
 (parallel composition). The runner writes the result to
-``released/<step id>.csv``.
+the release folder.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import numpy as np
@@ -24,9 +23,17 @@ from safedata_core.data import Table
 from safedata_core.data.metadata import ColumnMeta, Metadata
 from safedata_core.errors import ComponentError, PrivacyBudgetError
 from safedata_core.hookspecs import hookimpl
-from safedata_core.privacy.calibration import analytic_gaussian_sigma
 from safedata_core.privacy.ledger import BudgetShare
-from safedata_core.privacy.primitives import discrete_laplace, em_quantiles
+from safedata_core.privacy.noising import (
+    DiscreteGaussian,
+    DiscreteLaplace,
+    Gaussian,
+    Laplace,
+    NoiseMechanism,
+    add_noise,
+    gaussian_multiplier,
+)
+from safedata_core.privacy.primitives import em_quantiles
 
 __all__ = ["DPAggregate", "Statistic"]
 
@@ -114,15 +121,17 @@ class DPAggregate(Mechanism):
         self._facts: dict[str, Any] = {}
 
     # -- Mechanism API -------------------------------------------------------
-    def randomise(self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator) -> np.ndarray:
+    def randomise(
+        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         """Treat ``values`` as a count vector (sensitivity 1) and add the selected noise."""
         eps, delta = budget.remaining_epsilon(), budget.remaining_delta()
-        return self._noise(np.asarray(values, dtype=float), 1.0, eps, delta, budget, rng, "counts")
+        return self._noise(np.asarray(values, dtype=float), 1.0, eps, delta, budget, "counts", counts=True)
 
     def release(self, table: Table, *, budget: BudgetShare, seed: int) -> Table:
         p = self.params
         grid, cell, n_cells = self._cells(table)
-        rng = budget.noise_rng(seed)
+        rng = budget.noise.generator  # DP randomness (quantile selections) never comes from the seed
         k = len(p.statistics)
         if k == 0:
             raise ComponentError("dp_aggregate: 'statistics' is empty; list at least one, e.g. [{stat: count}]")
@@ -194,26 +203,24 @@ class DPAggregate(Mechanism):
         eps: float,
         delta: float,
         budget: BudgetShare,
-        rng: np.random.Generator,
         note: str,
+        *,
+        counts: bool = False,
     ) -> np.ndarray:
+        """Noise a per-cell query (one record changes one cell by at most ``sensitivity``) exactly."""
         mech = self.params.mechanism
-        if mech == "laplace":
-            scale = sensitivity / eps
-            budget.charge("laplace", epsilon=eps, sensitivity=sensitivity, scale=scale, note=note)
-            return exact + rng.laplace(0.0, scale, exact.shape)
-        if mech == "geometric":
-            sens = math.ceil(sensitivity)
-            scale = sens / eps
-            budget.charge("geometric", epsilon=eps, sensitivity=sens, scale=scale, note=note)
-            return np.rint(exact) + discrete_laplace(rng, scale, exact.shape)
+        if mech in ("laplace", "geometric"):
+            m: NoiseMechanism = DiscreteLaplace(1, eps) if counts else Laplace(sensitivity, eps, changed=1)
+            return add_noise(budget, m, exact, note=note)
         if not delta > 0:
             raise PrivacyBudgetError(
                 f"step '{budget.step}': dp_aggregate with mechanism gaussian needs a delta in the step's share"
             )
-        sigma = analytic_gaussian_sigma(eps, delta, sensitivity)
-        budget.charge("gaussian", epsilon=eps, delta=delta, noise_multiplier=sigma / sensitivity, note=note)
-        return exact + rng.normal(0.0, sigma, exact.shape)
+        sigma = gaussian_multiplier(eps, delta) * sensitivity
+        g: NoiseMechanism = (
+            DiscreteGaussian(sigma, 1.0, delta) if counts else Gaussian(sigma, sensitivity, delta, changed=1)
+        )
+        return add_noise(budget, g, exact, note=note)
 
     def _statistic(
         self,
@@ -229,24 +236,22 @@ class DPAggregate(Mechanism):
         keep = cell >= 0
         if st.stat == "count":
             counts = np.bincount(cell[keep], minlength=n_cells).astype(float)
-            noisy = self._noise(counts, 1.0, eps, delta, budget, rng, st.label)
+            noisy = self._noise(counts, 1.0, eps, delta, budget, st.label, counts=True)
             return np.maximum(noisy, 0.0) if self.params.clip_counts else noisy
         assert st.column is not None
         lo, hi = self._bounds(table, st.column)
         x = pd.to_numeric(table.df[st.column], errors="coerce").to_numpy(dtype=float)
         keep = keep & ~np.isnan(x)
         x, c = np.clip(x[keep], lo, hi), cell[keep]
-        if self.params.mechanism == "geometric":
-            x = np.rint(x)
         if st.stat == "sum":
             sums = np.bincount(c, weights=x, minlength=n_cells)
-            return self._noise(sums, max(abs(lo), abs(hi)), eps, delta, budget, rng, st.label)
+            return self._noise(sums, max(abs(lo), abs(hi)), eps, delta, budget, st.label)
         if st.stat == "mean":
             mid, half = (lo + hi) / 2.0, (hi - lo) / 2.0
             sums = np.bincount(c, weights=x - mid, minlength=n_cells)
             counts = np.bincount(c, minlength=n_cells).astype(float)
-            noisy_sum = self._noise(sums, half, eps / 2, delta / 2, budget, rng, f"{st.label} sum")
-            noisy_n = self._noise(counts, 1.0, eps / 2, delta / 2, budget, rng, f"{st.label} count")
+            noisy_sum = self._noise(sums, half, eps / 2, delta / 2, budget, f"{st.label} sum")
+            noisy_n = self._noise(counts, 1.0, eps / 2, delta / 2, budget, f"{st.label} count", counts=True)
             return np.clip(mid + noisy_sum / np.maximum(noisy_n, 1.0), lo, hi)
         # quantile: exponential mechanism in every (disjoint) cell, one charge
         budget.charge("exponential", epsilon=eps, epsilon_each=eps, sensitivity=1.0, note=st.label)

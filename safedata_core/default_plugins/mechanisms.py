@@ -1,7 +1,9 @@
 """Built-in DP mechanisms: ``laplace``, ``gaussian``, ``geometric``, ``exponential``.
 
 Each perturbs an array of query answers whose sensitivity is a Param (never
-learned from the data) and spends the budget share it is given: by default all
+learned from the data) through :func:`safedata_core.privacy.add_noise` (exact
+discrete noise from the share's secure noise source; the ``rng`` argument is
+ignored) and spends the budget share it is given: by default all
 of what is left of it (``epsilon`` / ``delta`` Params spend a fixed amount
 instead). The charge is recorded with the exact mechanism parameters so the
 ledger's accountant composes it tightly. Table releases go through the
@@ -18,9 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from safedata_core.components import Mechanism
 from safedata_core.errors import PrivacyBudgetError
 from safedata_core.hookspecs import hookimpl
-from safedata_core.privacy.calibration import analytic_gaussian_sigma
 from safedata_core.privacy.ledger import BudgetShare
-from safedata_core.privacy.primitives import discrete_laplace
+from safedata_core.privacy.noising import (
+    DiscreteLaplace,
+    Exponential,
+    Gaussian,
+    Laplace,
+    add_noise,
+    gaussian_multiplier,
+    select,
+)
 
 __all__ = ["ExponentialMechanism", "GaussianMechanism", "GeometricMechanism", "LaplaceMechanism"]
 
@@ -53,18 +62,17 @@ class LaplaceMechanism(Mechanism):
     **Example**::
 
         mech = LaplaceMechanism({"sensitivity": 1.0})
-        noisy = mech.randomise(counts, budget=share, rng=share.noise_rng(0))
+        noisy = mech.randomise(counts, budget=share)
     """
 
     name = "laplace"
     Params = _PureParams
 
-    def randomise(self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator) -> np.ndarray:
+    def randomise(
+        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         eps = _epsilon(budget, self.params.epsilon, self.name)
-        scale = self.params.sensitivity / eps
-        budget.charge("laplace", epsilon=eps, sensitivity=self.params.sensitivity, scale=scale, note=self.name)
-        x = np.asarray(values, dtype=float)
-        return x + rng.laplace(0.0, scale, x.shape)
+        return add_noise(budget, Laplace(self.params.sensitivity, eps), values, note=self.name)
 
 
 class GeometricParams(BaseModel):
@@ -83,23 +91,22 @@ class GeometricMechanism(Mechanism):
     **Privacy guarantee**: epsilon-DP for integer queries of L1 sensitivity
     ``sensitivity`` (Ghosh, Roughgarden & Sundararajan 2009).
 
-    **Assumptions**: inputs are integer counts (values are rounded first, which
-    is harmless post-processing of an integer query); ``sensitivity`` is public.
+    **Assumptions**: inputs are integer counts (non-integer values are refused:
+    rounding them could double the sensitivity); ``sensitivity`` is public.
 
     **Example**::
 
-        noisy = GeometricMechanism({"sensitivity": 1}).randomise(counts, budget=share, rng=share.noise_rng(0))
+        noisy = GeometricMechanism({"sensitivity": 1}).randomise(counts, budget=share)
     """
 
     name = "geometric"
     Params = GeometricParams
 
-    def randomise(self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator) -> np.ndarray:
+    def randomise(
+        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         eps = _epsilon(budget, self.params.epsilon, self.name)
-        scale = self.params.sensitivity / eps
-        budget.charge("geometric", epsilon=eps, sensitivity=self.params.sensitivity, scale=scale, note=self.name)
-        x = np.rint(np.asarray(values, dtype=float))
-        return x + discrete_laplace(rng, scale, x.shape).astype(float)
+        return add_noise(budget, DiscreteLaplace(self.params.sensitivity, eps), values, note=self.name)
 
 
 class GaussianParams(BaseModel):
@@ -127,16 +134,19 @@ class GaussianMechanism(Mechanism):
 
     **Example**::
 
-        noisy = GaussianMechanism({"sensitivity": 1.0}).randomise(counts, budget=share, rng=share.noise_rng(0))
+        noisy = GaussianMechanism({"sensitivity": 1.0}).randomise(counts, budget=share)
     """
 
     name = "gaussian"
     Params = GaussianParams
 
     def sigma(self, epsilon: float, delta: float) -> float:
-        return analytic_gaussian_sigma(epsilon, delta, self.params.sensitivity)
+        """Noise std giving exactly (epsilon, delta) for the declared L2 sensitivity (exact discrete noise)."""
+        return gaussian_multiplier(epsilon, delta) * self.params.sensitivity
 
-    def randomise(self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator) -> np.ndarray:
+    def randomise(
+        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         eps = _epsilon(budget, self.params.epsilon, self.name)
         delta = budget.remaining_delta() if self.params.delta is None else self.params.delta
         if not delta > 0:
@@ -144,12 +154,9 @@ class GaussianMechanism(Mechanism):
                 f"step '{budget.step}': mechanism 'gaussian' needs delta > 0 but the share has none left; "
                 "give the step a delta or use the laplace mechanism"
             )
-        sigma = self.sigma(eps, delta)
-        budget.charge(
-            "gaussian", epsilon=eps, delta=delta, noise_multiplier=sigma / self.params.sensitivity, note=self.name
+        return add_noise(
+            budget, Gaussian(self.sigma(eps, delta), self.params.sensitivity, delta), values, note=self.name
         )
-        x = np.asarray(values, dtype=float)
-        return x + rng.normal(0.0, sigma, x.shape)
 
 
 class ExponentialMechanism(Mechanism):
@@ -157,7 +164,7 @@ class ExponentialMechanism(Mechanism):
 
     ``values`` are the candidates' utility scores; the output has the same
     shape, 1.0 at the selected candidate and 0.0 elsewhere (``argmax`` gives
-    its index). Sampled exactly with the Gumbel-max trick.
+    its index). Sampled with the Gumbel-max trick from the secure noise source.
 
     **Privacy guarantee**: epsilon-DP and epsilon-bounded-range (McSherry &
     Talwar 2007; Durfee & Rogers 2019), charged as ``exponential`` so RDP
@@ -168,7 +175,7 @@ class ExponentialMechanism(Mechanism):
 
     **Example**::
 
-        onehot = ExponentialMechanism({"sensitivity": 1.0}).randomise(scores, budget=share, rng=share.noise_rng(0))
+        onehot = ExponentialMechanism({"sensitivity": 1.0}).randomise(scores, budget=share)
         choice = int(onehot.argmax())
     """
 
@@ -177,19 +184,16 @@ class ExponentialMechanism(Mechanism):
 
     def probabilities(self, values: np.ndarray, epsilon: float) -> np.ndarray:
         """Selection probabilities (for tests and reports; computing them spends nothing by itself)."""
-        logits = epsilon * np.asarray(values, dtype=float).ravel() / (2 * self.params.sensitivity)
-        logits -= logits.max()
-        p = np.exp(logits)
-        return (p / p.sum()).reshape(np.shape(values))
+        return Exponential(epsilon, self.params.sensitivity).probabilities(values).reshape(np.shape(values))
 
-    def randomise(self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator) -> np.ndarray:
+    def randomise(
+        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         u = np.asarray(values, dtype=float)
         if u.size == 0 or not np.isfinite(u).all():
             raise PrivacyBudgetError("mechanism 'exponential': utilities must be a non-empty array of finite numbers")
         eps = _epsilon(budget, self.params.epsilon, self.name)
-        budget.charge("exponential", epsilon=eps, epsilon_each=eps, sensitivity=self.params.sensitivity, note=self.name)
-        logits = eps * u.ravel() / (2 * self.params.sensitivity)
-        idx = int(np.argmax(logits + rng.gumbel(size=logits.size)))
+        idx = select(budget, Exponential(eps, self.params.sensitivity), u, note=self.name)
         out = np.zeros(u.size)
         out[idx] = 1.0
         return out.reshape(u.shape)

@@ -61,14 +61,14 @@ def tv_complement(real: pd.Series, synthetic: pd.Series) -> float:
     return float(1 - 0.5 * np.abs(p - q).sum())
 
 
-def _score_columns(
-    original: Table, released: Table, columns: list[str] | None, numeric: bool, fn: Any
-) -> MetricResult:
+def _score_columns(original: Table, released: Table, columns: list[str] | None, numeric: bool, fn: Any) -> MetricResult:
     meta = original.metadata
     if columns is None:
         columns = [
-            c for c in original.columns
-            if c in released.columns and (meta.columns[c].type in ("numerical", "integer", "datetime")) == numeric
+            c
+            for c in original.columns
+            if c in released.columns
+            and (meta.columns[c].type in ("numerical", "integer", "datetime")) == numeric
             and meta.columns[c].type != "text"
         ]
     else:
@@ -149,8 +149,9 @@ def _score_all_columns(original: Table, released: Table, params: Any, fn: Any, h
     scores = {
         c: fn(original.df[c], released.df[c], numeric=is_numeric_column(original, c), bins=params.bins) for c in cols
     }
-    return MetricResult(score=float(np.mean(list(scores.values()))), details={"columns": scores},
-                        higher_is_better=higher)
+    return MetricResult(
+        score=float(np.mean(list(scores.values()))), details={"columns": scores}, higher_is_better=higher
+    )
 
 
 class JSDivergenceMetric(Metric):

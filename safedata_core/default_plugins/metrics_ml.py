@@ -130,8 +130,11 @@ class TSTRMetric(Metric):
         for t, label in ((original, "original"), (released, "released"), (holdout, "holdout")):
             if t is not None and p.label not in t.df.columns:
                 raise DataError(f"tstr params.label: column '{p.label}' is not in the {label} table (fix the name)")
-        features = [c for c in resolve_columns(p.columns, original, released, holdout, where="tstr params.columns")
-                    if c != p.label]
+        features = [
+            c
+            for c in resolve_columns(p.columns, original, released, holdout, where="tstr params.columns")
+            if c != p.label
+        ]
         task = p.task
         if task == "auto":
             task = "regression" if is_numeric_column(original, p.label) else "classification"

@@ -27,8 +27,7 @@ def _codes(original: Table, released: Table, cols: list[str], bins: int) -> dict
     from safedata_core.evaluation import is_numeric_column, shared_codes
 
     return {
-        c: shared_codes(original.df[c], released.df[c], numeric=is_numeric_column(original, c), bins=bins)
-        for c in cols
+        c: shared_codes(original.df[c], released.df[c], numeric=is_numeric_column(original, c), bins=bins) for c in cols
     }
 
 

@@ -26,8 +26,9 @@ def shared_codes(real: pd.Series, other: pd.Series, *, numeric: bool, bins: int 
         edges[0], edges[-1] = -np.inf, np.inf  # out-of-range released values join the outer bins
         # NaN compares as larger than every edge, so it gets the last code (len(edges))
         return np.digitize(a, edges), np.digitize(b, edges), np.asarray(len(edges) + 1)
-    joined = pd.concat([real.reset_index(drop=True).astype(object), other.reset_index(drop=True).astype(object)],
-                       ignore_index=True)
+    joined = pd.concat(
+        [real.reset_index(drop=True).astype(object), other.reset_index(drop=True).astype(object)], ignore_index=True
+    )
     miss = joined.isna().to_numpy()
     labels = joined.astype(str).to_numpy(dtype=object)
     labels[miss] = None

@@ -80,7 +80,7 @@ def freq_calc(df: pd.DataFrame, keys: Sequence[str], weights: str | np.ndarray |
             sub = codes[:, common]
             both = np.concatenate([rows_p, rows_q])
             ids = _row_ids(sub[both])
-            ids_p, ids_q = ids[: len(rows_p)], ids[len(rows_p):]
+            ids_p, ids_q = ids[: len(rows_p)], ids[len(rows_p) :]
             size = int(ids.max()) + 1
             fk[rows_p] += np.bincount(ids_q, minlength=size)[ids_p]
             Fk[rows_p] += np.bincount(ids_q, weights=w[rows_q], minlength=size)[ids_p]

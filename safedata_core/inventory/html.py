@@ -23,20 +23,29 @@ def class_size_svg(distribution: list[dict[str, Any]], *, width: int = 480, heig
     n = len(distribution)
     pad, base = 30, height - 30
     bw = (width - 2 * pad) / n
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-             f'aria-label="records per class size">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="records per class size">'
+    ]
     for i, d in enumerate(distribution):
         h = (base - 10) * d["records"] / top
         x = pad + i * bw
         colour = "#d9534f" if d["size"] in ("1", "2", "3-4") else "#5b8def"
-        parts.append(f'<rect x="{x + 2:.1f}" y="{base - h:.1f}" width="{bw - 4:.1f}" height="{h:.1f}" '
-                     f'fill="{colour}"><title>{escape(d["size"])}: {d["records"]} records</title></rect>')
-        parts.append(f'<text x="{x + bw / 2:.1f}" y="{base + 14}" font-size="11" text-anchor="middle">'
-                     f'{escape(d["size"])}</text>')
-        parts.append(f'<text x="{x + bw / 2:.1f}" y="{base - h - 3:.1f}" font-size="10" text-anchor="middle">'
-                     f'{d["records"]}</text>')
-    parts.append(f'<text x="{width / 2}" y="{height - 2}" font-size="11" text-anchor="middle">'
-                 "records by size of their QI class</text></svg>")
+        parts.append(
+            f'<rect x="{x + 2:.1f}" y="{base - h:.1f}" width="{bw - 4:.1f}" height="{h:.1f}" '
+            f'fill="{colour}"><title>{escape(d["size"])}: {d["records"]} records</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + bw / 2:.1f}" y="{base + 14}" font-size="11" text-anchor="middle">{escape(d["size"])}</text>'
+        )
+        parts.append(
+            f'<text x="{x + bw / 2:.1f}" y="{base - h - 3:.1f}" font-size="10" text-anchor="middle">'
+            f"{d['records']}</text>"
+        )
+    parts.append(
+        f'<text x="{width / 2}" y="{height - 2}" font-size="11" text-anchor="middle">'
+        "records by size of their QI class</text></svg>"
+    )
     return "".join(parts)
 
 
@@ -62,8 +71,15 @@ def render_html(profile: dict[str, Any], *, title: str = "safedata profile") -> 
     risk = profile["risk"]
     cols = profile["columns"]
     col_rows = [
-        [name, c["type"], c["role"], c["missing"], c["distinct"],
-         "; ".join(f"{f['kind']} ({f['confidence']:.2f})" for f in c["findings"]) or "", c["type_reason"]]
+        [
+            name,
+            c["type"],
+            c["role"],
+            c["missing"],
+            c["distinct"],
+            "; ".join(f"{f['kind']} ({f['confidence']:.2f})" for f in c["findings"]) or "",
+            c["type_reason"],
+        ]
         for name, c in cols.items()
     ]
     below = risk["records_below_k"]
@@ -71,8 +87,13 @@ def render_html(profile: dict[str, Any], *, title: str = "safedata profile") -> 
     risk_rows = [[f"< {k}", v, f"{v / n:.1%}"] for k, v in below.items()]
     ir = risk.get("individual_risk", {})
     div_rows = [
-        [s, risk["l_diversity"][s]["l"], risk["l_diversity"][s]["records_with_l_below"]["2"],
-         risk["t_closeness"][s]["t"], risk["t_closeness"][s]["mean_t"]]
+        [
+            s,
+            risk["l_diversity"][s]["l"],
+            risk["l_diversity"][s]["records_with_l_below"]["2"],
+            risk["t_closeness"][s]["t"],
+            risk["t_closeness"][s]["mean_t"],
+        ]
         for s in profile.get("sensitive", [])
     ]
     rare = risk.get("rare_combinations", {})
@@ -88,8 +109,11 @@ def render_html(profile: dict[str, Any], *, title: str = "safedata profile") -> 
         "</p>",
         "".join(f"<p class='warn'>warning: {escape(w)}</p>" for w in profile.get("warnings", [])),
         "<h2>Columns</h2>",
-        _table(["column", "type", "role", "missing", "distinct", "findings (confidence)", "type reason"], col_rows,
-               [c["role"] for c in cols.values()]),
+        _table(
+            ["column", "type", "role", "missing", "distinct", "findings (confidence)", "type reason"],
+            col_rows,
+            [c["role"] for c in cols.values()],
+        ),
         "<h2>Re-identification risk on the quasi-identifiers</h2>",
         f"<p>k-anonymity: <b>{risk['k_anonymity']}</b>; sample uniques: <b>{risk['sample_uniques']:,}</b>; "
         f"equivalence classes: {risk['equivalence_classes']:,}.</p>",
@@ -100,15 +124,22 @@ def render_html(profile: dict[str, Any], *, title: str = "safedata profile") -> 
         parts.append(
             f"<p>Individual risk (sdcMicro freqCalc, {'weighted' if ir['weighted'] else 'unweighted: Fk = fk'}): "
             f"expected re-identifications {ir['expected_reidentifications']:.1f}, mean {ir['mean_risk']:.3f}, "
-            f"max {ir['max_risk']:.3f}; records with risk &gt; 0.1: {ir['records_above']['0.1']:,}.</p>")
+            f"max {ir['max_risk']:.3f}; records with risk &gt; 0.1: {ir['records_above']['0.1']:,}.</p>"
+        )
     if div_rows:
-        parts += ["<h2>Sensitive attributes</h2>",
-                  _table(["column", "distinct l", "records with l < 2", "t (max EMD)", "mean EMD"], div_rows)]
+        parts += [
+            "<h2>Sensitive attributes</h2>",
+            _table(["column", "distinct l", "records with l < 2", "t (max EMD)", "mean EMD"], div_rows),
+        ]
     if rare_rows:
-        parts += [f"<h2>Rare combinations (classes smaller than {rare['k']})</h2>",
-                  f"<p>{rare['count']:,} combinations covering {rare['records']:,} records"
-                  f"{' (first ones shown)' if rare['truncated'] else ''}.</p>",
-                  _table([*qis, "records"], rare_rows)]
-    parts.append("<p><small>Generated by safedata profile. This page lists rare QI combinations: "
-                 "treat it as confidential.</small></p></body></html>")
+        parts += [
+            f"<h2>Rare combinations (classes smaller than {rare['k']})</h2>",
+            f"<p>{rare['count']:,} combinations covering {rare['records']:,} records"
+            f"{' (first ones shown)' if rare['truncated'] else ''}.</p>",
+            _table([*qis, "records"], rare_rows),
+        ]
+    parts.append(
+        "<p><small>Generated by safedata profile. This page lists rare QI combinations: "
+        "treat it as confidential.</small></p></body></html>"
+    )
     return "".join(parts)

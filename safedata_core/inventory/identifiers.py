@@ -27,10 +27,16 @@ __all__ = ["DIRECT_THRESHOLD", "detect_identifiers", "detection_sample"]
 _POSTAL_TOKENS = frozenset({"zip", "zipcode", "postcode", "postal", "plz", "pincode", "pin"})
 _KINDS_BY_PATTERN = {p.kind: p.category for p in PATTERNS}
 _LABELS = {
-    "email": "e-mail addresses", "phone": "phone numbers", "ip_address": "IP addresses",
-    "credit_card": "payment card numbers (Luhn-valid)", "iban": "IBANs (mod-97 valid)",
-    "us_ssn": "US social security numbers", "aadhaar": "Aadhaar numbers (Verhoeff-valid)",
-    "pan": "Indian PAN numbers", "person_name": "person names", "postal_code": "postal codes",
+    "email": "e-mail addresses",
+    "phone": "phone numbers",
+    "ip_address": "IP addresses",
+    "credit_card": "payment card numbers (Luhn-valid)",
+    "iban": "IBANs (mod-97 valid)",
+    "us_ssn": "US social security numbers",
+    "aadhaar": "Aadhaar numbers (Verhoeff-valid)",
+    "pan": "Indian PAN numbers",
+    "person_name": "person names",
+    "postal_code": "postal codes",
 }
 
 
@@ -85,8 +91,18 @@ def detect_identifiers(
         findings += _pattern_findings(sample, ctype, numeric, hints, non_missing, direct_hint)
     findings += _uniqueness_findings(series, ctype, non_missing, direct_hint, distinct)
     if direct_hint and not any(f["kind"] == direct_hint for f in findings) and direct_hint != "record_id":
-        findings.append(_finding(direct_hint, "direct_identifier", "name", 0.5, 0, 0, 0,
-                                 f"column name suggests {_LABELS.get(direct_hint, direct_hint.replace('_', ' '))}"))
+        findings.append(
+            _finding(
+                direct_hint,
+                "direct_identifier",
+                "name",
+                0.5,
+                0,
+                0,
+                0,
+                f"column name suggests {_LABELS.get(direct_hint, direct_hint.replace('_', ' '))}",
+            )
+        )
     findings.sort(key=lambda f: -f["confidence"])
     return findings
 
@@ -110,11 +126,22 @@ def _pattern_findings(
         else:
             conf = share + (0.1 if agrees else 0.0) if share >= 0.5 else share * 0.5
             reason = f"{share:.0%} of sampled values are {_LABELS.get(kind, kind)}" + (
-                " (and the column name agrees)" if agrees else "")
+                " (and the column name agrees)" if agrees else ""
+            )
         conf = round(min(conf, 0.99), 3)
         if conf >= 0.05:
-            out.append(_finding(kind, category, "values+name" if agrees else "values", conf, c, n,
-                                round(share * non_missing), reason))
+            out.append(
+                _finding(
+                    kind,
+                    category,
+                    "values+name" if agrees else "values",
+                    conf,
+                    c,
+                    n,
+                    round(share * non_missing),
+                    reason,
+                )
+            )
     if not numeric:
         strong = {f["kind"] for f in out if f["confidence"] >= 0.5}
         out += _contained_findings(sample, ctype, hints, non_missing, strong)
@@ -133,8 +160,18 @@ def _contained_findings(
         if kind in already or c < 2 or share < min_share:
             continue
         conf = round(min(0.95, 0.6 + share), 3)
-        out.append(_finding(f"contains_{kind}", "direct_identifier", "values", conf, c, n, round(share * non_missing),
-                            f"{share:.1%} of sampled values contain {_LABELS.get(kind, kind)}"))
+        out.append(
+            _finding(
+                f"contains_{kind}",
+                "direct_identifier",
+                "values",
+                conf,
+                c,
+                n,
+                round(share * non_missing),
+                f"{share:.1%} of sampled values contain {_LABELS.get(kind, kind)}",
+            )
+        )
     return out
 
 
@@ -154,16 +191,36 @@ def _date_findings(series: pd.Series, ctype: str, qi_hint: str | None, non_missi
     if not non_missing:
         return []
     if qi_hint == "date":
-        return [_finding("date_of_birth", "quasi_identifier", "name", 0.9, non_missing, non_missing, non_missing,
-                         "column name suggests a date or year of birth")]
+        return [
+            _finding(
+                "date_of_birth",
+                "quasi_identifier",
+                "name",
+                0.9,
+                non_missing,
+                non_missing,
+                non_missing,
+                "column name suggests a date or year of birth",
+            )
+        ]
     dates = pd.to_datetime(series, errors="coerce").dropna()
     if len(dates) == 0:
         return []
     years = dates.dt.year
     now = pd.Timestamp.now().year
     if years.min() >= 1900 and years.max() <= now and years.max() - years.min() >= 15:
-        return [_finding("date_of_birth", "quasi_identifier", "values", 0.4, len(dates), len(dates), len(dates),
-                         f"dates span {years.max() - years.min()} years in the past, as birth dates do")]
+        return [
+            _finding(
+                "date_of_birth",
+                "quasi_identifier",
+                "values",
+                0.4,
+                len(dates),
+                len(dates),
+                len(dates),
+                f"dates span {years.max() - years.min()} years in the past, as birth dates do",
+            )
+        ]
     return []
 
 
@@ -177,8 +234,18 @@ def _uniqueness_findings(
     ratio = distinct / non_missing
     if ratio < NEAR_UNIQUE:
         if direct_hint == "record_id" and ratio >= 0.5:
-            return [_finding("record_id", "direct_identifier", "name", 0.5, distinct, non_missing, distinct,
-                             f"column name suggests a key; {ratio:.0%} of values are distinct")]
+            return [
+                _finding(
+                    "record_id",
+                    "direct_identifier",
+                    "name",
+                    0.5,
+                    distinct,
+                    non_missing,
+                    distinct,
+                    f"column name suggests a key; {ratio:.0%} of values are distinct",
+                )
+            ]
         return []
     sequential = False
     if ctype == "integer":
@@ -190,10 +257,14 @@ def _uniqueness_findings(
         conf = 0.75 if sequential else 0.55
     else:
         conf = 0.75
-    reason = f"{ratio:.1%} of values are distinct" + (", consecutive integers" if sequential else "") + (
-        " and the name suggests a key" if direct_hint == "record_id" else "")
-    return [_finding("near_unique_key", "direct_identifier", "uniqueness", conf, distinct, non_missing, distinct,
-                     reason)]
+    reason = (
+        f"{ratio:.1%} of values are distinct"
+        + (", consecutive integers" if sequential else "")
+        + (" and the name suggests a key" if direct_hint == "record_id" else "")
+    )
+    return [
+        _finding("near_unique_key", "direct_identifier", "uniqueness", conf, distinct, non_missing, distinct, reason)
+    ]
 
 
 def _finding(

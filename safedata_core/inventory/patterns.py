@@ -57,8 +57,12 @@ def _valid_ssn(s: pd.Series) -> np.ndarray:
     d = _digits(s)
     area, group, serial = d.str[:3], d.str[3:5], d.str[5:]
     return (
-        (d.str.len() == 9) & (area != "000") & (area != "666") & ~area.str.startswith("9")
-        & (group != "00") & (serial != "0000")
+        (d.str.len() == 9)
+        & (area != "000")
+        & (area != "666")
+        & ~area.str.startswith("9")
+        & (group != "00")
+        & (serial != "0000")
     ).to_numpy()
 
 
@@ -110,8 +114,7 @@ _NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 PATTERNS: tuple[Pattern, ...] = (
     Pattern("email", r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", "direct_identifier"),
     Pattern("iban", r"[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{1,4}){3,8}", "direct_identifier", _valid_iban),
-    Pattern("credit_card", r"\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}", "direct_identifier", _valid_luhn,
-            digits_only=True),
+    Pattern("credit_card", r"\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}", "direct_identifier", _valid_luhn, digits_only=True),
     Pattern("us_ssn", r"\d{3}[- ]\d{2}[- ]\d{4}", "direct_identifier", _valid_ssn),
     Pattern("us_ssn", r"\d{9}", "direct_identifier", _valid_ssn, needs_hint=True, digits_only=True, in_text=False),
     Pattern("aadhaar", r"[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}", "direct_identifier", _valid_aadhaar, digits_only=True),
@@ -119,16 +122,28 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("ip_address", _IPV4, "direct_identifier", _valid_ipv4),
     Pattern("ip_address", r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}", "direct_identifier", _valid_ipv6),
     Pattern("phone", r"(?:\+|00)?\(?\d[\d ().-]{5,20}\d", "direct_identifier", _valid_formatted_phone),
-    Pattern("phone", r"\+?\d{7,15}", "direct_identifier", _valid_phone, needs_hint=True, digits_only=True,
-            in_text=False),
+    Pattern(
+        "phone", r"\+?\d{7,15}", "direct_identifier", _valid_phone, needs_hint=True, digits_only=True, in_text=False
+    ),
     # person names: the structure count is reported as "person_name" and the values whose first word is a
     # common given name as "person_name_known"; identifiers.py weighs both
-    Pattern("person_name", rf"{_NAME_WORD}(?: [A-Z]\.)?(?: {_NAME_WORD}){{0,3}}", "direct_identifier",
-            _valid_person_name, in_text=False),
+    Pattern(
+        "person_name",
+        rf"{_NAME_WORD}(?: [A-Z]\.)?(?: {_NAME_WORD}){{0,3}}",
+        "direct_identifier",
+        _valid_person_name,
+        in_text=False,
+    ),
     Pattern("postal_code", r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "quasi_identifier", in_text=False),  # UK
     Pattern("postal_code", r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "quasi_identifier", in_text=False),  # Canada
-    Pattern("postal_code", r"\d{5}(?:-\d{4})?|\d{4}|\d{6}", "quasi_identifier", needs_hint=True,
-            digits_only=True, in_text=False),
+    Pattern(
+        "postal_code",
+        r"\d{5}(?:-\d{4})?|\d{4}|\d{6}",
+        "quasi_identifier",
+        needs_hint=True,
+        digits_only=True,
+        in_text=False,
+    ),
 )
 
 _BOUND_L = r"(?<![A-Za-z0-9@._%+-])"

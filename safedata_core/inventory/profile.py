@@ -54,8 +54,11 @@ def build_profile(
     """Profile ``table``; returns ``(profile, rare_mask)`` where ``rare_mask`` marks records in classes < k."""
     df, meta = table.df, table.metadata
     n = len(df)
-    for what, cols in (("quasi_identifiers (--qi)", quasi_identifiers or []),
-                       ("sensitive (--sensitive)", sensitive or []), ("weight (--weight)", [weight] if weight else [])):
+    for what, cols in (
+        ("quasi_identifiers (--qi)", quasi_identifiers or []),
+        ("sensitive (--sensitive)", sensitive or []),
+        ("weight (--weight)", [weight] if weight else []),
+    ):
         table.require_columns(cols, where=f"profile {what}")
     show = (n >= PROGRESS_ROWS) if progress is None else progress
     bar = _progress(total=len(df.columns) + 4, enabled=show)
@@ -67,8 +70,9 @@ def build_profile(
         bar.set_postfix_str(f"column {i + 1}/{len(df.columns)}")
         distinct = int(df[name].nunique(dropna=True))
         missing = int(df[name].isna().sum())
-        found = detect_identifiers(df[name], name, col.type, sample_size=sample_size, seed=seed, distinct=distinct,
-                                   non_missing=n - missing)
+        found = detect_identifiers(
+            df[name], name, col.type, sample_size=sample_size, seed=seed, distinct=distinct, non_missing=n - missing
+        )
         findings[name] = found
         columns[name] = {
             "type": col.type,
@@ -88,7 +92,9 @@ def build_profile(
         f"column '{name}' is declared '{declared_roles[name]}' but looks like a direct identifier "
         f"({findings[name][0]['kind']}, confidence {findings[name][0]['confidence']:.2f})"
         for name in df.columns
-        if name in declared_roles and declared_roles[name] != "direct_identifier" and name in direct
+        if name in declared_roles
+        and declared_roles[name] != "direct_identifier"
+        and name in direct
         and _strong_direct(findings[name])
     ]
     direct = [d for d in direct if declared_roles.get(d, "direct_identifier") == "direct_identifier"]
@@ -257,4 +263,3 @@ def require_profilable(table: Table, source: str) -> None:
         raise DataError(
             f"{source}: the table has a single column '{only}' (check the delimiter; profiling needs two or more)"
         )
-

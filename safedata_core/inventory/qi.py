@@ -39,8 +39,9 @@ def suggest_quasi_identifiers(
             out.append({"column": name, "reason": "dates are quasi-identifiers", "category": "date"})
     if not out:
         for name, gain in uniqueness_drivers(df, types, exclude=skip):
-            out.append({"column": name, "reason": f"adds {gain} sample uniques to the combination",
-                        "category": "uniqueness"})
+            out.append(
+                {"column": name, "reason": f"adds {gain} sample uniques to the combination", "category": "uniqueness"}
+            )
     return out
 
 
@@ -54,8 +55,10 @@ def uniqueness_drivers(
     """
     n = len(df)
     candidates = [
-        c for c in df.columns
-        if c not in exclude and types.get(c) in ("categorical", "integer", "boolean")
+        c
+        for c in df.columns
+        if c not in exclude
+        and types.get(c) in ("categorical", "integer", "boolean")
         and 1 < df[c].nunique(dropna=False) <= max(2, n // 5)
     ]
     chosen: list[tuple[str, int]] = []
@@ -80,7 +83,7 @@ def suggest_sensitive(df: pd.DataFrame, types: Mapping[str, str], exclude: Seque
     """Columns whose names suggest sensitive attributes (income, health, ...)."""
     skip = set(exclude)
     return [
-        c for c in df.columns
-        if c not in skip and types.get(c) != "text" and set(tokens(c)) & SENSITIVE_HINTS
-        and column_codes(df[c])[1] > 1
+        c
+        for c in df.columns
+        if c not in skip and types.get(c) != "text" and set(tokens(c)) & SENSITIVE_HINTS and column_codes(df[c])[1] > 1
     ]

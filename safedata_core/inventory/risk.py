@@ -18,7 +18,14 @@ from safedata_core.inventory.keys import group_ids
 
 K_LEVELS: tuple[int, ...] = (2, 3, 5, 10)
 SIZE_BUCKETS: tuple[tuple[int, int], ...] = (
-    (1, 1), (2, 2), (3, 4), (5, 9), (10, 19), (20, 49), (50, 99), (100, 2**62),
+    (1, 1),
+    (2, 2),
+    (3, 4),
+    (5, 9),
+    (10, 19),
+    (20, 49),
+    (50, 99),
+    (100, 2**62),
 )
 
 __all__ = [

@@ -27,7 +27,7 @@ from safedata_core.audit import AuditLog
 from safedata_core.data import Metadata, Table, write_table
 from safedata_core.errors import DataError, SafedataError
 from safedata_core.pipeline.context import RunContext, StepOutcome
-from safedata_core.privacy import Budget, Ledger
+from safedata_core.privacy import Budget, Ledger, NoiseSource
 from safedata_core.schema.validate import PlannedStep, ResolvedPipeline
 
 if TYPE_CHECKING:
@@ -277,8 +277,8 @@ def _run_step(plan: PlannedStep, index: int, ctx: RunContext, pm: pluggy.PluginM
             assert plan.info is not None
             component = plan.info.cls(plan.params)
             budget = ctx.ledger.share(spec.id, spec.use, plan.share) if plan.share is not None else None
-            if budget is not None:
-                budget.secure = ctx.secure_noise
+            if budget is not None and not ctx.secure_noise:
+                budget.noise = NoiseSource.reproducible(seed)
             if plan.kind == "synthesizer":
                 component.fit(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
                 outcome.table = component.sample(spec.rows or len(source), seed=seed + 1)  # type: ignore[attr-defined]
@@ -330,4 +330,3 @@ def _target_rows(plan: PlannedStep, source: Table, ctx: RunContext) -> np.ndarra
     qis = ctx.profile["quasi_identifiers"]
     source.require_columns(qis, where=f"step '{plan.spec.id}' (target: rare)")
     return rare_mask(source.df, qis, int(ctx.profile.get("k", 5)))
-

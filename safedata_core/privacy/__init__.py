@@ -18,6 +18,18 @@ from safedata_core.privacy.calibration import (
     steps_for_epochs,
 )
 from safedata_core.privacy.ledger import BudgetShare, Charge, Ledger
+from safedata_core.privacy.noise import NoiseMode, NoiseSource, secure_backend
+from safedata_core.privacy.noising import (
+    DiscreteGaussian,
+    DiscreteLaplace,
+    Exponential,
+    Gaussian,
+    Laplace,
+    NoiseMechanism,
+    add_noise,
+    gaussian_multiplier,
+    select,
+)
 from safedata_core.privacy.primitives import (
     discrete_laplace,
     dp_bin_edges,
@@ -30,15 +42,25 @@ from safedata_core.privacy.primitives import (
     nonnegative_counts,
     nonnegative_normalise,
 )
+from safedata_core.privacy.public import require_declared, undeclared_columns
 
 __all__ = [
     "Accountant",
     "Budget",
     "BudgetShare",
     "Charge",
+    "DiscreteGaussian",
+    "DiscreteLaplace",
+    "Exponential",
+    "Gaussian",
+    "Laplace",
     "Ledger",
+    "NoiseMechanism",
+    "NoiseMode",
+    "NoiseSource",
     "PrivacyEvent",
     "accountant_names",
+    "add_noise",
     "analytic_gaussian_sigma",
     "calibrate_noise",
     "calibrate_noise_epochs",
@@ -51,10 +73,15 @@ __all__ = [
     "dp_select_categories",
     "dpsgd_epsilon",
     "gaussian_epsilon",
+    "gaussian_multiplier",
     "gaussian_noisy_counts",
     "noisy_histogram",
     "nonnegative_counts",
     "nonnegative_normalise",
     "register_accountant",
+    "require_declared",
+    "secure_backend",
+    "select",
     "steps_for_epochs",
+    "undeclared_columns",
 ]

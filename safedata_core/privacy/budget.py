@@ -17,6 +17,7 @@ MechanismKind = Literal[
     "laplace",  # params: sensitivity, scale            (pure eps = sensitivity / scale)
     "geometric",  # params: sensitivity, scale          (discrete Laplace, pure eps)
     "gaussian",  # params: noise_multiplier (= sigma / L2 sensitivity)
+    "discrete_gaussian",  # params: noise_multiplier, sigma, sensitivity (exact integer noise, CKS 2020)
     "subsampled_gaussian",  # params: noise_multiplier, sample_rate (Poisson)
     "exponential",  # params: epsilon_each (per selection; count = selections) (eps-bounded-range, eps^2/8 zCDP)
     "pure",  # any other eps-DP computation (count identical runs; optional param epsilon_each)

@@ -21,6 +21,7 @@ import numpy as np
 from safedata_core.errors import PrivacyBudgetError
 from safedata_core.privacy.accountants import BasicAccountant, create_accountant
 from safedata_core.privacy.budget import Budget, MechanismKind, PrivacyEvent
+from safedata_core.privacy.noise import NoiseSource
 
 __all__ = ["BudgetShare", "Charge", "Ledger"]
 
@@ -129,13 +130,19 @@ class BudgetShare:
         self.component = component
         self.epsilon = share.epsilon
         self.delta = share.delta
-        self.secure = False  # set by the runner from privacy.secure
+        self.noise: NoiseSource = NoiseSource.secure()  # the runner replaces it in reproducible-test mode
 
-    def noise_rng(self, seed: int) -> np.random.Generator:
-        """The generator DP noise must be drawn from: seeded, or OS entropy when ``secure``."""
-        from safedata_core.privacy.noise import make_noise_rng
+    @property
+    def secure(self) -> bool:
+        """True when this share's DP noise comes from the CSPRNG (the default)."""
+        return self.noise.is_secure
 
-        return make_noise_rng(seed, secure=self.secure)
+    def noise_rng(self, seed: int | None = None) -> np.random.Generator:
+        """Deprecated: the generator DP randomness must be drawn from (``self.noise.generator``).
+
+        ``seed`` is ignored: DP noise never derives from the pipeline seed.
+        """
+        return self.noise.generator
 
     @property
     def accountant(self) -> str:
@@ -181,14 +188,19 @@ class BudgetShare:
     ) -> PrivacyEvent:
         """Record a DP computation; raises ``PrivacyBudgetError`` if it exceeds the share.
 
-        Call this before releasing anything the computation produced.
+        Call this before releasing anything the computation produced. Noise itself
+        should be added with :func:`safedata_core.privacy.add_noise`, which charges too.
         """
+        return self.record(PrivacyEvent(mechanism, float(epsilon), float(delta), int(count), dict(params)), note=note)
+
+    def record(self, event: PrivacyEvent, *, note: str = "") -> PrivacyEvent:
+        """Record a prepared event (see :meth:`charge`); raises ``PrivacyBudgetError`` beyond the share."""
+        mechanism, epsilon, delta = event.mechanism, event.epsilon, event.delta
         if not math.isfinite(epsilon) or epsilon < 0:
             raise PrivacyBudgetError(
                 f"step '{self.step}': {self.component} charged epsilon={epsilon}; a DP charge "
                 "needs a finite epsilon >= 0"
             )
-        event = PrivacyEvent(mechanism, float(epsilon), float(delta), int(count), dict(params))
         events = [*self._ledger.events(self.step), event]
         eps = self._ledger.compose(events, self.delta)
         if eps > self.epsilon * (1 + _TOL) + _TOL:

@@ -1,50 +1,108 @@
-"""Random number generators for DP noise.
+"""Where DP randomness comes from: :class:`NoiseSource`.
 
-``secure=False`` (the default, for experiments): a PCG64 generator seeded from
-the pipeline seed, so runs are reproducible; the report warns about it.
+Every budget share carries a noise source, and every random draw a DP proof
+relies on (Laplace/Gaussian noise, Poisson sampling, exponential-mechanism
+draws, DP-SGD's per-sample side draws such as reparameterisation noise,
+dropout masks and condition vectors) is taken from it.
 
-``secure=True`` (for real releases): the seed is ignored and fresh entropy is
-taken from the operating system's CSPRNG (``secrets``) on every call, so the
-noise cannot be reproduced from anything in the pipeline file. When the
-optional ``randomgen`` package is installed the bit stream itself is
-cryptographic (ChaCha20, as opacus's secure mode uses a CSPRNG); otherwise it
-is PCG64 seeded with 256 OS-entropy bits, which is unpredictable from the
-outside but not a CSPRNG if raw draws were ever exposed. :func:`secure_backend`
-says which one is in use, for the report.
+* ``secure`` (the default): a ChaCha20 stream cipher (20 rounds, via
+  ``randomgen``) keyed with 256 bits from the operating system's CSPRNG on
+  every share. Nothing in the pipeline file or the run directory (seed
+  included) lets anyone rebuild the noise.
+* ``reproducible-test``: a PCG64 generator seeded from the pipeline seed. It
+  exists so that tests can replay a run exactly; the report then says the
+  release is **not DP** and shows no compliance badge, because the seed is
+  published next to the release.
 
-Floating-point attacks on textbook Laplace/Gaussian samplers (Mironov 2012)
-are out of scope of this switch; for counts, the ``geometric`` mechanism
-samples exact integers and avoids them. See docs/concepts/privacy.md.
+The pipeline seed keeps driving non-DP randomness (SDC swaps, sampling from a
+fitted model, attack splits), so non-DP steps stay reproducible either way.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-__all__ = ["make_noise_rng", "secure_backend"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["NoiseMode", "NoiseSource", "make_noise_rng", "secure_backend"]
+
+NoiseMode = Literal["secure", "reproducible-test"]
 
 
 def _chacha() -> Any:
     try:
         from randomgen import ChaCha
-    except ImportError:
+    except ImportError:  # pragma: no cover - randomgen is a core dependency
         return None
     return ChaCha
 
 
 def secure_backend() -> str:
-    """Name of the bit generator ``secure=True`` uses: ``chacha20`` or ``pcg64-os-entropy``."""
+    """Name of the bit generator secure noise uses: ``chacha20`` or ``pcg64-os-entropy``."""
     return "chacha20" if _chacha() is not None else "pcg64-os-entropy"
 
 
-def make_noise_rng(seed: int, *, secure: bool = False) -> np.random.Generator:
-    """A numpy Generator for DP noise: reproducible from ``seed`` unless ``secure``."""
-    if not secure:
-        return np.random.default_rng(seed)
+def _secure_generator() -> np.random.Generator:
     chacha = _chacha()
     if chacha is not None:
         return np.random.Generator(chacha(seed=secrets.randbits(256), rounds=20))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(secrets.randbits(256))))
+
+
+class NoiseSource:
+    """The generator of one budget share's DP randomness (see the module docstring)."""
+
+    def __init__(self, mode: NoiseMode = "secure", *, seed: int | None = None) -> None:
+        if mode not in ("secure", "reproducible-test"):
+            raise ValueError(f"noise mode must be 'secure' or 'reproducible-test', got {mode!r}")
+        if mode == "reproducible-test" and seed is None:
+            raise ValueError("the reproducible-test noise mode needs a seed")
+        self.mode: NoiseMode = mode
+        self._seed = seed
+        self.generator: np.random.Generator = (
+            _secure_generator()
+            if mode == "secure"
+            else np.random.default_rng(np.random.SeedSequence([int(seed or 0), 7]))
+        )
+
+    @classmethod
+    def secure(cls) -> NoiseSource:
+        """Fresh CSPRNG noise (the default for every share)."""
+        return cls("secure")
+
+    @classmethod
+    def reproducible(cls, seed: int) -> NoiseSource:
+        """TEST ONLY: noise replayable from ``seed``; a release made with it is not DP."""
+        return cls("reproducible-test", seed=seed)
+
+    @property
+    def is_secure(self) -> bool:
+        return self.mode == "secure"
+
+    @property
+    def backend(self) -> str:
+        return secure_backend() if self.is_secure else "pcg64-seeded"
+
+    def torch_generator(self) -> torch.Generator:
+        """A ``torch.Generator`` seeded with 63 bits drawn from this source (for DP-SGD side draws)."""
+        import torch
+
+        gen = torch.Generator()
+        gen.manual_seed(int(self.generator.integers(0, 1 << 63)))
+        return gen
+
+    def child_seed(self) -> int:
+        """A 63-bit integer drawn from this source, to seed helper generators of DP randomness."""
+        return int(self.generator.integers(0, 1 << 63))
+
+    def __repr__(self) -> str:
+        return f"NoiseSource(mode={self.mode!r}, backend={self.backend!r})"
+
+
+def make_noise_rng(seed: int, *, secure: bool = True) -> np.random.Generator:
+    """Deprecated helper: a generator for DP noise (secure unless ``secure=False``, which is test-only)."""
+    return (NoiseSource.secure() if secure else NoiseSource.reproducible(seed)).generator

@@ -1,21 +1,18 @@
 """DP primitives that components reuse; each charges the budget share BEFORE computing its output.
 
 API note. Every primitive takes the step's :class:`~safedata_core.privacy.BudgetShare` as
-``budget``, the epsilon (and delta, where the mechanism needs one) it may spend, and a
-generator ``rng`` that must come from ``budget.noise_rng(seed)``. It records one charge
-with the exact mechanism kind and parameters (``laplace{sensitivity, scale}``,
-``geometric{sensitivity, scale}``, ``gaussian{noise_multiplier}``, ``exponential{epsilon}``
-with ``count`` = number of selections, ``approx`` for thresholding) so the ledger's
-accountant can compose it tightly, and raises :class:`~safedata_core.PrivacyBudgetError`
-before touching the data if the share cannot afford it. Adjacency is add/remove one record
-and each record is ONE element of ``codes``/``values``/one row of ``X`` (bound a user's
-contributions before calling). Bounds and domains passed in must be public. Outputs are
-float arrays (noisy counts may be negative or fractional); use the post-processing helpers
-(:func:`nonnegative_normalise`, :func:`nonnegative_counts`), which spend nothing, to clean
-them. ``noisy_histogram`` / ``gaussian_noisy_counts`` cover histograms and k-way contingency
-tables (pass ``np.ravel_multi_index`` codes), ``dp_quantiles`` / ``dp_bin_edges`` give DP
-bounds and bins, ``dp_select_categories`` finds an unknown category domain (needs delta > 0),
-``dp_mean`` / ``dp_covariance`` give clipped moments.
+``budget`` and the epsilon (and delta, where the mechanism needs one) it may spend. Noise goes
+through :func:`safedata_core.privacy.add_noise` (exact integer noise from the share's secure
+:class:`~safedata_core.privacy.NoiseSource`); the ``rng`` arguments some primitives still accept
+are ignored and kept only for compatibility. Each records the exact mechanism and parameters
+(``geometric{sensitivity, scale}`` for discrete Laplace, ``discrete_gaussian{noise_multiplier}``,
+``exponential{epsilon_each}`` with ``count`` = number of selections, ``approx`` for thresholding)
+so the ledger's accountant composes it tightly, and raises :class:`~safedata_core.PrivacyBudgetError`
+before touching the data if the share cannot afford it. Adjacency is add/remove one record and
+each record is ONE element of ``codes``/``values``/one row of ``X`` (bound a user's contributions
+before calling). Bounds and domains passed in must be public. Outputs are float arrays (noisy
+counts may be negative); use the post-processing helpers (:func:`nonnegative_normalise`,
+:func:`nonnegative_counts`), which spend nothing, to clean them.
 """
 
 from __future__ import annotations
@@ -23,10 +20,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from safedata_core.errors import DataError, PrivacyBudgetError
-from safedata_core.privacy.calibration import analytic_gaussian_sigma, gaussian_epsilon
 from safedata_core.privacy.ledger import BudgetShare
+from safedata_core.privacy.noising import (
+    DiscreteGaussian,
+    DiscreteLaplace,
+    Gaussian,
+    Laplace,
+    add_noise,
+    gaussian_multiplier,
+)
+from safedata_core.privacy.samplers import discrete_laplace as _exact_discrete_laplace
 
 __all__ = [
     "discrete_laplace",
@@ -40,9 +46,13 @@ __all__ = [
     "noisy_histogram",
     "nonnegative_counts",
     "nonnegative_normalise",
+    "selection_threshold",
 ]
 
 HistogramMechanism = str  # "laplace" | "geometric" | "gaussian"
+
+#: L2 sensitivity of dp_covariance's joint release (second moments, sums, count), each part at most 1.
+COVARIANCE_SENSITIVITY = math.sqrt(3.0)
 
 
 def _positive(name: str, value: float, where: str) -> None:
@@ -58,13 +68,8 @@ def _bounds(bounds: tuple[float, float] | list[float], where: str) -> tuple[floa
 
 
 def discrete_laplace(rng: np.random.Generator, scale: float, size: int | tuple[int, ...]) -> np.ndarray:
-    """Exact integer samples with P(k) proportional to exp(-|k| / scale).
-
-    The difference of two i.i.d. geometric variables (failures before the first
-    success, success probability ``1 - exp(-1/scale)``) is discrete Laplace.
-    """
-    p = -math.expm1(-1.0 / scale)
-    return (rng.geometric(p, size) - rng.geometric(p, size)).astype(np.int64)
+    """Exact integer samples with P(k) proportional to exp(-|k| / scale) (CKS 2020; charges nothing)."""
+    return _exact_discrete_laplace(scale, size, rng)
 
 
 def noisy_histogram(
@@ -73,39 +78,32 @@ def noisy_histogram(
     *,
     budget: BudgetShare,
     epsilon: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None,
     mechanism: HistogramMechanism = "laplace",
     delta: float = 0.0,
     note: str = "",
 ) -> np.ndarray:
-    """Counts of integer ``codes`` in ``[0, n_cells)`` plus noise for (epsilon[, delta])-DP.
+    """Counts of integer ``codes`` in ``[0, n_cells)`` plus exact integer noise for (epsilon[, delta])-DP.
 
     One record is one code, so the count vector has L1 and L2 sensitivity 1.
-    ``laplace``: Laplace(1/epsilon); ``geometric``: discrete Laplace (integer
-    counts); ``gaussian``: analytic Gaussian sigma for (epsilon, delta), delta > 0.
+    ``laplace`` and ``geometric``: discrete Laplace(1/epsilon) (exact; the two
+    names are kept for compatibility); ``gaussian``: discrete Gaussian whose
+    sigma gives exactly (epsilon, delta), delta > 0. ``rng`` is ignored: noise
+    comes from ``budget.noise``.
     """
     where = f"noisy_histogram ({note or 'histogram'})"
     _positive("epsilon", epsilon, where)
     codes = np.asarray(codes)
     if codes.size and (not np.issubdtype(codes.dtype, np.integer) or codes.min() < 0 or codes.max() >= n_cells):
         raise DataError(f"{where}: codes must be integers in [0, {n_cells}); encode values with the public domain")
-    if mechanism == "laplace":
-        scale = 1.0 / epsilon
-        budget.charge("laplace", epsilon=epsilon, note=note, sensitivity=1.0, scale=scale)
-        counts = np.bincount(codes, minlength=n_cells).astype(float)
-        return counts + rng.laplace(0.0, scale, n_cells)
-    if mechanism == "geometric":
-        scale = 1.0 / epsilon
-        budget.charge("geometric", epsilon=epsilon, note=note, sensitivity=1, scale=scale)
-        counts = np.bincount(codes, minlength=n_cells)
-        return (counts + discrete_laplace(rng, scale, n_cells)).astype(float)
+    counts = np.bincount(codes.astype(np.int64), minlength=n_cells)[:n_cells].astype(float)
+    if mechanism in ("laplace", "geometric"):
+        return add_noise(budget, DiscreteLaplace(1, epsilon), counts, note=note)
     if mechanism == "gaussian":
         if not delta > 0:
             raise PrivacyBudgetError(f"{where}: the gaussian mechanism needs delta > 0; pass delta=... or use laplace")
-        sigma = analytic_gaussian_sigma(epsilon, delta, 1.0)
-        budget.charge("gaussian", epsilon=epsilon, delta=delta, note=note, noise_multiplier=sigma)
-        counts = np.bincount(codes, minlength=n_cells).astype(float)
-        return counts + rng.normal(0.0, sigma, n_cells)
+        sigma = gaussian_multiplier(epsilon, delta)
+        return add_noise(budget, DiscreteGaussian(sigma, 1.0, delta), counts, note=note)
     raise PrivacyBudgetError(f"{where}: unknown mechanism '{mechanism}'; choose laplace, geometric or gaussian")
 
 
@@ -114,16 +112,17 @@ def gaussian_noisy_counts(
     *,
     sigma: float,
     budget: BudgetShare,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None,
     note: str = "",
     delta: float | None = None,
 ) -> np.ndarray:
-    """``counts`` (L2 sensitivity 1) plus N(0, sigma^2) noise; charges a ``gaussian`` event.
+    """``counts`` (L2 sensitivity 1, one record changes one cell) plus exact Gaussian noise of std ``sigma``.
 
-    The event's standalone claim is the exact Gaussian epsilon at ``delta`` (the
-    delta the caller calibrated ``sigma`` for; default: the share's delta), so
-    basic composition stays meaningful; the RDP/PRV accountants compose it from
-    ``noise_multiplier=sigma`` regardless.
+    Integer counts get discrete Gaussian noise; fractional ones are put on a
+    public grid first (see :mod:`safedata_core.privacy.noising`). The event's
+    standalone claim is computed at ``delta`` (the delta the caller calibrated
+    ``sigma`` for; default: the share's delta); the RDP/PRV accountants compose
+    it from ``noise_multiplier=sigma``. ``rng`` is ignored.
     """
     where = f"gaussian_noisy_counts ({note or 'counts'})"
     _positive("sigma", sigma, where)
@@ -133,10 +132,10 @@ def gaussian_noisy_counts(
             f"step '{budget.step}': {where} needs 0 < delta <= the share's delta ({budget.delta:g}); "
             "set the step's privacy delta"
         )
-    eps = gaussian_epsilon(sigma, event_delta)
-    budget.charge("gaussian", epsilon=eps, delta=event_delta, note=note, noise_multiplier=float(sigma))
-    counts = np.asarray(counts, dtype=float)
-    return counts + rng.normal(0.0, sigma, counts.shape)
+    x = np.asarray(counts, dtype=float)
+    if np.array_equal(x, np.rint(x)):
+        return add_noise(budget, DiscreteGaussian(float(sigma), 1.0, event_delta), x, note=note)
+    return add_noise(budget, Gaussian(float(sigma), 1.0, event_delta, changed=1), x, note=note)
 
 
 def _clean_values(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -151,7 +150,7 @@ def dp_quantiles(
     bounds: tuple[float, float],
     budget: BudgetShare,
     epsilon: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None,
     note: str = "",
 ) -> np.ndarray:
     """DP quantiles by the exponential mechanism (Smith 2011), epsilon split evenly over ``qs``.
@@ -172,7 +171,7 @@ def dp_quantiles(
         raise DataError(f"{where}: quantile levels must be in [0, 1], got {q.tolist()}")
     eps_each = epsilon / q.size
     budget.charge("exponential", epsilon=epsilon, count=int(q.size), note=note, epsilon_each=eps_each, sensitivity=1.0)
-    return em_quantiles(_clean_values(values, lo, hi), q, lo, hi, eps_each, rng)
+    return em_quantiles(_clean_values(values, lo, hi), q, lo, hi, eps_each, budget.noise.generator)
 
 
 def em_quantiles(
@@ -204,7 +203,7 @@ def dp_bin_edges(
     bounds: tuple[float, float],
     budget: BudgetShare,
     epsilon: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None,
     note: str = "",
 ) -> np.ndarray:
     """Sorted unique bin edges from DP quantiles at ``1/n_bins, ..., (n_bins-1)/n_bins``, plus the bounds."""
@@ -214,7 +213,7 @@ def dp_bin_edges(
     if n_bins == 1:
         return np.array([lo, hi])
     qs = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
-    inner = dp_quantiles(values, qs, bounds=(lo, hi), budget=budget, epsilon=epsilon, rng=rng, note=note)
+    inner = dp_quantiles(values, qs, bounds=(lo, hi), budget=budget, epsilon=epsilon, note=note)
     return np.unique(np.concatenate([[lo], inner, [hi]]))
 
 
@@ -224,34 +223,44 @@ def dp_select_categories(
     budget: BudgetShare,
     epsilon: float,
     delta: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None,
     note: str = "",
 ) -> list[str]:
-    """Categories whose Laplace-noised count clears ``1 + ln(1/(2 delta)) / epsilon`` ((epsilon, delta)-DP).
+    """Categories whose discrete-Laplace-noised count reaches an integer threshold ((epsilon, delta)-DP).
 
     For an unknown domain: each record holds one value, so a record changes one
-    count by 1; a category present only because of one record is released with
-    probability at most delta. Charged as an ``approx`` event. Sorted output.
+    count by 1 (epsilon-DP for categories present in both neighbours); a
+    category present only because of one record has count 1 and is released
+    with probability ``P[Z >= tau - 1] = p^(tau-1) / (1 + p) <= delta``
+    (``p = exp(-epsilon)``), which fixes the threshold ``tau``. Charged as one
+    ``approx`` event. Sorted output. ``rng`` is ignored.
     """
     where = f"dp_select_categories ({note or 'values'})"
     _positive("epsilon", epsilon, where)
     if not 0 < delta < 1:
         raise PrivacyBudgetError(f"{where}: delta={delta!r}; thresholding needs 0 < delta < 1")
-    threshold = 1.0 + math.log(1.0 / (2.0 * delta)) / epsilon
+    tau = selection_threshold(epsilon, delta)
     budget.charge(
         "approx",
         epsilon=epsilon,
         delta=delta,
         note=note,
-        mechanism_detail="laplace_threshold",
+        mechanism_detail="discrete_laplace_threshold",
         scale=1.0 / epsilon,
-        threshold=threshold,
+        threshold=tau,
     )
-    arr = np.asarray(values, dtype=object).ravel()
-    keep = np.array([v is not None and not (isinstance(v, float) and math.isnan(v)) for v in arr], dtype=bool)
-    cats, counts = np.unique(arr[keep].astype(str), return_counts=True)
-    noisy = counts + rng.laplace(0.0, 1.0 / epsilon, cats.size)
-    return sorted(str(c) for c in cats[noisy > threshold])
+    s = pd.Series(np.asarray(values, dtype=object).ravel())
+    s = s[~s.isna()].astype(str)
+    counts = s.value_counts(sort=False)
+    cats = counts.index.to_numpy(dtype=object)
+    noisy = counts.to_numpy(dtype=np.int64) + _exact_discrete_laplace(1.0 / epsilon, cats.size, budget.noise.generator)
+    return sorted(str(c) for c in cats[noisy >= tau])
+
+
+def selection_threshold(epsilon: float, delta: float) -> int:
+    """Smallest integer tau with P[1 + Z >= tau] <= delta for Z ~ discrete Laplace(1/epsilon)."""
+    p = math.exp(-epsilon)
+    return 1 + max(0, math.ceil(math.log(1.0 / (delta * (1.0 + p))) / epsilon))
 
 
 def dp_mean(
@@ -260,21 +269,23 @@ def dp_mean(
     bounds: tuple[float, float],
     budget: BudgetShare,
     epsilon: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None,
     note: str = "",
 ) -> float:
-    """Mean of ``values`` clipped to public ``bounds``: Laplace noisy centred sum / noisy count (epsilon/2 each)."""
+    """Mean of ``values`` clipped to public ``bounds``: noisy centred sum / noisy count (epsilon/2 each).
+
+    The centred sum has sensitivity ``(hi - lo) / 2`` (Laplace on a grid), the
+    count sensitivity 1 (discrete Laplace). ``rng`` is ignored.
+    """
     where = f"dp_mean ({note or 'values'})"
     _positive("epsilon", epsilon, where)
     lo, hi = _bounds(bounds, where)
     mid, half = (lo + hi) / 2.0, (hi - lo) / 2.0
     e = epsilon / 2.0
-    budget.charge("laplace", epsilon=e, note=f"{note} sum".strip(), sensitivity=half, scale=half / e)
-    budget.charge("laplace", epsilon=e, note=f"{note} count".strip(), sensitivity=1.0, scale=1.0 / e)
     x = _clean_values(values, lo, hi)
-    noisy_sum = float(np.sum(x - mid)) + rng.laplace(0.0, half / e)
-    noisy_n = max(float(x.size) + rng.laplace(0.0, 1.0 / e), 1.0)
-    return float(np.clip(mid + noisy_sum / noisy_n, lo, hi))
+    noisy_sum = add_noise(budget, Laplace(half, e, changed=1), float(np.sum(x - mid)), note=f"{note} sum".strip())
+    noisy_n = add_noise(budget, DiscreteLaplace(1, e), float(x.size), note=f"{note} count".strip())
+    return float(np.clip(mid + float(noisy_sum) / max(float(noisy_n), 1.0), lo, hi))
 
 
 def dp_covariance(
@@ -284,15 +295,17 @@ def dp_covariance(
     budget: BudgetShare,
     epsilon: float,
     delta: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None,
     note: str = "",
 ) -> np.ndarray:
     """Covariance matrix of rows of ``X`` clipped to L2 norm ``clip_norm``, by one Gaussian mechanism.
 
-    Releases ``(X^T X / C^2, sum(x) / C, n)`` jointly (L2 sensitivity sqrt(3)
-    per record) with the analytic Gaussian sigma for (epsilon, delta), then
-    forms ``S/n - m m^T`` and projects onto the PSD cone (post-processing).
-    Centre ``X`` with PUBLIC values before calling so clipping loses little.
+    Releases ``(upper triangle of X^T X / C^2, sum(x) / C, n)`` jointly: a record
+    adds at most 1 to the first part's L2 norm (``||x x^T||_F = ||x||^2 <= 1``),
+    1 to the second and 1 to the count, so the L2 sensitivity is sqrt(3). Noise
+    is exact Gaussian on a grid with sigma calibrated to exactly (epsilon,
+    delta); then ``S/n - m m^T`` is projected onto the PSD cone
+    (post-processing). Centre ``X`` with PUBLIC values first. ``rng`` is ignored.
     """
     where = f"dp_covariance ({note or 'X'})"
     _positive("epsilon", epsilon, where)
@@ -302,16 +315,15 @@ def dp_covariance(
     A = np.asarray(X, dtype=float)
     if A.ndim != 2 or np.isnan(A).any():
         raise DataError(f"{where}: X must be a 2-D array without NaN; impute or drop missing values first")
-    sens = math.sqrt(3.0)
-    sigma = analytic_gaussian_sigma(epsilon, delta, sens)
-    budget.charge("gaussian", epsilon=epsilon, delta=delta, note=note, noise_multiplier=sigma / sens)
+    sens = COVARIANCE_SENSITIVITY
+    sigma = gaussian_multiplier(epsilon, delta) * sens
     n, d = A.shape
     norms = np.linalg.norm(A, axis=1)
     A = A * np.minimum(1.0, clip_norm / np.maximum(norms, 1e-300))[:, None] / clip_norm
     iu = np.triu_indices(d)
-    s2 = (A.T @ A)[iu] + rng.normal(0.0, sigma, iu[0].size)
-    s1 = A.sum(axis=0) + rng.normal(0.0, sigma, d)
-    nn = max(n + rng.normal(0.0, sigma), 2.0)
+    exact = np.concatenate([(A.T @ A)[iu], A.sum(axis=0), [float(n)]])
+    noisy = add_noise(budget, Gaussian(sigma, sens, delta), exact, note=note)
+    s2, s1, nn = noisy[: iu[0].size], noisy[iu[0].size : iu[0].size + d], max(float(noisy[-1]), 2.0)
     S = np.zeros((d, d))
     S[iu] = s2
     S = S + np.triu(S, 1).T

@@ -58,6 +58,12 @@ class PRVAccountant(Accountant):
             sigma = _f(p, "noise_multiplier")
             if sigma is not None:
                 one = pld.from_gaussian_mechanism(sigma, value_discretization_interval=vdi)
+        elif kind == "discrete_gaussian":
+            sigma, sens = _f(p, "sigma"), _f(p, "sensitivity")
+            if sigma is not None and sens is not None and sens == int(sens) and int(_f(p, "changed") or 0) == 1:
+                one = pld.from_discrete_gaussian_mechanism(
+                    sigma, sensitivity=int(sens), value_discretization_interval=vdi
+                )
         elif kind == "laplace":
             sens, scale = _f(p, "sensitivity"), _f(p, "scale")
             if sens is not None and scale:

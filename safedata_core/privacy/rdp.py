@@ -47,7 +47,8 @@ def event_rdp(event: PrivacyEvent, orders: np.ndarray) -> np.ndarray | None:
         sigma, q = _param(p, "noise_multiplier"), _param(p, "sample_rate")
         if sigma is not None and q is not None:
             curve = rc.subsampled_gaussian_rdp(sigma, q, orders)
-    elif kind == "gaussian":
+    elif kind in ("gaussian", "discrete_gaussian"):
+        # the discrete Gaussian's Renyi divergence for integer shifts is at most the continuous one's
         sigma = _param(p, "noise_multiplier")
         if sigma is not None:
             curve = rc.gaussian_rdp(sigma, orders)
