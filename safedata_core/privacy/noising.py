@@ -268,6 +268,11 @@ def add_noise(
     mechanism._validate(where)
     x = np.asarray(values, dtype=float)
     event = _event_for(mechanism, share, x.size)
+    if event.mechanism == "discrete_gaussian" and not event.delta > 0:
+        raise PrivacyBudgetError(
+            f"{where}: Gaussian noise needs delta > 0 but the step's share has delta={share.delta:g}; "
+            "give the step a delta (privacy: {epsilon: ..., delta: ...}) or use Laplace noise"
+        )
     if event.delta > share.delta * (1 + 1e-12):
         raise PrivacyBudgetError(
             f"{where}: needs delta={event.delta:g} but the step's share has delta={share.delta:g}; "

@@ -40,6 +40,7 @@ __all__ = [
     "dp_covariance",
     "dp_mean",
     "dp_quantiles",
+    "dp_second_moments",
     "dp_select_categories",
     "em_quantiles",
     "gaussian_noisy_counts",
@@ -315,6 +316,28 @@ def dp_covariance(
     A = np.asarray(X, dtype=float)
     if A.ndim != 2 or np.isnan(A).any():
         raise DataError(f"{where}: X must be a 2-D array without NaN; impute or drop missing values first")
+    S, s1, nn = dp_second_moments(A, clip_norm=clip_norm, budget=budget, epsilon=epsilon, delta=delta, note=note)
+    m = s1 / nn
+    cov = (S / nn - np.outer(m, m)) * clip_norm**2
+    w, v = np.linalg.eigh((cov + cov.T) / 2.0)
+    return (v * np.maximum(w, 0.0)) @ v.T
+
+
+def dp_second_moments(
+    X: np.ndarray,
+    *,
+    clip_norm: float,
+    budget: BudgetShare,
+    epsilon: float,
+    delta: float,
+    note: str = "",
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Noisy ``(X^T X / C^2, sum(x) / C, n)`` of rows clipped to L2 norm ``C``: one Gaussian release.
+
+    L2 sensitivity sqrt(3) (see :func:`dp_covariance`); sigma gives exactly (epsilon, delta).
+    The count is floored at 2 (post-processing).
+    """
+    A = np.asarray(X, dtype=float)
     sens = COVARIANCE_SENSITIVITY
     sigma = gaussian_multiplier(epsilon, delta) * sens
     n, d = A.shape
@@ -323,14 +346,11 @@ def dp_covariance(
     iu = np.triu_indices(d)
     exact = np.concatenate([(A.T @ A)[iu], A.sum(axis=0), [float(n)]])
     noisy = add_noise(budget, Gaussian(sigma, sens, delta), exact, note=note)
-    s2, s1, nn = noisy[: iu[0].size], noisy[iu[0].size : iu[0].size + d], max(float(noisy[-1]), 2.0)
+    k = iu[0].size
     S = np.zeros((d, d))
-    S[iu] = s2
+    S[iu] = noisy[:k]
     S = S + np.triu(S, 1).T
-    m = s1 / nn
-    cov = (S / nn - np.outer(m, m)) * clip_norm**2
-    w, v = np.linalg.eigh((cov + cov.T) / 2.0)
-    return (v * np.maximum(w, 0.0)) @ v.T
+    return S, noisy[k : k + d], max(float(noisy[-1]), 2.0)
 
 
 def nonnegative_counts(counts: np.ndarray) -> np.ndarray:

@@ -185,14 +185,22 @@ class MechanismContract(ComponentContract):
 
     def test_randomise_charges_and_keeps_shape(self) -> None:
         budget = make_budget(1.0, 1e-5)
-        out = self.make().randomise(np.asarray(self.values), budget=budget, rng=np.random.default_rng(0))
+        out = self.make().randomise(np.asarray(self.values), budget=budget)
         assert np.shape(out) == np.shape(self.values)
         assert budget.spent().epsilon > 0
 
-    def test_randomise_seeded(self) -> None:
-        a = self.make().randomise(np.asarray(self.values), budget=make_budget(), rng=np.random.default_rng(1))
-        b = self.make().randomise(np.asarray(self.values), budget=make_budget(), rng=np.random.default_rng(1))
-        np.testing.assert_array_equal(a, b)
+    def test_randomise_noise_is_secure_and_replayable_only_in_test_mode(self) -> None:
+        from safedata_core.privacy import NoiseSource
+
+        a = self.make().randomise(np.asarray(self.values * 20), budget=make_budget())
+        b = self.make().randomise(np.asarray(self.values * 20), budget=make_budget())
+        assert not np.array_equal(a, b), "DP noise must come from budget.noise (secure), not a seeded generator"
+        c, d = make_budget(), make_budget()
+        c.noise, d.noise = NoiseSource.reproducible(1), NoiseSource.reproducible(1)
+        np.testing.assert_array_equal(
+            self.make().randomise(np.asarray(self.values), budget=c),
+            self.make().randomise(np.asarray(self.values), budget=d),
+        )
 
 
 class SDCContract(ComponentContract):

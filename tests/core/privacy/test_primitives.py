@@ -6,20 +6,21 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from safedata_core.errors import DataError, PrivacyBudgetError
 from safedata_core.privacy import (
-    analytic_gaussian_sigma,
     dp_bin_edges,
     dp_covariance,
     dp_mean,
     dp_quantiles,
+    dp_second_moments,
     dp_select_categories,
+    gaussian_multiplier,
     gaussian_noisy_counts,
     noisy_histogram,
     nonnegative_normalise,
 )
+from safedata_core.privacy.primitives import selection_threshold
 from safedata_core.testing.contracts import make_budget
 
 
@@ -32,29 +33,18 @@ def test_noisy_histogram(mechanism: str) -> None:
     codes = np.repeat(np.arange(5), [10, 0, 3, 7, 1])
     budget = make_budget(1.0, 1e-5)
     big = make_budget(1e6, 1e-5)
-    out = noisy_histogram(
-        codes, 5, budget=big, epsilon=1e5, rng=np.random.default_rng(0), mechanism=mechanism, delta=1e-6
-    )
+    out = noisy_histogram(codes, 5, budget=big, epsilon=1e5, mechanism=mechanism, delta=1e-6)
     np.testing.assert_allclose(out, [10, 0, 3, 7, 1], atol=0.01)
-    assert _kinds(big) == [mechanism]
-    # noise distribution of the real thing (1 cell, many cells = many draws)
-    many = noisy_histogram(
-        np.zeros(0, dtype=int),
-        100_000,
-        budget=budget,
-        epsilon=0.5,
-        rng=np.random.default_rng(1),
-        mechanism=mechanism,
-        delta=5e-6,
-    )
-    if mechanism == "laplace":
-        assert stats.kstest(many, "laplace", args=(0, 2.0)).pvalue > 1e-3
-    elif mechanism == "gaussian":
-        assert stats.kstest(many, "norm", args=(0, analytic_gaussian_sigma(0.5, 5e-6))).pvalue > 1e-3
+    assert _kinds(big) == ["discrete_gaussian" if mechanism == "gaussian" else "geometric"]
+    # noise distribution of the real thing (1 cell, many cells = many draws): exact integers at the scale
+    many = noisy_histogram(np.zeros(0, dtype=int), 100_000, budget=budget, epsilon=0.5, mechanism=mechanism, delta=5e-6)
+    assert np.all(many == np.rint(many))
+    if mechanism == "gaussian":
+        sigma = gaussian_multiplier(0.5, 5e-6)
+        assert budget.charges[0].event.params["noise_multiplier"] == pytest.approx(sigma)
+        assert many.var() == pytest.approx(sigma**2, rel=0.03)
     else:
-        assert np.all(many == np.rint(many)) and many.var() == pytest.approx(
-            2 * math.exp(-0.5) / (1 - math.exp(-0.5)) ** 2, rel=0.03
-        )
+        assert many.var() == pytest.approx(2 * math.exp(-0.5) / (1 - math.exp(-0.5)) ** 2, rel=0.03)
 
 
 def test_noisy_histogram_errors() -> None:
@@ -70,13 +60,13 @@ def test_noisy_histogram_errors() -> None:
 
 def test_gaussian_noisy_counts_charges_noise_multiplier() -> None:
     budget = make_budget(2.0, 1e-5)
-    out = gaussian_noisy_counts(np.zeros(50_000), sigma=8.0, budget=budget, rng=np.random.default_rng(2))
-    assert stats.kstest(out, "norm", args=(0, 8.0)).pvalue > 1e-3
+    out = gaussian_noisy_counts(np.zeros(50_000), sigma=8.0, budget=budget)
+    assert np.all(out == np.rint(out)) and out.var() == pytest.approx(64.0, rel=0.03)
     (c,) = budget.charges
-    assert c.event.mechanism == "gaussian" and c.event.params == {"noise_multiplier": 8.0}
+    assert c.event.mechanism == "discrete_gaussian" and c.event.params["noise_multiplier"] == 8.0
     # many of them compose well below the naive sum thanks to RDP
     for _ in range(5):
-        gaussian_noisy_counts(np.zeros(3), sigma=8.0, budget=budget, rng=np.random.default_rng(2))
+        gaussian_noisy_counts(np.zeros(3), sigma=8.0, budget=budget)
     assert budget.spent().epsilon < 6 * c.event.epsilon
 
 
@@ -111,29 +101,75 @@ def test_dp_quantile_distribution_is_the_exponential_mechanism() -> None:
 def test_dp_select_categories_threshold() -> None:
     vals = np.array(["a"] * 200 + ["b"] * 1 + [None] * 5, dtype=object)
     budget = make_budget(1.0, 1e-5)
-    cats = dp_select_categories(vals, budget=budget, epsilon=1.0, delta=1e-6, rng=np.random.default_rng(5))
+    cats = dp_select_categories(vals, budget=budget, epsilon=1.0, delta=1e-6)
     assert cats == ["a"]
     (c,) = budget.charges
     assert c.event.mechanism == "approx" and c.event.delta == 1e-6
-    assert c.event.params["threshold"] == pytest.approx(1 + math.log(1 / 2e-6))
+    # independent derivation: a category held by one record (count 1) is released iff 1 + Z >= tau,
+    # P = p^(tau-1) / (1+p) for discrete Laplace with p = e^-eps; tau is the smallest integer making it <= delta
+    p = math.exp(-1.0)
+    tau = c.event.params["threshold"]
+    assert p ** (tau - 1) / (1 + p) <= 1e-6 < p ** (tau - 2) / (1 + p)
     with pytest.raises(PrivacyBudgetError, match="delta"):
-        dp_select_categories(vals, budget=budget, epsilon=0.1, delta=0.0, rng=np.random.default_rng(5))
+        dp_select_categories(vals, budget=budget, epsilon=0.1, delta=0.0)
+
+
+def test_dp_select_categories_release_frequency_matches_the_noise() -> None:
+    # 3000 categories each held by tau-1 records: each is released iff Z >= 1, P = p / (1 + p)
+    eps, delta = 1.0, 1e-3
+    tau = selection_threshold(eps, delta)
+    vals = np.repeat(np.arange(3000).astype(str), tau - 1)
+    kept = len(dp_select_categories(vals, budget=make_budget(1.0, 1e-2), epsilon=eps, delta=delta))
+    p = math.exp(-eps)
+    expected = p / (1 + p)
+    assert abs(kept / 3000 - expected) < 5 * math.sqrt(expected * (1 - expected) / 3000)
 
 
 def test_dp_mean_and_covariance() -> None:
     rng = np.random.default_rng(6)
     x = rng.normal(40, 5, 50_000)
     budget = make_budget(2.0, 1e-5)
-    m = dp_mean(x, bounds=(0, 100), budget=budget, epsilon=1.0, rng=rng)
+    m = dp_mean(x, bounds=(0, 100), budget=budget, epsilon=1.0)
     assert m == pytest.approx(40, abs=0.5)
-    assert _kinds(budget) == ["laplace", "laplace"]
+    assert _kinds(budget) == ["geometric", "geometric"]
+    sum_event, count_event = (c.event for c in budget.charges)
+    assert sum_event.params["real_sensitivity"] == 50.0 and sum_event.epsilon == 0.5
+    assert count_event.params == {"sensitivity": 1, "scale": 2.0}
     X = rng.multivariate_normal([0, 0, 0], [[1, 0.5, 0], [0.5, 2, -0.3], [0, -0.3, 1]], 50_000)
-    cov = dp_covariance(X, clip_norm=8.0, budget=budget, epsilon=0.9, delta=1e-5, rng=rng)
+    cov = dp_covariance(X, clip_norm=8.0, budget=budget, epsilon=0.9, delta=1e-5)
     np.testing.assert_allclose(cov, [[1, 0.5, 0], [0.5, 2, -0.3], [0, -0.3, 1]], atol=0.15)
     assert np.all(np.linalg.eigvalsh(cov) >= -1e-12)
     assert budget.spent().epsilon <= 2.0 + 1e-9
     with pytest.raises(DataError, match="NaN"):
-        dp_covariance(np.array([[np.nan, 1.0]]), clip_norm=1, budget=make_budget(), epsilon=0.1, delta=1e-6, rng=rng)
+        dp_covariance(np.array([[np.nan, 1.0]]), clip_norm=1, budget=make_budget(), epsilon=0.1, delta=1e-6)
+
+
+def test_dp_mean_sum_noise_has_the_calibrated_scale() -> None:
+    # all values at the midpoint: the centred sum is 0, so the output's spread is the sum noise / n
+    n, half, e = 100, 1000.0, 1.0
+    outs = np.array(
+        [dp_mean(np.zeros(n), bounds=(-half, half), budget=make_budget(2.0), epsilon=2 * e) for _ in range(1500)]
+    )
+    # Var(noisy_sum / noisy_n) ~ Var(Laplace(half/e)) / n^2 = 2 (half/e)^2 / n^2 (count noise only scales it by ~1)
+    expected = 2 * (half / e) ** 2 / n**2
+    ratio = outs.var() / expected
+    assert 0.75 < ratio < 1.35  # a halved (or 1.5x) noise scale gives 0.25 (2.25)
+
+
+def test_dp_covariance_noise_matches_the_sqrt3_sensitivity() -> None:
+    # a record changes the upper triangle of X^T X / C^2 by ||x||^2 <= 1, the sums by ||x|| <= 1 and the count by 1:
+    # L2 sensitivity sqrt(1 + 1 + 1). With all-zero rows the released second moments are pure noise.
+    eps, delta = 1.0, 1e-5
+    sigma = gaussian_multiplier(eps, delta) * math.sqrt(1 + 1 + 1)
+    budget = make_budget(1.0, 1e-5)
+    S, s1, _ = dp_second_moments(np.zeros((100, 40)), clip_norm=1.0, budget=budget, epsilon=eps, delta=delta)
+    (c,) = budget.charges
+    assert c.event.params["sigma"] == pytest.approx(sigma) and c.event.params["noise_multiplier"] == pytest.approx(
+        sigma / math.sqrt(3)
+    )
+    noise = np.concatenate([S[np.triu_indices(40)], s1])  # 860 + 40 draws
+    ratio = noise.var() / sigma**2
+    assert 0.8 < ratio < 1.25  # sensitivity 1 instead of sqrt(3) gives 1/3
 
 
 def test_nonnegative_normalise() -> None:
