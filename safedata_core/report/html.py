@@ -30,6 +30,7 @@ def _literals(escaped: str) -> str:
     """``code`` in (already escaped) docstring text as <code>code</code>."""
     return _LITERAL.sub(r"<code>\1</code>", escaped)
 
+
 _CSS = """
 :root{--pass:#00704f;--warn:#8a5a00;--fail:#b3261e;--ink:#1b1b1b;--line:#b8b8b8;--accent:#0b5394}
 *{box-sizing:border-box}
@@ -210,7 +211,8 @@ def _ledger(report: dict[str, Any]) -> str:
         groups = _group_charges(charges)
         grouped = f", grouped into {len(groups)} rows of identical mechanism and parameters"
         out.append(
-            f"<h3>Charges</h3><p>{len(charges)} charges" + (grouped if len(groups) < len(charges) else "")
+            f"<h3>Charges</h3><p>{len(charges)} charges"
+            + (grouped if len(groups) < len(charges) else "")
             + ". The accountant composes them into the total spent above.</p>"
             + _table(groups, ["step", "component", "mechanism", "charges", "epsilon", "delta", "params", "notes"])
         )
@@ -223,8 +225,14 @@ def _group_charges(charges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, ...], dict[str, Any]] = {}
     for c in charges:
         key = tuple(repr(c.get(k)) for k in ("step", "component", "mechanism", "epsilon", "delta", "params"))
-        g = groups.setdefault(key, {**{k: c.get(k) for k in ("step", "component", "mechanism", "epsilon", "delta",
-                                                              "params")}, "charges": 0, "_notes": []})
+        g = groups.setdefault(
+            key,
+            {
+                **{k: c.get(k) for k in ("step", "component", "mechanism", "epsilon", "delta", "params")},
+                "charges": 0,
+                "_notes": [],
+            },
+        )
         g["charges"] += int(c.get("count") or 1)
         if c.get("note"):
             g["_notes"].append(str(c["note"]))
@@ -445,8 +453,7 @@ def _components(report: dict[str, Any]) -> str:
             if c["use"] not in names:
                 names.append(c["use"])
     docs = "".join(
-        f"<dt>{_e(', '.join(names))}</dt><dd>{_literals(_e(text))}</dd>"
-        for text, names in guarantees.items()
+        f"<dt>{_e(', '.join(names))}</dt><dd>{_literals(_e(text))}</dd>" for text, names in guarantees.items()
     )
     return (
         "<section id='components'><h2>Components and their documented guarantees</h2>"

@@ -196,7 +196,11 @@ def render_model_card(report: dict[str, Any]) -> str:
             f"{c.get('version') or ''})".rstrip(),
             f"- Parameters: `{r['params']}`",
             f"- Privacy: {r['label']}"
-            + (f"; spent epsilon={_eps(r['epsilon'])}, delta={(r['delta'] or 0):.2g}" if r["epsilon"] is not None else ""),
+            + (
+                f"; spent epsilon={_eps(r['epsilon'])}, delta={(r['delta'] or 0):.2g}"
+                if r["epsilon"] is not None
+                else ""
+            ),
             f"- Documented guarantee: {c.get('privacy_guarantee') or 'not documented'}",
             f"- Assumptions: {c.get('assumptions') or 'not documented'}",
             f"- Released table: {r['table']['rows']} rows, columns {', '.join(r['table']['columns'])}",

@@ -269,9 +269,8 @@ def sdc_section(
         if k_after is not None and k_after < min_k:
             own.append(f"k-anonymity {k_after} < min_k {min_k} on {', '.join(usable_qis)}")
         if lost > thresholds["max_suppression"]:
-            own.append(
-                f"{lost:.1%} of records lost values to suppression > max_suppression {thresholds['max_suppression']:.0%}"
-            )
+            limit = thresholds["max_suppression"]
+            own.append(f"{lost:.1%} of records lost values to suppression > max_suppression {limit:.0%}")
         v = "warn" if own else "pass"
         reasons += [f"{o.step}: {r}" for r in own]
         entry["reasons"] = own

@@ -70,7 +70,7 @@ def small_adult(engine: Engine, rows: int = 1500, seed: int = 3) -> Table:
 
 
 def noise_setting(secure: bool) -> dict[str, Any]:
-    """The pipeline's ``privacy`` keys choosing secure or reproducible test noise (``noise`` or the older ``secure``)."""
+    """The ``privacy`` keys choosing secure or reproducible test noise (``noise``, or the older ``secure``)."""
     from safedata_core.schema.pipeline import PrivacySpec
 
     if "noise" in PrivacySpec.model_fields:
