@@ -210,3 +210,39 @@ def test_model_card_has_no_input_size(run: tuple[str, RunResult, Path]) -> None:
     assert "Source: people.csv." in card and "rows, " not in card.split("## Releases")[0]
     assert str(result.report["data"]["rows"]) not in card and str(N_INPUT) not in card
     assert "Differentially private (secure noise): synthetic" in card
+
+
+def test_sdc_release_is_in_the_package_but_not_labelled_dp() -> None:
+    from tests.core.report.helpers import make_engine, pipeline, small_adult
+
+    engine = make_engine()
+    result = engine.run(pipeline(), data=small_adult(engine, rows=800))
+    assert result.ok, result.error
+    view = release_view(result.report)
+    validate_release(view)
+    rel = {r["step"]: r for r in view["releases"]}
+    assert rel["sdc"]["dp"] is False and rel["sdc"]["label"] == "not DP: SDC-treated real records"
+    assert rel["sdc"]["sdc"]["k_anonymity"] == next(s for s in result.report["sdc"]["steps"])["k_after"]
+    assert "k_before" not in json.dumps(view) and "information_loss" not in json.dumps(view)
+    assert rel["synthetic"]["dp"] is True
+    assert view["dp_headline"] == "Differentially private (secure noise): synthetic; NOT DP: sdc"
+    # the exact-match attack on the SDC release failed: no badge, and the model card says why without numbers
+    assert view["compliance"]["badge"] is None and "failed section" in view["compliance"]["no_badge_reason"]
+    from safedata_core.report import render_model_card
+
+    card = render_model_card(result.report)
+    assert "- Privacy: not DP: SDC-treated real records" in card and "risk" not in card
+
+
+def test_release_view_of_a_failed_run_names_no_error_text() -> None:
+    from tests.core.report.helpers import make_engine, pipeline, small_adult
+
+    engine = make_engine()
+    result = engine.run(pipeline(), data=small_adult(engine, rows=300).df)  # inferred metadata: the DP step refuses
+    assert not result.ok
+    view = release_view(result.report)
+    validate_release(view)
+    assert view["releases"] == [] and view["compliance"]["badge"] is None
+    assert view["run"]["failed_step"]["step"] == "synthetic" and view["privacy"]["dp_status"] == "failed"
+    assert view["dp_headline"] == "Not DP: a DP step failed and nothing was released"
+    assert result.error and result.error not in json.dumps(view)
