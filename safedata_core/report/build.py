@@ -8,6 +8,11 @@ baselines, utility scores, a verdict per section against
 ``report.thresholds`` (see :mod:`safedata_core.report.verdict`), a
 compliance mapping, a plain-language audit narrative and a one-screen
 summary. Its shape is ``schemas/report.schema.json``.
+
+This full report is INTERNAL (``kind: "internal"``): it holds non-DP
+statistics of the real data and says so first (``notice``). The publishable
+report of the release package is derived from it by
+:func:`safedata_core.report.release.release_view`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from safedata_core.report.compliance import compliance_section
+from safedata_core.report.dpstatus import NOT_A_RELEASE, TEST_NOISE_LABEL, noise_mode, privacy_section
 from safedata_core.report.narrative import audit_narrative
 from safedata_core.report.sections import (
     attack_section,
@@ -28,19 +34,20 @@ from safedata_core.report.sections import (
     sdc_section,
     utility_section,
 )
-from safedata_core.report.verdict import merge_thresholds, overall
+from safedata_core.report.verdict import merge_thresholds, overall, release_verdicts
 
 if TYPE_CHECKING:
     from safedata_core.pipeline.context import RunContext
     from safedata_core.schema.validate import ResolvedPipeline
 
-REPORT_SCHEMA_VERSION = 2
-NOT_A_RELEASE = (
-    "This report contains attack and utility results computed on the original data; it is an "
-    "evaluation for the data steward and is not itself a differentially private release."
+REPORT_SCHEMA_VERSION = 3
+INTERNAL_NOTICE = (
+    "INTERNAL EVALUATION, DO NOT PUBLISH: this report contains non-DP statistics of the real data "
+    "(row counts, exact marginals, ranges and categories, profile, attack results on real records, "
+    "fidelity, timings). The publishable, DP-only report is in the run's release/ package."
 )
 
-__all__ = ["NOT_A_RELEASE", "REPORT_SCHEMA_VERSION", "build_report", "json_safe"]
+__all__ = ["INTERNAL_NOTICE", "NOT_A_RELEASE", "REPORT_SCHEMA_VERSION", "build_report", "json_safe"]
 
 
 def json_safe(value: Any) -> Any:
@@ -75,50 +82,6 @@ def _failed_step(
     return None
 
 
-def _privacy_section(
-    ledger: dict[str, Any],
-    components: list[dict[str, Any]],
-    status: str,
-    failed: dict[str, Any] | None,
-    thresholds: dict[str, float],
-    warnings: list[str],
-) -> dict[str, Any]:
-    dp_steps = [c["step"] for c in components if c.get("share") is not None]
-    if failed is not None and failed["dp"]:
-        dp_status = "failed"
-    elif dp_steps and status == "succeeded":
-        dp_status = "claimed"
-    elif dp_steps:
-        dp_status = "failed"  # the run failed around DP steps: no guarantee is claimed
-    else:
-        dp_status = "not_claimed"
-    reasons: list[str] = []
-    if dp_status == "failed":
-        verdict = "fail"
-        reasons.append("a DP step failed: no differential privacy guarantee holds for this run")
-    elif dp_status == "not_claimed":
-        verdict = "not_applicable"
-    else:
-        verdict = "pass"
-        spent = (ledger.get("spent") or {}).get("epsilon", 0.0)
-        if spent > thresholds["max_epsilon"]:
-            verdict = "warn"
-            reasons.append(f"epsilon spent {spent:.3g} > max_epsilon {thresholds['max_epsilon']:g}")
-        silent = [w for w in warnings if "recorded no charge" in w]
-        if silent:
-            verdict = "warn"
-            reasons += silent
-    return {
-        "ledger": ledger,
-        "dp_steps": dp_steps,
-        "dp_claimed": dp_status == "claimed",
-        "dp_status": dp_status,
-        "verdict": verdict,
-        "reasons": reasons,
-        "note": NOT_A_RELEASE,
-    }
-
-
 def _summary(report: dict[str, Any]) -> dict[str, Any]:
     run, priv = report["run"], report["privacy"]
     ledger = priv["ledger"]
@@ -134,6 +97,14 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         messages.append(
             f"The DP step {step} failed: no differential privacy guarantee holds and no compliance claim is made."
         )
+    if priv["dp_status"] == "reproducible_noise":
+        messages.append(
+            f"{TEST_NOISE_LABEL[0].upper()}{TEST_NOISE_LABEL[1:]}: the DP noise can be rebuilt from the published "
+            "seed, so no differential privacy guarantee holds and no compliance claim is made."
+        )
+    for r in report["releases"]:
+        if r["verdict"] == "fail":
+            messages.append(f"Release '{r['step']}' FAILS: {r['reasons'][0]}.")
     attacks = report["attacks"]["results"]
     highest = max(attacks, key=lambda a: a["risk"]) if attacks else None
     if highest:
@@ -151,6 +122,7 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "verdict": verdict,
         "status": run["status"],
         "dp_status": priv["dp_status"],
+        "noise": priv["noise"],
         "budget": {
             "accountant": ledger.get("accountant"),
             "epsilon_spent": spent.get("epsilon", 0.0),
@@ -198,8 +170,20 @@ def build_report(
                 "dropped_direct_identifiers": ctx.dropped_identifiers,
             }
         )
+    noise = noise_mode(pipeline.privacy)
+    completed = {o.step for o in ctx.outcomes} if ctx is not None else set()
+    privacy = privacy_section(
+        ledger, components, status=status, failed=failed, thresholds=thresholds, noise=noise, completed=completed
+    )
+    releases = (
+        release_section(ctx, components, ledger, noise=privacy["noise"], silent=privacy["silent_steps"])
+        if ctx is not None and status == "succeeded"
+        else []
+    )
     report: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
+        "kind": "internal",
+        "notice": INTERNAL_NOTICE,
         "run": {
             "id": run_id,
             "name": pipeline.name,
@@ -219,14 +203,17 @@ def build_report(
         "inventory": inventory_section(ctx),
         "profile": ctx.profile if ctx is not None else None,
         "components": components,
-        "privacy": _privacy_section(ledger, components, status, failed, thresholds, warnings),
-        "releases": release_section(ctx, components, ledger) if ctx is not None and status == "succeeded" else [],
+        "privacy": privacy,
+        "releases": releases,
         "sdc": sdc_section(ctx, thresholds, {plan.spec.id: plan.spec.input for plan in resolved.steps}),
         "attacks": attack_section(ctx, components, thresholds),
         "utility": utility_section(ctx, components, thresholds),
         "steps": outcomes,
         "warnings": warnings,
     }
+    per_release = release_verdicts(report)
+    for r in releases:
+        r["verdict"], r["reasons"] = per_release[r["step"]]
     report["summary"] = _summary(report)
     report["narrative"] = audit_narrative(report)
     report["compliance"] = compliance_section(report)

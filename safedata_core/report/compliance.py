@@ -2,15 +2,18 @@
 
 This is guidance for a data steward, never a legal determination. A
 ``badge`` (the one-line "evidence supports ..." claim the HTML shows) is only
-given when the run succeeded, a DP guarantee was claimed for every release,
-and no section failed; a run whose DP step failed, or that claimed no DP
-guarantee, gets ``badge: null``.
+given when the run succeeded, its DP noise came from the secure generator
+(``privacy.noise: secure``), a DP guarantee is claimed for its DP releases and
+no section failed; a run whose DP step failed, that used the reproducible test
+noise, or that claimed no DP guarantee, gets ``badge: null``.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from safedata_core.report.dpstatus import SECURE, TEST_NOISE_LABEL
 
 __all__ = ["DISCLAIMER", "compliance_section"]
 
@@ -60,6 +63,8 @@ def compliance_section(report: dict[str, Any]) -> dict[str, Any]:
         if dp_status == "claimed" and dp_releases
         else "a DP step failed: no DP guarantee holds"
         if dp_status == "failed"
+        else TEST_NOISE_LABEL
+        if dp_status == "reproducible_noise"
         else "no DP guarantee is claimed for every release"
     )
     columns = report.get("data", {}).get("columns", [])
@@ -124,9 +129,11 @@ def compliance_section(report: dict[str, Any]) -> dict[str, Any]:
             ],
         }
     )
+    secure = report["privacy"].get("noise") == SECURE
     claim = (
         run_ok
         and dp_status == "claimed"
+        and secure
         and bool(dp_releases)
         and report["summary"]["verdict"] != "fail"
         and report["attacks"]["verdict"] != "fail"
@@ -136,7 +143,7 @@ def compliance_section(report: dict[str, Any]) -> dict[str, Any]:
         badge = {
             "label": "DP guarantee held" + ("; measured risks within thresholds" if attacks else ""),
             "releases": dp_releases,
-            "basis": f"{dp_note}; attacks verdict {report['attacks']['verdict']}",
+            "basis": f"{dp_note}; noise {SECURE}; attacks verdict {report['attacks']['verdict']}",
         }
     reason = (
         None
@@ -146,6 +153,8 @@ def compliance_section(report: dict[str, Any]) -> dict[str, Any]:
             if not run_ok and dp_status != "failed"
             else "the DP step failed, so no DP guarantee holds"
             if dp_status == "failed"
+            else TEST_NOISE_LABEL
+            if dp_status == "reproducible_noise" or (dp_releases and not secure)
             else "no DP guarantee was claimed"
             if not dp_releases
             else "a section failed its thresholds"

@@ -14,7 +14,14 @@ from typing import Any
 
 from safedata_core.report import svg
 
-__all__ = ["render_html"]
+__all__ = ["DP_STATUS_TEXT", "render_html"]
+
+DP_STATUS_TEXT = {
+    "claimed": "DP guarantee claimed",
+    "failed": "DP step FAILED — no guarantee",
+    "not_claimed": "no DP guarantee claimed",
+    "reproducible_noise": "NOT DP — noise reproducible from the seed (test mode)",
+}
 
 _LITERAL = re.compile(r"``(.+?)``")  # reStructuredText literals in docstrings
 
@@ -44,6 +51,8 @@ td.long{min-width:10rem;font-size:.85rem}td.num{text-align:right;font-variant-nu
 .banner{border-left:6px solid currentColor;padding:.6rem 1rem;background:#f7f7f7;font-size:1.05rem}
 .note{background:#fff8e1;border-left:4px solid #8a5a00;padding:.5rem .8rem}
 .alert{background:#fdecea;border-left:6px solid var(--fail);padding:.6rem 1rem;font-weight:600}
+.internal{background:#fdecea;border:2px solid var(--fail);color:var(--fail);padding:.6rem 1rem;font-weight:700;
+margin:.6rem 0}
 .badge{display:inline-block;background:#e6f4ee;border:2px solid var(--pass);color:var(--pass);border-radius:2rem;
 padding:.3rem .9rem;font-weight:700}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:.6rem}
@@ -119,11 +128,7 @@ def _summary(report: dict[str, Any]) -> str:
     hr = s["highest_risk"]
     risk = f"{hr['risk']:.3f} ({hr['use']} on {hr['target']})" if hr else "no attacks run"
     util = ", ".join(f"{t}: {v:.3f}" for t, v in s["utility"].items()) or "no metrics run"
-    dp = {
-        "claimed": "DP guarantee claimed",
-        "failed": "DP step FAILED — no guarantee",
-        "not_claimed": "no DP guarantee claimed",
-    }[s["dp_status"]]
+    dp = DP_STATUS_TEXT[s["dp_status"]]
     cards = [
         ("Verdict", _verdict(s["verdict"])),
         ("Run status", _e(run["status"])),
@@ -138,7 +143,7 @@ def _summary(report: dict[str, Any]) -> str:
         + " ".join(f"{_e(k)} {_verdict(v)}" for k, v in s["verdicts"].items())
         + "</p>",
     ]
-    if run["status"] != "succeeded" or s["dp_status"] == "failed":
+    if run["status"] != "succeeded" or s["dp_status"] in ("failed", "reproducible_noise"):
         parts.append("<div class='alert' role='alert'>" + "<br>".join(_e(m) for m in s["messages"][:2]) + "</div>")
     parts.append(
         "<div class='summary'>"
@@ -149,7 +154,8 @@ def _summary(report: dict[str, Any]) -> str:
     if badge:
         parts.append(
             f"<p><span class='badge' title='{_e(badge['basis'])}'>✔ {_e(badge['label'])} "
-            f"({_e(', '.join(badge['releases']))})</span> <small>guidance, not a legal determination</small></p>"
+            f"({_e(', '.join(badge['releases']))})</span> <small>guidance, not a legal determination; "
+            "this internal report itself holds non-DP statistics of the real data: do not publish it</small></p>"
         )
     msgs = [m for m in s["messages"] if not (run["status"] != "succeeded" and m in s["messages"][:2])]
     if msgs:
@@ -239,10 +245,12 @@ def _group_charges(charges: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _release(r: dict[str, Any]) -> str:
-    privacy = f"DP, ε={r['epsilon']:.3g}" if r["dp"] else f"no DP guarantee ({r['privacy']})"
+    privacy = f"DP, ε={r['epsilon']:.3g}" if r["dp"] else r.get("label") or f"no DP guarantee ({r['privacy']})"
+    verdict = r.get("verdict", "not_applicable")
     out = [
         f"<section id='release-{_e(r['step'])}'><h3>Release <code>{_e(r['step'])}</code>: {_e(r['use'])} "
-        f"({_e(r['kind'])}, {_e(privacy)}, {r['rows']} rows)</h3>",
+        f"({_e(r['kind'])}, {_e(privacy)}, {r['rows']} rows) {_verdict(verdict)}</h3>",
+        "".join(f"<p>{_e(reason)}</p>" for reason in r.get("reasons", [])),
         f"<p class='legend'><span><i class='sw' style='background:{svg.ORIGINAL}'></i>original</span>"
         f"<span><i class='sw' style='background:{svg.RELEASED}'></i>released</span></p><div class='grid'>",
     ]
@@ -475,7 +483,16 @@ def _compliance(report: dict[str, Any]) -> str:
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """The whole page for ``report`` (a dict shaped like ``schemas/report.schema.json``)."""
+    """The whole page for ``report``: the internal report (``schemas/report.schema.json``) or a release view.
+
+    The page says at the top which kind it is: the internal report opens with a
+    "do not publish" notice; a release view (``kind: "release"``) is rendered by
+    :func:`safedata_core.report.html_release.render_release_html`.
+    """
+    if report.get("kind") == "release":
+        from safedata_core.report.html_release import render_release_html
+
+        return render_release_html(report)
     run = report["run"]
     releases = report.get("releases", [])
     intermediate = {st["step"] for st in report.get("sdc", {}).get("steps", []) if not st.get("final", True)}
@@ -495,7 +512,8 @@ def render_html(report: dict[str, Any]) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>safedata report: {_e(run['name'])}</title><style>{_CSS}</style></head><body>",
-        f"<header><h1>Privacy-Utility report: {_e(run['name'])}</h1>"
+        f"<header><h1>Internal evaluation report: {_e(run['name'])}</h1>"
+        f"<p class='internal' role='note' id='internal-notice'>{_e(report.get('notice') or '')}</p>"
         f"<p>Run <code>{_e(run['id'])}</code> · finished {_e(run['finished_at'])} · "
         f"seed {_e(run['seed'])}</p></header>",
         "<nav aria-label='Sections'><ul>" + "".join(f"<li><a href='#{a}'>{t}</a></li>" for a, t in nav) + "</ul></nav>",

@@ -1,10 +1,19 @@
-"""Plain-language texts from ``report.json``: the audit narrative and ``model_card.md``."""
+"""Plain-language texts: the internal audit narrative, the release narrative and ``model_card.md``.
+
+The audit narrative (:func:`audit_narrative`) belongs to the internal report:
+it quotes row counts and attack results of the real data. The model card
+travels with the release package, so :func:`render_model_card` renders it
+from the release view (:func:`safedata_core.report.release.release_view`):
+only public settings and DP quantities, never the input's size or any exact
+statistic of the real data.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-__all__ = ["audit_narrative", "render_model_card"]
+__all__ = ["audit_narrative", "release_narrative", "render_model_card", "write_model_card"]
 
 
 def _eps(x: Any) -> str:
@@ -94,66 +103,119 @@ def audit_narrative(report: dict[str, Any]) -> list[str]:
     return out
 
 
-def _guarantee(comp: dict[str, Any]) -> str:
-    return comp.get("privacy_guarantee") or "not documented"
+def _release_sentence(r: dict[str, Any]) -> str:
+    sid, use, kind = r["step"], r["use"], r["kind"]
+    rows = r["table"]["rows"]
+    if r["dp"]:
+        return (
+            f"Step '{sid}' released {rows} rows made by '{use}' ({kind}) under differential privacy, spending "
+            f"epsilon={_eps(r['epsilon'])}, delta={(r['delta'] or 0):.2g}."
+        )
+    if kind == "sdc":
+        return f"Step '{sid}' released {rows} real records treated by '{use}' (SDC): {r['label']}."
+    return f"Step '{sid}' released {rows} rows made by '{use}' ({kind}): {r['label']}."
+
+
+def release_narrative(view: dict[str, Any]) -> list[str]:
+    """What the release package holds and how it was made, from a release view only (no real-data facts)."""
+    run, priv = view["run"], view["privacy"]
+    ledger = priv["ledger"]
+    out = [
+        f"safedata-core {run['versions'].get('safedata-core', '?')} ran pipeline '{run['name']}' "
+        f"(SHA-256 {run['pipeline_sha256'][:16]}…) with seed {run['seed']} on {view['data'].get('source')}."
+    ]
+    noise = priv.get("noise")
+    if noise == "secure":
+        out.append("DP noise came from a cryptographically secure generator, independent of the published seed.")
+    elif noise:
+        out.append(f"DP noise came from the reproducible test generator ('{noise}'): it can be rebuilt from the seed.")
+    out += [_release_sentence(r) for r in view["releases"]]
+    if ledger.get("budget"):
+        spent = ledger.get("spent") or {}
+        out.append(
+            f"The privacy ledger records {len(ledger.get('charges') or [])} charges, composed with the "
+            f"{ledger.get('accountant')} accountant to epsilon={_eps(spent.get('epsilon'))}, "
+            f"delta={spent.get('delta', 0):.2g}, within the budget epsilon={_eps(ledger['budget']['epsilon'])}, "
+            f"delta={ledger['budget']['delta']:.2g}."
+        )
+    failed = run.get("failed_step")
+    if run["status"] != "succeeded":
+        where = f" at step '{failed['step']}' ({failed['use']})" if failed else ""
+        out.append(f"The run FAILED{where}: nothing was released.")
+    return out
 
 
 def render_model_card(report: dict[str, Any]) -> str:
-    """A Markdown model card for the run's releases."""
-    run, data, summary = report["run"], report.get("data") or {}, report["summary"]
-    comps = {c["step"]: c for c in report.get("components", [])}
+    """A Markdown model card for the release package (``report`` may be the full report or its release view)."""
+    from safedata_core.report.release import release_view
+
+    view = release_view(report)
+    run, priv = view["run"], view["privacy"]
+    ledger, comp = priv["ledger"], view["compliance"]
+    badge = comp.get("badge")
     lines = [
         f"# Model card: {run['name']}",
         "",
+        f"**{view['dp_headline']}.**",
+        "",
         f"*Run {run['id']}, pipeline SHA-256 `{run['pipeline_sha256']}`, seed {run['seed']}, "
-        f"status **{run['status']}**, verdict **{summary['verdict']}**.*",
+        f"status **{run['status']}**, released {run.get('released_on') or '—'}.*",
         "",
+        f"Compliance badge: {badge['label']} ({', '.join(badge['releases'])})"
+        if badge
+        else f"No compliance badge: {comp.get('no_badge_reason')}.",
+        "",
+        "## Data",
+        "",
+        f"- Source: {view['data'].get('source') or '—'}. Its size and statistics are not published here: "
+        "they are not differentially private.",
+        "",
+        "## Privacy",
+        "",
+        f"- Noise: {priv.get('noise') or 'none (no DP step)'}",
     ]
-    if summary.get("messages"):
-        lines += ["## Summary", "", *[f"- {m}" for m in summary["messages"]], ""]
-    lines += [
-        "## Training data",
-        "",
-        f"- Source: {data.get('source', '—')} ({data.get('rows', '—')} rows, "
-        f"{len(data.get('columns', []))} columns; holdout {data.get('holdout_rows', 0)} rows)",
-        f"- Direct identifiers dropped: {', '.join(data.get('dropped_direct_identifiers') or []) or 'none'}",
-        "",
-    ]
-    lines += ["## Releases", ""]
-    releases = report.get("releases", [])
-    if not releases:
+    if ledger.get("budget"):
+        spent = ledger.get("spent") or {}
+        lines.append(
+            f"- Budget: epsilon={_eps(spent.get('epsilon'))}, delta={spent.get('delta', 0):.2g} spent of "
+            f"epsilon={_eps(ledger['budget']['epsilon'])}, delta={ledger['budget']['delta']:.2g} "
+            f"({ledger.get('accountant')} accountant, {len(ledger.get('charges') or [])} charges; see ledger.json)"
+        )
+    else:
+        lines.append("- The pipeline set no privacy budget: no differential privacy guarantee is claimed.")
+    lines += [f"- Warning: {w}" for w in priv["dp_warnings"]]
+    lines += ["", "## Releases", ""]
+    if not view["releases"]:
         lines += ["Nothing was released.", ""]
-    for r in releases:
-        c = comps.get(r["step"], {})
+    for r in view["releases"]:
+        c = r["component"]
         lines += [
             f"### `{r['step']}` — {r['use']} ({r['kind']})",
             "",
-            f"- Component: {c.get('summary', '')} (from {c.get('distribution') or c.get('plugin')} "
+            f"- Component: {c.get('summary') or ''} (from {c.get('distribution') or c.get('plugin')} "
             f"{c.get('version') or ''})".rstrip(),
-            f"- Parameters: `{c.get('params', {})}`",
-            "- Privacy: "
+            f"- Parameters: `{r['params']}`",
+            f"- Privacy: {r['label']}"
             + (
-                f"differentially private, epsilon={_eps(r['epsilon'])}"
-                if r["dp"]
-                else f"no DP guarantee ({r['privacy']})"
+                f"; spent epsilon={_eps(r['epsilon'])}, delta={(r['delta'] or 0):.2g}"
+                if r["epsilon"] is not None
+                else ""
             ),
-            f"- Documented guarantee: {_guarantee(c)}",
+            f"- Documented guarantee: {c.get('privacy_guarantee') or 'not documented'}",
             f"- Assumptions: {c.get('assumptions') or 'not documented'}",
-            f"- Rows: {r['rows']}; mean utility: {report['utility']['per_release'].get(r['step'], '—')}",
-            "",
+            f"- Released table: {r['table']['rows']} rows, columns {', '.join(r['table']['columns'])}",
         ]
-    lines += ["## Evaluation", ""]
-    for a in report["attacks"]["results"]:
-        lines.append(
-            f"- Attack `{a['use']}` on `{a['target']}`: risk {a['risk']:.3f} "
-            f"(95% CI {a['risk_ci'][0]:.3f}–{a['risk_ci'][1]:.3f}) — {a['verdict']}"
-        )
-    for m in report["utility"]["results"]:
-        s = m["score"]
-        lines.append(f"- Metric `{m['use']}` on `{m['target']}`: {'—' if s is None else f'{s:.3f}'}")
-    if not report["attacks"]["results"] and not report["utility"]["results"]:
-        lines.append("No attacks or metrics were run.")
+        if r.get("sdc"):
+            lines.append(
+                f"- SDC (not DP): k-anonymity {r['sdc'].get('k_anonymity')} on "
+                f"{', '.join(r['sdc'].get('quasi_identifiers') or []) or 'no quasi-identifiers'} (released table)"
+            )
+        lines.append("")
     lines += [
+        "## Evaluation",
+        "",
+        "- Attacks, fidelity and utility were measured against the real data. Those results are not "
+        "differentially private; they are in the data steward's internal report and are not published.",
         "",
         "## Intended use and limitations",
         "",
@@ -161,13 +223,20 @@ def render_model_card(report: dict[str, Any]) -> str:
         "not for decisions about the individuals in the source data.",
         "- Synthetic rows are not real people; statistics beyond the evaluated ones may be distorted.",
         "- SDC releases carry no formal guarantee; their protection holds only against the assumed intruder.",
-        f"- {report['privacy']['note']}",
         "",
-        "## Audit narrative",
+        "## What was done",
         "",
-        *[f"{i}. {s}" for i, s in enumerate(report.get("narrative", []), 1)],
+        *[f"{i}. {s}" for i, s in enumerate(release_narrative(view), 1)],
         "",
-        f"*{report['compliance']['disclaimer']}*",
+        f"*{comp['disclaimer']}*",
         "",
     ]
     return "\n".join(lines)
+
+
+def write_model_card(report: dict[str, Any], folder: Path) -> Path:
+    """Write ``model_card.md`` (rendered from the release view of ``report``) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "model_card.md"
+    path.write_text(render_model_card(report), encoding="utf-8")
+    return path

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from safedata_core.report.dpstatus import SECURE, TEST_NOISE_LABEL
 from safedata_core.report.fidelity import association_difference, marginal_comparison
 from safedata_core.report.verdict import worst
 
@@ -25,6 +27,7 @@ __all__ = [
     "component_info",
     "docstring_section",
     "inventory_section",
+    "release_label",
     "release_section",
     "sdc_section",
     "utility_section",
@@ -89,16 +92,46 @@ def _sample(df: pd.DataFrame, seed: int) -> pd.DataFrame:
     return df.sample(MAX_FIDELITY_ROWS, random_state=seed)
 
 
-def release_section(ctx: RunContext, components: list[dict[str, Any]], ledger: dict[str, Any]) -> list[dict[str, Any]]:
-    """One entry per released table: what made it, its spend, and fidelity to the original."""
+def release_label(comp: dict[str, Any], *, dp: bool, charged: bool, noise: str | None, eps: float | None) -> str:
+    """One line saying whether a release is DP, and if not, why."""
+    if dp:
+        return f"differentially private (epsilon={eps:.3g})" if eps is not None else "differentially private"
+    if comp.get("kind") == "sdc" or comp.get("privacy") == "sdc":
+        return "not DP: SDC-treated real records"
+    if comp.get("privacy") != "dp":
+        return "not DP: a non-private component"
+    if not comp.get("dp_active"):
+        return "not DP: the component ran without DP (dp: false)"
+    if noise != SECURE:
+        return TEST_NOISE_LABEL
+    if not charged:
+        return "not DP: the DP component recorded no charge in the ledger"
+    return "not DP"
+
+
+def release_section(
+    ctx: RunContext,
+    components: list[dict[str, Any]],
+    ledger: dict[str, Any],
+    *,
+    noise: str | None = None,
+    silent: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """One entry per released table: what made it, its spend, DP label, and fidelity to the original.
+
+    ``dp`` is true only for a DP component's table whose step charged the ledger
+    and drew its noise from the secure generator (``noise == "secure"``).
+    """
     by_step = {c["step"]: c for c in components}
     original = _sample(ctx.data.df, ctx.seed)
     out = []
     for o in ctx.outcomes:
         if o.table is None:
             continue
-        comp = by_step.get(o.step, {})
+        comp = by_step.get(o.step, {"kind": o.kind})
         spent = o.spent.to_dict() if o.spent else None
+        charged = o.step not in silent
+        dp = bool(comp.get("dp_active")) and spent is not None and charged and noise == SECURE
         released = _sample(o.table.df, ctx.seed + 1)
         out.append(
             {
@@ -106,8 +139,13 @@ def release_section(ctx: RunContext, components: list[dict[str, Any]], ledger: d
                 "use": o.use,
                 "kind": o.kind,
                 "privacy": comp.get("privacy", "none"),
-                "dp": bool(comp.get("dp_active")) and spent is not None,
+                "dp": dp,
+                "label": release_label(
+                    comp, dp=dp, charged=charged, noise=noise, eps=spent["epsilon"] if spent else None
+                ),
+                "noise": noise if comp.get("dp_active") else None,
                 "rows": len(o.table),
+                "columns": list(o.table.columns),
                 "released": o.released,
                 "epsilon": spent["epsilon"] if spent else None,
                 "delta": spent["delta"] if spent else None,
@@ -218,6 +256,7 @@ def sdc_section(
             entry["quasi_identifiers"] = usable_qis
         if not final:
             entry["verdict"] = "not_applicable"
+            entry["reasons"] = []
             entry["note"] = "intermediate step: its output is read by a later SDC step, which is judged instead"
             steps.append(entry)
             continue
@@ -225,16 +264,16 @@ def sdc_section(
         origin_df = ctx.table(origin).df if origin == "data" or origin in ctx.tables else ctx.data.df
         loss = entry["information_loss"] if len(chain) == 1 else _information_loss(origin_df, rel)
         lost = _lost_share(loss)
-        v = "pass"
+        own: list[str] = []
         k_after = entry.get("k_after")
         if k_after is not None and k_after < min_k:
-            v = "warn"
-            reasons.append(f"{o.step}: k-anonymity of the release is {k_after} (< {min_k}) on {', '.join(usable_qis)}")
+            own.append(f"k-anonymity {k_after} < min_k {min_k} on {', '.join(usable_qis)}")
         if lost > thresholds["max_suppression"]:
-            v = "warn"
-            reasons.append(
-                f"{o.step}: {lost:.1%} of records lost values to suppression (> {thresholds['max_suppression']:.0%})"
-            )
+            limit = thresholds["max_suppression"]
+            own.append(f"{lost:.1%} of records lost values to suppression > max_suppression {limit:.0%}")
+        v = "warn" if own else "pass"
+        reasons += [f"{o.step}: {r}" for r in own]
+        entry["reasons"] = own
         entry["verdict"] = v
         verdicts.append(v)
         steps.append(entry)
@@ -277,16 +316,20 @@ def attack_section(
         risk = _finite(r.get("risk")) or 0.0
         ci = r.get("risk_ci") or (risk, risk)
         hi = _finite(ci[1]) if len(ci) > 1 else risk
+        check = f"{o.use} attack '{o.step}'"
+        copies = _finite((r.get("details") or {}).get("exact_copy_rate"))
+        extra = f" (exact-copy rate {copies:.2f})" if copies is not None else ""
+        reason: str | None = None
         if risk > max_risk:
             v = "fail"
-            reasons.append(f"{o.step} ({o.use}) on '{targets.get(o.step)}': risk {risk:.3f} > {max_risk:g}")
+            reason = f"{check}: risk {risk:.3f} > max_risk {max_risk:g}{extra}"
         elif hi is not None and hi > max_risk:
             v = "warn"
-            reasons.append(
-                f"{o.step} ({o.use}) on '{targets.get(o.step)}': risk interval reaches {hi:.3f} > {max_risk:g}"
-            )
+            reason = f"{check}: risk interval reaches {hi:.3f} > max_risk {max_risk:g}{extra}"
         else:
             v = "pass"
+        if reason:
+            reasons.append(f"on '{targets.get(o.step)}': {reason}")
         verdicts.append(v)
         results.append(
             {
@@ -294,6 +337,7 @@ def attack_section(
                 "use": o.use,
                 "target": targets.get(o.step),
                 "verdict": v,
+                "reason": reason,
                 "risk": risk,
                 "risk_ci": [float(ci[0]), float(ci[1])],
                 "success_rate": r.get("success_rate"),
@@ -314,7 +358,7 @@ def utility_section(
 ) -> dict[str, Any]:
     """Utility metric scores per release; a release's headline is the mean of its [0, 1] scores."""
     if ctx is None:
-        return {"verdict": "not_applicable", "reasons": [], "results": [], "per_release": {}}
+        return {"verdict": "not_applicable", "reasons": [], "results": [], "per_release": {}, "release_verdicts": {}}
     targets = {c["step"]: c.get("target") for c in components}
     results: list[dict[str, Any]] = []
     by_target: dict[str, list[float]] = {}
@@ -339,16 +383,26 @@ def utility_section(
     per_release = {t: round(float(np.mean(v)), 5) for t, v in by_target.items()}
     reasons, verdicts = [], []
     lo = thresholds["min_utility"]
+    floor = lo - thresholds["utility_margin"]
+    checks: dict[str, dict[str, Any]] = {}
     for t, s in per_release.items():
-        if s < lo - thresholds["utility_margin"]:
-            verdicts.append("fail")
-            reasons.append(f"'{t}': mean utility {s:.3f} < {lo - thresholds['utility_margin']:.2f}")
+        if s < floor:
+            v, why = "fail", f"mean utility {s:.3f} < min_utility - utility_margin {floor:.2f}"
         elif s < lo:
-            verdicts.append("warn")
-            reasons.append(f"'{t}': mean utility {s:.3f} < {lo:.2f}")
+            v, why = "warn", f"mean utility {s:.3f} < min_utility {lo:.2f}"
         else:
-            verdicts.append("pass")
-    return {"verdict": worst(verdicts), "reasons": reasons, "results": results, "per_release": per_release}
+            v, why = "pass", None
+        verdicts.append(v)
+        checks[t] = {"verdict": v, "reason": why}
+        if why:
+            reasons.append(f"'{t}': {why}")
+    return {
+        "verdict": worst(verdicts),
+        "reasons": reasons,
+        "results": results,
+        "per_release": per_release,
+        "release_verdicts": checks,
+    }
 
 
 def inventory_section(ctx: RunContext | None) -> dict[str, Any]:
