@@ -106,7 +106,7 @@ def _evaluate(
     engine: Any, train: Any, holdout: Any, synth: Any, label: str, seed: int, *, fast: bool = False
 ) -> tuple[dict[str, float], str, str]:
     """The row's figures, the registered components that gave them, and the errors of those that failed."""
-    from safedata_core.commands.demo import fit_params
+    from safedata_core.components.params import fit_params
 
     offered = {"label": label, "target_column": label, "label_column": label, **(FAST_EVALUATION if fast else {})}
     out: dict[str, float] = {}

@@ -18,9 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from safedata_core.commands import make_engine
+from safedata_core.components.params import fit_params
 from safedata_core.errors import SafedataError
 
 __all__ = ["DP_PREFERENCE", "demo_pipeline", "fit_params", "hierarchy_files", "run", "run_demo"]
@@ -76,29 +75,6 @@ def _eval_offers(qis: list[str]) -> dict[str, Any]:
         "aux_cols": qis,
         "auxiliary": qis,
     }
-
-
-def fit_params(
-    params_model: type[BaseModel], offered: dict[str, Any], extra: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
-    """The subset of ``offered`` (plus ``extra``) that ``params_model`` accepts, or ``None`` if it cannot validate.
-
-    Offered values whose type the model rejects are dropped one by one; when a
-    required field is still missing the component is not usable by the demo.
-    """
-    fields = params_model.model_fields
-    chosen = {k: v for k, v in {**offered, **(extra or {})}.items() if k in fields}
-    for _ in range(len(chosen) + 1):
-        try:
-            params_model.model_validate(chosen)
-            return chosen
-        except ValidationError as exc:
-            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"] and str(e["loc"][0]) in chosen}
-            if not bad:
-                return None
-            for key in bad:
-                chosen.pop(key)
-    return None
 
 
 def _accountant() -> str:

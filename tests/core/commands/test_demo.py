@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
 
 from safedata_core import Engine
 from safedata_core.cli import main
@@ -33,18 +32,6 @@ def test_demo_pipeline_uses_only_registered_components() -> None:
     assert {"ks_complement", "tv_complement"} <= set(uses)
     synth = next(s for s in rich["steps"] if s["use"] == "example")
     assert synth["privacy"] == {"epsilon": 1.0, "delta": 1e-6}
-
-
-def test_fit_params_keeps_what_the_model_accepts() -> None:
-    class P(BaseModel):
-        model_config = ConfigDict(extra="forbid", frozen=True)
-        k: int = Field(2, description="k")
-        label: str = Field(description="label")
-        columns: list[str] | None = Field(None, description="cols")
-
-    assert demo.fit_params(P, {"k": 5, "label": "income", "hierarchies": {}}) == {"k": 5, "label": "income"}
-    assert demo.fit_params(P, {"k": "five", "label": "income"}) == {"label": "income"}
-    assert demo.fit_params(P, {"k": 5}) is None  # the required label is not offered
 
 
 def test_hierarchies_cover_every_adult_category() -> None:
