@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install lint schemas bench clean
+.PHONY: demo test install lint schemas bench clean mutation
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard contrib/*/pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,16 @@ test: $(STAMP)
 	$(PY) -m pytest -q tests
 	$(PY) -m pytest -q --import-mode=importlib $(foreach d,$(PLUGIN_DIRS),$(d)tests)
 	$(VENV)/bin/safedata schema export --check
-	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks
-	$(VENV)/bin/mypy safedata_core
+	$(MAKE) --no-print-directory lint
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks
 	$(VENV)/bin/mypy safedata_core
+	$(VENV)/bin/lint-imports
+
+# mutation testing of the privacy code (benchmarks/mutation/run.py); writes benchmarks/results/mutation.json
+mutation: $(STAMP)
+	$(PY) benchmarks/mutation/run.py
 
 schemas: $(STAMP)
 	$(VENV)/bin/safedata schema export
