@@ -53,11 +53,11 @@ def _judged(report: dict[str, Any], step: str) -> list[tuple[str, str]]:
             mean = (utility.get("per_release") or {}).get(step)
             lo = thresholds.get("min_utility", 0.8) - thresholds.get("utility_margin", 0.1)
             verdict = "fail" if mean is not None and mean < lo else "warn"
-            out.append((verdict, "utility " + reason.split(":", 1)[1].strip()))
+            out.append((verdict, reason.split(":", 1)[1].strip()))
     for chain in (report.get("sdc") or {}).get("chains", []):
         if chain.get("release") == step and chain.get("verdict") in ("warn", "fail"):
             reasons = [r for r in (report.get("sdc") or {}).get("reasons", []) if r.startswith(f"{step}:")]
-            out += [(chain["verdict"], "sdc " + r.split(":", 1)[1].strip()) for r in reasons]
+            out += [(chain["verdict"], r.split(":", 1)[1].strip()) for r in reasons]
     return out
 
 

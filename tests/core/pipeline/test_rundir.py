@@ -161,3 +161,53 @@ def test_foreign_exception_in_a_component_names_the_step(tmp_path: Path) -> None
     audit = (out / "audit.jsonl").read_text()
     assert "Traceback" in audit and "ZeroDivisionError" in audit
     assert "Traceback" not in json.dumps(result.report["run"])
+
+
+class _Crash(BaseException):
+    """Stands for the process dying between two renames."""
+
+
+def test_a_crash_at_any_rename_of_the_swap_leaves_no_or_a_complete_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safedata_core.pipeline import rundir as rundir_module
+
+    real_rename = os.rename
+    for crash_at in range(12):
+        out = tmp_path / f"run{crash_at}"
+        old = fakes.engine().run(GOOD, data=tiny_table(60), out=out)
+        old_release = {p.name for p in (out / "release").iterdir()}
+        new = RunDir(out, f"new{crash_at}", force=True).open()
+        (new.staging / "release").mkdir()
+        for name in ("copy.csv", "report.json", "ledger.json"):
+            (new.staging / "release" / name).write_text("new")
+        for name in ("audit.jsonl", "pipeline.lock.json"):
+            (new.staging / name).write_text("new")
+        calls = {"n": 0}
+
+        def rename(src: Any, dst: Any, *, _limit: int = crash_at, _calls: dict[str, int] = calls) -> None:
+            if _calls["n"] == _limit:
+                raise _Crash
+            _calls["n"] += 1
+            real_rename(src, dst)
+
+        monkeypatch.setattr(rundir_module.os, "rename", rename)
+        try:
+            new.commit()
+            finished = True
+        except _Crash:
+            finished = False
+        finally:
+            monkeypatch.setattr(rundir_module.os, "rename", real_rename)
+            new._unlock()  # a dead process holds no lock
+        release = out / "release"
+        if release.exists():
+            names = {p.name for p in release.iterdir()}
+            if (release / "report.json").read_text() == "new":
+                assert names == {"copy.csv", "report.json", "ledger.json"}
+                assert (out / "audit.jsonl").read_text() == "new"  # moved in before the release
+            else:
+                assert names == old_release and run_id(out) == old.report["run"]["id"]
+        assert finished == (crash_at >= 4 + 3)  # 4 entries of the old run out, 3 of the new run in
+        again = fakes.engine().run(GOOD, data=tiny_table(60), out=out, force=True)  # recovers
+        assert again.ok and not [p for p in out.iterdir() if p.name.startswith((".staging-", ".replaced-"))]
