@@ -14,15 +14,15 @@ from safedata_core import Engine, Metric, MetricResult, SDCMethod, SDCResult, Sy
 from safedata_core.testing.fixtures import tiny_metadata, tiny_table
 
 
-class NoisyCountSynthesizer(Synthesizer):
-    """Measures a Laplace count of the rows and samples uniform rows over the public domain.
+class NoEstimateSynthesizer(Synthesizer):
+    """Measures a Laplace count of the rows and samples uniform rows over the public domain; no row estimate.
 
     **Privacy guarantee**: epsilon-DP (add/remove one record): one Laplace count, sensitivity 1.
 
     **Assumptions**: every column has a declared domain.
     """
 
-    name = "noisy_count"
+    name = "no_estimate"
     privacy = "dp"
 
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
@@ -30,9 +30,6 @@ class NoisyCountSynthesizer(Synthesizer):
         budget.charge("laplace", epsilon=eps, sensitivity=1.0, scale=1 / eps, note="row count")
         self._n_hat = len(table) + budget.noise_rng(seed).laplace(0.0, 1 / eps)
         self._meta = table.metadata
-
-    def estimated_rows(self) -> int | None:
-        return max(1, round(self._n_hat))
 
     def sample(self, n: int, *, seed: int) -> Table:
         rng = np.random.default_rng(seed)
@@ -47,16 +44,18 @@ class NoisyCountSynthesizer(Synthesizer):
         return Table(pd.DataFrame(cols), self._meta)
 
 
-class NoEstimateSynthesizer(NoisyCountSynthesizer):
-    """The same, without a row estimate.
+class NoisyCountSynthesizer(NoEstimateSynthesizer):
+    """The same, with its noisy count as the DP row estimate.
 
-    **Privacy guarantee**: epsilon-DP (add/remove one record).
+    **Privacy guarantee**: epsilon-DP (add/remove one record): one Laplace count, sensitivity 1.
 
     **Assumptions**: every column has a declared domain.
     """
 
-    name = "no_estimate"
-    estimated_rows = Synthesizer.estimated_rows
+    name = "noisy_count"
+
+    def estimated_rows(self) -> int | None:
+        return max(1, round(self._n_hat))
 
 
 class BoomSynthesizer(Synthesizer):

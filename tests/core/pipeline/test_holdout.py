@@ -77,3 +77,15 @@ def test_runner_split_is_seeded_without_dp() -> None:
     steps = [{"id": "copy", "use": "resample"}, {"id": "spy", "use": "holdout_spy"}]
     a, b = holdouts({"data": {"source": "mem", "holdout": 0.5}, "steps": steps})
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_runner_split_moves_no_other_record_when_one_is_appended() -> None:
+    steps = [{"id": "copy", "use": "resample"}, {"id": "spy", "use": "holdout_spy"}]
+    p = {"data": {"source": "mem", "holdout": 0.2}, "steps": steps, "seed": 11}
+    df = tiny_table(1000).df
+    grown = pd.concat([df, df.iloc[[0]].assign(age=89, income=123.45)], ignore_index=True)
+    fakes.HoldoutSpy.seen.clear()
+    engine = fakes.engine()
+    assert engine.run(p, data=df).ok and engine.run(p, data=grown).ok
+    before, after = ({tuple(r) for r in h.astype(str).to_numpy()} for h in fakes.HoldoutSpy.seen)
+    assert len(before) > 100 and before <= after and len(after - before) <= 1
