@@ -38,7 +38,7 @@ def main() -> None:
         t2 = time.perf_counter()
         render_model_card(result.report)
         t_card = time.perf_counter() - t2
-        size = (Path(tmp) / "run" / "report.json").stat().st_size
+        size = (Path(tmp) / "run" / "internal" / "report.json").stat().st_size
     print(f"rows={len(table)} run incl. report build={t_run:.2f}s html render={t_html:.3f}s "
           f"model card={t_card:.4f}s html={len(page) / 1024:.0f} KiB report.json={size / 1024:.0f} KiB")
 

@@ -27,6 +27,7 @@ from safedata_core.schema import Pipeline, ResolvedPipeline, resolve_pipeline
 __all__ = ["Engine"]
 
 PipelineSource = str | Path | Mapping[str, Any] | Pipeline
+RunnableSource = PipelineSource | ResolvedPipeline
 
 
 class Engine:
@@ -128,14 +129,22 @@ class Engine:
 
     def run(
         self,
-        pipeline: PipelineSource,
+        pipeline: RunnableSource,
         *,
         data: pd.DataFrame | Table | None = None,
         out: str | Path | None = None,
         force: bool = False,
     ) -> RunResult:
-        """Validate then run ``pipeline``. ``data`` replaces ``data.source``; ``out`` is the run dir."""
-        resolved = self.validate(pipeline)
+        """Validate then run ``pipeline`` (a :class:`ResolvedPipeline` from :meth:`validate` is not validated again).
+
+        ``data`` replaces ``data.source``; ``out`` is the run directory, published all at once when the
+        run ends (``release/``, ``internal/``, ``audit.jsonl``, ``pipeline.lock.json``; see
+        docs/concepts/run-directory.md); ``force`` replaces the run already in ``out``. Raises a
+        :class:`~safedata_core.SafedataError` when the run cannot start (invalid pipeline, run directory
+        not empty or in use, a DP step reading undeclared columns); a run that started and failed returns
+        a result with ``ok`` false. ``result.verdict`` is the report's ``"pass"`` / ``"fail"``.
+        """
+        resolved = pipeline if isinstance(pipeline, ResolvedPipeline) else self.validate(pipeline)
         return run_pipeline(
             resolved,
             self.pm,

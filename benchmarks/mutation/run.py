@@ -108,9 +108,9 @@ def run_target(target: dict, reasons: dict[str, str], timeout: float) -> dict:
             check=False,
         )
         statuses = _statuses(work, env)
-        if not statuses:
-            tail = (proc.stdout + proc.stderr)[-2000:]
-            raise SystemExit(f"mutation target '{target['name']}': mutmut produced no results:\n{tail}")
+        if not statuses or all(s == "not checked" for s in statuses.values()):
+            tail = re.sub(r"[\u2800-\u28ff][^\u2800-\u28ff\n]*", "", proc.stdout + proc.stderr)[-3000:]
+            raise SystemExit(f"mutation target '{target['name']}': mutmut checked no mutant:\n{tail}")
     per_module: dict[str, Counter] = defaultdict(Counter)
     survivors = []
     for mutant, status in sorted(statuses.items()):

@@ -203,7 +203,8 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     if not result.ok:
         print(f"error: demo failed: {result.error}", file=sys.stderr)
-        print(f"report: {out / 'report.html'}")
+        print(f"report: {out / 'internal' / 'report.html'}")
         return 1
-    print(f"report: {out / 'report.html'}")
+    print(f"release (safe to publish): {out / 'release'}")
+    print(f"report: {out / 'internal' / 'report.html'} (full evaluation, not for publication)")
     return 0

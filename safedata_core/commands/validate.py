@@ -16,14 +16,19 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
+def print_problems(pipeline: str, exc: PipelineValidationError) -> None:
+    """Print every validation problem of ``pipeline`` with its path, on stderr."""
+    print(f"error: {pipeline} is invalid ({len(exc.problems)} problem(s)):", file=sys.stderr)
+    for path, msg in exc.problems:
+        print(f"  {path or '<root>'}: {msg}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     engine = make_engine(args)
     try:
         resolved = engine.validate(args.pipeline)
     except PipelineValidationError as exc:
-        print(f"error: {args.pipeline} is invalid ({len(exc.problems)} problem(s)):", file=sys.stderr)
-        for path, msg in exc.problems:
-            print(f"  {path or '<root>'}: {msg}", file=sys.stderr)
+        print_problems(args.pipeline, exc)
         return 2
     p = resolved.pipeline
     print(f"{args.pipeline}: valid ({len(resolved.steps)} steps)")

@@ -33,6 +33,18 @@ class Synthesizer(Component):
     def sample(self, n: int, *, seed: int) -> Table:
         """Return ``n`` synthetic rows with the fitted table's columns and metadata."""
 
+    def estimated_rows(self) -> int | None:
+        """A DP estimate of the fitted table's row count, or ``None`` when the model has none.
+
+        Called by the runner after a DP ``fit`` when the step sets no ``rows``:
+        releasing exactly ``len(table)`` rows would disclose the input size, so
+        a DP synthesizer returns a count computed from quantities it already
+        charged (e.g. the noisy total of a histogram it measured). It must not
+        read the data again. The runner refuses a DP step without ``rows``
+        whose synthesizer returns ``None``.
+        """
+        return None
+
     @classmethod
     def dp_warnings(cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None) -> list[str]:
         """Warnings about DP settings likely to train poorly, shown by ``safedata validate``.

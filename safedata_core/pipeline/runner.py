@@ -1,12 +1,21 @@
-"""The pipeline runner: load data, run validated steps in order, write the run directory.
+"""The pipeline runner: load data, run validated steps in order, publish the run directory all at once.
 
 Guarantees:
 * nothing runs before the whole pipeline validated (the caller passes a
-  :class:`~safedata_core.schema.ResolvedPipeline`);
-* released tables are held in memory and written only when every step
-  succeeded, so a failed run leaves no released table behind;
+  :class:`~safedata_core.schema.ResolvedPipeline`), and nothing runs when a DP
+  step would read undeclared columns or has no DP row count
+  (:mod:`~safedata_core.pipeline.privacy_checks`);
+* the run directory is locked for the whole run, everything is written into a
+  staging folder and moved into place only when every step, the report and the
+  ledger succeeded (:mod:`~safedata_core.pipeline.rundir`); a failed run
+  publishes its report under ``internal/`` and no release;
+* SIGINT/SIGTERM stop the run with a ``run_aborted`` audit event and no release
+  (:mod:`~safedata_core.pipeline.interrupts`);
+* every error ends the run with a one-line message naming the step (a
+  component's traceback goes to the audit log only);
 * every step is announced to the lifecycle hooks and sealed in the audit log;
-* the ledger refuses any charge beyond a step's share.
+  the ledger refuses any charge beyond a step's share;
+* under DP, the exact input size is written nowhere outside ``internal/``.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import hashlib
 import json
 import platform
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +34,15 @@ import numpy as np
 import pandas as pd
 
 from safedata_core.audit import AuditLog
-from safedata_core.data import Metadata, Table, write_table
-from safedata_core.errors import DataError, SafedataError
+from safedata_core.data import Metadata, Table
+from safedata_core.errors import ComponentError, DataError, SafedataError
 from safedata_core.pipeline.context import RunContext, StepOutcome
+from safedata_core.pipeline.holdout import holdout_key, split_holdout
+from safedata_core.pipeline.interrupts import InterruptGuard, RunInterrupted
+from safedata_core.pipeline.privacy_checks import check_dp_steps, dp_steps, reproducible_noise, rows_to_sample
+from safedata_core.pipeline.publish import write_failure, write_internal, write_release, write_release_tables
+from safedata_core.pipeline.rundir import RunDir
+from safedata_core.pipeline.verdicts import run_outcome
 from safedata_core.privacy import Budget, Ledger, NoiseSource
 from safedata_core.schema.validate import PlannedStep, ResolvedPipeline
 
@@ -38,7 +54,13 @@ __all__ = ["RunResult", "run_pipeline", "step_seed"]
 
 @dataclass
 class RunResult:
-    """What a run produced. ``released`` maps step ids to DataFrames."""
+    """What a run produced. ``released`` maps step ids to DataFrames.
+
+    ``ok`` means the run ran to the end; ``verdict`` is the report's judgement
+    (``"pass"`` or ``"fail"``; ``None`` when the run failed), ``release_verdicts``
+    the judgement per released table and ``verdict_failures`` one line per
+    failing release saying why.
+    """
 
     status: str
     released: dict[str, pd.DataFrame]
@@ -47,6 +69,10 @@ class RunResult:
     run_dir: Path | None
     error: str | None = None
     audit_lines: list[str] = field(default_factory=list)
+    verdict: str | None = None
+    release_verdicts: dict[str, str] = field(default_factory=dict)
+    verdict_failures: list[str] = field(default_factory=list)
+    verdict_warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -60,59 +86,6 @@ def step_seed(seed: int, index: int) -> int:
 
 def pipeline_sha256(raw: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def prepare_run_dir(out: Path, *, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise SafedataError(f"--out '{out}' is a file; give a folder for the run directory")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise SafedataError(f"run directory '{out}' is not empty (choose a new --out or pass --force)")
-    if force and out.exists():
-        for sub in ("released",):
-            d = out / sub
-            if d.is_dir():
-                for f in d.iterdir():
-                    f.unlink()
-    out.mkdir(parents=True, exist_ok=True)
-
-
-def _load_data(
-    resolved: ResolvedPipeline, pm: pluggy.PluginManager, data: Table | pd.DataFrame | None
-) -> tuple[Table, Table | None]:
-    spec = resolved.pipeline.data
-    base = resolved.base_dir
-    meta: Metadata | None = None
-    if spec.metadata:
-        meta = Metadata.load(_resolve(spec.metadata, base))
-
-    def read(source: str) -> Table:
-        options: dict[str, object] = {"metadata": meta} if meta is not None else {}
-        table = pm.hook.read_table(source=_resolve(source, base), options=options)
-        if table is None:
-            raise DataError(f"no reader recognised data source '{source}' (give a CSV/Parquet path or builtin:NAME)")
-        return table
-
-    if data is not None:
-        table = data if isinstance(data, Table) else Table.from_dataframe(data, meta, source="data")
-    else:
-        table = read(spec.source)
-    if spec.columns:
-        table = table.select(spec.columns)
-    holdout: Table | None = None
-    if isinstance(spec.holdout, str):
-        holdout = read(spec.holdout)
-        holdout.require_columns(table.columns, where="data.holdout")
-        holdout = Table.from_dataframe(holdout.df[table.columns], table.metadata, source=spec.holdout)
-    elif isinstance(spec.holdout, float):
-        rng = np.random.default_rng(step_seed(resolved.pipeline.seed, 10_000))
-        idx = rng.permutation(len(table))
-        n_hold = round(len(table) * spec.holdout)
-        if n_hold < 1 or n_hold >= len(table):
-            raise DataError(f"data.holdout={spec.holdout} leaves an empty split on {len(table)} rows")
-        hold_idx, keep_idx = np.sort(idx[:n_hold]), np.sort(idx[n_hold:])
-        holdout = table.with_df(table.df.iloc[hold_idx].reset_index(drop=True))
-        table = table.with_df(table.df.iloc[keep_idx].reset_index(drop=True))
-    return table, holdout
 
 
 def _resolve(source: str, base: Path) -> str:
@@ -130,6 +103,19 @@ def _drop_direct_identifiers(table: Table, holdout: Table | None, keep: bool) ->
     return table.select(cols), holdout.select(cols) if holdout is not None else None, ids
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class _Refused(Exception):
+    """A DP pre-check refused the run before any step: nothing is written."""
+
+    def __init__(self, error: SafedataError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def run_pipeline(
     resolved: ResolvedPipeline,
     pm: pluggy.PluginManager,
@@ -139,45 +125,176 @@ def run_pipeline(
     force: bool = False,
     versions: dict[str, str] | None = None,
 ) -> RunResult:
-    """Run ``resolved``; write the run directory to ``out`` when given."""
-    from safedata_core.report import build_report, write_report
-
-    pipeline = resolved.pipeline
-    if out is not None:
-        prepare_run_dir(out, force=force)
-    sha = pipeline_sha256(resolved.raw)
-    run_id = uuid.uuid4().hex[:12]
-    audit = AuditLog(out / "audit.jsonl" if out is not None else None)
-    versions = versions or {}
-    lock = {
-        "pipeline": pipeline.model_dump(mode="json"),
-        "pipeline_sha256": sha,
-        "seed": pipeline.seed,
-        "run_id": run_id,
-        "python": platform.python_version(),
-        "versions": versions,
-        "budget_plan": resolved.budget_plan(),
-    }
-    if out is not None:
-        (out / "pipeline.lock.json").write_text(json.dumps(lock, indent=2, default=str) + "\n")
-    audit.event(
-        "run_start",
-        run_id=run_id,
-        pipeline=pipeline.name,
-        pipeline_sha256=sha,
-        seed=pipeline.seed,
-        steps=[s.spec.id for s in resolved.steps],
-        versions=versions,
-    )
-    priv = pipeline.privacy
-    ledger = Ledger(Budget(priv.epsilon, priv.delta) if priv else None, accountant=priv.accountant if priv else "basic")
-    status, error, ctx = "succeeded", None, None
-    started = time.perf_counter()
+    """Run ``resolved``; publish the run directory ``out`` when given (``force``: replace its run)."""
+    run = _Run(resolved, pm, versions or {})
+    rundir = RunDir(out, run.run_id, force=force).open() if out is not None else None
+    guard = InterruptGuard()
+    committed = False
     try:
-        table, holdout = _load_data(resolved, pm, data)
+        with guard:
+            try:
+                result = run.execute(data, guard, rundir.staging if rundir is not None else None, out)
+                if rundir is not None:
+                    rundir.commit()
+                    committed = True
+            except OSError as exc:  # disk full, read-only folder, ...: the whole run is dropped
+                raise SafedataError(
+                    f"writing the run into '{out}' failed ({exc.strerror or exc}); nothing was released "
+                    "(check the free space and permissions of the run directory)"
+                ) from None
+    finally:
+        if rundir is not None:
+            if committed:
+                rundir.close()
+            else:
+                rundir.discard()
+    guard.redeliver()
+    return result
+
+
+class _Run:
+    """One execution of a resolved pipeline."""
+
+    def __init__(self, resolved: ResolvedPipeline, pm: pluggy.PluginManager, versions: dict[str, str]) -> None:
+        self.resolved = resolved
+        self.pm = pm
+        self.versions = versions
+        self.run_id = uuid.uuid4().hex[:12]
+        self.sha = pipeline_sha256(resolved.raw)
+        self.dp = bool(dp_steps(resolved))
+        self.phase = "starting"  # what the run is doing, for errors and run_aborted
+        self.step: str | None = None
+
+    def execute(
+        self, data: Table | pd.DataFrame | None, guard: InterruptGuard, stage: Path | None, out: Path | None
+    ) -> RunResult:
+        resolved, pipeline = self.resolved, self.resolved.pipeline
+        audit = AuditLog(stage / "audit.jsonl" if stage is not None else None)
+        if stage is not None:
+            lock = {
+                "pipeline": pipeline.model_dump(mode="json"),
+                "pipeline_sha256": self.sha,
+                "seed": pipeline.seed,
+                "run_id": self.run_id,
+                "python": platform.python_version(),
+                "versions": self.versions,
+                "budget_plan": resolved.budget_plan(),
+            }
+            (stage / "pipeline.lock.json").write_text(json.dumps(lock, indent=2, default=str) + "\n")
+        audit.event(
+            "run_start",
+            run_id=self.run_id,
+            pipeline=pipeline.name,
+            pipeline_sha256=self.sha,
+            seed=pipeline.seed,
+            steps=[s.spec.id for s in resolved.steps],
+            versions=self.versions,
+        )
+        priv = pipeline.privacy
+        ledger = Ledger(
+            Budget(priv.epsilon, priv.delta) if priv else None, accountant=priv.accountant if priv else "basic"
+        )
+        status, error, ctx = "succeeded", None, None
+        started = time.perf_counter()
+        try:
+            with guard.interruptible():
+                ctx = self._context(data, ledger, audit, out)
+                for index, plan in enumerate(resolved.steps):
+                    self._run_step(plan, index, ctx)
+                self.phase, self.step = "writing the release", None
+                if stage is not None:
+                    write_release_tables(ctx.outcomes, stage, pipeline.report.release_formats)
+            if guard.pending is not None:  # a component swallowed the interrupt
+                raise RunInterrupted(guard.pending)
+        except _Refused as refusal:
+            audit.close()
+            raise refusal.error from None
+        except RunInterrupted as exc:
+            status = "failed"
+            error = f"interrupted by {exc.signame} during {self.phase}; nothing was released"
+            audit.event("run_aborted", step=self.step, phase=self.phase, signal=exc.signame)
+        except Exception as exc:  # the run fails as a whole: nothing is released
+            status = "failed"
+            error = self._error_message(exc)
+            audit.event("run_failed", error=error)
+            if not isinstance(exc, SafedataError):
+                audit.event("run_failed_traceback", traceback=traceback.format_exc(limit=8))
+        seconds = time.perf_counter() - started
+        released: dict[str, pd.DataFrame] = {}
+        if status == "succeeded" and ctx is not None:
+            released = {o.step: o.table.df for o in ctx.outcomes if o.released and o.table is not None}
+            audit.event("run_succeeded", released=sorted(released), seconds=round(seconds, 3))
+        ledger_dict = ledger.to_dict()
+        audit.close()
+        report = self._report(ctx, ledger_dict, status, error, seconds, audit.head)
+        if stage is not None:
+            self._publish(report, ledger_dict, ctx, stage)
+        outcome = run_outcome(report)
+        return RunResult(
+            status=status,
+            released=released,
+            report=report,
+            ledger=ledger_dict,
+            run_dir=out,
+            error=error,
+            audit_lines=audit.lines,
+            verdict=outcome.verdict,
+            release_verdicts=outcome.releases,
+            verdict_failures=outcome.failures,
+            verdict_warnings=outcome.warnings,
+        )
+
+    def _error_message(self, exc: Exception) -> str:
+        """One line naming where the run failed (the step, or loading / writing) and why."""
+        if not isinstance(exc, SafedataError):
+            return f"{self.phase}: {type(exc).__name__}: {_one_line(exc)}"
+        message = _one_line(exc)
+        if self.step is not None and not message.startswith(f"step '{self.step}'"):
+            return f"{self.phase}: {message}"
+        return message
+
+    def _report(
+        self, ctx: RunContext | None, ledger: dict[str, Any], status: str, error: str | None, seconds: float, head: str
+    ) -> dict[str, Any]:
+        from safedata_core.report import build_report
+
+        return build_report(
+            resolved=self.resolved,
+            ctx=ctx,
+            ledger=ledger,
+            status=status,
+            error=error,
+            pipeline_sha256=self.sha,
+            run_id=self.run_id,
+            versions=self.versions,
+            seconds=seconds,
+            audit_head=head,
+        )
+
+    def _publish(self, report: dict[str, Any], ledger: dict[str, Any], ctx: RunContext | None, stage: Path) -> None:
+        formats = self.resolved.pipeline.report.formats
+        if report["run"]["status"] == "succeeded":
+            write_release(report, ledger, stage, formats)
+        else:
+            write_failure(report, stage)
+        write_internal(report, ctx.data.metadata.to_dict() if ctx is not None else None, stage, formats)
+
+    # -- data ------------------------------------------------------------------
+    def _context(
+        self, data: Table | pd.DataFrame | None, ledger: Ledger, audit: AuditLog, out: Path | None
+    ) -> RunContext:
+        """Load the data, split the holdout, drop direct identifiers, check the DP steps' inputs."""
+        pipeline = self.resolved.pipeline
+        self.phase = "loading the data"
+        table, holdout = self._load(data)
         table, holdout, dropped = _drop_direct_identifiers(table, holdout, pipeline.data.keep_direct_identifiers)
+        try:
+            check_dp_steps(self.resolved, table)
+        except SafedataError as exc:
+            raise _Refused(exc) from None
+        reproducible = reproducible_noise(pipeline)
         ctx = RunContext(
-            run_id=run_id,
+            run_id=self.run_id,
             name=pipeline.name,
             seed=pipeline.seed,
             ledger=ledger,
@@ -185,140 +302,142 @@ def run_pipeline(
             data=table,
             holdout=holdout,
             out=out,
-            secure_noise=bool(priv and priv.secure),
+            secure_noise=not reproducible,
             dropped_identifiers=dropped,
         )
+        sizes: dict[str, Any] = {"rows": len(table), "holdout_rows": len(holdout) if holdout is not None else 0}
         audit.event(
             "data_loaded",
-            rows=len(table),
             columns=len(table.columns),
-            holdout_rows=len(holdout) if holdout is not None else 0,
+            holdout=holdout is not None,
             dropped_direct_identifiers=dropped,
+            **({"sizes_withheld": "the input size is private under DP"} if self.dp else sizes),
         )
-        if priv is not None and not priv.secure:
+        if self.dp and reproducible:
             ctx.warnings.append(
-                "DP noise was drawn from a seeded pseudo-random generator (privacy.secure is "
-                "false): fine for experiments, set secure: true for a real release"
+                "DP noise was drawn from a generator seeded by the pipeline seed (reproducible-test mode): "
+                "the release is NOT differentially private; use secure noise (the default) for a real release"
             )
-        for index, plan in enumerate(resolved.steps):
-            _run_step(plan, index, ctx, pm)
-    except Exception as exc:  # the run fails as a whole: nothing is released
-        status = "failed"
-        error = str(exc) if isinstance(exc, SafedataError) else f"{type(exc).__name__}: {exc}"
-        audit.event("run_failed", error=error.splitlines()[0] if error else "")
-        if not isinstance(exc, SafedataError):
-            import traceback
+        return ctx
 
-            audit.event("run_failed_traceback", traceback=traceback.format_exc(limit=8))
-    seconds = time.perf_counter() - started
-    released: dict[str, pd.DataFrame] = {}
-    if status == "succeeded" and ctx is not None:
-        for outcome in ctx.outcomes:
-            if outcome.released and outcome.table is not None:
-                released[outcome.step] = outcome.table.df
-                if out is not None:
-                    for fmt in pipeline.report.release_formats:
-                        write_table(outcome.table, out / "released" / f"{outcome.step}.{fmt}")
-        audit.event("run_succeeded", released=sorted(released), seconds=round(seconds, 3))
-    ledger_dict = ledger.to_dict()
-    audit.close()
-    report = build_report(
-        resolved=resolved,
-        ctx=ctx,
-        ledger=ledger_dict,
-        status=status,
-        error=error,
-        pipeline_sha256=sha,
-        run_id=run_id,
-        versions=versions,
-        seconds=seconds,
-        audit_head=audit.head,
-    )
-    if out is not None:
-        (out / "ledger.json").write_text(json.dumps(ledger_dict, indent=2) + "\n")
-        if ctx is not None:
-            (out / "metadata.json").write_text(json.dumps(ctx.data.metadata.to_dict(), indent=2) + "\n")
-        write_report(report, out, formats=pipeline.report.formats)
-    return RunResult(
-        status=status,
-        released=released,
-        report=report,
-        ledger=ledger_dict,
-        run_dir=out,
-        error=error,
-        audit_lines=audit.lines,
-    )
+    def _load(self, data: Table | pd.DataFrame | None) -> tuple[Table, Table | None]:
+        resolved, pm = self.resolved, self.pm
+        spec = resolved.pipeline.data
+        base = resolved.base_dir
+        meta: Metadata | None = None
+        if spec.metadata:
+            meta = Metadata.load(_resolve(spec.metadata, base))
 
+        def read(source: str) -> Table:
+            options: dict[str, object] = {"metadata": meta} if meta is not None else {}
+            table = pm.hook.read_table(source=_resolve(source, base), options=options)
+            if table is None:
+                raise DataError(
+                    f"no reader recognised data source '{source}' (give a CSV/Parquet path or builtin:NAME)"
+                )
+            return table
 
-def _run_step(plan: PlannedStep, index: int, ctx: RunContext, pm: pluggy.PluginManager) -> None:
-    spec = plan.spec
-    seed = step_seed(ctx.seed, index)
-    source = ctx.table(spec.input)
-    pm.hook.before_step(step=spec, context=ctx)
-    ctx.audit.event(
-        "step_start",
-        step=spec.id,
-        use=spec.use,
-        kind=plan.kind,
-        input=spec.input,
-        target=plan.target,
-        share=plan.share.to_dict() if plan.share else None,
-    )
-    started = time.perf_counter()
-    outcome = StepOutcome(step=spec.id, use=spec.use, kind=plan.kind, share=plan.share)
-    try:
+        if data is not None:
+            table = data if isinstance(data, Table) else Table.from_dataframe(data, meta, source="data")
+        else:
+            table = read(spec.source)
+        if spec.columns:
+            table = table.select(spec.columns)
+        holdout: Table | None = None
+        if isinstance(spec.holdout, str):
+            holdout = read(spec.holdout)
+            holdout.require_columns(table.columns, where="data.holdout")
+            holdout = Table.from_dataframe(holdout.df[table.columns], table.metadata, source=spec.holdout)
+        elif isinstance(spec.holdout, float):
+            secret = self.dp and not reproducible_noise(resolved.pipeline)
+            table, holdout = split_holdout(table, spec.holdout, holdout_key(resolved.pipeline.seed, secret=secret))
+        return table, holdout
+
+    # -- steps -----------------------------------------------------------------
+    def _run_step(self, plan: PlannedStep, index: int, ctx: RunContext) -> None:
+        spec, pm = plan.spec, self.pm
+        self.phase, self.step = f"step '{spec.id}' ({spec.use})", spec.id
+        seed = step_seed(ctx.seed, index)
+        source = ctx.table(spec.input)
+        pm.hook.before_step(step=spec, context=ctx)
+        ctx.audit.event(
+            "step_start",
+            step=spec.id,
+            use=spec.use,
+            kind=plan.kind,
+            input=spec.input,
+            target=plan.target,
+            share=plan.share.to_dict() if plan.share else None,
+        )
+        started = time.perf_counter()
+        outcome = StepOutcome(step=spec.id, use=spec.use, kind=plan.kind, share=plan.share)
+        try:
+            self._apply(plan, seed, source, ctx, outcome)
+        except BaseException as exc:
+            pm.hook.on_step_error(step=spec, error=exc, context=ctx)
+            foreign = isinstance(exc, Exception) and not isinstance(exc, SafedataError)
+            details = {"traceback": traceback.format_exc(limit=12)} if foreign else {}
+            ctx.audit.event("step_failed", step=spec.id, use=spec.use, error_type=type(exc).__name__, **details)
+            if foreign:
+                raise ComponentError(
+                    f"step '{spec.id}' ({spec.use}) failed with {type(exc).__name__}: {_one_line(exc)} "
+                    "(a defect in the component; its traceback is in audit.jsonl)"
+                ) from exc
+            raise
+        outcome.seconds = time.perf_counter() - started
+        if outcome.table is not None:
+            ctx.tables[spec.id] = outcome.table
+            outcome.released = plan.releases
+        ctx.outcomes.append(outcome)
+        pm.hook.after_step(step=spec, outcome=outcome, context=ctx)
+        # under DP the size of a non-DP table (a profile, an SDC step's output) is the input size
+        rows = len(outcome.table) if outcome.table is not None and (not self.dp or plan.share is not None) else None
+        ctx.audit.event(
+            "step_end",
+            step=spec.id,
+            use=spec.use,
+            seconds=round(outcome.seconds, 3),
+            rows=rows,
+            spent=outcome.spent.to_dict() if outcome.spent else None,
+            charges=len(ctx.ledger.events(spec.id)),
+        )
+
+    def _apply(self, plan: PlannedStep, seed: int, source: Table, ctx: RunContext, outcome: StepOutcome) -> None:
+        spec = plan.spec
         if plan.kind == "profile":
             from safedata_core.inventory import profile_step
 
             profile, mask = profile_step(source, plan.params)  # type: ignore[arg-type]
             ctx.profile, ctx.rare_mask = profile, mask
             outcome.result = profile
-        else:
-            assert plan.info is not None
-            component = plan.info.cls(plan.params)
-            budget = ctx.ledger.share(spec.id, spec.use, plan.share) if plan.share is not None else None
-            if budget is not None and not ctx.secure_noise:
-                budget.noise = NoiseSource.reproducible(seed)
-            if plan.kind == "synthesizer":
-                component.fit(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
-                outcome.table = component.sample(spec.rows or len(source), seed=seed + 1)  # type: ignore[attr-defined]
-            elif plan.kind == "sdc":
-                rows = _target_rows(plan, source, ctx)
-                res = component.apply(source, seed=seed, rows=rows)  # type: ignore[attr-defined]
-                outcome.table, outcome.result = res.table, dict(res.changes)
-            elif plan.kind == "mechanism":
-                assert budget is not None
-                outcome.table = component.release(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
-            elif plan.kind == "attack":
-                target = ctx.table(plan.target or "data")
-                outcome.result = component.run(ctx.data, target, ctx.holdout, seed=seed).to_dict()  # type: ignore[attr-defined]
-            elif plan.kind == "metric":
-                target = ctx.table(plan.target or "data")
-                outcome.result = component.compute(ctx.data, target, holdout=ctx.holdout, seed=seed).to_dict()  # type: ignore[attr-defined]
-            outcome.extras = component.report_extras()
-            if budget is not None:
-                outcome.spent = budget.spent()
-                if not ctx.ledger.events(spec.id):
-                    ctx.warnings.append(f"step '{spec.id}': DP component '{spec.use}' recorded no charge")
-    except BaseException as exc:
-        pm.hook.on_step_error(step=spec, error=exc, context=ctx)
-        ctx.audit.event("step_failed", step=spec.id, use=spec.use, error_type=type(exc).__name__)
-        raise
-    outcome.seconds = time.perf_counter() - started
-    if outcome.table is not None:
-        ctx.tables[spec.id] = outcome.table
-        outcome.released = plan.releases
-    ctx.outcomes.append(outcome)
-    pm.hook.after_step(step=spec, outcome=outcome, context=ctx)
-    ctx.audit.event(
-        "step_end",
-        step=spec.id,
-        use=spec.use,
-        seconds=round(outcome.seconds, 3),
-        rows=len(outcome.table) if outcome.table is not None else None,
-        spent=outcome.spent.to_dict() if outcome.spent else None,
-        charges=len(ctx.ledger.events(spec.id)),
-    )
+            return
+        assert plan.info is not None
+        component = plan.info.cls(plan.params)
+        budget = ctx.ledger.share(spec.id, spec.use, plan.share) if plan.share is not None else None
+        if budget is not None and not ctx.secure_noise:
+            budget.noise = NoiseSource.reproducible(seed)  # test-only mode: the report says "not DP"
+        if plan.kind == "synthesizer":
+            component.fit(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
+            rows = rows_to_sample(plan, component, source)
+            outcome.table = component.sample(rows, seed=seed + 1)  # type: ignore[attr-defined]
+        elif plan.kind == "sdc":
+            targeted = _target_rows(plan, source, ctx)
+            res = component.apply(source, seed=seed, rows=targeted)  # type: ignore[attr-defined]
+            outcome.table, outcome.result = res.table, dict(res.changes)
+        elif plan.kind == "mechanism":
+            assert budget is not None
+            outcome.table = component.release(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
+        elif plan.kind == "attack":
+            target = ctx.table(plan.target or "data")
+            outcome.result = component.run(ctx.data, target, ctx.holdout, seed=seed).to_dict()  # type: ignore[attr-defined]
+        elif plan.kind == "metric":
+            target = ctx.table(plan.target or "data")
+            outcome.result = component.compute(ctx.data, target, holdout=ctx.holdout, seed=seed).to_dict()  # type: ignore[attr-defined]
+        outcome.extras = component.report_extras()
+        if budget is not None:
+            outcome.spent = budget.spent()
+            if not ctx.ledger.events(spec.id):
+                ctx.warnings.append(f"step '{spec.id}': DP component '{spec.use}' recorded no charge")
 
 
 def _target_rows(plan: PlannedStep, source: Table, ctx: RunContext) -> np.ndarray | None:

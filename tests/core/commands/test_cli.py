@@ -61,7 +61,7 @@ def test_missing_files_are_one_line_errors(tmp_path: Path, capsys: pytest.Captur
     assert main(["run", str(p), "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert "not found" in err and "Traceback" not in err
-    assert not (tmp_path / "run" / "released").exists()
+    assert not (tmp_path / "run" / "release").exists()
 
 
 def test_empty_data_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

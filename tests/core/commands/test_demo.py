@@ -61,13 +61,15 @@ def test_demo_runs_and_report_validates(
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--rows", "1200"]) == 0
     printed = capsys.readouterr().out
-    assert f"report: {out / 'report.html'}" in printed and "synthetic" in printed and "verdict:" in printed
-    report = json.loads((out / "report.json").read_text())
+    assert f"report: {out / 'internal' / 'report.html'}" in printed and "synthetic" in printed
+    assert "verdict:" in printed and f"release (safe to publish): {out / 'release'}" in printed
+    report = json.loads((out / "internal" / "report.json").read_text())
     validate(report)
     assert report["privacy"]["dp_status"] == "claimed"
     assert "synthetic" in [r["step"] for r in report["releases"]]
     assert 0.5 < report["summary"]["budget"]["epsilon_spent"] <= 1.0 + 1e-9
-    assert (out / "report.html").is_file() and (out / "model_card.md").is_file()
+    assert (out / "internal" / "report.html").is_file() and (out / "release" / "model_card.md").is_file()
+    assert (out / "release" / "synthetic.csv").is_file()
 
 
 def test_demo_sdc_generalises_all_six_qis_and_releases_5_anonymous(tmp_path: Path) -> None:

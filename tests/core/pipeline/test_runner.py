@@ -1,4 +1,4 @@
-"""The runner: run directory contents, no partial release, budget enforcement, seeding."""
+"""The runner: run directory layout, no partial release, budget enforcement, seeding, secure noise, DP rows."""
 
 from __future__ import annotations
 
@@ -39,46 +39,73 @@ def test_run_directory_layout(engine: Engine, tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = engine.run(pipeline(), out=out)
     assert result.ok, result.error
-    names = {p.name for p in out.iterdir()}
-    assert {
-        "released",
-        "report.json",
-        "report.html",
-        "ledger.json",
-        "audit.jsonl",
-        "pipeline.lock.json",
-        "metadata.json",
-    } <= names
-    released = pd.read_csv(out / "released" / "synth.csv")
+    assert {p.name for p in out.iterdir()} == {"release", "internal", "audit.jsonl", "pipeline.lock.json", ".lock"}
+    release = {p.name for p in (out / "release").iterdir()}
+    assert release == {"synth.csv", "report.json", "report.html", "ledger.json", "model_card.md"}
+    assert {"report.json", "report.html", "metadata.json", "NOT-FOR-PUBLICATION.txt"} <= {
+        p.name for p in (out / "internal").iterdir()
+    }
+    released = pd.read_csv(out / "release" / "synth.csv")
     assert len(released) == 500 and list(released.columns) == list(result.released["synth"].columns)
     lock = json.loads((out / "pipeline.lock.json").read_text())
     assert len(lock["pipeline_sha256"]) == 64 and lock["seed"] == 1 and "safedata-core" in lock["versions"]
-    ledger = json.loads((out / "ledger.json").read_text())
+    ledger = json.loads((out / "release" / "ledger.json").read_text())
     assert ledger["spent"]["epsilon"] <= ledger["budget"]["epsilon"] and len(ledger["charges"]) == 15
+    internal = json.loads((out / "internal" / "report.json").read_text())
+    assert internal["run"]["id"] == json.loads((out / "release" / "report.json").read_text())["run"]["id"]
+    assert internal["run"]["audit_head"] == json.loads((out / "audit.jsonl").read_text().splitlines()[-1])["hash"]
     assert verify_audit_log(out) > 5
 
 
-def test_same_seed_same_release(engine: Engine) -> None:
-    a = engine.run(pipeline()).released["synth"]
-    b = engine.run(pipeline()).released["synth"]
+def test_same_seed_same_release_in_reproducible_test_mode(engine: Engine) -> None:
+    reproducible = {"epsilon": 1.0, "delta": 1e-6, "accountant": "basic", "secure": False}
+    a = engine.run(pipeline(privacy=reproducible)).released["synth"]
+    b = engine.run(pipeline(privacy=reproducible)).released["synth"]
     pd.testing.assert_frame_equal(a, b)
-    c = engine.run(pipeline(seed=2)).released["synth"]
+    c = engine.run(pipeline(privacy=reproducible, seed=2)).released["synth"]
     assert not a.equals(c)
+
+
+def test_dp_noise_is_secure_by_default_and_non_dp_steps_stay_seeded(engine: Engine) -> None:
+    p = pipeline(
+        data={"source": "mem"},
+        steps=[
+            {"id": "synth", "use": "example", "rows": 300},
+            {"id": "copy", "use": "resample", "rows": 300},
+        ],
+    )
+    first = engine.run(p, data=tiny_table(300))
+    second = engine.run(p, data=tiny_table(300))
+    assert first.ok and second.ok
+    assert not first.released["synth"].equals(second.released["synth"])  # DP noise: fresh each run
+    pd.testing.assert_frame_equal(first.released["copy"], second.released["copy"])  # seeded, not DP
+    assert not any("reproducible" in w for w in first.report["warnings"])
 
 
 def test_failed_step_releases_nothing(engine: Engine, tmp_path: Path) -> None:
     p = pipeline(
         steps=[
-            {"id": "synth", "use": "example"},
+            {"id": "synth", "use": "example", "rows": 100},
             {"id": "ks", "use": "ks_complement", "params": {"columns": ["no_such_column"]}},
         ]
     )
     out = tmp_path / "run"
     result = engine.run(p, out=out)
     assert result.status == "failed" and "no_such_column" in (result.error or "")
-    assert not (out / "released").exists() or not any((out / "released").iterdir())
-    report = json.loads((out / "report.json").read_text())
+    assert result.error is not None and result.error.startswith("step 'ks' (ks_complement): ")
+    assert result.verdict is None and result.release_verdicts == {}
+    assert not (out / "release").exists()
+    assert {p.name for p in out.iterdir()} == {
+        "internal",
+        "audit.jsonl",
+        "pipeline.lock.json",
+        "run-failed.txt",
+        ".lock",
+    }
+    report = json.loads((out / "internal" / "report.json").read_text())
     assert report["run"]["status"] == "failed" and report["privacy"]["dp_claimed"] is False
+    note = (out / "run-failed.txt").read_text()
+    assert note.count("\n") == 1 and "FAILED at step 'ks'" in note and "no_such_column" in note
     verify_audit_log(out)
 
 
@@ -128,6 +155,7 @@ def test_refuses_non_empty_run_dir(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(SafedataError, match="not empty"):
         engine.run(pipeline(), out=tmp_path)
     assert engine.run(pipeline(), out=tmp_path, force=True).ok
+    assert (tmp_path / "junk.txt").read_text() == "x"  # --force replaces the run, not the user's files
 
 
 def test_direct_identifiers_are_dropped(engine: Engine) -> None:
@@ -145,8 +173,9 @@ def test_direct_identifiers_are_dropped(engine: Engine) -> None:
 
 def test_holdout_fraction_splits_rows(engine: Engine) -> None:
     p = {"data": {"source": "mem", "holdout": 0.25}, "steps": [{"id": "synth", "use": "resample"}]}
-    result = engine.run(p, data=tiny_table(200).df)
-    assert result.report["data"]["rows"] == 150 and result.report["data"]["holdout_rows"] == 50
+    result = engine.run(p, data=tiny_table(400).df)
+    rows, held = result.report["data"]["rows"], result.report["data"]["holdout_rows"]
+    assert rows + held == 400 and 60 <= held <= 140  # Binomial(400, 0.25): mean 100, sd 8.7
 
 
 def test_sdc_target_rare_passes_mask(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def pipeline(*, secure: bool = True, **report: Any) -> dict[str, Any]:
         "steps": [
             {"id": "profile", "use": "profile"},
             {"id": "sdc", "use": "race_suppression"},
-            {"id": "synthetic", "use": "example", "privacy": {"epsilon": 1.0}},
+            {"id": "synthetic", "use": "example", "rows": 1000, "privacy": {"epsilon": 1.0}},
             {"id": "link_sdc", "use": "exact_linkage", "target": "sdc"},
             {"id": "link_synth", "use": "exact_linkage", "target": "synthetic"},
             {"id": "tv_sdc", "use": "tv_complement", "target": "sdc"},

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from safedata_core import Table
 from tests.core.report.helpers import make_engine, pipeline, small_adult, validate
 
 
@@ -20,13 +21,14 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_report_json_validates_against_schema(run_dir: Path) -> None:
-    report = json.loads((run_dir / "report.json").read_text())
+    report = json.loads((run_dir / "internal" / "report.json").read_text())
     validate(report)
-    assert {"report.json", "report.html", "model_card.md"} <= {p.name for p in run_dir.iterdir()}
+    assert {"report.json", "report.html", "model_card.md"} <= {p.name for p in (run_dir / "internal").iterdir()}
+    assert {"report.json", "report.html", "model_card.md"} <= {p.name for p in (run_dir / "release").iterdir()}
 
 
 def test_sections_hold_real_numbers(run_dir: Path) -> None:
-    report = json.loads((run_dir / "report.json").read_text())
+    report = json.loads((run_dir / "internal" / "report.json").read_text())
     releases = {r["step"]: r for r in report["releases"]}
     assert set(releases) == {"sdc", "synthetic"}
     assert releases["synthetic"]["dp"] and releases["synthetic"]["epsilon"] == pytest.approx(1.0)
@@ -59,7 +61,7 @@ def test_sections_hold_real_numbers(run_dir: Path) -> None:
 
 
 def test_html_has_plots_and_scatter(run_dir: Path) -> None:
-    page = (run_dir / "report.html").read_text()
+    page = (run_dir / "internal" / "report.html").read_text()
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page
     assert page.count("<svg") >= 2 * 15  # marginals for two releases, heatmaps, risk bars, scatter
     assert "Privacy-utility: highest attack risk vs mean utility" in page
@@ -87,10 +89,12 @@ def test_failed_dp_step_is_in_summary_and_blocks_compliance(tmp_path: Path) -> N
     engine = make_engine()
     table = small_adult(engine)
     p = pipeline()
-    # the DP step fails: inferred metadata is not public, so the example synthesizer refuses to read domains
-    result = engine.run(p, data=table.df, out=tmp_path / "run")
+    # the DP step fails: 'workclass' is declared without its categories, so the example synthesizer refuses it
+    meta = table.metadata.model_copy(deep=True)
+    meta.columns["workclass"].categories = None
+    result = engine.run(p, data=Table(table.df, meta), out=tmp_path / "run")
     assert not result.ok
-    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    report = json.loads((tmp_path / "run" / "internal" / "report.json").read_text())
     validate(report)
     assert report["run"]["failed_step"] == {"step": "synthetic", "use": "example", "kind": "synthesizer", "dp": True}
     assert report["privacy"]["dp_status"] == "failed" and report["summary"]["verdict"] == "fail"
@@ -99,9 +103,10 @@ def test_failed_dp_step_is_in_summary_and_blocks_compliance(tmp_path: Path) -> N
     )
     assert report["compliance"]["claim"] is False and report["compliance"]["badge"] is None
     assert report["releases"] == []
-    page = (tmp_path / "run" / "report.html").read_text()
+    page = (tmp_path / "run" / "internal" / "report.html").read_text()
     summary = page[page.index("id='summary'") : page.index("id='data'")]
     assert "DP step FAILED" in summary and "role='alert'" in summary
     assert "class='badge'" not in page and "No compliance claim is made" in page
-    card = (tmp_path / "run" / "model_card.md").read_text()
+    assert not (tmp_path / "run" / "release").exists()
+    card = (tmp_path / "run" / "internal" / "model_card.md").read_text()
     assert "FAILED" in card

@@ -47,7 +47,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("html")
     result = engine.run(pipeline(), data=small_adult(engine), out=out)
     assert result.ok, result.error
-    return out / "report.html"
+    return out / "internal" / "report.html"
 
 
 def test_renders_in_headless_chromium(page: Path, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def sdc_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("adult-sdc")
     result = Engine(autoload=False, plugins=plugins).run(spec, out=out)
     assert result.ok, result.error
-    return json.loads((Path(out) / "report.json").read_text())
+    return json.loads((Path(out) / "internal" / "report.json").read_text())
 
 
 def test_chain_is_judged_by_its_last_step(sdc_report: dict) -> None:
