@@ -46,7 +46,7 @@ def test_privbayes_keeps_strong_dependency_at_moderate_epsilon() -> None:
 
 def test_dp_charges_add_up_to_the_share() -> None:
     table = tiny_table(400)
-    budget = make_budget(1.0, 1e-6)
+    budget = make_budget(1.0, 0.0)  # no delta: basic composition, so the charged epsilons add up to the share
     model = BayesNetSynthesizer({"bins": 8})
     model.fit(table, budget=budget, seed=0)
     charges = budget.charges
@@ -55,13 +55,14 @@ def test_dp_charges_add_up_to_the_share() -> None:
     assert kinds.count("exponential") == len(table.columns) - 1
     split = model.report_extras()["epsilon_split"]
     assert split["binning"] == pytest.approx(0.1) and split["row_count"] == pytest.approx(0.02)
+    assert split["conditionals"] == pytest.approx(0.88 * 0.7)
 
 
 def test_dp_refuses_numeric_column_without_public_bounds() -> None:
     df = pd.DataFrame({"x": np.arange(50.0), "c": ["a", "b"] * 25})
     meta = Metadata(columns={"x": ColumnMeta(type="numerical"), "c": ColumnMeta(type="categorical",
                                                                                 categories=["a", "b"])})
-    with pytest.raises(ComponentError, match="no public bounds"):
+    with pytest.raises(ComponentError, match="cannot use column 'x': it is numeric but has no declared bounds"):
         BayesNetSynthesizer().fit(Table.from_dataframe(df, meta), budget=make_budget(), seed=0)
 
 

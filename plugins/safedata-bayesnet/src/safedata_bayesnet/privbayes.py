@@ -192,7 +192,7 @@ def calibrate_marginal_epsilon(budget: BudgetShare, planned: list[PrivacyEvent],
     lo, hi = nominal, 2.0 * nominal
     while fits(hi) and hi < 1e6 * nominal:
         lo, hi = hi, 2.0 * hi
-    for _ in range(60):
+    while hi - lo > 1e-10 * lo:
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
     return lo

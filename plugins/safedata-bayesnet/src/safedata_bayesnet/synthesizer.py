@@ -128,7 +128,7 @@ class BayesNetSynthesizer(Synthesizer):
     def _fit_dp(self, table: Table, budget: BudgetShare) -> None:
         """PrivBayes; every part is planned from public metadata, then charged and measured in order."""
         p, meta, where = self.params, table.metadata, "bayes_net"
-        require_declared(table, where=where, component=self.name)
+        require_declared(table, where=f"step '{budget.step}'", component=self.name)
         columns = list(table.columns)
         d = len(columns)
         plan = measurement_plan(meta, columns, where)
@@ -138,11 +138,13 @@ class BayesNetSynthesizer(Synthesizer):
         rest = eps - eps_count - eps_bins
         eps1 = p.structure_share * rest if d > 1 else 0.0
         picks = [Exponential(eps1 / (d - 1), R_SCORE_SENSITIVITY).event()] * (d - 1) if d > 1 else []
-        planned = [*binning_events(plan, eps_bins, delta), DiscreteLaplace(1, eps_count).event(), *picks]
+        # category selections get half of delta; the other half is for the accountant's conversion
+        delta_bins = delta / 2 if any(t == "select" for _, t in plan) else 0.0
+        planned = [*binning_events(plan, eps_bins, delta_bins), DiscreteLaplace(1, eps_count).event(), *picks]
         eps_m = calibrate_marginal_epsilon(budget, planned, d, (rest - eps1) / d)
 
         codecs = build_codecs(table, n_bins=p.bins, n_fine=p.fine_cells, budget=budget, epsilon=eps_bins,
-                              delta=delta, where=where)
+                              delta=delta_bins, where=where)
         n_hat = float(add_noise(budget, DiscreteLaplace(1, eps_count), float(len(table)),
                                 note=f"{where}: noisy row count")[()])
         codes = np.column_stack([c.encode(table.df[c.name]) for c in codecs])

@@ -95,7 +95,7 @@ def correlation_noise_multiplier(budget: BudgetShare, n_moments: int, delta: flo
     lo = hi / 2.0
     while fits(lo) and lo > 1e-6:
         lo, hi = lo / 2.0, lo
-    for _ in range(60):
+    while hi - lo > 1e-10 * hi:
         mid = 0.5 * (lo + hi)
         lo, hi = (lo, mid) if fits(mid) else (mid, hi)
     return hi
