@@ -123,8 +123,13 @@ def test_dp_codecs_keep_missing_code_when_many_values_are_missing() -> None:
         df[col] = df[col].astype(object)
         df.loc[df.index[::5], col] = None  # 20% missing everywhere
     codecs = build_codecs(
-        Table.from_dataframe(df, table.metadata), n_bins=8, n_fine=16, budget=make_budget(1.0, 1e-6),
-        epsilon=1.0, delta=1e-6, where="t",
+        Table.from_dataframe(df, table.metadata),
+        n_bins=8,
+        n_fine=16,
+        budget=make_budget(1.0, 1e-6),
+        epsilon=1.0,
+        delta=1e-6,
+        where="t",
     )
     assert [c.missing for c in codecs] == [True] * 4
 
@@ -134,8 +139,13 @@ def test_dp_codecs_of_non_nullable_columns_have_no_missing_code_even_with_missin
     df = table.df.copy().astype(object)
     df.loc[df.index[::5], :] = None
     codecs = build_codecs(
-        Table.from_dataframe(df, table.metadata), n_bins=8, n_fine=16, budget=make_budget(1.0, 1e-6),
-        epsilon=1.0, delta=1e-6, where="t",
+        Table.from_dataframe(df, table.metadata),
+        n_bins=8,
+        n_fine=16,
+        budget=make_budget(1.0, 1e-6),
+        epsilon=1.0,
+        delta=1e-6,
+        where="t",
     )
     assert [c.missing for c in codecs] == [False] * 4
     codes = np.column_stack([c.encode(df[c.name]) for c in codecs])

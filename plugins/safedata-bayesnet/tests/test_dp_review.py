@@ -20,30 +20,51 @@ UNIQUE = "ZZ_only_in_one_record"
 
 def _declared() -> Metadata:
     # nullable is NOT declared (it would be private if inferred from the data)
-    return Metadata.from_dict({"columns": {
-        "age": {"type": "integer", "bounds": [0, 100]},
-        "income": {"type": "numerical", "bounds": [0, 1000]},
-        "city": {"type": "categorical", "categories": ["A", "B", "C"]},
-        "job": {"type": "categorical"},  # declared, domain not public: DP category selection
-        "smoker": {"type": "boolean"},
-    }})
+    return Metadata.from_dict(
+        {
+            "columns": {
+                "age": {"type": "integer", "bounds": [0, 100]},
+                "income": {"type": "numerical", "bounds": [0, 1000]},
+                "city": {"type": "categorical", "categories": ["A", "B", "C"]},
+                "job": {"type": "categorical"},  # declared, domain not public: DP category selection
+                "smoker": {"type": "boolean"},
+            }
+        }
+    )
 
 
 def _neighbours(n: int = 1500) -> tuple[Table, Table]:
     """Two add/remove neighbours: the second has one more record, extreme, missing and out of domain."""
     rng = np.random.default_rng(3)
     age = rng.integers(18, 80, n).astype(float)
-    df = pd.DataFrame({"age": age, "income": np.clip(age * 10 + rng.normal(0, 50, n), 0, 1000),
-                       "city": rng.choice(["A", "B", "C"], n), "job": rng.choice(["x", "y"], n),
-                       "smoker": rng.random(n) < 0.3})
+    df = pd.DataFrame(
+        {
+            "age": age,
+            "income": np.clip(age * 10 + rng.normal(0, 50, n), 0, 1000),
+            "city": rng.choice(["A", "B", "C"], n),
+            "job": rng.choice(["x", "y"], n),
+            "smoker": rng.random(n) < 0.3,
+        }
+    )
     extra = pd.DataFrame({"age": [np.nan], "income": [1e12], "city": [UNIQUE], "job": [UNIQUE], "smoker": [None]})
-    return (Table.from_dataframe(df, _declared()),
-            Table.from_dataframe(pd.concat([df, extra], ignore_index=True), _declared()))
+    return (
+        Table.from_dataframe(df, _declared()),
+        Table.from_dataframe(pd.concat([df, extra], ignore_index=True), _declared()),
+    )
 
 
 def _charges(budget: object) -> list[tuple[object, ...]]:
-    return [(c.event.mechanism, round(c.event.epsilon, 12), c.event.delta, c.event.count,
-             json.dumps(dict(c.event.params), sort_keys=True), c.note) for c in budget.charges]  # type: ignore[attr-defined]
+    return [
+        (
+            c.event.mechanism,
+            round(c.event.epsilon, 12),
+            c.event.delta,
+            c.event.count,
+            json.dumps(dict(c.event.params), sort_keys=True),
+            c.note,
+        )
+        for c in budget.charges
+    ]  # type: ignore[attr-defined]
 
 
 def test_neighbouring_tables_differ_only_in_noisy_quantities() -> None:
@@ -116,8 +137,7 @@ def test_dp_charges_follow_the_documented_split() -> None:
     rest = eps - eps_count - eps_bins
     # binning tasks: age, income (histograms); city, smoker (missing counts); job (selection + missing count)
     binning = events[:6]
-    assert [e.mechanism for e in binning] == ["geometric", "geometric", "geometric", "approx", "geometric",
-                                              "geometric"]
+    assert [e.mechanism for e in binning] == ["geometric", "geometric", "geometric", "approx", "geometric", "geometric"]
     assert [e.epsilon for e in binning] == pytest.approx([eps_bins / 6] * 6)
     assert binning[3].delta == pytest.approx(0.5e-6)  # half of delta; the rest for the accountant
     assert events[6].mechanism == "geometric" and events[6].epsilon == pytest.approx(eps_count)  # row count
@@ -126,7 +146,9 @@ def test_dp_charges_follow_the_documented_split() -> None:
     assert [e.params["epsilon_each"] for e in picks] == pytest.approx([0.3 * rest / (d - 1)] * (d - 1))
     marginals = events[7 + d - 1 :]
     assert len(marginals) == d and all(e.mechanism == "geometric" and e.params["sensitivity"] == 1 for e in marginals)
-    assert len({e.epsilon for e in marginals}) == 1 and marginals[0].epsilon > 0.7 * rest / d  # raised by the accountant
+    assert (
+        len({e.epsilon for e in marginals}) == 1 and marginals[0].epsilon > 0.7 * rest / d
+    )  # raised by the accountant
     assert all(e.params["scale"] == pytest.approx(1 / e.epsilon) for e in events if e.mechanism == "geometric")
     assert budget.spent().epsilon == pytest.approx(eps, rel=1e-6) and budget.spent().epsilon <= eps
 
@@ -142,12 +164,21 @@ def test_dp_refuses_undeclared_columns() -> None:
 def test_dp_never_puts_missing_values_into_non_nullable_columns() -> None:
     rng = np.random.default_rng(2)
     n = 2000
-    df = pd.DataFrame({"c": rng.choice(["a", "b"], n).astype(object), "x": rng.integers(0, 10, n).astype(float),
-                       "b": rng.random(n) < 0.5})
+    df = pd.DataFrame(
+        {
+            "c": rng.choice(["a", "b"], n).astype(object),
+            "x": rng.integers(0, 10, n).astype(float),
+            "b": rng.random(n) < 0.5,
+        }
+    )
     df.loc[df.index[:300], "c"] = None  # violates the declaration: these records are left out, not synthesised
-    meta = Metadata(columns={"c": ColumnMeta(type="categorical", categories=["a", "b"], nullable=False),
-                             "x": ColumnMeta(type="integer", bounds=(0, 9), nullable=False),
-                             "b": ColumnMeta(type="boolean", nullable=False)})
+    meta = Metadata(
+        columns={
+            "c": ColumnMeta(type="categorical", categories=["a", "b"], nullable=False),
+            "x": ColumnMeta(type="integer", bounds=(0, 9), nullable=False),
+            "b": ColumnMeta(type="boolean", nullable=False),
+        }
+    )
     model = BayesNetSynthesizer({"bins": 4, "fine_cells": 10})
     model.fit(Table.from_dataframe(df, meta), budget=make_budget(0.5, 1e-6), seed=0)
     out = model.sample(5000, seed=0)
@@ -158,8 +189,9 @@ def test_dp_never_puts_missing_values_into_non_nullable_columns() -> None:
 
 def test_dp_keeps_real_missing_values_of_nullable_columns() -> None:
     df = pd.DataFrame({"c": np.where(np.arange(1000) % 10 < 3, None, "a"), "b": [True, False] * 500})
-    meta = Metadata(columns={"c": ColumnMeta(type="categorical", categories=["a", "b"]),
-                             "b": ColumnMeta(type="boolean")})
+    meta = Metadata(
+        columns={"c": ColumnMeta(type="categorical", categories=["a", "b"]), "b": ColumnMeta(type="boolean")}
+    )
     model = BayesNetSynthesizer()
     model.fit(Table.from_dataframe(df, meta), budget=make_budget(50.0, 0.0), seed=0)
     assert [c.missing for c in model._codecs] == [True, False]

@@ -55,9 +55,13 @@ def _toy_table(n: int = 2000) -> Table:
     rng = np.random.default_rng(1)
     a = rng.choice(["x", "y", "z"], n)
     b = np.where(rng.random(n) < 0.8, a, "x")
-    meta = Metadata(columns={"a": ColumnMeta(type="categorical", categories=["x", "y", "z"], nullable=False),
-                             "b": ColumnMeta(type="categorical", categories=["x", "y", "z"], nullable=False),
-                             "c": ColumnMeta(type="boolean", nullable=False)})
+    meta = Metadata(
+        columns={
+            "a": ColumnMeta(type="categorical", categories=["x", "y", "z"], nullable=False),
+            "b": ColumnMeta(type="categorical", categories=["x", "y", "z"], nullable=False),
+            "c": ColumnMeta(type="boolean", nullable=False),
+        }
+    )
     return Table.from_dataframe(pd.DataFrame({"a": a, "b": b, "c": rng.random(n) < 0.3}), meta)
 
 

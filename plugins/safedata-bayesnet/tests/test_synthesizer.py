@@ -17,9 +17,13 @@ def _dependent_table(n: int = 3000) -> Table:
     a = rng.choice(["p", "q", "r"], n)
     b = np.where(rng.random(n) < 0.9, a, rng.choice(["p", "q", "r"], n))
     x = np.where(a == "p", rng.normal(20, 2, n), rng.normal(60, 2, n)).round()
-    meta = Metadata(columns={"a": ColumnMeta(type="categorical", categories=["p", "q", "r"]),
-                             "b": ColumnMeta(type="categorical", categories=["p", "q", "r"]),
-                             "x": ColumnMeta(type="integer", bounds=(0, 100))})
+    meta = Metadata(
+        columns={
+            "a": ColumnMeta(type="categorical", categories=["p", "q", "r"]),
+            "b": ColumnMeta(type="categorical", categories=["p", "q", "r"]),
+            "x": ColumnMeta(type="integer", bounds=(0, 100)),
+        }
+    )
     return Table.from_dataframe(pd.DataFrame({"a": a, "b": b, "x": x}), meta)
 
 
@@ -60,8 +64,9 @@ def test_dp_charges_add_up_to_the_share() -> None:
 
 def test_dp_refuses_numeric_column_without_public_bounds() -> None:
     df = pd.DataFrame({"x": np.arange(50.0), "c": ["a", "b"] * 25})
-    meta = Metadata(columns={"x": ColumnMeta(type="numerical"), "c": ColumnMeta(type="categorical",
-                                                                                categories=["a", "b"])})
+    meta = Metadata(
+        columns={"x": ColumnMeta(type="numerical"), "c": ColumnMeta(type="categorical", categories=["a", "b"])}
+    )
     with pytest.raises(ComponentError, match="cannot use column 'x': it is numeric but has no declared bounds"):
         BayesNetSynthesizer().fit(Table.from_dataframe(df, meta), budget=make_budget(), seed=0)
 

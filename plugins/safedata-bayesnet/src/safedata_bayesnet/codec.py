@@ -121,16 +121,31 @@ class ColumnCodec:
         def arr(a: np.ndarray | None) -> list[float] | None:
             return None if a is None else np.asarray(a).tolist()
 
-        return {"name": self.name, "kind": self.kind, "missing": self.missing, "labels": self.labels,
-                "integer": self.integer, "cell_lo": arr(self.cell_lo), "cell_hi": arr(self.cell_hi),
-                "cell_weight": arr(self.cell_weight), "cell_bin": arr(self.cell_bin)}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "missing": self.missing,
+            "labels": self.labels,
+            "integer": self.integer,
+            "cell_lo": arr(self.cell_lo),
+            "cell_hi": arr(self.cell_hi),
+            "cell_weight": arr(self.cell_weight),
+            "cell_bin": arr(self.cell_bin),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ColumnCodec:
         def arr(a: list[float] | None, dtype: Any = float) -> np.ndarray | None:
             return None if a is None else np.asarray(a, dtype=dtype)
 
-        return cls(name=d["name"], kind=d["kind"], missing=d["missing"], labels=d["labels"], integer=d["integer"],
-                   cell_lo=arr(d["cell_lo"]), cell_hi=arr(d["cell_hi"]), cell_weight=arr(d["cell_weight"]),
-                   cell_bin=arr(d["cell_bin"], np.int64))
-
+        return cls(
+            name=d["name"],
+            kind=d["kind"],
+            missing=d["missing"],
+            labels=d["labels"],
+            integer=d["integer"],
+            cell_lo=arr(d["cell_lo"]),
+            cell_hi=arr(d["cell_hi"]),
+            cell_weight=arr(d["cell_weight"]),
+            cell_bin=arr(d["cell_bin"], np.int64),
+        )

@@ -120,8 +120,15 @@ def build_codecs(
         if cm.type == "boolean":
             labels: list[object] = [False, True]
         elif (col, "select") in tasks:
-            labels = list(dp_select_categories(s.dropna().astype(str).to_numpy(), budget=budget, epsilon=eps_task,
-                                               delta=delta_select, note=f"{note} domain"))
+            labels = list(
+                dp_select_categories(
+                    s.dropna().astype(str).to_numpy(),
+                    budget=budget,
+                    epsilon=eps_task,
+                    delta=delta_select,
+                    note=f"{note} domain",
+                )
+            )
         else:
             labels = [str(v) for v in cm.categories or []]
         codec = ColumnCodec(col, cm.type, False, labels=labels)  # type: ignore[arg-type]
@@ -169,5 +176,13 @@ def _plain_codec(col: str, s: pd.Series, cm: ColumnMeta, n_bins: int, n_fine: in
         outside = not set(s.dropna().astype(str)) <= set(labels)
         return ColumnCodec(col, "categorical", has_missing or outside, labels=labels)
     lo, hi, weight = empirical_cells(s.dropna().to_numpy(dtype=float), n_fine)
-    return ColumnCodec(col, "numeric", has_missing, integer=cm.type == "integer", cell_lo=lo, cell_hi=hi,
-                       cell_weight=weight, cell_bin=group_by_mass(weight, n_bins))
+    return ColumnCodec(
+        col,
+        "numeric",
+        has_missing,
+        integer=cm.type == "integer",
+        cell_lo=lo,
+        cell_hi=hi,
+        cell_weight=weight,
+        cell_bin=group_by_mass(weight, n_bins),
+    )

@@ -100,8 +100,9 @@ def r_score(codes: np.ndarray, x: int, parents: Sequence[int], sizes: Sequence[i
     return float(0.5 * np.abs(joint - np.outer(cp, cx) / n).sum())
 
 
-def parent_candidates(x: int, chosen: Sequence[int], sizes: Sequence[int], max_parents: int,
-                      domain_limit: float) -> list[tuple[int, ...]]:
+def parent_candidates(
+    x: int, chosen: Sequence[int], sizes: Sequence[int], max_parents: int, domain_limit: float
+) -> list[tuple[int, ...]]:
     """Maximal parent sets for ``x`` among ``chosen``: at most ``max_parents`` and within ``domain_limit``."""
     out: list[tuple[int, ...]] = []
     k_max = min(max_parents, len(chosen))
@@ -116,8 +117,16 @@ def parent_candidates(x: int, chosen: Sequence[int], sizes: Sequence[int], max_p
     return out or [()]
 
 
-def greedy_structure(codes: np.ndarray, sizes: Sequence[int], *, budget: BudgetShare, epsilon: float,
-                     max_parents: int, domain_limit: float, where: str = "bayes_net") -> Network:
+def greedy_structure(
+    codes: np.ndarray,
+    sizes: Sequence[int],
+    *,
+    budget: BudgetShare,
+    epsilon: float,
+    max_parents: int,
+    domain_limit: float,
+    where: str = "bayes_net",
+) -> Network:
     """PrivBayes' greedy network: ``d - 1`` exponential-mechanism picks of ``epsilon / (d - 1)`` each.
 
     Each pick is charged to ``budget`` and drawn from its noise source by
@@ -133,8 +142,12 @@ def greedy_structure(codes: np.ndarray, sizes: Sequence[int], *, budget: BudgetS
     mechanism = Exponential(epsilon / (d - 1), R_SCORE_SENSITIVITY)
     cache: dict[tuple[int, tuple[int, ...]], float] = {}
     for _ in range(d - 1):
-        candidates = [(x, par) for x in range(d) if x not in chosen
-                      for par in parent_candidates(x, chosen, sizes, max_parents, domain_limit)]
+        candidates = [
+            (x, par)
+            for x in range(d)
+            if x not in chosen
+            for par in parent_candidates(x, chosen, sizes, max_parents, domain_limit)
+        ]
         scores = np.empty(len(candidates))
         for i, key in enumerate(candidates):
             if key not in cache:
@@ -159,8 +172,15 @@ def conditionals_from_counts(joint: np.ndarray, x_size: int) -> np.ndarray:
     return np.where(rows > 0, table / np.where(rows > 0, rows, 1.0), marginal)
 
 
-def noisy_conditionals(codes: np.ndarray, sizes: Sequence[int], network: Network, *, budget: BudgetShare,
-                       epsilon_each: float, where: str = "bayes_net") -> tuple[list[np.ndarray], list[np.ndarray]]:
+def noisy_conditionals(
+    codes: np.ndarray,
+    sizes: Sequence[int],
+    network: Network,
+    *,
+    budget: BudgetShare,
+    epsilon_each: float,
+    where: str = "bayes_net",
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """One discrete-Laplace histogram of (parents, attribute) per attribute, ``epsilon_each`` each.
 
     Returns the conditional tables and the raw noisy joint counts.
@@ -175,8 +195,9 @@ def noisy_conditionals(codes: np.ndarray, sizes: Sequence[int], network: Network
     return cpts, raw
 
 
-def calibrate_marginal_epsilon(budget: BudgetShare, planned: list[PrivacyEvent], n_marginals: int,
-                               nominal: float) -> float:
+def calibrate_marginal_epsilon(
+    budget: BudgetShare, planned: list[PrivacyEvent], n_marginals: int, nominal: float
+) -> float:
     """Largest epsilon per noisy marginal (>= ``nominal``) that keeps the step within its share.
 
     ``planned`` are the step's other events still to be charged; the step's
@@ -184,11 +205,13 @@ def calibrate_marginal_epsilon(budget: BudgetShare, planned: list[PrivacyEvent],
     (:meth:`~safedata_core.privacy.BudgetShare.compose`), so the step spends its
     whole share; bisection from below never exceeds it.
     """
+
     def fits(e: float) -> bool:
         return budget.compose([*planned, *[DiscreteLaplace(1, e).event()] * n_marginals]) <= budget.epsilon
 
-    if not fits(nominal):
-        return nominal  # nothing to gain: the charges refuse if the share is too small
+    if budget.delta <= 0 or not fits(nominal):
+        # delta = 0: pure composition is basic composition, the nominal split is exact; or the charges refuse
+        return nominal
     lo, hi = nominal, 2.0 * nominal
     while fits(hi) and hi < 1e6 * nominal:
         lo, hi = hi, 2.0 * hi

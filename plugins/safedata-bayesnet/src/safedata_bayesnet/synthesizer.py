@@ -29,27 +29,49 @@ __all__ = ["BayesNetParams", "BayesNetSynthesizer"]
 class BayesNetParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dp: bool = Field(True, description="PrivBayes (needs a budget share). False = non-private pgmpy structure "
-                                       "learning.")
+    dp: bool = Field(
+        True, description="PrivBayes (needs a budget share). False = non-private pgmpy structure learning."
+    )
     structure: Literal["hill_climb", "tree"] = Field(
-        "hill_climb", description="Non-private structure search: pgmpy hill climbing, or a Chow-Liu tree.")
+        "hill_climb", description="Non-private structure search: pgmpy hill climbing, or a Chow-Liu tree."
+    )
     score: Literal["bic", "bdeu"] = Field("bic", description="Score of the non-private hill-climbing search.")
     max_parents: int = Field(3, ge=0, le=6, description="Most parents per attribute (the degree k).")
     bins: int = Field(16, ge=2, le=256, description="Bins per numeric column seen by the network.")
-    fine_cells: int = Field(128, ge=4, le=4096,
-                            description="Fine cells per numeric column used to place values inside their bin.")
-    theta: float = Field(4.0, gt=0, description="DP: theta-usefulness; a noisy marginal's mean cell count must be "
-                                                 "at least theta times its noise scale.")
-    structure_share: float = Field(0.3, gt=0, lt=1, description="DP: share of the network budget for the structure "
-                                                                 "(beta in the paper); the rest goes to the "
-                                                                 "conditionals.")
-    binning_share: float = Field(0.1, ge=0, lt=1, description="DP: share of epsilon for the numeric fine histograms, "
-                                                              "DP category selections (domains that are not "
-                                                              "public) and missing counts of nullable columns.")
-    count_share: float = Field(0.02, gt=0, lt=1, description="DP: share of epsilon for the noisy row count (degree "
-                                                             "choice and the DP row estimate).")
-    pseudo_count: float = Field(0.0, ge=0, description="Non-private: count added to the cells of every seen "
-                                                       "parent configuration.")
+    fine_cells: int = Field(
+        128, ge=4, le=4096, description="Fine cells per numeric column used to place values inside their bin."
+    )
+    theta: float = Field(
+        4.0,
+        gt=0,
+        description="DP: theta-usefulness; a noisy marginal's mean cell count must be "
+        "at least theta times its noise scale.",
+    )
+    structure_share: float = Field(
+        0.3,
+        gt=0,
+        lt=1,
+        description="DP: share of the network budget for the structure "
+        "(beta in the paper); the rest goes to the "
+        "conditionals.",
+    )
+    binning_share: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="DP: share of epsilon for the numeric fine histograms, "
+        "DP category selections (domains that are not "
+        "public) and missing counts of nullable columns.",
+    )
+    count_share: float = Field(
+        0.02,
+        gt=0,
+        lt=1,
+        description="DP: share of epsilon for the noisy row count (degree choice and the DP row estimate).",
+    )
+    pseudo_count: float = Field(
+        0.0, ge=0, description="Non-private: count added to the cells of every seen parent configuration."
+    )
 
 
 class BayesNetSynthesizer(Synthesizer):
@@ -116,14 +138,21 @@ class BayesNetSynthesizer(Synthesizer):
 
     def _fit_plain(self, table: Table) -> None:
         p = self.params
-        codecs = build_codecs(table, n_bins=p.bins, n_fine=p.fine_cells, budget=None, epsilon=0.0, delta=0.0,
-                              where="bayes_net")
+        codecs = build_codecs(
+            table, n_bins=p.bins, n_fine=p.fine_cells, budget=None, epsilon=0.0, delta=0.0, where="bayes_net"
+        )
         codes = np.column_stack([c.encode(table.df[c.name]) for c in codecs])
         sizes = [c.size for c in codecs]
         network = learn_structure(codes, method=p.structure, score=p.score, max_parents=p.max_parents)
         cpts = exact_conditionals(codes, sizes, network, p.pseudo_count)
-        self._set(table.metadata, codecs, network, cpts,
-                  {"mode": "non-private", "structure": p.structure, "score": p.score}, None)
+        self._set(
+            table.metadata,
+            codecs,
+            network,
+            cpts,
+            {"mode": "non-private", "structure": p.structure, "score": p.score},
+            None,
+        )
 
     def _fit_dp(self, table: Table, budget: BudgetShare) -> None:
         """PrivBayes; every part is planned from public metadata, then charged and measured in order."""
@@ -143,28 +172,46 @@ class BayesNetSynthesizer(Synthesizer):
         planned = [*binning_events(plan, eps_bins, delta_bins), DiscreteLaplace(1, eps_count).event(), *picks]
         eps_m = calibrate_marginal_epsilon(budget, planned, d, (rest - eps1) / d)
 
-        codecs = build_codecs(table, n_bins=p.bins, n_fine=p.fine_cells, budget=budget, epsilon=eps_bins,
-                              delta=delta_bins, where=where)
-        n_hat = float(add_noise(budget, DiscreteLaplace(1, eps_count), float(len(table)),
-                                note=f"{where}: noisy row count")[()])
+        codecs = build_codecs(
+            table, n_bins=p.bins, n_fine=p.fine_cells, budget=budget, epsilon=eps_bins, delta=delta_bins, where=where
+        )
+        n_hat = float(
+            add_noise(budget, DiscreteLaplace(1, eps_count), float(len(table)), note=f"{where}: noisy row count")[()]
+        )
         codes = np.column_stack([c.encode(table.df[c.name]) for c in codecs])
         codes = codes[(codes >= 0).all(axis=1)]  # values with no code (not nullable / not kept) leave their record out
         sizes = [c.size for c in codecs]
         limit = useful_domain_limit(n_hat, eps_m * d, d, p.theta)
-        network = greedy_structure(codes, sizes, budget=budget, epsilon=eps1, max_parents=p.max_parents,
-                                   domain_limit=limit, where=where)
+        network = greedy_structure(
+            codes, sizes, budget=budget, epsilon=eps1, max_parents=p.max_parents, domain_limit=limit, where=where
+        )
         cpts, _ = noisy_conditionals(codes, sizes, network, budget=budget, epsilon_each=eps_m, where=where)
-        facts = {"mode": "privbayes",
-                 "epsilon_split": {"row_count": eps_count, "binning": eps_bins, "structure": eps1,
-                                   "conditionals": eps_m * d},
-                 "theta_domain_limit": limit, "conditional_noise_scale": 1.0 / eps_m}
+        facts = {
+            "mode": "privbayes",
+            "epsilon_split": {
+                "row_count": eps_count,
+                "binning": eps_bins,
+                "structure": eps1,
+                "conditionals": eps_m * d,
+            },
+            "theta_domain_limit": limit,
+            "conditional_noise_scale": 1.0 / eps_m,
+        }
         # the output metadata is the declared one; a column is nullable only if it kept a missing code
-        out_meta = Metadata(columns={c.name: meta.columns[c.name].model_copy(update={"nullable": c.missing})
-                                     for c in codecs})
+        out_meta = Metadata(
+            columns={c.name: meta.columns[c.name].model_copy(update={"nullable": c.missing}) for c in codecs}
+        )
         self._set(out_meta, codecs, network, cpts, facts, max(1, round(n_hat)))
 
-    def _set(self, meta: Metadata, codecs: list[ColumnCodec], network: Network, cpts: list[np.ndarray],
-             facts: dict[str, Any], n_estimate: int | None) -> None:
+    def _set(
+        self,
+        meta: Metadata,
+        codecs: list[ColumnCodec],
+        network: Network,
+        cpts: list[np.ndarray],
+        facts: dict[str, Any],
+        n_estimate: int | None,
+    ) -> None:
         facts["degree"] = max((len(par) for _, par in network), default=0)
         self._metadata, self._codecs, self._network, self._cpts = meta, codecs, network, cpts
         self._facts, self._n_estimate = facts, n_estimate
@@ -190,17 +237,24 @@ class BayesNetSynthesizer(Synthesizer):
 
     def report_extras(self) -> dict[str, Any]:
         names = [c.name for c in self._codecs]
-        return {"network_edges": [list(e) for e in self.edges()],
-                "network_order": [names[x] for x, _ in self._network], **self._facts}
+        return {
+            "network_edges": [list(e) for e in self.edges()],
+            "network_order": [names[x] for x, _ in self._network],
+            **self._facts,
+        }
 
     # -- state ----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any] | None:
         if self._metadata is None:
             return None
-        return {"metadata": self._metadata.to_dict(), "codecs": [c.to_dict() for c in self._codecs],
-                "network": [[x, list(par)] for x, par in self._network],
-                "cpts": [c.tolist() for c in self._cpts], "facts": self._facts,
-                "estimated_rows": self._n_estimate}
+        return {
+            "metadata": self._metadata.to_dict(),
+            "codecs": [c.to_dict() for c in self._codecs],
+            "network": [[x, list(par)] for x, par in self._network],
+            "cpts": [c.tolist() for c in self._cpts],
+            "facts": self._facts,
+            "estimated_rows": self._n_estimate,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._metadata = Metadata.from_dict(state["metadata"])

@@ -81,6 +81,7 @@ def correlation_noise_multiplier(budget: BudgetShare, n_moments: int, delta: flo
     plus this release (:meth:`~safedata_core.privacy.BudgetShare.compose`), so the
     step spends exactly its share and never more.
     """
+
     def fits(nm: float) -> bool:
         return budget.compose([Gaussian(nm, 1.0, delta).event(budget, n_moments)]) <= budget.epsilon
 
@@ -101,8 +102,9 @@ def correlation_noise_multiplier(budget: BudgetShare, n_moments: int, delta: flo
     return hi
 
 
-def dp_correlation(z: np.ndarray, *, clip_norm: float, budget: BudgetShare, noise_multiplier: float, delta: float,
-                   note: str = "") -> np.ndarray:
+def dp_correlation(
+    z: np.ndarray, *, clip_norm: float, budget: BudgetShare, noise_multiplier: float, delta: float, note: str = ""
+) -> np.ndarray:
     """DP correlation of normal scores: exact Gaussian noise on the clipped second moments, then projected."""
     d = z.shape[1]
     iu = np.triu_indices(d)

@@ -42,8 +42,9 @@ def _discrete_labels(s: pd.Series, meta: ColumnMeta, kind: str) -> list[Any]:
     return sorted(s.dropna().astype(str).unique().tolist())
 
 
-def plain_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, mode: MarginalMode, ks_tolerance: float,
-                   max_cells: int) -> Marginal:
+def plain_marginal(
+    name: str, s: pd.Series, meta: ColumnMeta, *, mode: MarginalMode, ks_tolerance: float, max_cells: int
+) -> Marginal:
     """Non-private marginal of one column."""
     kind = _kind(name, meta)
     if kind != "numeric":
@@ -62,16 +63,18 @@ def plain_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, mode: MarginalM
     p_missing = 1.0 - len(x) / len(s) if len(s) else 0.0
     integer = meta.type == "integer"
     if x.size == 0:
-        return Marginal.numeric_from_knots(name, "empty", np.zeros(2), np.array([0.0, 1.0]), integer=integer,
-                                           p_missing=p_missing, clip=None)
+        return Marginal.numeric_from_knots(
+            name, "empty", np.zeros(2), np.array([0.0, 1.0]), integer=integer, p_missing=p_missing, clip=None
+        )
     clip = (float(x.min()), float(x.max()))
     if mode != "empirical":
         family, dist, ks = fit_parametric(x, integer, meta.bounds)
         if dist is not None and (mode == "parametric" or ks <= ks_tolerance):
             qs = np.clip(_QUANTILE_KNOTS, 1e-4, 1 - 1e-4)
             xs = np.maximum.accumulate(dist.ppf(qs))
-            m = Marginal.numeric_from_knots(name, family, xs, _QUANTILE_KNOTS, integer=integer,
-                                            p_missing=p_missing, clip=clip)
+            m = Marginal.numeric_from_knots(
+                name, family, xs, _QUANTILE_KNOTS, integer=integer, p_missing=p_missing, clip=clip
+            )
             m.extras["ks"] = ks
             return m
     lo, hi, w = empirical_cells(x, max_cells)
@@ -85,8 +88,9 @@ def discrete_laplace_variance(scale: float) -> float:
     return 2.0 * p / (1.0 - p) ** 2
 
 
-def dp_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, budget: BudgetShare, epsilon: float, delta: float,
-                n_cells: int) -> tuple[Marginal, float, float]:
+def dp_marginal(
+    name: str, s: pd.Series, meta: ColumnMeta, *, budget: BudgetShare, epsilon: float, delta: float, n_cells: int
+) -> tuple[Marginal, float, float]:
     """DP marginal of one declared column: one discrete-Laplace histogram over its public (or DP-selected) domain.
 
     A nullable column's histogram has a missing cell (missing or out-of-domain
@@ -112,8 +116,15 @@ def dp_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, budget: BudgetShar
         total = float(counts[: len(hi)].sum()) + (float(counts[-1]) if keep else 0.0)
         p_missing = float(counts[-1]) / total if keep and total > 0 else 0.0
         xs, fs = cells_to_knots(lo, hi, counts[: len(hi)], integer)
-        marginal = Marginal.numeric_from_knots(name, "dp_histogram", xs, fs, integer=integer, p_missing=p_missing,
-                                               clip=(float(meta.bounds[0]), float(meta.bounds[1])))
+        marginal = Marginal.numeric_from_knots(
+            name,
+            "dp_histogram",
+            xs,
+            fs,
+            integer=integer,
+            p_missing=p_missing,
+            clip=(float(meta.bounds[0]), float(meta.bounds[1])),
+        )
     else:
         if kind == "categorical" and not meta.is_public_domain:
             if delta <= 0:
@@ -122,9 +133,13 @@ def dp_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, budget: BudgetShar
                     "delta=0; declare its categories in the metadata or give the step a delta > 0"
                 )
             epsilon = epsilon / 2
-            labels: list[Any] = dp_select_categories(s.dropna().astype(str).to_numpy(), budget=budget,
-                                                     epsilon=epsilon, delta=delta,
-                                                     note=f"gaussian_copula: domain of '{name}'")
+            labels: list[Any] = dp_select_categories(
+                s.dropna().astype(str).to_numpy(),
+                budget=budget,
+                epsilon=epsilon,
+                delta=delta,
+                note=f"gaussian_copula: domain of '{name}'",
+            )
         else:
             labels = _discrete_labels(s, meta, kind)
         if kind == "boolean":
@@ -145,8 +160,9 @@ def dp_marginal(name: str, s: pd.Series, meta: ColumnMeta, *, budget: BudgetShar
     return marginal, float(noisy.sum()), noisy.size * discrete_laplace_variance(1.0 / epsilon)
 
 
-def _histogram(codes: np.ndarray, n_values: int, nullable: bool, budget: BudgetShare, epsilon: float,
-               note: str) -> np.ndarray:
+def _histogram(
+    codes: np.ndarray, n_values: int, nullable: bool, budget: BudgetShare, epsilon: float, note: str
+) -> np.ndarray:
     """Noisy counts of ``codes`` over ``n_values`` cells plus a missing cell (code ``n_values``) when nullable."""
     if not nullable:
         codes = codes[codes < n_values]

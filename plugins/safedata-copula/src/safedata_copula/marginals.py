@@ -106,10 +106,27 @@ class Marginal:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def numeric_from_knots(cls, name: str, family: str, xs: np.ndarray, fs: np.ndarray, *, integer: bool,
-                           p_missing: float, clip: tuple[float, float] | None) -> Marginal:
-        return cls(name, "numeric", family, integer=integer, p_missing=float(p_missing), xs=np.asarray(xs, float),
-                   fs=np.asarray(fs, float), clip=clip)
+    def numeric_from_knots(
+        cls,
+        name: str,
+        family: str,
+        xs: np.ndarray,
+        fs: np.ndarray,
+        *,
+        integer: bool,
+        p_missing: float,
+        clip: tuple[float, float] | None,
+    ) -> Marginal:
+        return cls(
+            name,
+            "numeric",
+            family,
+            integer=integer,
+            p_missing=float(p_missing),
+            xs=np.asarray(xs, float),
+            fs=np.asarray(fs, float),
+            clip=clip,
+        )
 
     @classmethod
     def discrete(cls, name: str, kind: MarginalKind, family: str, labels: list[Any], weights: np.ndarray) -> Marginal:
@@ -193,15 +210,35 @@ class Marginal:
         def arr(a: np.ndarray | None) -> list[float] | None:
             return None if a is None else np.asarray(a).tolist()
 
-        return {"name": self.name, "kind": self.kind, "family": self.family, "integer": self.integer,
-                "p_missing": self.p_missing, "xs": arr(self.xs), "fs": arr(self.fs), "labels": self.labels,
-                "probs": arr(self.probs), "clip": None if self.clip is None else list(self.clip), "extras": self.extras}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "family": self.family,
+            "integer": self.integer,
+            "p_missing": self.p_missing,
+            "xs": arr(self.xs),
+            "fs": arr(self.fs),
+            "labels": self.labels,
+            "probs": arr(self.probs),
+            "clip": None if self.clip is None else list(self.clip),
+            "extras": self.extras,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Marginal:
         def arr(a: list[float] | None) -> np.ndarray | None:
             return None if a is None else np.asarray(a, dtype=float)
 
-        return cls(d["name"], d["kind"], d["family"], integer=d["integer"], p_missing=d["p_missing"], xs=arr(d["xs"]),
-                   fs=arr(d["fs"]), labels=d["labels"], probs=arr(d["probs"]),
-                   clip=None if d["clip"] is None else (d["clip"][0], d["clip"][1]), extras=dict(d["extras"]))
+        return cls(
+            d["name"],
+            d["kind"],
+            d["family"],
+            integer=d["integer"],
+            p_missing=d["p_missing"],
+            xs=arr(d["xs"]),
+            fs=arr(d["fs"]),
+            labels=d["labels"],
+            probs=arr(d["probs"]),
+            clip=None if d["clip"] is None else (d["clip"][0], d["clip"][1]),
+            extras=dict(d["extras"]),
+        )

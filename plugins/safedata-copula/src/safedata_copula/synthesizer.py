@@ -28,18 +28,34 @@ class CopulaParams(BaseModel):
 
     dp: bool = Field(True, description="DP fit (needs a budget share with delta > 0). False = non-private fit.")
     marginals: Literal["auto", "empirical", "parametric"] = Field(
-        "auto", description="Non-private numeric marginals: best parametric family if its KS distance is within "
-                            "ks_tolerance, else empirical ('auto'); or always one kind.")
-    ks_tolerance: float = Field(0.02, ge=0, le=1, description="Largest KS distance at which 'auto' keeps a "
-                                                              "parametric family.")
-    cells: int = Field(128, ge=4, le=4096, description="Histogram cells per numeric column (DP) or most knots of "
-                                                       "an empirical marginal / 8 (non-private).")
-    marginal_share: float = Field(0.5, gt=0, lt=1, description="DP: share of epsilon for the marginals (basic "
-                                                               "composition); the correlation gets exactly what "
-                                                               "is left by the ledger's accountant, and the delta "
-                                                               "not used by category selections.")
-    clip_factor: float = Field(1.5, gt=0, description="DP: each record's normal-score vector is clipped to L2 norm "
-                                                      "clip_factor * sqrt(number of columns).")
+        "auto",
+        description="Non-private numeric marginals: best parametric family if its KS distance is within "
+        "ks_tolerance, else empirical ('auto'); or always one kind.",
+    )
+    ks_tolerance: float = Field(
+        0.02, ge=0, le=1, description="Largest KS distance at which 'auto' keeps a parametric family."
+    )
+    cells: int = Field(
+        128,
+        ge=4,
+        le=4096,
+        description="Histogram cells per numeric column (DP) or most knots of an empirical marginal / 8 (non-private).",
+    )
+    marginal_share: float = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="DP: share of epsilon for the marginals (basic "
+        "composition); the correlation gets exactly what "
+        "is left by the ledger's accountant, and the delta "
+        "not used by category selections.",
+    )
+    clip_factor: float = Field(
+        1.5,
+        gt=0,
+        description="DP: each record's normal-score vector is clipped to L2 norm "
+        "clip_factor * sqrt(number of columns).",
+    )
 
 
 class GaussianCopulaSynthesizer(Synthesizer):
@@ -98,8 +114,12 @@ class GaussianCopulaSynthesizer(Synthesizer):
             self._fit_dp(table, budget)
             return
         meta, rng = table.metadata, np.random.default_rng(seed)
-        marginals = [plain_marginal(c, table.df[c], meta.columns[c], mode=p.marginals, ks_tolerance=p.ks_tolerance,
-                                    max_cells=8 * p.cells) for c in table.columns]
+        marginals = [
+            plain_marginal(
+                c, table.df[c], meta.columns[c], mode=p.marginals, ks_tolerance=p.ks_tolerance, max_cells=8 * p.cells
+            )
+            for c in table.columns
+        ]
         z = normal_scores(np.column_stack([m.encode(table.df[m.name], rng) for m in marginals]))
         self._metadata, self._marginals, self._corr = meta, marginals, score_correlation(z)
         self._facts, self._n_estimate = {"mode": "non-private"}, None
@@ -115,11 +135,22 @@ class GaussianCopulaSynthesizer(Synthesizer):
             )
         eps, delta = float(budget.epsilon), float(budget.delta)
         eps_marg = eps * p.marginal_share if d > 1 else eps
-        n_select = sum(1 for c in table.columns if meta.columns[c].type == "categorical"
-                       and not meta.columns[c].is_public_domain)
+        n_select = sum(
+            1 for c in table.columns if meta.columns[c].type == "categorical" and not meta.columns[c].is_public_domain
+        )
         delta_select = (delta / 2 if d > 1 else delta) if n_select else 0.0
-        fitted = [dp_marginal(c, table.df[c], meta.columns[c], budget=budget, epsilon=eps_marg / d,
-                              delta=delta_select / max(n_select, 1), n_cells=p.cells) for c in table.columns]
+        fitted = [
+            dp_marginal(
+                c,
+                table.df[c],
+                meta.columns[c],
+                budget=budget,
+                epsilon=eps_marg / d,
+                delta=delta_select / max(n_select, 1),
+                n_cells=p.cells,
+            )
+            for c in table.columns
+        ]
         marginals = [m for m, _, _ in fitted]
         # DP row estimate: inverse-variance mean of the histograms' noisy totals (post-processing)
         weights = np.array([1.0 / var for _, _, var in fitted])
@@ -133,8 +164,14 @@ class GaussianCopulaSynthesizer(Synthesizer):
             z = np.nan_to_num(normal_scores(u), nan=0.0)  # a value without a CDF interval is neutral
             delta_corr = delta - delta_select
             nm = correlation_noise_multiplier(budget, d * (d + 1) // 2, delta_corr)
-            corr = dp_correlation(z, clip_norm=p.clip_factor * np.sqrt(d), budget=budget, noise_multiplier=nm,
-                                  delta=delta_corr, note="gaussian_copula: correlation of normal scores")
+            corr = dp_correlation(
+                z,
+                clip_norm=p.clip_factor * np.sqrt(d),
+                budget=budget,
+                noise_multiplier=nm,
+                delta=delta_corr,
+                note="gaussian_copula: correlation of normal scores",
+            )
             self._facts["correlation_noise_multiplier"] = nm
         # the output metadata is the declared one; a column is nullable only if its marginal kept missing mass
         out = {m.name: meta.columns[m.name].model_copy(update={"nullable": m.has_missing}) for m in marginals}
@@ -161,8 +198,13 @@ class GaussianCopulaSynthesizer(Synthesizer):
     def state_dict(self) -> dict[str, Any] | None:
         if self._metadata is None or self._corr is None:
             return None
-        return {"metadata": self._metadata.to_dict(), "marginals": [m.to_dict() for m in self._marginals],
-                "correlation": self._corr.tolist(), "facts": self._facts, "estimated_rows": self._n_estimate}
+        return {
+            "metadata": self._metadata.to_dict(),
+            "marginals": [m.to_dict() for m in self._marginals],
+            "correlation": self._corr.tolist(),
+            "facts": self._facts,
+            "estimated_rows": self._n_estimate,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._metadata = Metadata.from_dict(state["metadata"])
