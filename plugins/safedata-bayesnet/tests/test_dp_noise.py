@@ -201,12 +201,16 @@ def test_same_seed_gives_different_dp_fits_unless_noise_is_reproducible() -> Non
         m.fit(table, budget=make_budget(1.0, 1e-6), seed=4)
     assert not _frame(secure[0]).equals(_frame(secure[1]))
     assert not np.array_equal(secure[0]._codecs[0].cell_weight, secure[1]._codecs[0].cell_weight)
-    firsts = set()
+    firsts, rows, limits = set(), set(), set()
     for _ in range(12):  # the first attribute of the network is drawn from the noise source too
         m = BayesNetSynthesizer({"bins": 8})
         m.fit(table, budget=make_budget(1.0, 1e-6), seed=4)
         firsts.add(m.report_extras()["network_order"][0])
+        rows.add(m.estimated_rows())
+        limits.add(m.report_extras()["theta_domain_limit"])
     assert len(firsts) > 1
+    assert len(rows) > 1  # the row estimate is the noisy count, never the exact n
+    assert len(limits) > 1  # so is the n behind the degree choice
     frames = []
     for _ in range(2):
         m, budget = BayesNetSynthesizer({"bins": 8}), make_budget(1.0, 1e-6)

@@ -27,6 +27,7 @@ def _dependent_table(n: int = 3000) -> Table:
     return Table.from_dataframe(pd.DataFrame({"a": a, "b": b, "x": x}), meta)
 
 
+@pytest.mark.slow  # pgmpy structure search: about 6 s each on a shared core
 @pytest.mark.parametrize("structure", ["hill_climb", "tree"])
 def test_non_private_keeps_dependencies_and_reports_edges(structure: str) -> None:
     table = _dependent_table()
