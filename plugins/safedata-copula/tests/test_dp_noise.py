@@ -146,6 +146,12 @@ def test_same_seed_gives_different_dp_fits_unless_noise_is_reproducible(monkeypa
     for m in secure:
         m.fit(table, budget=make_budget(1.0, 1e-6), seed=4)
     assert not secure[0].sample(200, seed=1).df.equals(secure[1].sample(200, seed=1).df)
+    rows = set()
+    for _ in range(6):
+        m = GaussianCopulaSynthesizer({"cells": 16})
+        m.fit(table, budget=make_budget(1.0, 1e-6), seed=4)
+        rows.add(m.estimated_rows())
+    assert len(rows) > 1  # the row estimate is a noisy total, never the exact n
     frames = []
     for _ in range(2):
         m, budget = GaussianCopulaSynthesizer({"cells": 16}), make_budget(1.0, 1e-6)
