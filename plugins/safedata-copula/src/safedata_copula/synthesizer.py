@@ -127,7 +127,7 @@ class GaussianCopulaSynthesizer(Synthesizer):
     def _fit_dp(self, table: Table, budget: BudgetShare) -> None:
         """DP marginals first, then the correlation calibrated to spend exactly the rest of the share."""
         p, meta, d = self.params, table.metadata, len(table.columns)
-        require_declared(table, where="gaussian_copula", component=self.name)
+        require_declared(table, where=f"step '{budget.step}'", component=self.name)
         if d > 1 and budget.delta <= 0:
             raise ComponentError(
                 "gaussian_copula: the DP correlation uses the Gaussian mechanism and needs delta > 0; give the "
