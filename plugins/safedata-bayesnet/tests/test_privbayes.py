@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from safedata_bayesnet.privbayes import (
     R_SCORE_SENSITIVITY,
+    calibrate_marginal_epsilon,
     conditional_noise_scale,
     noisy_conditionals,
     parent_candidates,
@@ -17,6 +18,7 @@ from safedata_bayesnet.synthesizer import BayesNetSynthesizer
 
 from safedata_core import Table
 from safedata_core.data import ColumnMeta, Metadata
+from safedata_core.privacy import DiscreteLaplace, Exponential
 from safedata_core.testing import make_budget
 
 
@@ -53,50 +55,77 @@ def _toy_table(n: int = 2000) -> Table:
     rng = np.random.default_rng(1)
     a = rng.choice(["x", "y", "z"], n)
     b = np.where(rng.random(n) < 0.8, a, "x")
-    meta = Metadata(columns={"a": ColumnMeta(type="categorical", categories=["x", "y", "z"], nullable=False),
-                             "b": ColumnMeta(type="categorical", categories=["x", "y", "z"], nullable=False),
-                             "c": ColumnMeta(type="boolean", nullable=False)})
+    meta = Metadata(
+        columns={
+            "a": ColumnMeta(type="categorical", categories=["x", "y", "z"], nullable=False),
+            "b": ColumnMeta(type="categorical", categories=["x", "y", "z"], nullable=False),
+            "c": ColumnMeta(type="boolean", nullable=False),
+        }
+    )
     return Table.from_dataframe(pd.DataFrame({"a": a, "b": b, "c": rng.random(n) < 0.3}), meta)
 
 
 def test_conditional_noise_scale_matches_formula_on_toy_table() -> None:
+    """delta = 0: no accountant gain, so each marginal gets exactly the basic split epsilon_2 / d."""
     table = _toy_table()
     budget = make_budget(1.0, 0.0)
     model = BayesNetSynthesizer({"count_share": 0.1, "structure_share": 0.3})
     model.fit(table, budget=budget, seed=0)
     d = 3
-    eps2 = (1.0 - 0.1) * (1 - 0.3)  # no numeric column: no binning share is spent
+    eps2 = (1.0 - 0.1) * (1 - 0.3)  # non-nullable public columns: no binning measurement is planned
     charges = [c for c in budget.charges if "noisy marginal" in c.note]
     assert len(charges) == d
     expected = d / eps2  # add/remove: L1 sensitivity 1 on counts, epsilon_2 / d per histogram
     assert conditional_noise_scale(d, eps2) == pytest.approx(expected)
     assert model.report_extras()["conditional_noise_scale"] == pytest.approx(expected)
     for c in charges:
-        assert c.event.mechanism == "laplace"
-        assert c.event.epsilon == pytest.approx(eps2 / d)
-        assert 1.0 / c.event.epsilon == pytest.approx(expected)
+        assert c.event.mechanism == "geometric"
+        assert c.event.params["sensitivity"] == 1
+        assert c.event.params["scale"] == pytest.approx(expected)
     assert sum(c.event.epsilon for c in budget.charges) == pytest.approx(1.0)
     assert useful_domain_limit(2000, eps2, d, 4.0) == pytest.approx(2000 * eps2 / (d * 4.0))
 
 
+def test_calibration_spends_the_share_by_the_accountant_and_never_more() -> None:
+    planned = [Exponential(0.05, R_SCORE_SENSITIVITY).event()] * 4 + [DiscreteLaplace(1, 0.02).event()]
+    for delta in (1e-9, 1e-6, 1e-3):
+        budget = make_budget(1.0, delta)
+        e = calibrate_marginal_epsilon(budget, planned, 5, 0.78 / 5)
+        assert e >= 0.78 / 5 * (1 - 1e-9)  # never below the basic split
+        assert delta < 1e-6 or e > 1.05 * 0.78 / 5  # RDP composition leaves room above it
+        events = [*planned, *[DiscreteLaplace(1, e).event()] * 5]
+        assert budget.compose(events) <= 1.0
+        assert budget.compose(events) == pytest.approx(1.0, rel=1e-8)
+    budget = make_budget(1.0, 0.0)  # no delta: basic composition, exactly the basic split
+    assert calibrate_marginal_epsilon(budget, planned, 5, 0.78 / 5) == pytest.approx(0.78 / 5, rel=1e-9)
+
+
 def test_noisy_marginals_have_the_expected_variance() -> None:
-    """Laplace(b) has variance 2 b^2; check it on the noisy joint counts over many draws."""
+    """Discrete Laplace(b) has variance 2p/(1-p)^2, p = exp(-1/b); check it on the noisy joint counts."""
     table = _toy_table(500)
-    codes = np.column_stack([pd.Categorical(table.df["a"], categories=["x", "y", "z"]).codes,
-                             pd.Categorical(table.df["b"], categories=["x", "y", "z"]).codes,
-                             table.df["c"].astype(int).to_numpy()]).astype(np.int64)
+    codes = np.column_stack(
+        [
+            pd.Categorical(table.df["a"], categories=["x", "y", "z"]).codes,
+            pd.Categorical(table.df["b"], categories=["x", "y", "z"]).codes,
+            table.df["c"].astype(int).to_numpy(),
+        ]
+    ).astype(np.int64)
     sizes = [3, 3, 2]
     network = [(0, ()), (1, (0,)), (2, (1,))]
-    eps2 = 0.6
-    truth = [np.bincount(codes[:, 0], minlength=3),
-             np.bincount(codes[:, 0] * 3 + codes[:, 1], minlength=9),
-             np.bincount(codes[:, 1] * 2 + codes[:, 2], minlength=6)]
+    eps_each = 0.2
+    truth = [
+        np.bincount(codes[:, 0], minlength=3),
+        np.bincount(codes[:, 0] * 3 + codes[:, 1], minlength=9),
+        np.bincount(codes[:, 1] * 2 + codes[:, 2], minlength=6),
+    ]
     errors = []
-    rng = np.random.default_rng(11)
-    for _ in range(400):
-        _, raw = noisy_conditionals(codes, sizes, network, budget=make_budget(eps2, 0.0), epsilon=eps2, rng=rng)
+    for _ in range(60):
+        budget = make_budget(1.0, 0.0)
+        _, raw = noisy_conditionals(codes, sizes, network, budget=budget, epsilon_each=eps_each)
         errors.append(np.concatenate([r - t for r, t in zip(raw, truth, strict=True)]))
-    err = np.concatenate(errors)
-    b = conditional_noise_scale(len(network), eps2)  # = 5
-    assert abs(err.mean()) < 0.1 * b
-    assert err.var() == pytest.approx(2 * b * b, rel=0.08)  # 7200 draws: sd of the variance estimate ~ 2.4%
+    err = np.concatenate(errors)  # 1080 draws
+    p = np.exp(-eps_each)  # scale 1 / eps_each
+    var = 2 * p / (1 - p) ** 2
+    assert abs(err.mean()) < 4 * np.sqrt(var / err.size)
+    # E[x^2] of 1080 Laplace-like draws: relative sd sqrt(5/1080) = 0.068; 4.5 sd (false alarm ~1e-5)
+    assert np.mean(err**2) / var == pytest.approx(1.0, abs=4.5 * np.sqrt(5 / err.size))

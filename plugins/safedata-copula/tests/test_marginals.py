@@ -6,15 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from safedata_copula.fitting import plain_marginal
-from safedata_copula.marginals import Marginal, cells_to_knots, public_cells
+from safedata_copula.marginals import Marginal, cells_to_knots
 
 from safedata_core.data import ColumnMeta
+from safedata_core.privacy.discretize import fine_cells
 
 
 def test_frequency_intervals_round_trip_and_missing() -> None:
     s = pd.Series(["a"] * 60 + ["b"] * 30 + [np.nan] * 10, dtype=object)
-    m = plain_marginal("c", s, ColumnMeta(type="categorical", categories=["a", "b"]), mode="auto",
-                       ks_tolerance=0.02, max_cells=100)
+    m = plain_marginal(
+        "c", s, ColumnMeta(type="categorical", categories=["a", "b"]), mode="auto", ks_tolerance=0.02, max_cells=100
+    )
     assert m.labels == ["a", "b", None] and np.allclose(m.probs, [0.6, 0.3, 0.1])
     u = m.encode(s, np.random.default_rng(0))
     assert np.all((u[:60] >= 0) & (u[:60] <= 0.6)) and np.all(u[90:] >= 0.9)
@@ -26,8 +28,14 @@ def test_numeric_point_mass_and_missing_survive() -> None:
     rng = np.random.default_rng(0)
     x = np.where(rng.random(5000) < 0.9, 0.0, rng.integers(100, 5000, 5000)).astype(float)
     x[:250] = np.nan
-    m = plain_marginal("gain", pd.Series(x), ColumnMeta(type="integer", bounds=(0, 99999)), mode="auto",
-                       ks_tolerance=0.02, max_cells=1000)
+    m = plain_marginal(
+        "gain",
+        pd.Series(x),
+        ColumnMeta(type="integer", bounds=(0, 99999)),
+        mode="auto",
+        ks_tolerance=0.02,
+        max_cells=1000,
+    )
     assert m.family == "empirical"  # no parametric family fits a 90% spike
     u = m.encode(pd.Series(x), np.random.default_rng(1))
     assert np.all((u > 0) & (u < 1))
@@ -52,7 +60,7 @@ def test_parametric_family_chosen_by_ks() -> None:
 
 
 def test_public_integer_cells_decode_uniformly_inside() -> None:
-    lo, hi = public_cells((0, 1000), integer=True, n_cells=12)
+    lo, hi = fine_cells((0, 1000), integer=True, n_cells=12)
     assert (lo[0], hi[0], lo[-1], hi[-1]) == (0, 0, 1000, 1000)
     w = np.zeros(len(lo))
     w[3] = 1.0

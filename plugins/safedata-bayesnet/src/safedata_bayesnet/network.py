@@ -33,8 +33,9 @@ def topological_network(nodes: Sequence[int], edges: Sequence[tuple[int, int]]) 
     return order
 
 
-def learn_structure(codes: np.ndarray, *, method: Literal["hill_climb", "tree"], score: Literal["bic", "bdeu"],
-                    max_parents: int) -> Network:
+def learn_structure(
+    codes: np.ndarray, *, method: Literal["hill_climb", "tree"], score: Literal["bic", "bdeu"], max_parents: int
+) -> Network:
     """Learn a DAG over the code columns with pgmpy (hill climbing with BIC/BDeu, or a Chow-Liu tree)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import logging
@@ -53,14 +54,16 @@ def learn_structure(codes: np.ndarray, *, method: Literal["hill_climb", "tree"],
         if method == "tree":
             dag = TreeSearch(df).estimate(estimator_type="chow-liu", show_progress=False)
         else:
-            dag = HillClimbSearch(df).estimate(scoring_method="bic-d" if score == "bic" else "bdeu",
-                                               max_indegree=max_parents, show_progress=False)
+            dag = HillClimbSearch(df).estimate(
+                scoring_method="bic-d" if score == "bic" else "bdeu", max_indegree=max_parents, show_progress=False
+            )
     edges = [(int(a), int(b)) for a, b in dag.edges()]
     return topological_network(list(range(d)), edges)
 
 
-def exact_conditionals(codes: np.ndarray, sizes: Sequence[int], network: Network,
-                       pseudo_count: float) -> list[np.ndarray]:
+def exact_conditionals(
+    codes: np.ndarray, sizes: Sequence[int], network: Network, pseudo_count: float
+) -> list[np.ndarray]:
     """Maximum-likelihood conditional tables with ``pseudo_count`` added to every cell."""
     cpts = []
     for x, parents in network:
@@ -72,8 +75,9 @@ def exact_conditionals(codes: np.ndarray, sizes: Sequence[int], network: Network
     return cpts
 
 
-def sample_network(network: Network, cpts: Sequence[np.ndarray], sizes: Sequence[int], n: int,
-                   rng: np.random.Generator) -> np.ndarray:
+def sample_network(
+    network: Network, cpts: Sequence[np.ndarray], sizes: Sequence[int], n: int, rng: np.random.Generator
+) -> np.ndarray:
     """Ancestral sampling of ``n`` rows of codes (n x d), one vectorised draw per attribute."""
     out = np.zeros((n, len(sizes)), dtype=np.int64)
     for (x, parents), cpt in zip(network, cpts, strict=True):

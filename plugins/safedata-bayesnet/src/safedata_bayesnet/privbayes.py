@@ -18,11 +18,17 @@ Two DP parts, each charged to the budget share before it releases anything:
 2. **Conditionals.** One noisy joint histogram of (parents, attribute) per
    attribute, ``d`` histograms in all. Under add/remove one record changes one
    cell of each histogram by 1, so each has L1 sensitivity 1 on counts and gets
-   Laplace noise of scale ``d / epsilon_2`` (:func:`conditional_noise_scale`),
-   which is ``d / (n * epsilon_2)`` on normalised tables. (The paper's
-   ``2d / (n * epsilon_2)`` is the replace-one figure: moving a record between
-   two cells changes the normalised table by ``2/n`` in L1.) The conditional
-   distributions are normalised, clipped noisy counts: post-processing.
+   exact discrete Laplace noise of scale ``1 / epsilon_m``. With the basic
+   split ``epsilon_m = epsilon_2 / d`` (:func:`conditional_noise_scale`); the
+   synthesizer raises ``epsilon_m`` by bisection on the ledger's accountant
+   (:func:`calibrate_marginal_epsilon`) so that the whole step composes to
+   exactly its share. (The paper's ``2d / (n * epsilon_2)`` on normalised
+   tables is the replace-one figure: moving a record between two cells
+   changes the table by ``2/n`` in L1.) The conditional distributions are
+   normalised, clipped noisy counts: post-processing.
+
+All randomness of both parts comes from the share's noise source
+(``budget.noise``), never from the pipeline seed.
 
 Degree: the paper picks the largest ``k`` for which every noisy marginal is
 ``theta``-useful, i.e. its mean cell count is at least ``theta`` times the
@@ -37,15 +43,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import combinations
 from math import prod
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from safedata_core.privacy import DiscreteLaplace, Exponential, PrivacyEvent, noisy_histogram, select
+
+if TYPE_CHECKING:
+    from safedata_core.privacy import BudgetShare
 
 __all__ = [
     "R_SCORE_SENSITIVITY",
     "Network",
+    "calibrate_marginal_epsilon",
     "conditional_noise_scale",
-    "exponential_choice",
     "greedy_structure",
     "noisy_conditionals",
     "parent_candidates",
@@ -89,14 +100,9 @@ def r_score(codes: np.ndarray, x: int, parents: Sequence[int], sizes: Sequence[i
     return float(0.5 * np.abs(joint - np.outer(cp, cx) / n).sum())
 
 
-def exponential_choice(scores: np.ndarray, epsilon: float, sensitivity: float, rng: np.random.Generator) -> int:
-    """Index drawn with probability proportional to ``exp(epsilon * score / (2 * sensitivity))``."""
-    logits = epsilon * np.asarray(scores, dtype=float) / (2.0 * sensitivity)
-    return int(np.argmax(logits + rng.gumbel(size=len(logits))))
-
-
-def parent_candidates(x: int, chosen: Sequence[int], sizes: Sequence[int], max_parents: int,
-                      domain_limit: float) -> list[tuple[int, ...]]:
+def parent_candidates(
+    x: int, chosen: Sequence[int], sizes: Sequence[int], max_parents: int, domain_limit: float
+) -> list[tuple[int, ...]]:
     """Maximal parent sets for ``x`` among ``chosen``: at most ``max_parents`` and within ``domain_limit``."""
     out: list[tuple[int, ...]] = []
     k_max = min(max_parents, len(chosen))
@@ -111,29 +117,43 @@ def parent_candidates(x: int, chosen: Sequence[int], sizes: Sequence[int], max_p
     return out or [()]
 
 
-def greedy_structure(codes: np.ndarray, sizes: Sequence[int], *, epsilon: float, max_parents: int,
-                     domain_limit: float, rng: np.random.Generator) -> Network:
-    """PrivBayes' greedy network; ``epsilon`` is split evenly over the ``d - 1`` picks.
+def greedy_structure(
+    codes: np.ndarray,
+    sizes: Sequence[int],
+    *,
+    budget: BudgetShare,
+    epsilon: float,
+    max_parents: int,
+    domain_limit: float,
+    where: str = "bayes_net",
+) -> Network:
+    """PrivBayes' greedy network: ``d - 1`` exponential-mechanism picks of ``epsilon / (d - 1)`` each.
 
-    The caller charges ``epsilon`` (one exponential mechanism per pick) before calling.
+    Each pick is charged to ``budget`` and drawn from its noise source by
+    :func:`~safedata_core.privacy.select`; the first attribute is drawn
+    uniformly (data independent) from the same source.
     """
     d = codes.shape[1]
-    first = int(rng.integers(d))
+    first = int(budget.noise.generator.integers(d))
     network: Network = [(first, ())]
     chosen = [first]
     if d == 1:
         return network
-    eps_pick = epsilon / (d - 1)
+    mechanism = Exponential(epsilon / (d - 1), R_SCORE_SENSITIVITY)
     cache: dict[tuple[int, tuple[int, ...]], float] = {}
     for _ in range(d - 1):
-        candidates = [(x, par) for x in range(d) if x not in chosen
-                      for par in parent_candidates(x, chosen, sizes, max_parents, domain_limit)]
+        candidates = [
+            (x, par)
+            for x in range(d)
+            if x not in chosen
+            for par in parent_candidates(x, chosen, sizes, max_parents, domain_limit)
+        ]
         scores = np.empty(len(candidates))
         for i, key in enumerate(candidates):
             if key not in cache:
                 cache[key] = r_score(codes, key[0], key[1], sizes)
             scores[i] = cache[key]
-        x, par = candidates[exponential_choice(scores, eps_pick, R_SCORE_SENSITIVITY, rng)]
+        x, par = candidates[select(budget, mechanism, scores, note=f"{where}: PrivBayes pick of (attribute, parents)")]
         network.append((x, tuple(par)))
         chosen.append(x)
     return network
@@ -152,20 +172,50 @@ def conditionals_from_counts(joint: np.ndarray, x_size: int) -> np.ndarray:
     return np.where(rows > 0, table / np.where(rows > 0, rows, 1.0), marginal)
 
 
-def noisy_conditionals(codes: np.ndarray, sizes: Sequence[int], network: Network, *, budget: Any, epsilon: float,
-                       rng: np.random.Generator, where: str = "bayes_net") -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """One Laplace histogram per attribute over (parents, attribute), each with ``epsilon / d``.
+def noisy_conditionals(
+    codes: np.ndarray,
+    sizes: Sequence[int],
+    network: Network,
+    *,
+    budget: BudgetShare,
+    epsilon_each: float,
+    where: str = "bayes_net",
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """One discrete-Laplace histogram of (parents, attribute) per attribute, ``epsilon_each`` each.
 
-    Returns the conditional tables and the raw noisy joint counts (for tests).
+    Returns the conditional tables and the raw noisy joint counts.
     """
-    from safedata_core.privacy import noisy_histogram
-
-    eps_each = epsilon / len(network)
     cpts, raw = [], []
     for x, parents in network:
         idx, cells = joint_index(codes, [*parents, x], sizes)
         note = f"{where}: noisy marginal of attribute {x} with parents {list(parents)}"
-        noisy = noisy_histogram(idx, cells, budget=budget, epsilon=eps_each, rng=rng, note=note).astype(float)
+        noisy = noisy_histogram(idx, cells, budget=budget, epsilon=epsilon_each, note=note)
         raw.append(noisy)
         cpts.append(conditionals_from_counts(noisy, sizes[x]))
     return cpts, raw
+
+
+def calibrate_marginal_epsilon(
+    budget: BudgetShare, planned: list[PrivacyEvent], n_marginals: int, nominal: float
+) -> float:
+    """Largest epsilon per noisy marginal (>= ``nominal``) that keeps the step within its share.
+
+    ``planned`` are the step's other events still to be charged; the step's
+    recorded events count too. The ledger's own accountant composes them
+    (:meth:`~safedata_core.privacy.BudgetShare.compose`), so the step spends its
+    whole share; bisection from below never exceeds it.
+    """
+
+    def fits(e: float) -> bool:
+        return budget.compose([*planned, *[DiscreteLaplace(1, e).event()] * n_marginals]) <= budget.epsilon
+
+    if budget.delta <= 0 or not fits(nominal):
+        # delta = 0: pure composition is basic composition, the nominal split is exact; or the charges refuse
+        return nominal
+    lo, hi = nominal, 2.0 * nominal
+    while fits(hi) and hi < 1e6 * nominal:
+        lo, hi = hi, 2.0 * hi
+    while hi - lo > 1e-10 * lo:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo

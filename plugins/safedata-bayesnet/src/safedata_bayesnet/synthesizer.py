@@ -8,11 +8,20 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from safedata_bayesnet.discretize import ColumnCodec, build_codecs
+from safedata_bayesnet.codec import ColumnCodec
+from safedata_bayesnet.discretize import binning_events, build_codecs, measurement_plan
 from safedata_bayesnet.network import exact_conditionals, learn_structure, sample_network
-from safedata_bayesnet.privbayes import Network, greedy_structure, noisy_conditionals, useful_domain_limit
+from safedata_bayesnet.privbayes import (
+    R_SCORE_SENSITIVITY,
+    Network,
+    calibrate_marginal_epsilon,
+    greedy_structure,
+    noisy_conditionals,
+    useful_domain_limit,
+)
 from safedata_core import ComponentError, PrivacyBudgetError, Synthesizer, Table
 from safedata_core.data import Metadata
+from safedata_core.privacy import BudgetShare, DiscreteLaplace, Exponential, add_noise, require_declared
 
 __all__ = ["BayesNetParams", "BayesNetSynthesizer"]
 
@@ -20,27 +29,49 @@ __all__ = ["BayesNetParams", "BayesNetSynthesizer"]
 class BayesNetParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dp: bool = Field(True, description="PrivBayes (needs a budget share). False = non-private pgmpy structure "
-                                       "learning.")
+    dp: bool = Field(
+        True, description="PrivBayes (needs a budget share). False = non-private pgmpy structure learning."
+    )
     structure: Literal["hill_climb", "tree"] = Field(
-        "hill_climb", description="Non-private structure search: pgmpy hill climbing, or a Chow-Liu tree.")
+        "hill_climb", description="Non-private structure search: pgmpy hill climbing, or a Chow-Liu tree."
+    )
     score: Literal["bic", "bdeu"] = Field("bic", description="Score of the non-private hill-climbing search.")
     max_parents: int = Field(3, ge=0, le=6, description="Most parents per attribute (the degree k).")
     bins: int = Field(16, ge=2, le=256, description="Bins per numeric column seen by the network.")
-    fine_cells: int = Field(128, ge=4, le=4096,
-                            description="Fine cells per numeric column used to place values inside their bin.")
-    theta: float = Field(4.0, gt=0, description="DP: theta-usefulness; a noisy marginal's mean cell count must be "
-                                                 "at least theta times its noise scale.")
-    structure_share: float = Field(0.3, gt=0, lt=1, description="DP: share of the network budget for the structure "
-                                                                 "(beta in the paper); the rest goes to the "
-                                                                 "conditionals.")
-    binning_share: float = Field(0.1, ge=0, lt=1, description="DP: share of epsilon for the numeric fine histograms "
-                                                              "(and DP category selection when a domain is not "
-                                                              "public).")
-    count_share: float = Field(0.02, gt=0, lt=1, description="DP: share of epsilon for the noisy row count used to "
-                                                             "choose the degree.")
-    pseudo_count: float = Field(0.0, ge=0, description="Non-private: count added to the cells of every seen "
-                                                       "parent configuration.")
+    fine_cells: int = Field(
+        128, ge=4, le=4096, description="Fine cells per numeric column used to place values inside their bin."
+    )
+    theta: float = Field(
+        4.0,
+        gt=0,
+        description="DP: theta-usefulness; a noisy marginal's mean cell count must be "
+        "at least theta times its noise scale.",
+    )
+    structure_share: float = Field(
+        0.3,
+        gt=0,
+        lt=1,
+        description="DP: share of the network budget for the structure "
+        "(beta in the paper); the rest goes to the "
+        "conditionals.",
+    )
+    binning_share: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="DP: share of epsilon for the numeric fine histograms, "
+        "DP category selections (domains that are not "
+        "public) and missing counts of nullable columns.",
+    )
+    count_share: float = Field(
+        0.02,
+        gt=0,
+        lt=1,
+        description="DP: share of epsilon for the noisy row count (degree choice and the DP row estimate).",
+    )
+    pseudo_count: float = Field(
+        0.0, ge=0, description="Non-private: count added to the cells of every seen parent configuration."
+    )
 
 
 class BayesNetSynthesizer(Synthesizer):
@@ -54,20 +85,26 @@ class BayesNetSynthesizer(Synthesizer):
 
     **Privacy guarantee**: with ``dp: true``, epsilon-DP (plus the step's delta
     only when a categorical domain must be selected privately) under add/remove
-    adjacency. The share's epsilon is split into: a Laplace row count
-    (``count_share``, used to pick the degree), one Laplace fine histogram per
-    numeric column over its public bounds (``binning_share``), PrivBayes'
-    ``d - 1`` exponential-mechanism picks of (attribute, parents) scored by the
-    R function (sensitivity 2 on counts; ``structure_share`` of the rest) and
-    ``d`` Laplace noisy marginals for the conditionals (scale ``d / epsilon_2``
-    on counts). Every part is charged to the ledger before it is used. With
-    ``dp: false``, none.
+    adjacency, with exact discrete Laplace noise and exponential-mechanism
+    draws from the share's secure noise source (never from the seed). The
+    share is split into: a noisy row count (``count_share``; it picks the degree
+    and is the DP row estimate), the binning measurements (``binning_share``:
+    one fine histogram per numeric column over its public bounds, a DP category
+    selection per categorical column without public categories, a missing
+    count per nullable categorical/boolean column), PrivBayes' ``d - 1``
+    exponential-mechanism picks of (attribute, parents) scored by the R
+    function (sensitivity 2 on counts; ``structure_share`` of the rest) and
+    ``d`` noisy marginals for the conditionals, whose epsilon is raised by
+    bisection on the ledger's accountant so the step spends exactly its share.
+    Every part is charged before it is used. With ``dp: false``, none.
 
-    **Assumptions**: under DP numeric columns need public ``bounds`` in the
-    metadata; categorical columns use their public ``categories`` (otherwise a
-    DP selection that needs delta > 0). Datetime and text columns are not
-    supported. Dependencies beyond ``max_parents`` parents per attribute and
-    within-bin dependence between numeric columns are not modelled.
+    **Assumptions**: under DP every column must be declared in the metadata
+    (type; ``bounds`` for numeric columns; ``categories``, or a DP selection
+    that needs delta > 0); ``nullable: false`` is honoured (no missing values
+    are produced; a missing value found in such a column leaves its record
+    out of the model). Datetime and text columns are not supported.
+    Dependencies beyond ``max_parents`` parents per attribute and within-bin
+    dependence between numeric columns are not modelled.
 
     **Example**: ``{id: synth, use: bayes_net, privacy: {epsilon: 1.0}, params: {max_parents: 3}}``
     """
@@ -83,58 +120,105 @@ class BayesNetSynthesizer(Synthesizer):
         self._network: Network = []
         self._cpts: list[np.ndarray] = []
         self._facts: dict[str, Any] = {}
+        self._n_estimate: int | None = None
 
     # -- fitting --------------------------------------------------------------
-    def fit(self, table: Table, *, budget: Any, seed: int) -> None:
+    def fit(self, table: Table, *, budget: BudgetShare | None, seed: int) -> None:
         p = self.params
         if p.dp and budget is None:
             raise PrivacyBudgetError(
                 "bayes_net: DP fit needs a privacy budget share (give the pipeline a privacy budget, "
                 "or set params.dp: false for a non-private fit)"
             )
-        budget = budget if p.dp else None
-        rng = budget.noise_rng(seed) if budget is not None else np.random.default_rng(seed)
-        eps = float(budget.epsilon) if budget is not None else 0.0
-        meta = table.metadata
-        needs_binning = any(meta.columns[c].is_numeric or (meta.columns[c].type == "categorical"
-                                                              and not meta.columns[c].is_public_domain)
-                            for c in table.columns)
-        eps_bins = p.binning_share * eps if needs_binning else 0.0
-        codecs = build_codecs(table, n_bins=p.bins, n_fine=p.fine_cells, budget=budget, epsilon=eps_bins,
-                              delta=float(budget.delta) if budget is not None else 0.0, rng=rng, where="bayes_net")
+        if p.dp:
+            assert budget is not None
+            self._fit_dp(table, budget)
+        else:
+            self._fit_plain(table)
+
+    def _fit_plain(self, table: Table) -> None:
+        p = self.params
+        codecs = build_codecs(
+            table, n_bins=p.bins, n_fine=p.fine_cells, budget=None, epsilon=0.0, delta=0.0, where="bayes_net"
+        )
         codes = np.column_stack([c.encode(table.df[c.name]) for c in codecs])
         sizes = [c.size for c in codecs]
-        d = len(codecs)
-        if budget is None:
-            network = learn_structure(codes, method=p.structure, score=p.score, max_parents=p.max_parents)
-            cpts = exact_conditionals(codes, sizes, network, p.pseudo_count)
-            facts: dict[str, Any] = {"mode": "non-private", "structure": p.structure, "score": p.score}
-        else:
-            from safedata_core.privacy import noisy_histogram
+        network = learn_structure(codes, method=p.structure, score=p.score, max_parents=p.max_parents)
+        cpts = exact_conditionals(codes, sizes, network, p.pseudo_count)
+        self._set(
+            table.metadata,
+            codecs,
+            network,
+            cpts,
+            {"mode": "non-private", "structure": p.structure, "score": p.score},
+            None,
+        )
 
-            eps_count = p.count_share * eps
-            n_hat = float(noisy_histogram(np.zeros(len(table), dtype=np.int64), 1, budget=budget, epsilon=eps_count,
-                                          rng=rng, note="bayes_net: noisy row count (degree choice)")[0])
-            rest = eps - eps_count - eps_bins
-            eps1 = p.structure_share * rest if d > 1 else 0.0
-            eps2 = rest - eps1
-            limit = useful_domain_limit(n_hat, eps2, d, p.theta)
-            for _ in range(d - 1):
-                budget.charge("exponential", epsilon=eps1 / (d - 1), sensitivity=2.0,
-                              note="bayes_net: PrivBayes pick of (attribute, parents) by R score")
-            network = greedy_structure(codes, sizes, epsilon=eps1, max_parents=p.max_parents,
-                                       domain_limit=limit, rng=rng)
-            cpts, _ = noisy_conditionals(codes, sizes, network, budget=budget, epsilon=eps2, rng=rng)
-            facts = {"mode": "privbayes", "epsilon_split": {"row_count": eps_count, "binning": eps_bins,
-                                                            "structure": eps1, "conditionals": eps2},
-                     "theta_domain_limit": limit, "conditional_noise_scale": d / eps2}
-        if budget is not None:
-            # the output carries only public metadata: ``nullable`` may have been inferred from the data
-            meta = Metadata(columns={c.name: meta.columns[c.name].model_copy(update={"nullable": c.missing})
-                                     for c in codecs})
-        self._metadata, self._codecs, self._network, self._cpts = meta, codecs, network, cpts
+    def _fit_dp(self, table: Table, budget: BudgetShare) -> None:
+        """PrivBayes; every part is planned from public metadata, then charged and measured in order."""
+        p, meta, where = self.params, table.metadata, "bayes_net"
+        require_declared(table, where=f"step '{budget.step}'", component=self.name)
+        columns = list(table.columns)
+        d = len(columns)
+        plan = measurement_plan(meta, columns, where)
+        eps, delta = float(budget.epsilon), float(budget.delta)
+        eps_bins = p.binning_share * eps if plan else 0.0
+        eps_count = p.count_share * eps
+        rest = eps - eps_count - eps_bins
+        eps1 = p.structure_share * rest if d > 1 else 0.0
+        picks = [Exponential(eps1 / (d - 1), R_SCORE_SENSITIVITY).event()] * (d - 1) if d > 1 else []
+        # category selections get half of delta; the other half is for the accountant's conversion
+        delta_bins = delta / 2 if any(t == "select" for _, t in plan) else 0.0
+        planned = [*binning_events(plan, eps_bins, delta_bins), DiscreteLaplace(1, eps_count).event(), *picks]
+        eps_m = calibrate_marginal_epsilon(budget, planned, d, (rest - eps1) / d)
+
+        codecs = build_codecs(
+            table, n_bins=p.bins, n_fine=p.fine_cells, budget=budget, epsilon=eps_bins, delta=delta_bins, where=where
+        )
+        n_hat = float(
+            add_noise(budget, DiscreteLaplace(1, eps_count), float(len(table)), note=f"{where}: noisy row count")[()]
+        )
+        codes = np.column_stack([c.encode(table.df[c.name]) for c in codecs])
+        codes = codes[(codes >= 0).all(axis=1)]  # values with no code (not nullable / not kept) leave their record out
+        sizes = [c.size for c in codecs]
+        limit = useful_domain_limit(n_hat, eps_m * d, d, p.theta)
+        network = greedy_structure(
+            codes, sizes, budget=budget, epsilon=eps1, max_parents=p.max_parents, domain_limit=limit, where=where
+        )
+        cpts, _ = noisy_conditionals(codes, sizes, network, budget=budget, epsilon_each=eps_m, where=where)
+        facts = {
+            "mode": "privbayes",
+            "epsilon_split": {
+                "row_count": eps_count,
+                "binning": eps_bins,
+                "structure": eps1,
+                "conditionals": eps_m * d,
+            },
+            "theta_domain_limit": limit,
+            "conditional_noise_scale": 1.0 / eps_m,
+        }
+        # the output metadata is the declared one; a column is nullable only if it kept a missing code
+        out_meta = Metadata(
+            columns={c.name: meta.columns[c.name].model_copy(update={"nullable": c.missing}) for c in codecs}
+        )
+        self._set(out_meta, codecs, network, cpts, facts, max(1, round(n_hat)))
+
+    def _set(
+        self,
+        meta: Metadata,
+        codecs: list[ColumnCodec],
+        network: Network,
+        cpts: list[np.ndarray],
+        facts: dict[str, Any],
+        n_estimate: int | None,
+    ) -> None:
         facts["degree"] = max((len(par) for _, par in network), default=0)
-        self._facts = facts
+        self._metadata, self._codecs, self._network, self._cpts = meta, codecs, network, cpts
+        self._facts, self._n_estimate = facts, n_estimate
+
+    def estimated_rows(self) -> int | None:
+        """DP fits: the charged noisy row count (rounded, at least 1); ``None`` after a non-private fit."""
+        return self._n_estimate
 
     # -- sampling -------------------------------------------------------------
     def sample(self, n: int, *, seed: int) -> Table:
@@ -153,16 +237,24 @@ class BayesNetSynthesizer(Synthesizer):
 
     def report_extras(self) -> dict[str, Any]:
         names = [c.name for c in self._codecs]
-        return {"network_edges": [list(e) for e in self.edges()],
-                "network_order": [names[x] for x, _ in self._network], **self._facts}
+        return {
+            "network_edges": [list(e) for e in self.edges()],
+            "network_order": [names[x] for x, _ in self._network],
+            **self._facts,
+        }
 
     # -- state ----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any] | None:
         if self._metadata is None:
             return None
-        return {"metadata": self._metadata.to_dict(), "codecs": [c.to_dict() for c in self._codecs],
-                "network": [[x, list(par)] for x, par in self._network],
-                "cpts": [c.tolist() for c in self._cpts], "facts": self._facts}
+        return {
+            "metadata": self._metadata.to_dict(),
+            "codecs": [c.to_dict() for c in self._codecs],
+            "network": [[x, list(par)] for x, par in self._network],
+            "cpts": [c.tolist() for c in self._cpts],
+            "facts": self._facts,
+            "estimated_rows": self._n_estimate,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._metadata = Metadata.from_dict(state["metadata"])
@@ -170,3 +262,4 @@ class BayesNetSynthesizer(Synthesizer):
         self._network = [(int(x), tuple(int(v) for v in par)) for x, par in state["network"]]
         self._cpts = [np.asarray(c, dtype=float) for c in state["cpts"]]
         self._facts = dict(state.get("facts", {}))
+        self._n_estimate = state.get("estimated_rows")

@@ -14,7 +14,11 @@ sorted by probability each own an interval of [0, 1] as wide as their
 probability; missing is a category (label ``None``).
 
 Encoding draws the uniform at random inside the interval of a value (a
-randomised probability integral transform), so atoms do not create ties.
+randomised probability integral transform), so atoms do not create ties. A
+value the marginal cannot represent (missing when there is no missing mass,
+or a category outside the labels with no missing label) encodes to NaN.
+Public fine cells and grouping by mass come from
+:mod:`safedata_core.privacy.discretize`.
 """
 
 from __future__ import annotations
@@ -25,50 +29,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["Marginal", "cells_to_knots", "empirical_cells", "fit_parametric", "group_by_mass", "public_cells"]
+__all__ = ["Marginal", "cells_to_knots", "fit_parametric"]
 
 MarginalKind = Literal["numeric", "categorical", "boolean"]
 _FAMILIES = ("norm", "lognorm", "gamma", "beta", "uniform")
-
-
-def group_by_mass(weights: np.ndarray, n_groups: int) -> np.ndarray:
-    """Non-decreasing group ids putting consecutive cells into about ``n_groups`` equal-mass groups."""
-    w = np.clip(np.asarray(weights, dtype=float), 0.0, None)
-    total = float(w.sum())
-    if len(w) <= n_groups or total <= 0:
-        return np.arange(len(w))
-    target = total / n_groups
-    heavy = w >= target
-    slot = np.floor((np.cumsum(w) - w) / target)
-    start = np.r_[True, (slot[1:] != slot[:-1]) | heavy[1:] | heavy[:-1]]
-    return np.cumsum(start) - 1
-
-
-def empirical_cells(x: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cells (low, high, count) over observed values; a heavy value keeps a cell of its own."""
-    values, counts = np.unique(x, return_counts=True)
-    group = group_by_mass(counts.astype(float), n_cells)
-    k = int(group[-1]) + 1
-    lo = np.full(k, np.inf)
-    np.minimum.at(lo, group, values)
-    hi = np.full(k, -np.inf)
-    np.maximum.at(hi, group, values)
-    return lo, hi, np.bincount(group, weights=counts.astype(float), minlength=k)
-
-
-def public_cells(bounds: tuple[float, float], integer: bool, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
-    """Data-independent cells over public bounds; integer columns get the bounds as single-value cells."""
-    lo, hi = float(bounds[0]), float(bounds[1])
-    if integer:
-        lo, hi = float(np.ceil(lo)), float(np.floor(hi))
-        if hi - lo + 1 <= n_cells:
-            v = np.arange(lo, hi + 1)
-            return v, v.copy()
-        m, k = hi - lo - 1, n_cells - 2
-        starts = np.unique(lo + 1 + np.floor(np.arange(k) * m / k))
-        return np.r_[lo, starts, hi], np.r_[lo, starts[1:] - 1, hi - 1, hi]
-    edges = np.linspace(lo, hi, n_cells + 1)
-    return edges[:-1], edges[1:]
 
 
 def cells_to_knots(lo: np.ndarray, hi: np.ndarray, weight: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -142,10 +106,27 @@ class Marginal:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def numeric_from_knots(cls, name: str, family: str, xs: np.ndarray, fs: np.ndarray, *, integer: bool,
-                           p_missing: float, clip: tuple[float, float] | None) -> Marginal:
-        return cls(name, "numeric", family, integer=integer, p_missing=float(p_missing), xs=np.asarray(xs, float),
-                   fs=np.asarray(fs, float), clip=clip)
+    def numeric_from_knots(
+        cls,
+        name: str,
+        family: str,
+        xs: np.ndarray,
+        fs: np.ndarray,
+        *,
+        integer: bool,
+        p_missing: float,
+        clip: tuple[float, float] | None,
+    ) -> Marginal:
+        return cls(
+            name,
+            "numeric",
+            family,
+            integer=integer,
+            p_missing=float(p_missing),
+            xs=np.asarray(xs, float),
+            fs=np.asarray(fs, float),
+            clip=clip,
+        )
 
     @classmethod
     def discrete(cls, name: str, kind: MarginalKind, family: str, labels: list[Any], weights: np.ndarray) -> Marginal:
@@ -153,6 +134,11 @@ class Marginal:
         w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
         order = np.argsort(-w, kind="stable")
         return cls(name, kind, family, labels=[labels[i] for i in order], probs=w[order])
+
+    @property
+    def has_missing(self) -> bool:
+        """True when sampling can produce missing values."""
+        return self.p_missing > 0 if self.kind == "numeric" else None in (self.labels or [])
 
     # -- numeric CDF -------------------------------------------------------
     def _cdf(self, x: np.ndarray, *, left: bool) -> np.ndarray:
@@ -170,7 +156,7 @@ class Marginal:
 
     # -- encode / decode -----------------------------------------------------
     def encode(self, s: pd.Series, rng: np.random.Generator) -> np.ndarray:
-        """Uniforms in (0, 1) for the values of ``s``, drawn inside each value's CDF interval."""
+        """Uniforms in (0, 1) for the values of ``s``, drawn inside each value's CDF interval (NaN: no interval)."""
         v = rng.random(len(s))
         if self.kind == "numeric":
             x = s.to_numpy(dtype=float)
@@ -181,21 +167,22 @@ class Marginal:
             else:
                 lo, hi = self._cdf(xf, left=True), self._cdf(xf, left=False)
             u = self.p_missing + (1 - self.p_missing) * (lo + v * (hi - lo))
-            return np.where(miss, v * self.p_missing, u)
+            return np.where(miss, v * self.p_missing if self.p_missing > 0 else np.nan, u)
         assert self.labels is not None and self.probs is not None
         pos = {lab: i for i, lab in enumerate(self.labels)}
-        fallback = pos.get(None, 0)  # missing or out-of-domain values
+        other = pos.get(None, -1)  # missing or out-of-domain values
         if self.kind == "boolean":
             b = s.astype("boolean")
-            codes = np.where(b.fillna(False).to_numpy(dtype=bool), pos.get(True, fallback), pos.get(False, fallback))
-            codes = np.where(b.isna().to_numpy(), fallback, codes)
+            codes = np.where(b.fillna(False).to_numpy(dtype=bool), pos.get(True, other), pos.get(False, other))
+            codes = np.where(b.isna().to_numpy(), other, codes)
         else:
             real = [lab for lab in self.labels if lab is not None]
             cat = pd.Categorical(s.astype(object).where(s.notna(), None), categories=real).codes
-            lookup = np.array([pos[lab] for lab in real] + [fallback], dtype=np.int64)
+            lookup = np.array([pos[lab] for lab in real] + [other], dtype=np.int64)
             codes = lookup[np.where(cat < 0, len(real), cat)]
         before = np.cumsum(self.probs) - self.probs
-        return before[codes] + v * self.probs[codes]
+        safe = np.maximum(codes, 0)
+        return np.where(codes >= 0, before[safe] + v * self.probs[safe], np.nan)
 
     def decode(self, u: np.ndarray) -> Any:
         """Values for uniforms ``u``."""
@@ -223,15 +210,35 @@ class Marginal:
         def arr(a: np.ndarray | None) -> list[float] | None:
             return None if a is None else np.asarray(a).tolist()
 
-        return {"name": self.name, "kind": self.kind, "family": self.family, "integer": self.integer,
-                "p_missing": self.p_missing, "xs": arr(self.xs), "fs": arr(self.fs), "labels": self.labels,
-                "probs": arr(self.probs), "clip": None if self.clip is None else list(self.clip), "extras": self.extras}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "family": self.family,
+            "integer": self.integer,
+            "p_missing": self.p_missing,
+            "xs": arr(self.xs),
+            "fs": arr(self.fs),
+            "labels": self.labels,
+            "probs": arr(self.probs),
+            "clip": None if self.clip is None else list(self.clip),
+            "extras": self.extras,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Marginal:
         def arr(a: list[float] | None) -> np.ndarray | None:
             return None if a is None else np.asarray(a, dtype=float)
 
-        return cls(d["name"], d["kind"], d["family"], integer=d["integer"], p_missing=d["p_missing"], xs=arr(d["xs"]),
-                   fs=arr(d["fs"]), labels=d["labels"], probs=arr(d["probs"]),
-                   clip=None if d["clip"] is None else (d["clip"][0], d["clip"][1]), extras=dict(d["extras"]))
+        return cls(
+            d["name"],
+            d["kind"],
+            d["family"],
+            integer=d["integer"],
+            p_missing=d["p_missing"],
+            xs=arr(d["xs"]),
+            fs=arr(d["fs"]),
+            labels=d["labels"],
+            probs=arr(d["probs"]),
+            clip=None if d["clip"] is None else (d["clip"][0], d["clip"][1]),
+            extras=dict(d["extras"]),
+        )

@@ -8,11 +8,17 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from safedata_copula.correlation import dp_correlation, normal_scores, score_correlation
+from safedata_copula.correlation import (
+    correlation_noise_multiplier,
+    dp_correlation,
+    normal_scores,
+    score_correlation,
+)
 from safedata_copula.fitting import dp_marginal, plain_marginal
 from safedata_copula.marginals import Marginal
 from safedata_core import ComponentError, PrivacyBudgetError, Synthesizer, Table
 from safedata_core.data import Metadata
+from safedata_core.privacy import BudgetShare, require_declared
 
 __all__ = ["CopulaParams", "GaussianCopulaSynthesizer"]
 
@@ -22,16 +28,34 @@ class CopulaParams(BaseModel):
 
     dp: bool = Field(True, description="DP fit (needs a budget share with delta > 0). False = non-private fit.")
     marginals: Literal["auto", "empirical", "parametric"] = Field(
-        "auto", description="Non-private numeric marginals: best parametric family if its KS distance is within "
-                            "ks_tolerance, else empirical ('auto'); or always one kind.")
-    ks_tolerance: float = Field(0.02, ge=0, le=1, description="Largest KS distance at which 'auto' keeps a "
-                                                              "parametric family.")
-    cells: int = Field(128, ge=4, le=4096, description="Histogram cells per numeric column (DP) or most knots of "
-                                                       "an empirical marginal / 8 (non-private).")
-    marginal_share: float = Field(0.5, gt=0, lt=1, description="DP: share of epsilon for the marginals; the rest "
-                                                               "(and all of delta) goes to the correlation.")
-    clip_factor: float = Field(1.5, gt=0, description="DP: each record's normal-score vector is clipped to L2 norm "
-                                                      "clip_factor * sqrt(number of columns).")
+        "auto",
+        description="Non-private numeric marginals: best parametric family if its KS distance is within "
+        "ks_tolerance, else empirical ('auto'); or always one kind.",
+    )
+    ks_tolerance: float = Field(
+        0.02, ge=0, le=1, description="Largest KS distance at which 'auto' keeps a parametric family."
+    )
+    cells: int = Field(
+        128,
+        ge=4,
+        le=4096,
+        description="Histogram cells per numeric column (DP) or most knots of an empirical marginal / 8 (non-private).",
+    )
+    marginal_share: float = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="DP: share of epsilon for the marginals (basic "
+        "composition); the correlation gets exactly what "
+        "is left by the ledger's accountant, and the delta "
+        "not used by category selections.",
+    )
+    clip_factor: float = Field(
+        1.5,
+        gt=0,
+        description="DP: each record's normal-score vector is clipped to L2 norm "
+        "clip_factor * sqrt(number of columns).",
+    )
 
 
 class GaussianCopulaSynthesizer(Synthesizer):
@@ -44,18 +68,24 @@ class GaussianCopulaSynthesizer(Synthesizer):
     point mass). Sampling draws correlated normals and maps them back.
 
     **Privacy guarantee**: with ``dp: true``, (epsilon, delta)-DP under
-    add/remove adjacency: one Laplace histogram per column over its public
-    domain (``marginal_share`` of epsilon, split evenly), then the
-    correlation from the second moments of the clipped normal-score vectors
-    with the Gaussian mechanism (the rest of epsilon and the step's delta),
-    both charged to the ledger before use. With ``dp: false``, none.
+    add/remove adjacency, with exact discrete noise and per-record jitter
+    drawn from the share's secure noise source (never from the seed): one
+    discrete-Laplace histogram per column over its public domain
+    (``marginal_share`` of epsilon, split evenly), then the correlation from
+    the second moments of the clipped normal-score vectors with the Gaussian
+    mechanism, whose noise multiplier is found by bisection on the ledger's
+    accountant so the step spends exactly its share (the rest of delta goes
+    there too). Both are charged before use. The DP row estimate is the
+    inverse-variance mean of the histograms' noisy totals. With
+    ``dp: false``, none.
 
-    **Assumptions**: under DP numeric columns need public ``bounds`` and
-    categorical columns public ``categories`` (otherwise a DP category
-    selection that uses delta); the step needs delta > 0 when there are two
-    or more columns. Dependence is captured only through one correlation
-    matrix of normal scores (no tail or higher-order dependence). Datetime and
-    text columns are not supported.
+    **Assumptions**: under DP every column must be declared in the metadata
+    (type; ``bounds`` for numeric columns; ``categories``, or a DP category
+    selection that uses delta); ``nullable: false`` is honoured (no missing
+    values are produced). The step needs delta > 0 when there are two or more
+    columns. Dependence is captured only through one correlation matrix of
+    normal scores (no tail or higher-order dependence). Datetime and text
+    columns are not supported.
 
     **Example**: ``{id: synth, use: gaussian_copula, privacy: {epsilon: 1.0, delta: 1.0e-6}}``
     """
@@ -69,46 +99,88 @@ class GaussianCopulaSynthesizer(Synthesizer):
         self._metadata: Metadata | None = None
         self._marginals: list[Marginal] = []
         self._corr: np.ndarray | None = None
+        self._facts: dict[str, Any] = {}
+        self._n_estimate: int | None = None
 
-    def fit(self, table: Table, *, budget: Any, seed: int) -> None:
+    def fit(self, table: Table, *, budget: BudgetShare | None, seed: int) -> None:
         p = self.params
         if p.dp and budget is None:
             raise PrivacyBudgetError(
                 "gaussian_copula: DP fit needs a privacy budget share (give the pipeline a privacy budget, "
                 "or set params.dp: false for a non-private fit)"
             )
-        meta = table.metadata
-        d = len(table.columns)
-        if not p.dp:
-            rng = np.random.default_rng(seed)
-            marginals = [plain_marginal(c, table.df[c], meta.columns[c], mode=p.marginals,
-                                        ks_tolerance=p.ks_tolerance, max_cells=8 * p.cells) for c in table.columns]
-            z = normal_scores(np.column_stack([m.encode(table.df[m.name], rng) for m in marginals]))
-            corr = score_correlation(z)
-        else:
-            if d > 1 and budget.delta <= 0:
-                raise ComponentError(
-                    "gaussian_copula: the DP correlation uses the Gaussian mechanism and needs delta > 0; give the "
-                    "step a delta (privacy: {epsilon: ..., delta: 1.0e-6})"
-                )
-            rng = budget.noise_rng(seed)
-            eps = float(budget.epsilon)
-            eps_marg = eps * p.marginal_share if d > 1 else eps
-            n_select = sum(1 for c in meta.columns.values() if c.type == "categorical" and not c.is_public_domain)
-            delta_select = (float(budget.delta) / 2 if d > 1 else float(budget.delta)) if n_select else 0.0
-            marginals = [dp_marginal(c, table.df[c], meta.columns[c], budget=budget, epsilon=eps_marg / d,
-                                     delta=delta_select / max(n_select, 1), n_cells=p.cells, rng=rng)
-                         for c in table.columns]
-            if d > 1:
-                z = normal_scores(np.column_stack([m.encode(table.df[m.name], rng) for m in marginals]))
-                delta_corr = float(budget.delta) - delta_select
-                corr = dp_correlation(z, clip_norm=p.clip_factor * np.sqrt(d), budget=budget, epsilon=eps - eps_marg,
-                                      delta=delta_corr, rng=rng, note="gaussian_copula: correlation of normal scores")
-            else:
-                corr = np.ones((1, 1))
-            # the output carries only public metadata: ``nullable`` may have been inferred from the data
-            meta = Metadata(columns={c: meta.columns[c].model_copy(update={"nullable": True}) for c in table.columns})
-        self._metadata, self._marginals, self._corr = meta, marginals, corr
+        if p.dp:
+            assert budget is not None
+            self._fit_dp(table, budget)
+            return
+        meta, rng = table.metadata, np.random.default_rng(seed)
+        marginals = [
+            plain_marginal(
+                c, table.df[c], meta.columns[c], mode=p.marginals, ks_tolerance=p.ks_tolerance, max_cells=8 * p.cells
+            )
+            for c in table.columns
+        ]
+        z = normal_scores(np.column_stack([m.encode(table.df[m.name], rng) for m in marginals]))
+        self._metadata, self._marginals, self._corr = meta, marginals, score_correlation(z)
+        self._facts, self._n_estimate = {"mode": "non-private"}, None
+
+    def _fit_dp(self, table: Table, budget: BudgetShare) -> None:
+        """DP marginals first, then the correlation calibrated to spend exactly the rest of the share."""
+        p, meta, d = self.params, table.metadata, len(table.columns)
+        require_declared(table, where=f"step '{budget.step}'", component=self.name)
+        if d > 1 and budget.delta <= 0:
+            raise ComponentError(
+                "gaussian_copula: the DP correlation uses the Gaussian mechanism and needs delta > 0; give the "
+                "step a delta (privacy: {epsilon: ..., delta: 1.0e-6})"
+            )
+        eps, delta = float(budget.epsilon), float(budget.delta)
+        eps_marg = eps * p.marginal_share if d > 1 else eps
+        n_select = sum(
+            1 for c in table.columns if meta.columns[c].type == "categorical" and not meta.columns[c].is_public_domain
+        )
+        delta_select = (delta / 2 if d > 1 else delta) if n_select else 0.0
+        fitted = [
+            dp_marginal(
+                c,
+                table.df[c],
+                meta.columns[c],
+                budget=budget,
+                epsilon=eps_marg / d,
+                delta=delta_select / max(n_select, 1),
+                n_cells=p.cells,
+            )
+            for c in table.columns
+        ]
+        marginals = [m for m, _, _ in fitted]
+        # DP row estimate: inverse-variance mean of the histograms' noisy totals (post-processing)
+        weights = np.array([1.0 / var for _, _, var in fitted])
+        n_hat = float(np.dot(weights, [total for _, total, _ in fitted]) / weights.sum())
+        self._facts = {"mode": "dp", "epsilon_split": {"marginals": eps_marg}}
+        corr = np.ones((1, 1))
+        if d > 1:
+            # per-record jitter of the randomised PIT: DP randomness, from the share's noise source
+            jitter = budget.noise.generator
+            u = np.column_stack([m.encode(table.df[m.name], jitter) for m in marginals])
+            z = np.nan_to_num(normal_scores(u), nan=0.0)  # a value without a CDF interval is neutral
+            delta_corr = delta - delta_select
+            nm = correlation_noise_multiplier(budget, d * (d + 1) // 2, delta_corr)
+            corr = dp_correlation(
+                z,
+                clip_norm=p.clip_factor * np.sqrt(d),
+                budget=budget,
+                noise_multiplier=nm,
+                delta=delta_corr,
+                note="gaussian_copula: correlation of normal scores",
+            )
+            self._facts["correlation_noise_multiplier"] = nm
+        # the output metadata is the declared one; a column is nullable only if its marginal kept missing mass
+        out = {m.name: meta.columns[m.name].model_copy(update={"nullable": m.has_missing}) for m in marginals}
+        self._metadata, self._marginals, self._corr = Metadata(columns=out), marginals, corr
+        self._n_estimate = max(1, round(n_hat))
+
+    def estimated_rows(self) -> int | None:
+        """DP fits: inverse-variance mean of the marginal histograms' noisy totals; ``None`` when non-private."""
+        return self._n_estimate
 
     def sample(self, n: int, *, seed: int) -> Table:
         if self._metadata is None or self._corr is None:
@@ -121,15 +193,22 @@ class GaussianCopulaSynthesizer(Synthesizer):
         return Table(pd.DataFrame({m.name: m.decode(u[:, i]) for i, m in enumerate(self._marginals)}), self._metadata)
 
     def report_extras(self) -> dict[str, Any]:
-        return {"marginal_families": {m.name: m.family for m in self._marginals}}
+        return {"marginal_families": {m.name: m.family for m in self._marginals}, **self._facts}
 
     def state_dict(self) -> dict[str, Any] | None:
         if self._metadata is None or self._corr is None:
             return None
-        return {"metadata": self._metadata.to_dict(), "marginals": [m.to_dict() for m in self._marginals],
-                "correlation": self._corr.tolist()}
+        return {
+            "metadata": self._metadata.to_dict(),
+            "marginals": [m.to_dict() for m in self._marginals],
+            "correlation": self._corr.tolist(),
+            "facts": self._facts,
+            "estimated_rows": self._n_estimate,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._metadata = Metadata.from_dict(state["metadata"])
         self._marginals = [Marginal.from_dict(m) for m in state["marginals"]]
         self._corr = np.asarray(state["correlation"], dtype=float)
+        self._facts = dict(state.get("facts", {}))
+        self._n_estimate = state.get("estimated_rows")

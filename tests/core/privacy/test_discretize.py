@@ -1,0 +1,63 @@
+"""Shared DP discretisation: public fine cells, cell index, grouping by mass, the missing-cell rule."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from safedata_core.privacy.discretize import (
+    MISSING_NOISE_SCALES,
+    cell_index,
+    empirical_cells,
+    fine_cells,
+    group_by_mass,
+    keeps_missing,
+)
+from safedata_core.privacy.samplers import discrete_laplace
+
+
+def test_integer_cells_keep_the_bounds_as_single_values_and_tile_the_range() -> None:
+    lo, hi = fine_cells((0, 99999), integer=True, n_cells=64)
+    assert len(lo) <= 64 and (lo[0], hi[0]) == (0, 0) and (lo[-1], hi[-1]) == (99999, 99999)
+    assert np.all(lo[1:] == hi[:-1] + 1) and np.all(hi >= lo)  # integer ranges tile the domain
+    lo2, hi2 = fine_cells((17, 90), integer=True, n_cells=128)
+    assert np.array_equal(lo2, hi2) and np.array_equal(lo2, np.arange(17, 91))  # one cell per value
+    lo3, hi3 = fine_cells((0.5, 9.5), integer=True, n_cells=2)  # bounds rounded inward, at least 3 cells
+    assert (lo3[0], hi3[-1]) == (1, 9) and np.all(lo3[1:] == hi3[:-1] + 1)
+
+
+def test_float_cells_are_equal_width_and_do_not_depend_on_data() -> None:
+    lo, hi = fine_cells((-1.0, 3.0), integer=False, n_cells=8)
+    assert np.allclose(hi - lo, 0.5) and lo[0] == -1.0 and hi[-1] == 3.0
+
+
+def test_cell_index_clips_out_of_bounds_values_and_marks_missing() -> None:
+    _, hi = fine_cells((0, 9), integer=True, n_cells=16)
+    idx = cell_index(np.array([-5.0, 0.0, 4.0, 9.0, 1e12, np.nan]), hi)
+    assert idx.tolist() == [0, 0, 4, 9, 9, 10]
+
+
+def test_group_by_mass_keeps_heavy_cell_alone_and_is_monotone() -> None:
+    w = np.array([1, 1, 90, 1, 1, 1, 1, 1, 1, 2], dtype=float)
+    g = group_by_mass(w, 4)
+    assert np.all(np.diff(g) >= 0) and g[0] == 0
+    assert np.sum(g == g[2]) == 1  # the 90% cell is a group of its own
+    assert np.array_equal(group_by_mass(np.array([-3.0, -1.0]), 4), [0, 1])  # no mass: one group per cell
+
+
+def test_keeps_missing_false_alarm_rate_for_columns_without_missing_values() -> None:
+    scale = 20.0
+    noise = discrete_laplace(scale, 200_000, np.random.default_rng(0))
+    rate = np.mean([keeps_missing(float(x), scale) for x in noise[:20_000]])
+    p = math.exp(-1 / scale)
+    expected = p ** (math.floor(MISSING_NOISE_SCALES * scale) + 1) / (1 + p)  # P[Z > 5 scales]
+    assert expected < 0.004 and abs(rate - expected) < 4.5 * math.sqrt(expected / 20_000) + 1e-4
+    assert keeps_missing(6 * scale, scale) and not keeps_missing(4 * scale, scale)
+
+
+def test_empirical_cells_group_observed_values() -> None:
+    x = np.r_[np.zeros(900), np.arange(1, 101, dtype=float)]
+    lo, hi, counts = empirical_cells(x, 10)
+    assert (lo[0], hi[0], counts[0]) == (0.0, 0.0, 900.0) and counts.sum() == 1000
+    assert empirical_cells(np.array([]), 4)[2].tolist() == [0.0]
