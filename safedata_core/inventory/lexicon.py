@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from safedata_core.inventory.names import FIRST_NAMES
@@ -53,6 +54,17 @@ def surnames() -> frozenset[str]:
     return frozenset(lexicon("surname"))
 
 
+@functools.cache
+def _index(kind: LexiconKind) -> pd.Index:
+    """A hashed index of one lexicon, built once (``isin`` would rebuild a hash table per call)."""
+    names = given_names() if kind == "given" else surnames()
+    return pd.Index(sorted(names), dtype=object)
+
+
+def _member(words: pd.Series, kind: LexiconKind) -> np.ndarray:
+    return np.asarray(_index(kind).get_indexer(words.to_numpy(dtype=object)) >= 0)
+
+
 @dataclass(frozen=True)
 class NameEvidence:
     """How much a sample of strings looks like person names (shares of the sampled values)."""
@@ -74,12 +86,21 @@ def _fold(s: pd.Series) -> pd.Series:
 
 
 def name_evidence(values: pd.Series) -> NameEvidence:
-    """Evidence that ``values`` (strings, no missing) are person names; counts and shares only."""
-    s = values.astype(str).str.strip()
-    n = len(s)
+    """Evidence that ``values`` (strings, no missing) are person names; counts and shares only.
+
+    Works on the distinct values weighted by their counts, and stops early when
+    too few values are shaped like names to matter.
+    """
+    counts = values.astype(str).str.strip().value_counts(sort=False)
+    n, distinct = int(counts.sum()), len(counts)
     if n == 0:
         return NameEvidence(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    s = pd.Series(counts.index, dtype=object)
+    w = counts.to_numpy(dtype=float) / n
     shaped = s.str.fullmatch(_NAME_SHAPE).to_numpy(dtype=bool)
+    shaped_share = float(w[shaped].sum())
+    if shaped_share < 0.5:
+        return NameEvidence(n, distinct, shaped_share, 0.0, 0.0, 0.0, 0.0)
     folded = _fold(s).str.replace(_TITLES, "", regex=True).str.replace(_SUFFIXES, "", regex=True)
     comma = folded.str.contains(",", regex=False).to_numpy(dtype=bool)
     words = folded.str.replace(",", " ", regex=False).str.replace(".", " ", regex=False).str.split()
@@ -88,16 +109,16 @@ def name_evidence(values: pd.Series) -> NameEvidence:
     # "Smith, John": the given name comes after the comma
     first = head.where(~comma, tail)
     last = tail.where(~comma, head)
-    is_given = first.isin(given_names()).to_numpy(dtype=bool) & shaped
-    is_family = last.isin(surnames()).to_numpy(dtype=bool) & shaped
+    is_given = _member(first, "given") & shaped
+    is_family = _member(last, "surname") & shaped
     multi = shaped & (count >= 2)
-    recognised = (multi * (0.5 * is_given + 0.5 * is_family) + (shaped & ~multi) * (is_given | is_family)).astype(float)
+    recognised = multi * (0.5 * is_given + 0.5 * is_family) + (shaped & ~multi) * (is_given | is_family)
     return NameEvidence(
         sampled=n,
-        distinct=int(s.nunique()),
-        shaped=float(shaped.mean()),
-        multi_word=float(multi.mean()),
-        given=float(is_given.mean()),
-        surname=float(is_family.mean()),
-        score=float(recognised.mean()),
+        distinct=distinct,
+        shaped=shaped_share,
+        multi_word=float(w[multi].sum()),
+        given=float(w[is_given].sum()),
+        surname=float(w[is_family].sum()),
+        score=float((w * recognised).sum()),
     )

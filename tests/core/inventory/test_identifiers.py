@@ -155,8 +155,7 @@ def test_the_lexicon_is_what_flags_first_and_last(monkeypatch: pytest.MonkeyPatc
     for column, values in (("first", first), ("last", last)):
         found = detect_identifiers(pd.Series(values), column, "categorical")
         assert found and found[0]["kind"] == "person_name" and found[0]["confidence"] >= 0.6
-    monkeypatch.setattr(lexicon, "given_names", lambda: frozenset())
-    monkeypatch.setattr(lexicon, "surnames", lambda: frozenset())
+    monkeypatch.setattr(lexicon, "_index", lambda kind: pd.Index([], dtype=object))  # an empty lexicon
     for column, values in (("first", first), ("last", last)):
         found = detect_identifiers(pd.Series(values), column, "categorical")
         assert not [f for f in found if f["kind"] == "person_name"], column
