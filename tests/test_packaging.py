@@ -82,3 +82,12 @@ def test_extras_all_is_every_first_party_plugin_and_dev_is_test_tools() -> None:
     assert {"pytest", "hypothesis", "ruff", "mypy"} <= tools and not tools & plugins
     assert extras["dev"] == ["safedata-core[test]"]
     assert ".[test]" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_make_install_shows_pip_output_and_says_what_it_does() -> None:
+    lines = (ROOT / "Makefile").read_text(encoding="utf-8").splitlines()
+    installs = [i for i, line in enumerate(lines) if "$(PIP) install" in line]
+    assert len(installs) >= 2
+    for i in installs:
+        assert " -q" not in lines[i] and "--quiet" not in lines[i], lines[i]
+        assert lines[i - 1].strip().startswith("@echo"), f"say what is being installed before: {lines[i].strip()}"
