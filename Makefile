@@ -18,13 +18,16 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard contrib
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first and pinned: 2.13.0 is the CPU build on this machine; a looser
 	# request would pull a multi-GB CUDA build
-	$(PIP) install -q "torch==2.13.0"
-	$(PIP) install -q -e ".[test]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
+	@echo "==> installing torch 2.13.0 (CPU build; the first install downloads about 200 MB)"
+	$(PIP) install --progress-bar on "torch==2.13.0"
+	@echo "==> installing safedata-core and $(words $(PLUGIN_DIRS)) plugins (editable) with their dependencies"
+	$(PIP) install --progress-bar on -e ".[test]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 demo: $(STAMP)
+	@echo "==> running the demo on UCI Adult (a few minutes on 2 cores); the report goes to demo-run/report.html"
 	$(VENV)/bin/safedata demo --out demo-run --force
 
 test: $(STAMP)

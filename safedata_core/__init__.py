@@ -4,6 +4,15 @@ Public API::
 
     from safedata_core import Engine, hookimpl, Synthesizer, Table
 
+One component on one DataFrame (see docs/api.md)::
+
+    from safedata_core.quick import Synthesizer, SDC   # also safedata_core.QuickSynthesizer / QuickSDC
+
+    synthetic = Synthesizer("mst", epsilon=1.0, delta=1e-6, metadata="meta.yaml").fit(df).sample(1000)
+
+``safedata_core.Synthesizer`` is the base class plugins subclass;
+``QuickSynthesizer`` is the ready-to-use handle.
+
 Importing this package is light: no torch, no plugin imports, no I/O.
 """
 
@@ -37,6 +46,8 @@ from safedata_core.errors import (
 from safedata_core.hookspecs import hookimpl, hookspec
 from safedata_core.plugins import core_version
 from safedata_core.privacy import Budget, BudgetShare, Ledger
+from safedata_core.quick import SDC as QuickSDC
+from safedata_core.quick import Synthesizer as QuickSynthesizer
 
 __version__ = core_version()
 
@@ -60,6 +71,8 @@ __all__ = [
     "PluginLoadError",
     "PluginRegistrationError",
     "PrivacyBudgetError",
+    "QuickSDC",
+    "QuickSynthesizer",
     "SDCMethod",
     "SDCResult",
     "SafedataError",

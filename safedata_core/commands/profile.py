@@ -42,6 +42,21 @@ def _columns(value: str | None, flag: str) -> list[str] | None:
     return cols
 
 
+def direct_identifier_summary(profile: dict[str, Any]) -> str:
+    """``name (person_name, confidence 0.95), id (declared)``: the evidence for each, never a value."""
+    parts = []
+    for name in profile["direct_identifiers"]:
+        col = profile["columns"].get(name, {})
+        found = [f for f in col.get("findings", []) if f.get("category") == "direct_identifier"]
+        if col.get("declared") and col.get("role") == "direct_identifier":
+            parts.append(f"{name} (declared)")
+        elif found:
+            parts.append(f"{name} ({found[0]['kind']}, confidence {found[0]['confidence']:.2f})")
+        else:
+            parts.append(name)
+    return ", ".join(parts) or "none found"
+
+
 def run(args: argparse.Namespace) -> int:
     from safedata_core.inventory import build_profile, profile_metadata
     from safedata_core.inventory.outputs import write_outputs
@@ -72,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     risk = profile["risk"]
     n = max(profile["rows"], 1)
     print(f"{args.data}: {profile['rows']:,} rows x {profile['n_columns']} columns")
-    print(f"direct identifiers: {', '.join(profile['direct_identifiers']) or 'none found'}")
+    print(f"direct identifiers: {direct_identifier_summary(profile)}")
     qi_text = ", ".join(profile["quasi_identifiers"]) or "none"
     print(f"quasi-identifiers ({profile['quasi_identifier_source']}): {qi_text}")
     below = ", ".join(f"<{k}: {v} ({v / n:.1%})" for k, v in risk["records_below_k"].items())

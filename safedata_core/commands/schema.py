@@ -33,5 +33,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"schemas in {directory} are up to date")
         return 0
     written = write_schemas(engine.registry, directory, installed=args.installed)
-    print(f"wrote {len(written)} schema files to {directory}")
+    print(f"wrote {len(written)} schema file{'' if len(written) == 1 else 's'} to {directory}")
     return 0

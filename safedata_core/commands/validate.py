@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         print_problems(args.pipeline, exc)
         return 2
     p = resolved.pipeline
-    print(f"{args.pipeline}: valid ({len(resolved.steps)} steps)")
+    print(f"{args.pipeline}: valid ({len(resolved.steps)} step{'' if len(resolved.steps) == 1 else 's'})")
     if p.privacy is not None:
         print(f"budget: epsilon={p.privacy.epsilon:g} delta={p.privacy.delta:g} accountant={p.privacy.accountant}")
         for row in resolved.budget_plan():

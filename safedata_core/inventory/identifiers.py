@@ -6,6 +6,11 @@ patterns run on a fixed-seed sample of at most ``sample_size`` non-missing
 values, so detection costs the same on a million rows as on ten thousand.
 A column becomes a direct identifier when a direct-identifier finding reaches
 :data:`DIRECT_THRESHOLD` confidence.
+
+Person names weigh three kinds of evidence (:func:`person_name_finding`): the
+column name (``surname``, ``Vorname``, ``name``, ``first``... in several
+languages), the shape of the values (words of letters) and a public-domain
+lexicon of 5,163 given names and 20,000 surnames (``inventory/lexicon.py``).
 """
 
 from __future__ import annotations
@@ -15,14 +20,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safedata_core.inventory.names import DIRECT_HINTS, QI_HINTS, hint, tokens
+from safedata_core.inventory.lexicon import NameEvidence, name_evidence
+from safedata_core.inventory.names import (
+    DIRECT_HINTS,
+    GENERIC_NAME,
+    QI_HINTS,
+    STRONG_NAME,
+    NamePart,
+    hint,
+    names_a_thing,
+    person_name_hint,
+    tokens,
+)
 from safedata_core.inventory.patterns import PATTERNS, match_counts
 
 DIRECT_THRESHOLD = 0.6
 NEAR_UNIQUE = 0.95
 MIN_ROWS_FOR_UNIQUENESS = 20
 
-__all__ = ["DIRECT_THRESHOLD", "detect_identifiers", "detection_sample"]
+__all__ = ["DIRECT_THRESHOLD", "detect_identifiers", "detection_sample", "person_name_finding"]
 
 _POSTAL_TOKENS = frozenset({"zip", "zipcode", "postcode", "postal", "plz", "pincode", "pin"})
 _KINDS_BY_PATTERN = {p.kind: p.category for p in PATTERNS}
@@ -81,6 +97,9 @@ def detect_identifiers(
     if non_missing is None:
         non_missing = int(series.notna().sum())
     direct_hint = hint(name, DIRECT_HINTS)
+    person_hint = person_name_hint(name)
+    if direct_hint is None and person_hint is not None and person_hint[1] >= GENERIC_NAME:
+        direct_hint = "person_name"
     qi_hint = hint(name, QI_HINTS)
     postal = bool(set(tokens(name)) & _POSTAL_TOKENS)
     hints = frozenset(h for h in (direct_hint, "postal_code" if postal else None) if h)
@@ -89,14 +108,18 @@ def detect_identifiers(
     if ctype not in ("boolean", "datetime") and non_missing:
         sample, numeric = detection_sample(series, sample_size, seed)
         findings += _pattern_findings(sample, ctype, numeric, hints, non_missing, direct_hint)
+        if not numeric:
+            found = person_name_finding(sample, name, non_missing)
+            findings += [found] if found is not None else []
     findings += _uniqueness_findings(series, ctype, non_missing, direct_hint, distinct)
     if direct_hint and not any(f["kind"] == direct_hint for f in findings) and direct_hint != "record_id":
+        by_name = person_hint[1] if direct_hint == "person_name" and person_hint is not None else 0.5
         findings.append(
             _finding(
                 direct_hint,
                 "direct_identifier",
                 "name",
-                0.5,
+                by_name,
                 0,
                 0,
                 0,
@@ -115,19 +138,17 @@ def _pattern_findings(
         return []
     out: list[dict[str, Any]] = []
     counts = match_counts(sample, mode="fullmatch", numeric=numeric, hints=hints)
-    known = counts.pop("person_name_known", 0)
+    # person names are weighed by person_name_finding (name, shape and lexicon together)
+    counts.pop("person_name_known", None)
+    counts.pop("person_name", None)
     for kind, c in counts.items():
         share = c / n
         category = _KINDS_BY_PATTERN.get(kind, "direct_identifier")
         agrees = direct_hint == kind or (kind == "postal_code" and "postal_code" in hints)
-        if kind == "person_name":
-            conf = _person_name_confidence(share, known / n, agrees, sample)
-            reason = f"{share:.0%} of sampled values are capitalised words, {known / n:.0%} start with a given name"
-        else:
-            conf = share + (0.1 if agrees else 0.0) if share >= 0.5 else share * 0.5
-            reason = f"{share:.0%} of sampled values are {_LABELS.get(kind, kind)}" + (
-                " (and the column name agrees)" if agrees else ""
-            )
+        conf = share + (0.1 if agrees else 0.0) if share >= 0.5 else share * 0.5
+        reason = f"{share:.0%} of sampled values are {_LABELS.get(kind, kind)}" + (
+            " (and the column name agrees)" if agrees else ""
+        )
         conf = round(min(conf, 0.99), 3)
         if conf >= 0.05:
             out.append(
@@ -175,15 +196,69 @@ def _contained_findings(
     return out
 
 
-def _person_name_confidence(share: float, known: float, agrees: bool, sample: pd.Series) -> float:
-    if share < 0.7:
+_PART_LABELS: dict[str, str] = {"full": "person names", "given": "given names", "family": "surnames"}
+
+
+def _enough_variety(ev: NameEvidence) -> bool:
+    """Names vary: at least 20 distinct values (fewer in a small sample), not a short code list."""
+    return ev.distinct >= max(3, min(20, round(0.2 * ev.sampled)))
+
+
+def _name_confidence(ev: NameEvidence, strength: float | None) -> float:
+    """Confidence that the sampled values are person names, given the column-name ``strength`` (None: no hint)."""
+    lex, shaped, varied = ev.score, ev.shaped, _enough_variety(ev)
+    if shaped < 0.6:
         return 0.0
-    distinct = sample.nunique() / max(len(sample), 1)
-    if agrees:
-        return 0.75 + 0.2 * min(1.0, known * 2)
-    if known >= 0.3 and distinct >= 0.05:
-        return 0.6 + 0.35 * known
-    return 0.0
+    if strength is not None and strength >= STRONG_NAME:
+        return 0.75 + 0.2 * min(1.0, lex / 0.5)
+    if not varied:
+        return 0.0
+    if strength is not None and strength >= GENERIC_NAME:
+        if lex >= 0.2:
+            return 0.7 + 0.25 * min(1.0, lex / 0.6)
+        return 0.65 if ev.multi_word >= 0.6 else 0.45  # several words of letters: names outside the lexicon
+    if strength is not None:  # "first", "last": only with the lexicon's support
+        return 0.65 + 0.3 * min(1.0, (lex - 0.3) / 0.5) if lex >= 0.3 else 0.0
+    if shaped < 0.7 or lex < 0.5:
+        return 0.0
+    if ev.multi_word >= 0.5 and min(ev.given, ev.surname) < 0.3:
+        return 0.0  # "first last" needs both halves recognised without a column-name hint
+    if ev.multi_word < 0.5 and lex < 0.6:
+        return 0.0
+    return 0.6 + 0.35 * min(1.0, (lex - 0.5) / 0.4)
+
+
+def person_name_finding(sample: pd.Series, name: str, non_missing: int) -> dict[str, Any] | None:
+    """A ``person_name`` finding for a column of strings, or ``None``; reasons give shares, never values."""
+    if len(sample) == 0:
+        return None
+    hinted = person_name_hint(name)
+    if hinted is None and names_a_thing(name):
+        return None  # "city", "company_name": names of things, even when they are also surnames
+    part: NamePart = hinted[0] if hinted else "full"
+    strength = hinted[1] if hinted else None
+    ev = name_evidence(sample)
+    conf = round(min(_name_confidence(ev, strength), 0.99), 3)
+    if conf < 0.05:
+        return None
+    what = _PART_LABELS[part]
+    said = f"column name suggests {what}; " if hinted else ""
+    reason = (
+        f"{said}{ev.shaped:.0%} of sampled values are words of letters; {ev.given:.0%} start with a given name "
+        f"and {ev.surname:.0%} end with a surname of the name lexicon (1990 US Census, public domain); "
+        f"{ev.distinct} distinct in {ev.sampled} sampled"
+    )
+    matched = round(ev.shaped * ev.sampled)
+    return _finding(
+        "person_name",
+        "direct_identifier",
+        "values+name" if hinted else "values",
+        conf,
+        matched,
+        ev.sampled,
+        round(ev.shaped * non_missing),
+        reason,
+    )
 
 
 def _date_findings(series: pd.Series, ctype: str, qi_hint: str | None, non_missing: int) -> list[dict[str, Any]]:

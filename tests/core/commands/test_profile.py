@@ -59,3 +59,27 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureF
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
     if case == "unknown qi":
         assert "zipcode" in err
+
+
+def test_profile_flags_person_names_with_confidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from safedata_core.inventory.lexicon import lexicon
+
+    rng = np.random.default_rng(8)
+    first = [g.title() for g in rng.choice(lexicon("given")[400:], 200)]
+    last = [s.title() for s in rng.choice(lexicon("surname")[400:], 200)]
+    data = tmp_path / "people.csv"
+    pd.DataFrame({
+        "name": [f"{f} {s}" for f, s in zip(first, last, strict=True)],
+        "first": first,
+        "last": last,
+        "age": rng.integers(18, 90, 200),
+    }).to_csv(data, index=False)
+    assert main(["profile", str(data), "--out", str(tmp_path / "prof"), "--no-progress"]) == 0
+    stdout = capsys.readouterr().out
+    line = next(x for x in stdout.splitlines() if x.startswith("direct identifiers:"))
+    for column in ("name", "first", "last"):
+        assert f"{column} (person_name, confidence 0.9" in line
+    assert not any(v in stdout for v in first + last)

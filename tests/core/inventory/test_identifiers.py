@@ -94,3 +94,99 @@ def test_logs_carry_no_values(caplog: pytest.LogCaptureFixture) -> None:
     text = caplog.text
     assert "profile column contact" in text
     assert "@example" not in text and not any(name in text for name in df["full_name"])
+
+
+# -- person names: column names, value shape and the public-domain lexicon ------------------------------------------
+
+
+def _uncommon_names(n: int, seed: int = 11) -> tuple[list[str], list[str]]:
+    """Given names and surnames from the lexicon but outside its top 300 and the built-in list (generated pairs)."""
+    from safedata_core.inventory.lexicon import lexicon
+    from safedata_core.inventory.names import FIRST_NAMES
+
+    common = set(lexicon("given")[:300]) | set(lexicon("surname")[:300]) | FIRST_NAMES
+    given = [g for g in lexicon("given")[300:] if g not in common]
+    family = [s for s in lexicon("surname")[300:] if s not in common]
+    rng = np.random.default_rng(seed)
+    return [g.title() for g in rng.choice(given, n)], [s.title() for s in rng.choice(family, n)]
+
+
+@pytest.fixture(scope="module")
+def names_profile() -> dict:
+    first, last = _uncommon_names(400)
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({
+        "name": [f"{f} {s}" for f, s in zip(first, last, strict=True)],
+        "first": first,
+        "last": last,
+        "age": rng.integers(18, 90, 400),
+        "colour": rng.choice(["White", "Black", "Brown", "Green", "Gray"], 400),
+        "company_name": rng.choice(["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli"], 400),
+    })
+    profile, _ = build_profile(Table.from_dataframe(df))
+    return profile
+
+
+@pytest.mark.parametrize("column", ["name", "first", "last"])
+def test_person_name_columns_are_direct_identifiers(names_profile: dict, column: str) -> None:
+    col = names_profile["columns"][column]
+    top = col["findings"][0]
+    assert col["role"] == "direct_identifier" and column in names_profile["direct_identifiers"]
+    assert top["kind"] == "person_name" and top["confidence"] >= 0.9 and top["source"] == "values+name"
+    assert "lexicon" in top["reason"]
+
+
+def test_name_findings_print_no_values(names_profile: dict) -> None:
+    first, last = _uncommon_names(400)
+    text = repr({c: names_profile["columns"][c]["findings"] for c in ("name", "first", "last")})
+    assert not any(v in text for v in set(first) | set(last))
+
+
+def test_words_that_are_also_surnames_are_not_names(names_profile: dict) -> None:
+    for column in ("colour", "company_name", "age"):
+        assert names_profile["columns"][column]["role"] != "direct_identifier", column
+        assert not [f for f in names_profile["columns"][column]["findings"] if f["kind"] == "person_name"]
+
+
+def test_the_lexicon_is_what_flags_first_and_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_core.inventory import lexicon
+
+    first, last = _uncommon_names(300)
+    for column, values in (("first", first), ("last", last)):
+        found = detect_identifiers(pd.Series(values), column, "categorical")
+        assert found and found[0]["kind"] == "person_name" and found[0]["confidence"] >= 0.6
+    monkeypatch.setattr(lexicon, "_index", lambda kind: pd.Index([], dtype=object))  # an empty lexicon
+    for column, values in (("first", first), ("last", last)):
+        found = detect_identifiers(pd.Series(values), column, "categorical")
+        assert not [f for f in found if f["kind"] == "person_name"], column
+
+
+@pytest.mark.parametrize(
+    ("column", "style"),
+    [("Prénom", "first"), ("Nachname", "last"), ("apellido", "last"), ("cognome", "last"), ("nombre", "full"),
+     ("nom", "full"), ("x", "full"), ("Name", "upper"), ("name", "lower"), ("customer", "last_first")],
+)
+def test_names_in_other_languages_cases_and_orders(column: str, style: str) -> None:
+    first, last = _uncommon_names(300, seed=3)
+    values = {
+        "first": first,
+        "last": last,
+        "full": [f"{f} {s}" for f, s in zip(first, last, strict=True)],
+        "upper": [f"{f} {s}".upper() for f, s in zip(first, last, strict=True)],
+        "lower": [f"{f} {s}".lower() for f, s in zip(first, last, strict=True)],
+        "last_first": [f"{s.upper()}, {f}" for f, s in zip(first, last, strict=True)],
+    }[style]
+    found = [f for f in detect_identifiers(pd.Series(values), column, "categorical") if f["kind"] == "person_name"]
+    assert found and found[0]["confidence"] >= 0.6, (column, style)
+
+
+def test_name_columns_outside_the_lexicon_by_column_name_and_shape() -> None:
+    rng = np.random.default_rng(4)
+    syllables = np.array(["ka", "zu", "mi", "ro", "te", "ya", "shi", "no", "ba", "lu"])
+    words = ["".join(rng.choice(syllables, 3)).title() for _ in range(600)]
+    full = pd.Series([f"{a} {b}" for a, b in zip(words[:300], words[300:], strict=True)])
+    assert detect_identifiers(full, "name", "categorical")[0]["confidence"] >= 0.6  # several words under "name"
+    assert detect_identifiers(full, "surname", "categorical")[0]["confidence"] >= 0.75
+    single = pd.Series(words[:300])
+    assert max((f["confidence"] for f in detect_identifiers(single, "first", "categorical")), default=0) < 0.6
+    assert max((f["confidence"] for f in detect_identifiers(single, "name", "categorical")), default=0) < 0.6
