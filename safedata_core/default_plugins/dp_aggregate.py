@@ -120,6 +120,12 @@ class DPAggregate(Mechanism):
         super().__init__(params)
         self._facts: dict[str, Any] = {}
 
+    @classmethod
+    def columns_read(cls, params: Any, columns: list[str]) -> list[str]:
+        """The only input columns this step reads: ``group_by`` and the statistics' columns (checked by the runner)."""
+        p = params if isinstance(params, AggregateParams) else AggregateParams.model_validate(params or {})
+        return [*p.group_by, *(st.column for st in p.statistics if st.column is not None)]
+
     # -- Mechanism API -------------------------------------------------------
     def randomise(
         self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None

@@ -43,6 +43,14 @@ def reproducible_noise(pipeline: Pipeline) -> bool:
     return "secure" in priv.model_fields_set and not priv.secure
 
 
+def _columns_read(plan: PlannedStep, table: Table) -> list[str]:
+    """The input columns a DP step reads: what its component declares (``columns_read``), else all of them."""
+    reader = getattr(plan.info.cls, "columns_read", None) if plan.info is not None else None
+    if reader is None:
+        return list(table.columns)
+    return [c for c in reader(plan.params, list(table.columns)) if c in table.columns]
+
+
 def _no_estimate(plan: PlannedStep) -> ComponentError:
     return ComponentError(
         f"step '{plan.spec.id}': synthesizer '{plan.spec.use}' gives no DP row estimate; set rows: N in the step"
@@ -52,7 +60,7 @@ def _no_estimate(plan: PlannedStep) -> ComponentError:
 def check_dp_steps(resolved: ResolvedPipeline, table: Table) -> None:
     """Refuse the run before any step when a DP step would read undeclared columns or has no row count."""
     for plan in dp_steps(resolved):
-        require_declared(table, list(table.columns), where=f"step '{plan.spec.id}'", component=plan.spec.use)
+        require_declared(table, _columns_read(plan, table), where=f"step '{plan.spec.id}'", component=plan.spec.use)
         if plan.kind == "synthesizer" and plan.spec.rows is None and plan.info is not None:
             if getattr(plan.info.cls, "estimated_rows", None) is Synthesizer.estimated_rows:
                 raise _no_estimate(plan)

@@ -30,7 +30,9 @@ def undeclared_columns(table: Table, columns: Iterable[str] | None = None) -> li
     for name in names:
         meta = table.metadata.columns.get(name)
         if meta is None or meta.inferred:
-            problems.append((name, "is not declared in the metadata (its type was inferred from the data)"))
+            problems.append(
+                (name, "is not declared in the metadata (its type was inferred from the data, which leaks)")
+            )
         elif meta.is_numeric and meta.bounds is None:
             problems.append((name, "is numeric but has no declared bounds"))
     return problems
@@ -43,8 +45,12 @@ def require_declared(table: Table, columns: Iterable[str] | None = None, *, wher
         return
     name, what = problems[0]
     more = f" (and {len(problems) - 1} more column(s))" if len(problems) > 1 else ""
+    meta = table.metadata.columns.get(name)
+    if meta is not None and meta.is_numeric:
+        example = f"`{name}: {{type: {meta.type}, bounds: [low, high], nullable: false}}`"
+    else:
+        example = f"`{name}: {{type: categorical, categories: [...], nullable: false}}`"
     raise ComponentError(
         f"{where}: DP component '{component}' cannot use column '{name}': it {what}{more}; declare it in the "
-        f"metadata file, e.g. `{name}: {{type: categorical, categories: [...], nullable: false}}` or "
-        f"`{name}: {{type: integer, bounds: [low, high]}}`, or drop it with data.columns"
+        f"metadata file named by data.metadata, e.g. {example}, or drop it with data.columns"
     )

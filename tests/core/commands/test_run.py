@@ -51,7 +51,7 @@ def test_fail_verdict_exits_3_and_names_the_release(tmp_path: Path, capsys: pyte
     assert "verdict: FAIL" in captured.out
     lines = [line for line in captured.err.splitlines() if line.startswith("verdict FAIL")]
     assert len(lines) == 1 and re.fullmatch(
-        r"verdict FAIL: release 'copy' FAILED: mean utility 0\.\d{3} < 1\.90", lines[0]
+        r"verdict FAIL: release 'copy' FAILED: mean utility 0\.\d{3} < min_utility - utility_margin 1\.90", lines[0]
     )
     assert (tmp_path / "run" / "release" / "copy.csv").is_file()  # it ran: the release is written
     assert main(["run", str(strict), "--out", str(tmp_path / "run2"), "--allow-fail-verdict"]) == 0
@@ -107,4 +107,4 @@ def test_adult_sdc_example_exits_3(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     example = ROOT / "docs" / "examples" / "adult-sdc.yaml"
     assert main(["run", str(example), "--out", str(tmp_path / "run")]) == 3
     err = capsys.readouterr().err
-    assert "verdict FAIL: release 'suppress' FAILED: attack linkage (linkage): risk 0." in err
+    assert "verdict FAIL: release 'suppress' FAILED: linkage attack 'linkage': risk 0." in err

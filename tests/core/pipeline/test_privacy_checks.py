@@ -120,7 +120,7 @@ def test_dp_step_reading_a_numeric_column_without_bounds_is_refused() -> None:
     meta = tiny_metadata().model_dump()
     meta["columns"]["income"]["bounds"] = None
     table = Table.from_dataframe(tiny_table(300).df, Metadata.model_validate(meta))
-    with pytest.raises(SafedataError, match=r"numeric column 'income', which has no declared bounds"):
+    with pytest.raises(SafedataError, match=r"column 'income': it is numeric but has no declared bounds"):
         fakes.engine().run(dp_pipeline(rows=10), data=table)
 
 

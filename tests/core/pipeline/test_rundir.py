@@ -85,7 +85,6 @@ def test_force_replaces_the_whole_previous_run_with_a_failed_one(tmp_path: Path)
         "internal",
         "internal/NOT-FOR-PUBLICATION.txt",
         "internal/metadata.json",
-        "internal/model_card.md",
         "internal/report.html",
         "internal/report.json",
         "pipeline.lock.json",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from safedata_core import Table
+from safedata_core.report import render_model_card
 from tests.core.report.helpers import make_engine, pipeline, small_adult, validate
 
 
@@ -23,7 +24,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_report_json_validates_against_schema(run_dir: Path) -> None:
     report = json.loads((run_dir / "internal" / "report.json").read_text())
     validate(report)
-    assert {"report.json", "report.html", "model_card.md"} <= {p.name for p in (run_dir / "internal").iterdir()}
+    assert {"report.json", "report.html"} <= {p.name for p in (run_dir / "internal").iterdir()}
+    assert "model_card.md" not in {p.name for p in (run_dir / "internal").iterdir()}  # the card travels with release/
     assert {"report.json", "report.html", "model_card.md"} <= {p.name for p in (run_dir / "release").iterdir()}
 
 
@@ -108,5 +110,5 @@ def test_failed_dp_step_is_in_summary_and_blocks_compliance(tmp_path: Path) -> N
     assert "DP step FAILED" in summary and "role='alert'" in summary
     assert "class='badge'" not in page and "No compliance claim is made" in page
     assert not (tmp_path / "run" / "release").exists()
-    card = (tmp_path / "run" / "internal" / "model_card.md").read_text()
+    card = render_model_card(report)
     assert "FAILED" in card
