@@ -23,7 +23,7 @@ from safedata_core import ComponentError, Table
 from safedata_marginal.base import FitContext, MarginalSynthesizer, exact_marginal, measured_total
 from safedata_marginal.pgm import GraphicalModel, model_cells, warm_start
 
-__all__ = ["AIMParams", "AIMSynthesizer", "round_scores", "workload_weights"]
+__all__ = ["AIMParams", "AIMSynthesizer", "choose_round", "round_scores", "workload_weights"]
 
 _ONE_WAY_SHARE = 0.9  # AIM's split of each round between measuring (0.9) and selecting (0.1)
 
@@ -144,14 +144,8 @@ class AIMSynthesizer(MarginalSynthesizer):
             limit = p.max_model_cells * min(rho_used / rho, 1.0) if ctx.private else p.max_model_cells
             fits = self._fitting(candidates, model, ctx.dom, limit)
             errors = np.array([float(np.abs(answers[c] - model.project(c)).sum()) for c in fits])
-            scores = round_scores(
-                errors,
-                np.array([weights[c] for c in fits]),
-                np.array([cells[c] for c in fits]),
-                sigma if ctx.private else 0.0,
-            )
-            k = ctx.select(scores, epsilon=eps, sensitivity=sensitivity, note=f"AIM round {t}")
-            chosen = fits[k]
+            w, n_cells = np.array([weights[c] for c in fits]), np.array([cells[c] for c in fits])
+            chosen = fits[choose_round(ctx, errors, w, n_cells, sigma, eps, sensitivity, note=f"AIM round {t}")]
             if final and ctx.planner is not None:
                 sigma = ctx.planner.sigma_for(1)
             m = ctx.measure(chosen, sigma, f"AIM round {t}: marginal {chosen}")
@@ -232,6 +226,22 @@ def workload_weights(workload: list[tuple[int, ...]], degree: int) -> dict[tuple
             for c in itertools.combinations(w, k):
                 weights[c] = weights.get(c, 0.0) + float(k)
     return weights
+
+
+def choose_round(
+    ctx: FitContext,
+    errors: np.ndarray,
+    weights: np.ndarray,
+    cells: np.ndarray,
+    sigma: float,
+    epsilon: float,
+    sensitivity: float,
+    *,
+    note: str,
+) -> int:
+    """One AIM selection: the exponential mechanism on :func:`round_scores` (``sensitivity``: the largest weight)."""
+    scores = round_scores(errors, weights, cells, sigma if ctx.private else 0.0)
+    return ctx.select(scores, epsilon=epsilon, sensitivity=sensitivity, note=note)
 
 
 def round_scores(errors: np.ndarray, weights: np.ndarray, cells: np.ndarray, sigma: float) -> np.ndarray:
