@@ -93,7 +93,7 @@ def test_category_selection_keeps_each_category_with_its_exact_probability() -> 
     counts = {"a": tau, "b": tau - 8, "c": tau + 10}
     values = np.concatenate([[k] * v for k, v in counts.items()])
     table = Table.from_dataframe(pd.DataFrame({"c": values}), Metadata(columns={"c": ColumnMeta(type="categorical")}))
-    runs = 2000
+    runs = 1200
     kept = {k: 0 for k in counts}
     for _ in range(runs):
         ctx = FitContext("mst", make_budget(epsilon, delta))
