@@ -290,7 +290,10 @@ def test_epsilon_recomputed_from_the_charges_equals_the_share(name: str, epsilon
 
 @pytest.mark.parametrize(
     ("name", "params"),
-    [("mst", {}), pytest.param("aim", {"progress": False, "target": "income"}, marks=pytest.mark.slow)],
+    [
+        pytest.param("mst", {}, marks=pytest.mark.slow),
+        pytest.param("aim", {"progress": False, "target": "income"}, marks=pytest.mark.slow),
+    ],
 )
 def test_spends_exactly_its_share_on_adult(name: str, params: dict[str, Any]) -> None:
     table = read_table("builtin:adult")
