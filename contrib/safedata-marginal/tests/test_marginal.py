@@ -48,7 +48,7 @@ def test_composed_epsilon_equals_target_and_no_data_only_category(name: str) -> 
     ledger = budget._ledger
     composed = ledger.compose(ledger.events("test"), 1e-6)
     assert composed == pytest.approx(0.7, abs=1e-6)
-    assert {e.mechanism for e in ledger.events("test")} == {"gaussian", "exponential"}
+    assert {e.mechanism for e in ledger.events("test")} == {"discrete_gaussian", "exponential"}
     assert all(e.params.get("noise_multiplier", 1) > 0 for e in ledger.events("test"))
     out = model.sample(5000, seed=1).df
     seen = set(out["colour"].dropna())
@@ -58,7 +58,10 @@ def test_composed_epsilon_equals_target_and_no_data_only_category(name: str) -> 
 
 def test_private_categories_are_selected_and_charged() -> None:
     df = _leaky_table().df.copy()
-    table = Table.from_dataframe(df, Metadata(columns={"size": ColumnMeta(type="integer", bounds=(0, 20))}))
+    meta = Metadata(
+        columns={"size": ColumnMeta(type="integer", bounds=(0, 20)), "colour": ColumnMeta(type="categorical")}
+    )
+    table = Table.from_dataframe(df, meta)
     budget = make_budget(1.0, 1e-5)
     model = MSTSynthesizer({"bins": 8, "iters": 50})
     model.fit(table, budget=budget, seed=0)
@@ -70,8 +73,11 @@ def test_private_categories_are_selected_and_charged() -> None:
 
 def test_numeric_without_bounds_is_refused_under_dp() -> None:
     df = pd.DataFrame({"x": np.arange(100.0), "c": ["a", "b"] * 50})
-    table = Table.from_dataframe(df, Metadata(columns={"c": ColumnMeta(type="categorical", categories=["a", "b"])}))
-    with pytest.raises(ComponentError, match="no public bounds"):
+    meta = Metadata(
+        columns={"x": ColumnMeta(type="numerical"), "c": ColumnMeta(type="categorical", categories=["a", "b"])}
+    )
+    table = Table.from_dataframe(df, meta)
+    with pytest.raises(ComponentError, match="'x'.*no declared bounds"):
         MSTSynthesizer().fit(table, budget=make_budget(), seed=0)
 
 

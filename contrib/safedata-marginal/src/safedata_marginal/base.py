@@ -1,10 +1,14 @@
 """Shared machinery of the marginal synthesizers: domains, measurements, sampling and state.
 
 Subclasses implement :meth:`MarginalSynthesizer._fit_model` (selection,
-measurement and estimation); this base class checks the budget, builds the
-column domains from one (noisy) fine-cell histogram per column, measures
-marginals through the core's Gaussian primitive, samples from the fitted
-graphical model and decodes codes back to values.
+measurement and estimation); this base class checks the budget and, under DP,
+that every column is declared public metadata; builds the column domains from
+one (noisy) fine-cell histogram per column; measures marginals with the core's
+noise entry point (exact discrete Gaussian noise from the share's secure noise
+source) and makes selections with its exponential mechanism; samples from the
+fitted graphical model (seeded: sampling is post-processing) and decodes codes
+back to values. After a DP fit, :meth:`MarginalSynthesizer.estimated_rows` is
+the model's total, a DP row count from the noisy measurements.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ import pandas as pd
 
 from safedata_core import ComponentError, DataError, PrivacyBudgetError, Synthesizer, Table
 from safedata_core.data import Metadata
-from safedata_marginal.accounting import Planner
-from safedata_marginal.domain import ColumnDomain, build_domain
+from safedata_core.privacy import BudgetShare, Exponential, add_noise, require_declared, select
+from safedata_marginal.accounting import Planner, measurement
+from safedata_marginal.domain import ColumnDomain, Measure, build_domain
 from safedata_marginal.pgm import GraphicalModel, Measurement
 
-__all__ = ["FitContext", "MarginalSynthesizer", "exact_marginal"]
+__all__ = ["FitContext", "MarginalSynthesizer", "exact_marginal", "measured_total"]
 
 #: share of epsilon (and of delta) spent selecting categories of columns without public categories
 CATEGORY_EPSILON_SHARE = 0.05
@@ -36,13 +41,30 @@ def exact_marginal(codes: np.ndarray, attrs: tuple[int, ...], dom: list[int]) ->
     return np.bincount(flat, minlength=math.prod(shape)).reshape(shape).astype(float)
 
 
-class FitContext:
-    """What one fit works with: codes, domain sizes, the budget (or None), the planner and the noise rng."""
+def measured_total(measurements: list[Measurement], private: bool) -> float:
+    """Row count from the measurements: inverse-variance mean of their noisy totals (post-processing, >= 1).
 
-    def __init__(self, name: str, budget: Any, rng: np.random.Generator) -> None:
+    Non-private (exact) measurements all hold the exact count; the first one's total is returned.
+    """
+    totals = np.array([float(m.y.sum()) for m in measurements])
+    if not private:
+        return float(totals[0])
+    var = np.array([float(np.sum(np.broadcast_to(1.0 / m.w**2, m.y.shape))) for m in measurements])
+    return float(max(np.sum(totals / var) / np.sum(1.0 / var), 1.0))
+
+
+class FitContext:
+    """What one fit works with: codes, domain sizes, the budget share (``None``: non-private) and its planner.
+
+    Every data access that releases something goes through this object: the
+    noisy measurements (:func:`~safedata_core.privacy.add_noise`) and the
+    selections (:func:`~safedata_core.privacy.select`), both drawing from the
+    share's secure noise source. Non-private fits get exact answers and argmax picks.
+    """
+
+    def __init__(self, name: str, budget: BudgetShare | None) -> None:
         self.name = name
         self.budget = budget
-        self.rng = rng
         self.planner = Planner(budget) if budget is not None else None
         self.codes = np.zeros((0, 0), dtype=np.int64)
         self.dom: list[int] = []
@@ -51,28 +73,33 @@ class FitContext:
     def private(self) -> bool:
         return self.budget is not None
 
+    def noisy_counts(self, counts: np.ndarray, sigma: float, note: str) -> np.ndarray:
+        """``counts`` plus exact discrete Gaussian noise of std ``sigma`` (charged), or exact when non-private."""
+        if self.budget is None:
+            return np.asarray(counts, dtype=float)
+        return add_noise(self.budget, measurement(sigma, self.budget), counts, note=note)
+
     def measure(self, attrs: tuple[int, ...], sigma: float, note: str) -> Measurement:
         """Noisy (or, non-private, exact) marginal on ``attrs`` as a weighted measurement."""
         x = exact_marginal(self.codes, attrs, self.dom)
         if not self.private:
             return Measurement(attrs, x, np.ones(1))
-        from safedata_core.privacy import gaussian_noisy_counts
+        y = self.noisy_counts(x, sigma, note)
+        return Measurement(attrs, y, np.full(1, 1.0 / sigma))
 
-        y = gaussian_noisy_counts(x.ravel(), sigma=sigma, budget=self.budget, rng=self.rng, note=note)
-        return Measurement(attrs, np.asarray(y, dtype=float).reshape(x.shape), np.full(1, 1.0 / sigma))
-
-    def measure_fine(self, sigma: float) -> Any:
+    def measure_fine(self, sigma: float) -> Measure:
         """The ``measure`` callable :func:`build_domain` uses for its fine-cell histogram."""
 
         def measure(counts: np.ndarray, note: str) -> tuple[np.ndarray, float]:
-            if not self.private:
-                return counts, 1.0
-            from safedata_core.privacy import gaussian_noisy_counts
-
-            noisy = gaussian_noisy_counts(counts, sigma=sigma, budget=self.budget, rng=self.rng, note=note)
-            return np.asarray(noisy, dtype=float), sigma
+            return self.noisy_counts(counts, sigma, note), sigma if self.private else 1.0
 
         return measure
+
+    def select(self, scores: np.ndarray, *, epsilon: float, sensitivity: float, note: str) -> int:
+        """Index picked by the exponential mechanism on ``scores`` (charged); non-private: the best score."""
+        if self.budget is None:
+            return int(np.argmax(scores))
+        return select(self.budget, Exponential(epsilon, sensitivity), scores, note=note)
 
 
 class MarginalSynthesizer(Synthesizer):
@@ -86,9 +113,10 @@ class MarginalSynthesizer(Synthesizer):
         self._domains: list[ColumnDomain] = []
         self._model: GraphicalModel | None = None
         self._extras: dict[str, Any] = {}
+        self._rows: float | None = None
 
     # -- fit ---------------------------------------------------------------------
-    def fit(self, table: Table, *, budget: Any, seed: int) -> None:
+    def fit(self, table: Table, *, budget: BudgetShare | None, seed: int) -> None:
         if self.params.dp and budget is None:
             raise PrivacyBudgetError(
                 f"{self.name}: DP fit needs a privacy budget share (give the pipeline a privacy budget, "
@@ -96,20 +124,31 @@ class MarginalSynthesizer(Synthesizer):
             )
         if not self.params.dp:
             budget = None
-        if len(table) == 0 or not table.columns:
-            raise DataError(f"{self.name}: the input table is empty; give it rows and columns")
-        if budget is not None and budget.spent().epsilon > 0:
-            raise PrivacyBudgetError(
-                f"step '{budget.step}': {self.name} plans to spend its whole share but epsilon="
-                f"{budget.spent().epsilon:.6g} of it is already spent; give the step a fresh share"
-            )
-        rng = budget.noise_rng(seed) if budget is not None else np.random.default_rng(seed)
-        ctx = FitContext(self.name, budget, rng)
+        if not table.columns:
+            raise DataError(f"{self.name}: the input table has no columns; give it at least one column")
+        if budget is None and len(table) == 0:
+            # under DP an empty table is fitted like any other (refusing it would reveal n = 0)
+            raise DataError(f"{self.name}: the input table is empty; give it rows")
+        if budget is not None:
+            # every column is read: its type, domain and nullability must be public, never inferred
+            require_declared(table, table.columns, where=f"step '{budget.step}'", component=self.name)
+            if budget.spent().epsilon > 0:
+                raise PrivacyBudgetError(
+                    f"step '{budget.step}': {self.name} plans to spend its whole share but epsilon="
+                    f"{budget.spent().epsilon:.6g} of it is already spent; give the step a fresh share"
+                )
+        ctx = FitContext(self.name, budget)
         self._metadata = table.metadata
         self._fit_model(table, ctx)
+        # the model's total is an inverse-variance mean of the noisy measurements' totals: a DP row count
+        self._rows = self._model.total if budget is not None and self._model is not None else None
         if budget is not None:
             self._extras["epsilon_spent"] = budget.spent().epsilon
             self._extras["charges"] = len(budget.events())
+
+    def estimated_rows(self) -> int | None:
+        """DP estimate of the input's row count after a DP fit (from the noisy measurements); else ``None``."""
+        return None if self._rows is None else max(round(self._rows), 1)
 
     @abstractmethod
     def _fit_model(self, table: Table, ctx: FitContext) -> None:
@@ -117,7 +156,7 @@ class MarginalSynthesizer(Synthesizer):
 
     def _private_labels(self, table: Table, ctx: FitContext) -> dict[str, list[Any]]:
         """DP category lists for categorical columns whose categories are not public (charged)."""
-        if not ctx.private:
+        if ctx.budget is None:
             return {}
         meta = table.metadata.columns
         unknown = [c for c in table.columns if meta[c].type == "categorical" and not meta[c].is_public_domain]
@@ -133,7 +172,7 @@ class MarginalSynthesizer(Synthesizer):
             labels[col] = [
                 str(v)
                 for v in dp_select_categories(
-                    values, budget=ctx.budget, epsilon=eps, delta=delta, rng=ctx.rng, note=f"categories of '{col}'"
+                    values, budget=ctx.budget, epsilon=eps, delta=delta, note=f"categories of '{col}'"
                 )
             ]
         return labels
@@ -166,15 +205,6 @@ class MarginalSynthesizer(Synthesizer):
             for i, (y, std) in enumerate(zip(ys, stds, strict=True))
         ]
 
-    @staticmethod
-    def _total(measurements: list[Measurement], private: bool) -> float:
-        """Estimated row count: inverse-variance mean of the measurements' totals (post-processing)."""
-        totals = np.array([float(m.y.sum()) for m in measurements])
-        if not private:
-            return float(totals[0])
-        var = np.array([float(np.sum(np.broadcast_to(1.0 / m.w**2, m.y.shape))) for m in measurements])
-        return float(max(np.sum(totals / var) / np.sum(1.0 / var), 1.0))
-
     # -- sample ------------------------------------------------------------------
     def sample(self, n: int, *, seed: int) -> Table:
         if self._model is None or self._metadata is None:
@@ -196,6 +226,7 @@ class MarginalSynthesizer(Synthesizer):
             "domains": [d.to_dict() for d in self._domains],
             "model": self._model.to_dict(),
             "extras": self._extras,
+            "rows": self._rows,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -203,3 +234,5 @@ class MarginalSynthesizer(Synthesizer):
         self._domains = [ColumnDomain.from_dict(d) for d in state["domains"]]
         self._model = GraphicalModel.from_dict(state["model"])
         self._extras = dict(state.get("extras", {}))
+        rows = state.get("rows")
+        self._rows = None if rows is None else float(rows)

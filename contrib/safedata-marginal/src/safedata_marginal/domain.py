@@ -4,7 +4,7 @@ Each column is first split into data-independent *fine cells*: one per public
 category (categorical, boolean), or ranges over the column's public bounds
 (numeric: a single-value cell at each bound, so spikes such as
 ``capital_gain == 0`` keep a cell of their own, and equal ranges in between),
-plus one cell for missing values (numeric: when the column is nullable;
+plus one cell for missing values (numeric, boolean: when the column is nullable;
 categorical: always, shared with values outside the public categories). The fine-cell
 histogram is measured once (noisily under DP, by the caller's ``measure``)
 and then serves three purposes, all post-processing:
@@ -19,6 +19,10 @@ and then serves three purposes, all post-processing:
 
 Categories never come from the data: they are the public metadata list (or a
 DP selection done by the caller), so a value seen only in the data cannot appear.
+A column declared ``nullable: false`` never decodes to a missing value: its
+trailing cell (values outside the public categories) decodes to a public
+category drawn by the noisy 1-way weights. Under DP the metadata must be
+declared (an inferred type or ``nullable`` would make the domain depend on one record).
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ class ColumnDomain:
     has_missing: bool  # the last fine cell is 'missing'
     weight: np.ndarray  # decoding weight per fine cell (>= 0)
     group: np.ndarray  # fine cell -> code
+    nullable: bool = True  # False: never decode to a missing value
 
     @property
     def n_fine(self) -> int:
@@ -136,6 +141,10 @@ class ColumnDomain:
     def decode(self, codes: np.ndarray, rng: np.random.Generator) -> Any:
         """Values for ``codes``: a fine cell drawn by weight inside the code, then a value inside the cell."""
         fine = self._draw_fine(np.asarray(codes, dtype=np.int64), rng)
+        if self.has_missing and not self.nullable:
+            stray = fine == self.n_fine - 1
+            if stray.any():
+                fine[stray] = self._draw_known(int(stray.sum()), rng)
         missing = (fine == self.n_fine - 1) if self.has_missing else np.zeros(len(fine), dtype=bool)
         if self.kind == "numeric":
             cell = np.minimum(fine, len(self.lo) - 1)
@@ -148,6 +157,12 @@ class ColumnDomain:
             return pd.array(values, dtype="boolean")
         values[missing] = np.nan
         return values
+
+    def _draw_known(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """Fine cells other than the trailing one, drawn by decoding weight (uniformly if all are zero)."""
+        w = np.clip(self.weight[: self.n_fine - 1], 0.0, None)
+        p = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
+        return rng.choice(len(w), size=size, p=p)
 
     def _draw_fine(self, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         order = np.argsort(self.group, kind="stable")
@@ -167,18 +182,31 @@ class ColumnDomain:
     # -- state -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "kind": self.kind, "integer": self.integer, "labels": list(self.labels),
-            "lo": self.lo.tolist(), "hi": self.hi.tolist(), "has_missing": self.has_missing,
-            "weight": self.weight.tolist(), "group": self.group.tolist(),
+            "name": self.name,
+            "kind": self.kind,
+            "integer": self.integer,
+            "labels": list(self.labels),
+            "lo": self.lo.tolist(),
+            "hi": self.hi.tolist(),
+            "has_missing": self.has_missing,
+            "weight": self.weight.tolist(),
+            "group": self.group.tolist(),
+            "nullable": self.nullable,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ColumnDomain:
         return cls(
-            name=d["name"], kind=d["kind"], integer=d["integer"], labels=list(d["labels"]),
-            lo=np.asarray(d["lo"], dtype=float), hi=np.asarray(d["hi"], dtype=float),
-            has_missing=d["has_missing"], weight=np.asarray(d["weight"], dtype=float),
+            name=d["name"],
+            kind=d["kind"],
+            integer=d["integer"],
+            labels=list(d["labels"]),
+            lo=np.asarray(d["lo"], dtype=float),
+            hi=np.asarray(d["hi"], dtype=float),
+            has_missing=d["has_missing"],
+            weight=np.asarray(d["weight"], dtype=float),
             group=np.asarray(d["group"], dtype=np.int64),
+            nullable=bool(d.get("nullable", True)),
         )
 
 
@@ -199,14 +227,20 @@ def build_domain(
 
     ``labels`` overrides the category list (e.g. a DP selection). Returns the
     domain, the released 1-way counts per code and their noise std per code.
-    Under ``private`` every domain must be public (bounds, categories, or
-    ``labels``); without it missing bounds/categories are read from the data.
+    Under ``private`` the column must be declared (not inferred) and its domain
+    public (bounds, categories, or ``labels``); without it missing
+    bounds/categories are read from the data.
     """
+    if private and meta.inferred:
+        raise ComponentError(
+            f"{where}: column '{name}' is not declared in the metadata (its type was inferred from the data); "
+            f"declare it, e.g. `{name}: {{type: categorical, categories: [...], nullable: false}}`"
+        )
     # categoricals always get the trailing cell: it also holds values outside the public categories
     has_missing = bool(meta.nullable) or meta.type == "categorical"
     if meta.is_numeric:
         kind: DomainKind = "numeric"
-        if meta.bounds is not None and (not meta.inferred or not private):
+        if meta.bounds is not None:
             lo_b, hi_b = float(meta.bounds[0]), float(meta.bounds[1])
         elif not private:
             x = s.dropna().to_numpy(dtype=float)
@@ -225,7 +259,7 @@ def build_domain(
         kind, integer, lo, hi = "categorical", False, np.empty(0), np.empty(0)
         if labels is not None:
             cat_labels = list(labels)
-        elif meta.categories is not None and (not meta.inferred or not private):
+        elif meta.categories is not None:
             cat_labels = [str(c) for c in meta.categories]
         elif not private:
             cat_labels = sorted(s.dropna().astype(str).unique().tolist())
@@ -234,15 +268,20 @@ def build_domain(
                 f"{where}: categorical column '{name}' has no public categories; declare categories in the "
                 "metadata or let the synthesizer select them privately"
             )
-        if not cat_labels:
-            cat_labels = ["<empty>"]
+        if not cat_labels and not meta.nullable:
+            raise ComponentError(
+                f"{where}: categorical column '{name}' has no category to sample (none declared, none "
+                "selected or found) and is not nullable; declare its categories in the metadata"
+            )
     else:
         raise ComponentError(
             f"{where}: column '{name}' has type {meta.type}, which is not supported; drop it or declare it "
             "categorical, boolean or numerical in the metadata"
         )
     n_cells = (len(lo) if kind == "numeric" else len(cat_labels)) + int(has_missing)
-    dom = ColumnDomain(name, kind, integer, cat_labels, lo, hi, has_missing, np.ones(n_cells), np.zeros(n_cells, int))
+    dom = ColumnDomain(
+        name, kind, integer, cat_labels, lo, hi, has_missing, np.ones(n_cells), np.zeros(n_cells, int), meta.nullable
+    )
     exact = np.bincount(dom.fine_index(s), minlength=n_cells).astype(float)
     noisy, std = measure(exact, f"1-way fine histogram of '{name}'")
     cut = threshold * std if private else 0.0

@@ -16,11 +16,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from safedata_core import Table
-from safedata_marginal.accounting import exponential_select
-from safedata_marginal.base import FitContext, MarginalSynthesizer, exact_marginal
+from safedata_marginal.base import FitContext, MarginalSynthesizer, exact_marginal, measured_total
 from safedata_marginal.pgm import GraphicalModel, Measurement
 
-__all__ = ["MSTParams", "MSTSynthesizer"]
+__all__ = ["MSTParams", "MSTSynthesizer", "edge_scores", "select_tree"]
 
 
 class MSTParams(BaseModel):
@@ -38,20 +37,24 @@ class MSTSynthesizer(MarginalSynthesizer):
     """MST: noisy 1- and 2-way marginals on a privately chosen spanning tree, fit by a graphical model.
 
     **Privacy guarantee**: with ``dp: true``, (epsilon, delta)-DP under add/remove-one
-    adjacency. Every measurement is a Gaussian-noised histogram (L2 sensitivity 1)
-    charged as a ``gaussian`` event; every tree edge is picked by the exponential
-    mechanism (score sensitivity 1) charged as an ``exponential`` event. The
-    ledger's RDP accountant composes them; the noise of the 2-way measurements is
-    found by bisection on that composition so the step spends exactly its share.
-    Categories of columns without public categories are chosen with the core's DP
-    category selection (charged). Estimation and sampling are post-processing.
-    With ``dp: false``, none: exact marginals.
+    adjacency. Every measurement is a histogram (L2 sensitivity 1) with exact discrete
+    Gaussian noise, charged as a ``discrete_gaussian`` event; every tree edge is picked
+    by the exponential mechanism (score sensitivity 1), an ``exponential`` event. All
+    DP randomness comes from the share's secure noise source, never from the seed.
+    The ledger's RDP accountant composes the events; the noise of the 2-way
+    measurements is found by bisection on that composition so the step spends exactly
+    its share. Categories of columns without public categories are chosen with the
+    core's DP category selection (charged). Estimation, sampling and the row count
+    (``estimated_rows``: the model's total, from the noisy measurements) are
+    post-processing. With ``dp: false``, none: exact marginals.
 
-    **Assumptions**: numeric columns need public ``bounds`` under DP (they are cut
-    into fine cells over the bounds; each bound is a cell of its own, so spikes at 0
-    survive). Categories come from metadata (or DP selection), never from the data.
-    Only pairwise dependencies along a tree are kept. Missing values are a code of
-    their own when the column is nullable.
+    **Assumptions**: under DP every column must be declared in the metadata (type and
+    ``nullable``; an inferred column is refused); numeric columns need public
+    ``bounds`` (they are cut into fine cells over the bounds; each bound is a cell of
+    its own, so spikes at 0 survive). Categories come from metadata (or DP
+    selection), never from the data. Only pairwise dependencies along a tree are
+    kept. Missing values are a code of their own when the column is nullable; a
+    ``nullable: false`` column never gets missing values.
 
     **Example**: ``{id: synth, use: mst, privacy: {epsilon: 1.0}, params: {bins: 16}}``
     """
@@ -69,14 +72,14 @@ class MSTSynthesizer(MarginalSynthesizer):
             sigma1 = math.sqrt(d / (2.0 * rho / parts))
             eps_sel = math.sqrt(8.0 * (rho / parts) / max(d - 1, 1))
         oneway = self._build_domains(table, ctx, sigma1, labels)
-        total = self._total(oneway, ctx.private)
-        edges = self._select_tree(ctx, oneway, total, eps_sel)
+        pairs, scores = edge_scores(ctx.codes, ctx.dom, oneway, private=ctx.private)
+        edges = select_tree(ctx, d, pairs, scores, eps_sel)
         sigma2 = 1.0
         if ctx.planner is not None and edges:
             sigma2 = ctx.planner.sigma_for(len(edges))
         twoway = [ctx.measure(e, sigma2, f"2-way marginal {e}") for e in edges]
         measurements = oneway + twoway
-        model = GraphicalModel(ctx.dom, [m.attrs for m in measurements], self._total(measurements, ctx.private))
+        model = GraphicalModel(ctx.dom, [m.attrs for m in measurements], measured_total(measurements, ctx.private))
         loss = model.fit(measurements, iters=self.params.iters)
         self._model = model
         names = table.columns
@@ -88,39 +91,47 @@ class MSTSynthesizer(MarginalSynthesizer):
             "fit_loss": loss,
         }
 
-    def _select_tree(
-        self, ctx: FitContext, oneway: list[Measurement], total: float, eps_sel: float
-    ) -> list[tuple[int, int]]:
-        """Kruskal's algorithm with each edge picked by the exponential mechanism."""
-        d = len(ctx.dom)
-        probs = [np.clip(m.y, 0, None) / max(float(np.clip(m.y, 0, None).sum()), 1e-12) for m in oneway]
-        pairs = [(a, b) for a in range(d) for b in range(a + 1, d)]
-        scores = np.array(
-            [
-                np.abs(exact_marginal(ctx.codes, p, ctx.dom) - total * np.outer(probs[p[0]], probs[p[1]])).sum()
-                for p in pairs
-            ]
-        )
-        comp = list(range(d))
 
-        def find(i: int) -> int:
-            while comp[i] != i:
-                comp[i] = comp[comp[i]]
-                i = comp[i]
-            return i
+def edge_scores(
+    codes: np.ndarray, dom: list[int], oneway: list[Measurement], *, private: bool = True
+) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Every column pair and its MST score: the L1 gap between its exact 2-way marginal and the
+    independence model ``N * p_a x p_b`` of the noisy 1-way measurements (``N``: their DP total).
 
-        edges: list[tuple[int, int]] = []
-        for _ in range(d - 1):
-            allowed = np.array([find(a) != find(b) for a, b in pairs])
-            k = exponential_select(
-                np.where(allowed, scores, -np.inf),
-                sensitivity=1.0,
-                epsilon=eps_sel,
-                budget=ctx.budget,
-                rng=ctx.rng,
-                note="MST edge selection",
-            )
-            a, b = pairs[k]
-            comp[find(a)] = find(b)
-            edges.append((a, b))
-        return edges
+    Only the exact 2-way marginal reads the data, and one record moves it by one in
+    one cell, so each score has sensitivity 1.
+    """
+    d = len(dom)
+    total = measured_total(oneway, private)
+    probs = [np.clip(m.y, 0, None) / max(float(np.clip(m.y, 0, None).sum()), 1e-12) for m in oneway]
+    pairs = [(a, b) for a in range(d) for b in range(a + 1, d)]
+    scores = np.array(
+        [np.abs(exact_marginal(codes, p, dom) - total * np.outer(probs[p[0]], probs[p[1]])).sum() for p in pairs]
+    )
+    return pairs, scores
+
+
+def select_tree(
+    ctx: FitContext, d: int, pairs: list[tuple[int, int]], scores: np.ndarray, epsilon: float
+) -> list[tuple[int, int]]:
+    """Kruskal's algorithm over ``d`` columns, each edge picked by the exponential mechanism.
+
+    Each of the ``d - 1`` picks is one selection among the pairs joining two
+    components, ``P(pair) ~ exp(epsilon * score / 2)`` (score sensitivity 1).
+    """
+    comp = list(range(d))
+
+    def find(i: int) -> int:
+        while comp[i] != i:
+            comp[i] = comp[comp[i]]
+            i = comp[i]
+        return i
+
+    edges: list[tuple[int, int]] = []
+    for _ in range(d - 1):
+        allowed = np.flatnonzero([find(a) != find(b) for a, b in pairs])
+        k = ctx.select(scores[allowed], epsilon=epsilon, sensitivity=1.0, note="MST edge selection")
+        a, b = pairs[int(allowed[k])]
+        comp[find(a)] = find(b)
+        edges.append((a, b))
+    return edges
