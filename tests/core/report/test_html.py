@@ -147,12 +147,7 @@ def test_svg_helpers_escape_scale_and_keep_long_names() -> None:
     h1 = svg.heatmap("h", ["a", "b"], [[0, 0.2], [0.2, 0]], vmax=0.5, legend="|ΔV|, one scale")
     h2 = svg.heatmap("h2", ["a", "b"], [[0, 0.4], [0.4, 0]], vmax=0.5, legend="|ΔV|, one scale")
     ET.fromstring(h1)
-    colour = re.compile(r"a × b: 0.200")
-    assert colour.search(h1)
     fill_02 = re.search(r"fill='(rgb\([^)]+\))'><title>a × b", h1)
     assert fill_02 and fill_02.group(1) == svg._seq_colour(0.2, 0.5)
-    assert re.findall(r"class='tick'>([\d.]+)<", h1) == re.findall(r"class='tick'>([\d.]+)<", h2) == [
-        "0.00",
-        "0.25",
-        "0.50",
-    ]
+    ticks = [re.findall(r"class='tick'>([\d.]+)<", h) for h in (h1, h2)]
+    assert ticks[0] == ticks[1] == ["0.00", "0.25", "0.50"]
