@@ -67,11 +67,15 @@ def _text(s: pd.Series) -> np.ndarray:
 
 
 def _codes(s: pd.Series) -> np.ndarray:
-    """Small integer codes of one column (numbers with many values binned; missing is a code of its own)."""
+    """Small integer codes of one column (numbers and dates with many values binned; missing is a code of its own)."""
     from safedata_core.evaluation.binning import quantile_bins
 
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    if pd.api.types.is_datetime64_any_dtype(s) or (
+        pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    ):
+        from safedata_core.evaluation import as_numbers
+
+        v = as_numbers(s)
         if np.unique(v[~np.isnan(v)]).size > MAX_EXACT_VALUES:
             return quantile_bins(v, PROXY_BINS).codes(v)
     codes, _ = pd.factorize(s.astype("object"), use_na_sentinel=True)

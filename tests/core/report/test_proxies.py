@@ -111,3 +111,11 @@ def test_small_tables_do_not_invent_proxies() -> None:
     )
     released = df.assign(country="*")
     assert find_proxies(df, released, ["country"], warn_at=0.3, fail_at=0.8) == []
+
+
+def test_near_unique_numbers_and_dates_are_binned_not_proxies(people: pd.DataFrame) -> None:
+    rng = np.random.default_rng(9)
+    df = people.assign(when=pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 10_000, N), unit="min"))
+    released = df.assign(sex="*")
+    found = {p["column"] for p in find_proxies(df, released, ["sex"], warn_at=0.1, fail_at=0.8)}
+    assert found == {"relationship"}  # not fnlwgt (near-unique number) nor when (near-unique time)
