@@ -26,6 +26,7 @@ import numpy as np
 from safedata_core.report.compliance import compliance_section
 from safedata_core.report.dpstatus import NOT_A_RELEASE, TEST_NOISE_LABEL, noise_mode, privacy_section
 from safedata_core.report.narrative import audit_narrative
+from safedata_core.report.publish import privacy_explainer, publish_decisions
 from safedata_core.report.sections import (
     attack_section,
     component_info,
@@ -34,13 +35,13 @@ from safedata_core.report.sections import (
     sdc_section,
     utility_section,
 )
-from safedata_core.report.verdict import merge_thresholds, overall, release_verdicts
+from safedata_core.report.verdict import merge_thresholds, overall, release_checks, release_verdicts, threshold_text
 
 if TYPE_CHECKING:
     from safedata_core.pipeline.context import RunContext
     from safedata_core.schema.validate import ResolvedPipeline
 
-REPORT_SCHEMA_VERSION = 3
+REPORT_SCHEMA_VERSION = 4
 INTERNAL_NOTICE = (
     "INTERNAL EVALUATION, DO NOT PUBLISH: this report contains non-DP statistics of the real data "
     "(row counts, exact marginals, ranges and categories, profile, attack results on real records, "
@@ -105,20 +106,28 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
     for r in report["releases"]:
         if r["verdict"] == "fail":
             messages.append(f"Release '{r['step']}' FAILS: {r['reasons'][0]}.")
+    th = report["thresholds"]
     attacks = report["attacks"]["results"]
     highest = max(attacks, key=lambda a: a["risk"]) if attacks else None
     if highest:
         messages.append(
             f"Highest measured risk: {highest['use']} on '{highest['target']}' = {highest['risk']:.3f} "
-            f"(95% CI {highest['risk_ci'][0]:.3f}–{highest['risk_ci'][1]:.3f}; threshold "
-            f"{report['thresholds']['max_risk']:g})."
+            f"(95% CI {highest['risk_ci'][0]:.3f}–{highest['risk_ci'][1]:.3f}; fails above "
+            f"{threshold_text('max_risk', th)})."
         )
+    floor = th["min_utility"] - th["utility_margin"]
     for t, s in report["utility"]["per_release"].items():
-        messages.append(f"Mean utility of '{t}': {s:.3f} (threshold {report['thresholds']['min_utility']:g}).")
+        messages.append(
+            f"Mean utility of '{t}': {s:.3f} (warns below {threshold_text('min_utility', th)}, "
+            f"fails below min_utility - utility_margin {floor:.2f})."
+        )
     for key in ("privacy", "sdc", "attacks", "utility"):
         messages += [f"{key}: {r}" for r in report[key]["reasons"]]
     spent, budget = ledger.get("spent") or {}, ledger.get("budget")
+    eps_spent = spent.get("epsilon", 0.0) if priv["dp_steps"] else None
     return {
+        "publish": publish_decisions(report),
+        "privacy_explainer": privacy_explainer(eps_spent, spent.get("delta", 0.0)),
         "verdict": verdict,
         "status": run["status"],
         "dp_status": priv["dp_status"],
@@ -176,7 +185,14 @@ def build_report(
         ledger, components, status=status, failed=failed, thresholds=thresholds, noise=noise, completed=completed
     )
     releases = (
-        release_section(ctx, components, ledger, noise=privacy["noise"], silent=privacy["silent_steps"])
+        release_section(
+            ctx,
+            components,
+            ledger,
+            noise=privacy["noise"],
+            silent=privacy["silent_steps"],
+            inputs={plan.spec.id: plan.spec.input for plan in resolved.steps},
+        )
         if ctx is not None and status == "succeeded"
         else []
     )
@@ -212,8 +228,10 @@ def build_report(
         "warnings": warnings,
     }
     per_release = release_verdicts(report)
+    checks = release_checks(report)
     for r in releases:
         r["verdict"], r["reasons"] = per_release[r["step"]]
+        r["checks"] = checks[r["step"]]
     report["summary"] = _summary(report)
     report["narrative"] = audit_narrative(report)
     report["compliance"] = compliance_section(report)

@@ -2,10 +2,21 @@
 
 These are descriptive statistics for the data steward, computed on the original
 and a released table (not a DP release themselves). Everything is vectorised:
-each column is turned into small integer codes once (numbers binned on the
-original's range, categories by the original's most frequent values), and
-pairwise associations are Cramér's V on those codes, so numbers and
-categories share one scale in the heatmap.
+each column is turned into small integer codes once, and pairwise associations
+are Cramér's V on those codes, so numbers and categories share one scale in
+the heatmap.
+
+* Numbers are cut on the original with quantile intervals plus one bin per
+  point mass (a value held by at least ``1 / NUM_BINS`` of the rows, such as
+  ``capital_gain = 0``), as ``marginal_2way`` does by default
+  (:mod:`safedata_core.evaluation.binning`): a release that thins out a spike
+  shows it.
+* Categories keep the original's most frequent values; values of the release
+  that the original never holds (generalised values such as ``Married``) get
+  bars of their own; the rest is pooled as ``(other)``.
+* Cells an SDC release blanked (missing where the original has a value, when
+  the rows are matched, or the hierarchy top ``*``) are drawn as
+  ``suppressed``, apart from values missing in the original, ``(missing)``.
 """
 
 from __future__ import annotations
@@ -15,25 +26,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["association_difference", "column_codes", "marginal_comparison"]
+from safedata_core.sdc.hierarchy import TOP
+
+__all__ = ["MISSING", "OTHER", "SUPPRESSED", "association_difference", "column_codes", "marginal_comparison"]
 
 MAX_CATEGORIES = 12
+MAX_NEW_CATEGORIES = 6
 NUM_BINS = 12
 MAX_ASSOC_COLUMNS = 20
+SUPPRESSED, OTHER, MISSING = "suppressed", "(other)", "(missing)"
 
 
 def _is_numeric(s: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s))
-
-
-def _numeric_edges(orig: pd.Series, bins: int) -> np.ndarray | None:
-    values = pd.to_numeric(orig, errors="coerce").dropna().to_numpy(dtype=float)
-    if values.size == 0:
-        return None
-    lo, hi = float(values.min()), float(values.max())
-    if hi <= lo:
-        hi = lo + 1.0
-    return np.linspace(lo, hi, bins + 1)
 
 
 def _fmt_edge(x: float) -> str:
@@ -44,42 +49,64 @@ def _fmt_edge(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _suppressed(orig: pd.Series, released: pd.Series, aligned: bool) -> np.ndarray:
+    """Released cells blanked by SDC: the hierarchy top ``*``, or missing where the matched original cell is not."""
+    rel = released.reset_index(drop=True)
+    star = rel.astype("object").eq(TOP).to_numpy(dtype=bool)
+    if not aligned or len(orig) != len(released):
+        return star
+    return star | (rel.isna().to_numpy() & orig.reset_index(drop=True).notna().to_numpy())
+
+
 def column_codes(
-    orig: pd.Series, released: pd.Series, *, bins: int = NUM_BINS, max_categories: int = MAX_CATEGORIES
+    orig: pd.Series,
+    released: pd.Series,
+    *,
+    bins: int = NUM_BINS,
+    max_categories: int = MAX_CATEGORIES,
+    aligned: bool = False,
 ) -> tuple[list[str], np.ndarray, np.ndarray] | None:
     """Shared labels and integer codes for one column of both tables.
 
-    Numbers are binned on the original's range (released values outside it fall
-    in the edge bins); categories keep the original's most frequent values and
-    pool the rest as ``(other)``; missing values get their own ``(missing)`` code.
-    Returns ``None`` when the column cannot be compared (numeric in one table,
-    text in the other, e.g. after generalisation).
+    ``aligned``: the two series hold the same records in the same order (an SDC
+    release of the original), so a released blank over an original value is a
+    suppressed cell. Returns ``None`` when the column cannot be compared
+    (numeric in one table, text in the other, e.g. after generalisation).
     """
-    if _is_numeric(orig) != _is_numeric(released):
-        return None
+    from safedata_core.evaluation.binning import quantile_bins
+
+    sup = _suppressed(orig, released, aligned)
     if _is_numeric(orig):
-        edges = _numeric_edges(orig, bins)
-        if edges is None:
-            return None
-        labels = [f"{_fmt_edge(edges[i])}–{_fmt_edge(edges[i + 1])}" for i in range(bins)] + ["(missing)"]
-
-        def encode_num(s: pd.Series) -> np.ndarray:
-            v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-            idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, bins - 1)
-            return np.where(np.isnan(v), bins, idx).astype(np.int64)
-
-        return labels, encode_num(orig), encode_num(released)
-    o, r = orig.astype("object"), released.astype("object")
+        r = pd.to_numeric(released.astype("object").where(~sup), errors="coerce").to_numpy(dtype=float)
+        if (np.isnan(r) & released.notna().to_numpy() & ~sup).any():
+            return None  # released text where the original has numbers (e.g. generalised ranges)
+        o = pd.to_numeric(orig, errors="coerce").to_numpy(dtype=float)
+        binner = quantile_bins(o, bins)
+        used = binner.used()
+        labels = [binner.labels(_fmt_edge)[c] for c in used[:-1]] + [SUPPRESSED, MISSING]
+        remap = np.full(binner.n_codes, len(used) - 1, dtype=np.int64)
+        remap[used[:-1]] = np.arange(len(used) - 1)
+        remap[-1] = len(used)  # missing goes after "suppressed"
+        oc = remap[binner.codes(o)]
+        rc = np.where(sup, len(used) - 1, remap[binner.codes(r)])
+        return labels, oc, rc
+    if _is_numeric(released) and not released.isna().all():
+        return None
+    o, rel = orig.astype("object"), released.astype("object")
     top = o.dropna().astype(str).value_counts().index[:max_categories].tolist()
-    labels = [*top, "(other)", "(missing)"]
-    lookup = {v: i for i, v in enumerate(top)}
+    seen = set(o.dropna().astype(str).unique())
+    rel_text = rel[~sup & rel.notna().to_numpy()].astype(str)
+    new = [v for v in rel_text.value_counts().index if v not in seen][:MAX_NEW_CATEGORIES]
+    labels = [*top, *new, OTHER, SUPPRESSED, MISSING]
+    lookup = {v: i for i, v in enumerate([*top, *new])}
+    n = len(top) + len(new)
 
-    def encode_cat(s: pd.Series) -> np.ndarray:
+    def encode_cat(s: pd.Series, blank: np.ndarray) -> np.ndarray:
         missing = s.isna().to_numpy()
-        codes = s.astype(str).map(lookup).fillna(len(top)).to_numpy(dtype=np.int64)
-        return np.where(missing, len(top) + 1, codes)
+        codes = s.astype(str).map(lookup).fillna(n).to_numpy(dtype=np.int64)
+        return np.where(blank, n + 1, np.where(missing, n + 2, codes))
 
-    return labels, encode_cat(o), encode_cat(r)
+    return labels, encode_cat(o, np.zeros(len(o), dtype=bool)), encode_cat(rel, sup)
 
 
 def _freqs(codes: np.ndarray, n: int) -> np.ndarray:
@@ -87,14 +114,19 @@ def _freqs(codes: np.ndarray, n: int) -> np.ndarray:
     return counts / counts.sum() if counts.sum() else counts
 
 
-def marginal_comparison(original: pd.DataFrame, released: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per column: labels, original and released shares, and the total variation distance."""
+def marginal_comparison(
+    original: pd.DataFrame, released: pd.DataFrame, *, aligned: bool = False
+) -> list[dict[str, Any]]:
+    """Per column: labels, original and released shares, and the total variation distance.
+
+    ``aligned``: the tables hold the same records in the same order (see :func:`column_codes`).
+    """
     out: list[dict[str, Any]] = []
     for col in original.columns:
         if col not in released.columns:
             out.append({"column": col, "comparable": False, "note": "not in the released table"})
             continue
-        coded = column_codes(original[col], released[col])
+        coded = column_codes(original[col], released[col], aligned=aligned)
         if coded is None:
             out.append(
                 {

@@ -1,23 +1,30 @@
 """Render ``report.html`` from ``report.json``: one self-contained page (inline CSS and SVG, no network).
 
-The page opens with a one-screen summary (verdict, budget spent, highest
-risk, utility headline) and then has one section per report section. Verdicts
-are always written out in words next to their colour, charts carry titles and
-per-mark tooltips, and the print stylesheet keeps sections and charts whole.
+The page opens with the answer to "can I publish?": one line per released
+table (``Publish `synthetic`: yes, because ...``) with its DP status, a short
+explanation of epsilon and delta, then a one-screen summary (verdict, budget
+spent, highest risk, utility headline, the thresholds in force) and one
+section per report section. Verdicts are always written out in words next to
+their colour, charts carry titles, labelled axes, legends and per-mark
+tooltips, every association heatmap uses one colour scale, tables wrap (and
+scroll inside their box as a last resort) so the page fits a 760 px screen,
+and the print stylesheet keeps sections and charts whole.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any
 
 from safedata_core.report import svg
+from safedata_core.report.verdict import THRESHOLD_HELP, threshold_text, threshold_value
 
 __all__ = ["DP_STATUS_TEXT", "render_html"]
 
 DP_STATUS_TEXT = {
-    "claimed": "DP guarantee claimed",
+    "claimed": "DP claimed for the DP releases only (see each release)",
     "failed": "DP step FAILED — no guarantee",
     "not_claimed": "no DP guarantee claimed",
     "reproducible_noise": "NOT DP — noise reproducible from the seed (test mode)",
@@ -60,6 +67,16 @@ svg.chart{width:100%;height:auto;max-width:100%}.wide svg.chart{max-width:44rem}
 .legend span{display:inline-block;margin-right:1rem}.sw{display:inline-block;width:.9rem;height:.9rem;
 vertical-align:middle;margin-right:.3rem}
 nav ul{columns:3;list-style:none;padding:0}
+.tw{max-width:100%;overflow-x:auto}td.long{overflow-wrap:anywhere}
+.publish{list-style:none;padding:0;margin:.6rem 0}.publish>li{border:1px solid var(--line);border-left:8px solid
+currentColor;border-radius:.3rem;padding:.5rem .8rem;margin:.5rem 0}.publish p,.publish details{margin:.2rem 0;
+color:var(--ink)}
+.d{font-weight:700;text-transform:uppercase}.dp-status{font-size:.9rem}
+.explain{background:#eef3f8;border-left:4px solid var(--accent);padding:.5rem .8rem;font-size:.95rem}
+.explain p{margin:.25rem 0}
+.card ul{margin:.2rem 0 0;padding-left:1.1rem;font-size:.95rem}
+@media (max-width:800px){body{padding:0 .5rem}table{font-size:.8rem}th,td{padding:.2rem .3rem}td{overflow-wrap:anywhere}
+nav ul{columns:2}.summary{grid-template-columns:repeat(auto-fit,minmax(10rem,1fr))}}
 footer{margin-top:2rem;color:#444;font-size:.8rem;word-break:break-all}
 @media print{body{margin:0;max-width:none}nav{display:none}section,svg,table,.card{break-inside:avoid}
 h2{break-after:avoid}a{color:inherit;text-decoration:none}}
@@ -112,11 +129,79 @@ def _table(
 
     body = "".join("<tr>" + "".join(cell(r, c) for c in columns) + "</tr>" for r in rows)
     cls = " class='full'" if long else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='tw'><table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _verdict(v: str) -> str:
     return f"<span class='v v-{_e(v)}'>{_e(v.replace('_', ' ').upper())}</span>"
+
+
+_DECISION_CLASS = {"yes": "v-pass", "review": "v-warn", "no": "v-fail"}
+_DECISION_WORD = {"yes": "Yes", "review": "Review first", "no": "No"}
+
+
+def _publish(report: dict[str, Any]) -> str:
+    """The page's first answer: may each released table be published, and why (with its DP status)."""
+    s = report["summary"]
+    items = []
+    for d in s.get("publish") or []:
+        items.append(
+            f"<li class='{_DECISION_CLASS[d['decision']]}' id='publish-{_e(d['release'])}'>"
+            f"<p><span class='d'>{_e(_DECISION_WORD[d['decision']])}</span> {_verdict(d['verdict'])}</p>"
+            f"<p>{_ticks(_e(d['text']))}</p>"
+            + (
+                "<details><summary>Every problem found</summary><ul>"
+                + "".join(f"<li>{_e(x)}</li>" for x in d["problems"])
+                + "</ul></details>"
+                if len(d.get("problems") or []) > 1
+                else ""
+            )
+            + f"<p class='dp-status'>DP status of <code>{_e(d['release'])}</code>: <b>{_e(d['label'])}</b></p></li>"
+        )
+    if not items:
+        why = "the run failed" if report["run"]["status"] != "succeeded" else "the run released no table"
+        items.append(f"<li class='v-fail'><p>Nothing to publish: {_e(why)}.</p></li>")
+    return (
+        "<section id='publish' aria-labelledby='publish-h'><h2 id='publish-h'>Can I publish?</h2>"
+        f"<ul class='publish'>{''.join(items)}</ul>" + _explainer(s.get("privacy_explainer")) + "</section>"
+    )
+
+
+def _ticks(escaped: str) -> str:
+    """`name` in (already escaped) plain text as <code>name</code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
+def _explainer(ex: dict[str, str] | None) -> str:
+    """What epsilon and delta mean, in a few sentences, with a link to the threat model."""
+    if not ex:
+        return ""
+    return (
+        "<div class='explain' id='what-is-epsilon'><p><b>What ε and δ mean.</b> "
+        f"{_e(ex['epsilon'])}</p><p>{_e(ex['delta'])}</p><p>{_e(ex['scope'])} {_e(ex['spent'])}</p>"
+        f"<p>More: <a href='{_e(ex['docs'])}'>the threat model for data stewards</a> "
+        f"(<code>{_e(ex['docs'].split('#')[0])}</code>, first section, in the safedata documentation).</p></div>"
+    )
+
+
+def _dp_card(report: dict[str, Any]) -> str:
+    """DP status per released table: an SDC release is never shown under a DP claim."""
+    rels = [r for r in report.get("releases", []) if r.get("released", True)]
+    if not rels:
+        return _e(DP_STATUS_TEXT[report["summary"]["dp_status"]])
+    return "<ul>" + "".join(f"<li><code>{_e(r['step'])}</code>: {_e(r['label'])}</li>" for r in rels) + "</ul>"
+
+
+def _thresholds(report: dict[str, Any]) -> str:
+    """The thresholds in force (the one source every verdict and message reads), with what each does."""
+    th = report["thresholds"]
+    rows = [{"threshold": k, "value": threshold_value(k, th), "what it does": THRESHOLD_HELP.get(k, "")} for k in th]
+    return (
+        "<details id='thresholds'><summary>Thresholds in force (set them in the pipeline's "
+        "<code>report.thresholds</code>)</summary>"
+        + _table(rows, ["threshold", "value", "what it does"])
+        + "</details>"
+    )
 
 
 def _summary(report: dict[str, Any]) -> str:
@@ -126,14 +211,18 @@ def _summary(report: dict[str, Any]) -> str:
         f"ε = {b['epsilon_spent']:.3g} of {b['epsilon_total']:g}" if b["epsilon_total"] is not None else "no DP budget"
     )
     hr = s["highest_risk"]
-    risk = f"{hr['risk']:.3f} ({hr['use']} on {hr['target']})" if hr else "no attacks run"
+    th = report["thresholds"]
+    risk = (
+        f"{hr['risk']:.3f} ({hr['use']} on {hr['target']}; limit {threshold_text('max_risk', th)})"
+        if hr
+        else "no attacks run"
+    )
     util = ", ".join(f"{t}: {v:.3f}" for t, v in s["utility"].items()) or "no metrics run"
-    dp = DP_STATUS_TEXT[s["dp_status"]]
     cards = [
         ("Verdict", _verdict(s["verdict"])),
         ("Run status", _e(run["status"])),
         ("Privacy budget spent", _e(budget)),
-        ("Differential privacy", _e(dp)),
+        ("Differential privacy, per release", _dp_card(report)),
         ("Highest attack risk", _e(risk)),
         ("Mean utility", _e(util)),
     ]
@@ -160,6 +249,7 @@ def _summary(report: dict[str, Any]) -> str:
     msgs = [m for m in s["messages"] if not (run["status"] != "succeeded" and m in s["messages"][:2])]
     if msgs:
         parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in msgs) + "</ul>")
+    parts.append(_thresholds(report))
     parts.append("</section>")
     return "".join(parts)
 
@@ -244,7 +334,13 @@ def _group_charges(charges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _release(r: dict[str, Any]) -> str:
+def _assoc_scale(releases: list[dict[str, Any]]) -> float:
+    """One colour-scale top for every association heatmap of the page: the largest difference, rounded up."""
+    largest = max([(r.get("association") or {}).get("max_difference", 0.0) for r in releases] + [0.1])
+    return min(1.0, math.ceil(largest * 10 - 1e-9) / 10)
+
+
+def _release(r: dict[str, Any], assoc_vmax: float = 1.0) -> str:
     privacy = f"DP, ε={r['epsilon']:.3g}" if r["dp"] else r.get("label") or f"no DP guarantee ({r['privacy']})"
     verdict = r.get("verdict", "not_applicable")
     out = [
@@ -252,7 +348,9 @@ def _release(r: dict[str, Any]) -> str:
         f"({_e(r['kind'])}, {_e(privacy)}, {r['rows']} rows) {_verdict(verdict)}</h3>",
         "".join(f"<p>{_e(reason)}</p>" for reason in r.get("reasons", [])),
         f"<p class='legend'><span><i class='sw' style='background:{svg.ORIGINAL}'></i>original</span>"
-        f"<span><i class='sw' style='background:{svg.RELEASED}'></i>released</span></p><div class='grid'>",
+        f"<span><i class='sw' style='background:{svg.RELEASED}'></i>released</span> <small>bars: share of "
+        "records per value; numbers in quantile bins, a value held by many records (e.g. 0) has its own bar; "
+        "<i>suppressed</i>: values blanked by disclosure control</small></p><div class='grid'>",
     ]
     notes = []
     for m in r["marginals"]:
@@ -277,7 +375,8 @@ def _release(r: dict[str, Any]) -> str:
                 "Association difference |V(original) − V(released)| (Cramér V)",
                 assoc["columns"],
                 assoc["difference"],
-                vmax=max(0.3, assoc["max_difference"]),
+                vmax=assoc_vmax,
+                legend="|ΔV|, one scale for all releases",
             )
             + "</div>"
             f"<p>Mean pairwise association difference {assoc['mean_difference']:.3f}, "
@@ -352,8 +451,39 @@ def _sdc(report: dict[str, Any]) -> str:
                 + "</details>"
             )
     out += [f"<p>{_e(r)}</p>" for r in sdc["reasons"]]
+    out.append(_proxies(report))
     out.append("</section>")
     return "".join(out)
+
+
+def _proxies(report: dict[str, Any]) -> str:
+    """Kept columns that give back a suppressed or generalised quasi-identifier, per SDC release."""
+    th = report["thresholds"]
+    rows = [
+        {
+            "release": s["step"],
+            "kept column": p["column"],
+            "hidden quasi-identifier": f"{p['determines']} ({p.get('hidden_as', 'hidden')})",
+            "Theil's U": p["theil_u"],
+            "hidden values given back (95% sure)": _share(p["revealed_share"]),
+            "for example": ", ".join(p.get("revealing_values") or []) or "—",
+            "verdict": p["verdict"],
+        }
+        for s in report["sdc"]["steps"]
+        for p in s.get("proxies") or []
+    ]
+    finals = [s["step"] for s in report["sdc"]["steps"] if s.get("final", True)]
+    head = (
+        "<h3 id='proxies'>Proxy columns</h3><p>A kept column that (nearly) determines a quasi-identifier the SDC "
+        "suppressed or generalised undoes the protection. Measured on the real data as Theil's U (the share of "
+        "the hidden value's uncertainty the kept column removes, beyond what the released value says; 0 = "
+        f"nothing, 1 = restores it): warns from {threshold_text('proxy_warn_u', th)}, fails from "
+        f"{threshold_text('proxy_fail_u', th)}. Drop or coarsen such a column, or treat it as a "
+        "quasi-identifier too.</p>"
+    )
+    if not rows:
+        return head + f"<p>No kept column of {_e(', '.join(finals) or 'the releases')} reaches the threshold.</p>"
+    return head + _table(rows, list(rows[0]))
 
 
 def _attacks(report: dict[str, Any]) -> str:
@@ -363,13 +493,30 @@ def _attacks(report: dict[str, Any]) -> str:
         out.append("<p>No attacks were run.</p></section>")
         return "".join(out)
     items = [(f"{a['use']} → {a['target']}", a["risk"], a["risk_ci"][0], a["risk_ci"][1]) for a in att["results"]]
+    th = report["thresholds"]
     out.append(
         "<p>Risk is the attack's success beyond what the control (or baseline) guess achieves, "
-        "(success − control) / (1 − control), with its 95% interval.</p>"
+        "(success − control) / (1 − control), with its 95% interval; an attack fails above "
+        f"{threshold_text('max_risk', th)} and warns when its interval reaches above it.</p>"
     )
+    negative = [a for a in att["results"] if a["risk"] < 0 or a["risk_ci"][0] < 0]
+    if negative:
+        out.append(
+            "<p class='note' id='negative-risk'><b>Negative risk</b> ("
+            f"{len(negative)} of {len(att['results'])} results have a risk or interval below 0): below 0 the "
+            "attack did <i>worse</i> than the control "
+            "guess, i.e. its success rate was below the control baseline (records the attacker never saw). "
+            "That means no measurable risk, not a negative one; the interval shows how uncertain the estimate "
+            "is (few attempts give wide intervals).</p>"
+        )
     out.append(
         "<div class='wide'>"
-        + svg.interval_plot("Attack risk with 95% intervals", items, threshold=report["thresholds"]["max_risk"])
+        + svg.interval_plot(
+            "Attack risk with 95% intervals",
+            items,
+            threshold=th["max_risk"],
+            threshold_name=threshold_text("max_risk", th),
+        )
         + "</div>"
     )
     rows = [
@@ -495,8 +642,10 @@ def render_html(report: dict[str, Any]) -> str:
         return render_release_html(report)
     run = report["run"]
     releases = report.get("releases", [])
+    scale = _assoc_scale(releases)
     intermediate = {st["step"] for st in report.get("sdc", {}).get("steps", []) if not st.get("final", True)}
     nav = [
+        ("publish", "Can I publish?"),
         ("summary", "Summary"),
         ("data", "Data"),
         ("ledger", "Privacy ledger"),
@@ -516,17 +665,18 @@ def render_html(report: dict[str, Any]) -> str:
         f"<p class='internal' role='note' id='internal-notice'>{_e(report.get('notice') or '')}</p>"
         f"<p>Run <code>{_e(run['id'])}</code> · finished {_e(run['finished_at'])} · "
         f"seed {_e(run['seed'])}</p></header>",
-        "<nav aria-label='Sections'><ul>" + "".join(f"<li><a href='#{a}'>{t}</a></li>" for a, t in nav) + "</ul></nav>",
         "<main>",
+        _publish(report),
+        "<nav aria-label='Sections'><ul>" + "".join(f"<li><a href='#{a}'>{t}</a></li>" for a, t in nav) + "</ul></nav>",
         _summary(report),
         _inventory(report),
         _ledger(report),
         "<section id='releases'><h2>Releases: fidelity to the original</h2>",
         "".join(
-            _release(r)
+            _release(r, scale)
             if r["step"] not in intermediate
             else f"<details><summary>Intermediate SDC step <code>{_e(r['step'])}</code> (read by a later SDC step; "
-            "not the release)</summary>" + _release(r) + "</details>"
+            "not the release)</summary>" + _release(r, scale) + "</details>"
             for r in releases
         )
         or "<p>Nothing was released.</p>",

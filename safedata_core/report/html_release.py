@@ -1,7 +1,8 @@
 """Render the release package's ``report.html`` from a release view (DP-only, safe to publish).
 
-The page opens with what it is (a release report and what it may claim), then
-the badge when there is one, the privacy ledger, one section per released
+The page opens with what it is (a release report and what it may claim), the
+DP status of each released table with a plain-language explanation of epsilon
+and delta, then the badge when there is one, the privacy ledger, one section per released
 table, the components' documented guarantees and the release narrative. It
 shows nothing the release view does not hold: no statistic of the real data.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from safedata_core.report.html import _CSS, _e, _group_charges, _literals, _table
+from safedata_core.report.html import _CSS, _e, _explainer, _group_charges, _literals, _table
 from safedata_core.report.narrative import release_narrative
 
 __all__ = ["render_release_html"]
@@ -26,6 +27,22 @@ def _header(view: dict[str, Any]) -> str:
         f"<p class='note'>{_e(view['notice'])}</p>"
         f"<p>Run <code>{_e(run['id'])}</code> · released {_e(run.get('released_on') or '—')} · "
         f"seed {_e(run['seed'])} · noise {_e(view['privacy'].get('noise') or 'none')}</p></header>"
+    )
+
+
+def _dp_status(view: dict[str, Any]) -> str:
+    """DP status of every released table, first thing on the page: SDC releases are never under a DP claim."""
+    rels = view["releases"]
+    if not rels:
+        return ""
+    items = "".join(
+        f"<li class='{'v-pass' if r['dp'] else 'v-warn'}'><p><code>{_e(r['step'])}</code> ({_e(r['use'])}): "
+        f"<b>{_e(r['label'])}</b></p></li>"
+        for r in rels
+    )
+    return (
+        "<section id='dp-status' aria-labelledby='dp-status-h'><h2 id='dp-status-h'>DP status of each release</h2>"
+        f"<ul class='publish'>{items}</ul>{_explainer(view.get('privacy_explainer'))}</section>"
     )
 
 
@@ -123,6 +140,7 @@ def render_release_html(view: dict[str, Any]) -> str:
         f"<title>safedata release report: {_e(run['name'])}</title><style>{_CSS}</style></head><body>",
         _header(view),
         "<main>",
+        _dp_status(view),
         _badge(view),
         _ledger(view),
         _releases(view),

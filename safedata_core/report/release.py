@@ -15,7 +15,9 @@ computation (``schemas/release-report.schema.json``):
 * for SDC releases (real records, never DP) their SDC facts, computed on the
   released table, and the label "not DP";
 * the compliance badge, only when the full report carries one (secure noise,
-  DP claimed, no failed section).
+  DP claimed, no failed section);
+* a plain-language explanation of epsilon and delta with the ledger's total
+  spend and a link to the threat model (public settings only).
 
 It is built from an allow-list, so nothing added to the full report later
 reaches a release by accident. Left out on purpose: the input and holdout row
@@ -33,10 +35,11 @@ from typing import Any
 
 from safedata_core.report.build import json_safe
 from safedata_core.report.dpstatus import SECURE, TEST_NOISE_LABEL
+from safedata_core.report.publish import privacy_explainer
 
 __all__ = ["RELEASE_NOTICE", "RELEASE_SCHEMA_VERSION", "dp_headline", "release_view"]
 
-RELEASE_SCHEMA_VERSION = 1
+RELEASE_SCHEMA_VERSION = 2
 RELEASE_NOTICE = (
     "Release report: it holds only public settings and differentially private quantities about the "
     "private data (the privacy ledger and what each DP release spent), plus the released tables' own "
@@ -148,6 +151,7 @@ def release_view(report: dict[str, Any]) -> dict[str, Any]:
             "ledger": {k: priv["ledger"].get(k) for k in _LEDGER_KEYS},
         },
         "releases": releases,
+        "privacy_explainer": _explainer(report, dp),
         "compliance": {
             "disclaimer": report["compliance"]["disclaimer"],
             "badge": badge,
@@ -155,6 +159,13 @@ def release_view(report: dict[str, Any]) -> dict[str, Any]:
         },
     }
     return json_safe(view)
+
+
+def _explainer(report: dict[str, Any], dp: list[str]) -> dict[str, str]:
+    """What epsilon and delta mean, with the run's total spend from the ledger (public)."""
+    spent = report["privacy"]["ledger"].get("spent") or {}
+    ran_dp = bool(report["privacy"].get("dp_steps"))
+    return privacy_explainer(spent.get("epsilon", 0.0) if ran_dp else None, spent.get("delta", 0.0))
 
 
 def _no_badge_reason(report: dict[str, Any], dp: list[str]) -> str:

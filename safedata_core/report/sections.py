@@ -16,13 +16,15 @@ import pandas as pd
 
 from safedata_core.report.dpstatus import SECURE, TEST_NOISE_LABEL
 from safedata_core.report.fidelity import association_difference, marginal_comparison
-from safedata_core.report.verdict import worst
+from safedata_core.report.proxies import find_proxies
+from safedata_core.report.verdict import threshold_text, worst
 
 if TYPE_CHECKING:
     from safedata_core.pipeline.context import RunContext
     from safedata_core.schema.validate import ResolvedPipeline
 
 __all__ = [
+    "SDC_LABEL",
     "attack_section",
     "component_info",
     "docstring_section",
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 MAX_FIDELITY_ROWS = 60_000
+SDC_LABEL = "not DP: statistical disclosure control"
 _SECTION_RE = re.compile(r"\*\*(?P<title>[^*]+)\*\*\s*:?\s*(?P<body>.*?)(?=\n\s*\n|\n\s*\*\*|\Z)", re.S)
 
 
@@ -97,7 +100,7 @@ def release_label(comp: dict[str, Any], *, dp: bool, charged: bool, noise: str |
     if dp:
         return f"differentially private (epsilon={eps:.3g})" if eps is not None else "differentially private"
     if comp.get("kind") == "sdc" or comp.get("privacy") == "sdc":
-        return "not DP: SDC-treated real records"
+        return SDC_LABEL
     if comp.get("privacy") != "dp":
         return "not DP: a non-private component"
     if not comp.get("dp_active"):
@@ -116,13 +119,18 @@ def release_section(
     *,
     noise: str | None = None,
     silent: Collection[str] = (),
+    inputs: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per released table: what made it, its spend, DP label, and fidelity to the original.
 
     ``dp`` is true only for a DP component's table whose step charged the ledger
-    and drew its noise from the secure generator (``noise == "secure"``).
+    and drew its noise from the secure generator (``noise == "secure"``). An SDC
+    table whose chain read the input (``inputs`` maps step ids to the table they
+    read) is compared row by row, so its blanked cells are drawn as "suppressed".
     """
     by_step = {c["step"]: c for c in components}
+    inputs = dict(inputs or {})
+    sdc_ids = {o.step for o in ctx.outcomes if o.kind == "sdc"}
     original = _sample(ctx.data.df, ctx.seed)
     out = []
     for o in ctx.outcomes:
@@ -132,7 +140,9 @@ def release_section(
         spent = o.spent.to_dict() if o.spent else None
         charged = o.step not in silent
         dp = bool(comp.get("dp_active")) and spent is not None and charged and noise == SECURE
-        released = _sample(o.table.df, ctx.seed + 1)
+        origin = inputs.get(_chain(o.step, inputs, sdc_ids)[0], "data")
+        aligned = o.kind == "sdc" and origin == "data" and len(o.table) == len(ctx.data)
+        released = _sample(o.table.df, ctx.seed if aligned else ctx.seed + 1)
         out.append(
             {
                 "step": o.step,
@@ -149,7 +159,7 @@ def release_section(
                 "released": o.released,
                 "epsilon": spent["epsilon"] if spent else None,
                 "delta": spent["delta"] if spent else None,
-                "marginals": marginal_comparison(original, released),
+                "marginals": marginal_comparison(original, released, aligned=aligned),
                 "association": association_difference(original, released),
             }
         )
@@ -266,13 +276,28 @@ def sdc_section(
         lost = _lost_share(loss)
         own: list[str] = []
         k_after = entry.get("k_after")
+        checks: list[dict[str, Any]] = []
         if k_after is not None and k_after < min_k:
-            own.append(f"k-anonymity {k_after} < min_k {min_k} on {', '.join(usable_qis)}")
+            why = f"k-anonymity {k_after} < {threshold_text('min_k', thresholds)} on {', '.join(usable_qis)}"
+            checks.append({"check": "sdc", "verdict": "warn", "reason": why})
         if lost > thresholds["max_suppression"]:
-            limit = thresholds["max_suppression"]
-            own.append(f"{lost:.1%} of records lost values to suppression > max_suppression {limit:.0%}")
-        v = "warn" if own else "pass"
+            why = f"{lost:.1%} of records lost values to suppression > {threshold_text('max_suppression', thresholds)}"
+            checks.append({"check": "sdc", "verdict": "warn", "reason": why})
+        entry["proxies"] = find_proxies(
+            origin_df,
+            rel,
+            qis,
+            warn_at=thresholds["proxy_warn_u"],
+            fail_at=thresholds["proxy_fail_u"],
+        )
+        checks += [
+            {"check": "proxy", "verdict": p["verdict"], "reason": proxy_reason(p, thresholds)} for p in entry["proxies"]
+        ]
+        checks.sort(key=lambda c: c["verdict"] != "fail")
+        own = [c["reason"] for c in checks]
+        v = worst([c["verdict"] for c in checks]) if checks else "pass"
         reasons += [f"{o.step}: {r}" for r in own]
+        entry["checks"] = checks
         entry["reasons"] = own
         entry["verdict"] = v
         verdicts.append(v)
@@ -286,10 +311,24 @@ def sdc_section(
                 "k_after": k_after,
                 "records_below_k_after": entry.get("records_below_k_after"),
                 "information_loss": {k: v for k, v in loss.items() if k != "columns"},
+                "proxies": entry["proxies"],
                 "verdict": v,
             }
         )
     return {"verdict": worst(verdicts), "reasons": reasons, "steps": steps, "chains": chains}
+
+
+def proxy_reason(p: dict[str, Any], thresholds: dict[str, float]) -> str:
+    """One line: which kept column gives back which hidden quasi-identifier, how strongly, for how many records."""
+    key = "proxy_fail_u" if p["verdict"] == "fail" else "proxy_warn_u"
+    how = "nearly determines" if p["verdict"] == "fail" else "partly reveals"
+    values = p.get("revealing_values") or []
+    example = f"; e.g. {p['column']} = {', '.join(values[:3])}" if values else ""
+    return (
+        f"kept column '{p['column']}' {how} the {p.get('hidden_as', 'hidden')} quasi-identifier '{p['determines']}' "
+        f"(Theil's U {p['theil_u']:.2f} >= {threshold_text(key, thresholds)}; it gives back "
+        f"{p['revealed_share']:.0%} of the {p['hidden_records']} hidden values with 95% confidence{example})"
+    )
 
 
 def _finite(x: Any) -> float | None:
@@ -320,12 +359,13 @@ def attack_section(
         copies = _finite((r.get("details") or {}).get("exact_copy_rate"))
         extra = f" (exact-copy rate {copies:.2f})" if copies is not None else ""
         reason: str | None = None
+        limit = threshold_text("max_risk", thresholds)
         if risk > max_risk:
             v = "fail"
-            reason = f"{check}: risk {risk:.3f} > max_risk {max_risk:g}{extra}"
+            reason = f"{check}: risk {risk:.3f} > {limit}{extra}"
         elif hi is not None and hi > max_risk:
             v = "warn"
-            reason = f"{check}: risk interval reaches {hi:.3f} > max_risk {max_risk:g}{extra}"
+            reason = f"{check}: risk interval reaches {hi:.3f} > {limit}{extra}"
         else:
             v = "pass"
         if reason:
@@ -389,7 +429,7 @@ def utility_section(
         if s < floor:
             v, why = "fail", f"mean utility {s:.3f} < min_utility - utility_margin {floor:.2f}"
         elif s < lo:
-            v, why = "warn", f"mean utility {s:.3f} < min_utility {lo:.2f}"
+            v, why = "warn", f"mean utility {s:.3f} < {threshold_text('min_utility', thresholds)}"
         else:
             v, why = "pass", None
         verdicts.append(v)

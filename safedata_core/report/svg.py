@@ -34,28 +34,60 @@ def _short(label: str, n: int = 14) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
 
+MAX_LABEL = 28  # longer category names are shortened on the axis; the tooltip has the full text
+
+
+def _label(
+    x: float, y: float, text: str, *, size: int = 9, anchor: str = "end", rotate: float = 0, limit: int = MAX_LABEL
+) -> str:
+    """An axis label (rotated about its anchor), shortened past ``limit`` characters, full text in its tooltip."""
+    transform = f" transform='rotate({rotate:g} {x:.1f} {y:.1f})'" if rotate else ""
+    return (
+        f"<text x='{x:.1f}' y='{y:.1f}' font-size='{size}' text-anchor='{anchor}'{transform}>"
+        f"<title>{_e(text)}</title>{_e(_short(text, limit))}</text>"
+    )
+
+
+def _percent_ticks(vmax: float) -> tuple[float, list[float]]:
+    """A round top for shares in [0, 1] and the ticks up to it."""
+    _, top, ticks = nice_ticks(0.0, max(vmax, 1e-9), 4)
+    return top, ticks
+
+
 def grouped_bars(
     title: str,
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
     *,
+    y_label: str = "share of records",
     width: int = 340,
-    height: int = 190,
 ) -> str:
-    """Vertical grouped bars: one group per label, one bar per series (shares in [0, 1])."""
-    left, bottom, top = 34, 46, 22
+    """Vertical grouped bars: one group per label, one bar per series (shares in [0, 1]).
+
+    The y axis is labelled and ticked in percent; every category name is written
+    under its group (rotated 45 degrees, shortened past :data:`MAX_LABEL`
+    characters, full name in the tooltip).
+    """
+    longest = max((len(_short(str(lab), MAX_LABEL)) for lab in labels), default=1)
+    left, top, plot_h = 46, 22, 120
+    bottom = 16 + int(longest * 9 * 0.55 * 0.71)  # characters x font size x glyph width x sin 45
+    height = top + plot_h + bottom
     n, k = max(len(labels), 1), max(len(series), 1)
-    plot_w, plot_h = width - left - 6, height - bottom - top
-    vmax = max([max(v, default=0.0) for _, v in series] + [1e-9])
+    plot_w = width - left - 6
+    vmax, ticks = _percent_ticks(max([max(v, default=0.0) for _, v in series] + [1e-9]))
     group_w = plot_w / n
     bar_w = max(group_w * 0.8 / k, 0.5)
     out = [_open(width, height, title), f"<text x='{left}' y='14' font-size='12' font-weight='600'>{_e(title)}</text>"]
-    for frac in (0.0, 0.5, 1.0):
-        y = top + plot_h * (1 - frac)
+    for t in ticks:
+        y = top + plot_h * (1 - t / vmax)
         out.append(
             f"<line x1='{left}' x2='{width - 6}' y1='{y:.1f}' y2='{y:.1f}' stroke='#ddd'/>"
-            f"<text x='{left - 3}' y='{y + 3:.1f}' font-size='9' text-anchor='end'>{vmax * frac:.2f}</text>"
+            f"<text x='{left - 3}' y='{y + 3:.1f}' font-size='9' text-anchor='end'>{t:.0%}</text>"
         )
+    out.append(
+        f"<text transform='translate(10,{top + plot_h / 2:.1f}) rotate(-90)' font-size='9' "
+        f"text-anchor='middle'>{_e(y_label)}</text>"
+    )
     for s, (name, values) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
         for i, v in enumerate(values):
@@ -63,15 +95,11 @@ def grouped_bars(
             x = left + i * group_w + group_w * 0.1 + s * bar_w
             out.append(
                 f"<rect x='{x:.1f}' y='{top + plot_h - h:.1f}' width='{bar_w:.1f}' height='{h:.1f}' "
-                f"fill='{colour}'><title>{_e(labels[i])} · {_e(name)}: {v:.3f}</title></rect>"
+                f"fill='{colour}'><title>{_e(labels[i])} · {_e(name)}: {v:.1%}</title></rect>"
             )
-    step = max(1, math.ceil(n / 12))
-    for i in range(0, n, step):
+    for i, lab in enumerate(labels):
         x = left + (i + 0.5) * group_w
-        out.append(
-            f"<text transform='translate({x:.1f},{top + plot_h + 8}) rotate(40)' font-size='8'>"
-            f"{_e(_short(labels[i]))}</text>"
-        )
+        out.append(_label(x + 3, top + plot_h + 10, str(lab), rotate=-45))
     out.append("</svg>")
     return "".join(out)
 
@@ -83,20 +111,38 @@ def _seq_colour(v: float, vmax: float) -> str:
     return f"rgb({r},{g},{b})"
 
 
-def heatmap(title: str, columns: Sequence[str], matrix: Sequence[Sequence[float]], *, vmax: float | None = None) -> str:
-    """A square heatmap of a symmetric matrix (e.g. absolute association differences)."""
+def heatmap(
+    title: str,
+    columns: Sequence[str],
+    matrix: Sequence[Sequence[float]],
+    *,
+    vmax: float | None = None,
+    legend: str = "value",
+) -> str:
+    """A square heatmap of a symmetric matrix (e.g. absolute association differences).
+
+    Pass the same ``vmax`` to every heatmap that should be compared: the
+    colour of a value then means the same in each, and the legend (labelled
+    ``legend``) shows the scale from 0 to ``vmax``.
+    """
     n = len(columns)
-    cell, left, top = 22, 110, 110
-    width, height = left + n * cell + 70, top + n * cell + 10
+    longest = max((len(_short(c, 24)) for c in columns), default=1)
+    cell = 22
+    left = top = 12 + int(longest * 10 * 0.55)
+    width, height = left + n * cell + 150, max(top + n * cell + 10, top + 150)
     flat = [v for row in matrix for v in row]
     vmax = vmax if vmax is not None else max([*flat, 1e-09])
     out = [_open(width, height, title), f"<text x='4' y='14' font-size='12' font-weight='600'>{_e(title)}</text>"]
     for i, name in enumerate(columns):
         y = top + i * cell + cell * 0.65
-        out.append(f"<text x='{left - 4}' y='{y:.1f}' font-size='10' text-anchor='end'>{_e(_short(name, 18))}</text>")
+        out.append(
+            f"<text x='{left - 4}' y='{y:.1f}' font-size='10' text-anchor='end'><title>{_e(name)}</title>"
+            f"{_e(_short(name, 24))}</text>"
+        )
         x = left + i * cell + cell * 0.5
         out.append(
-            f"<text transform='translate({x:.1f},{top - 4}) rotate(-60)' font-size='10'>{_e(_short(name, 18))}</text>"
+            f"<text transform='translate({x:.1f},{top - 4}) rotate(-60)' font-size='10'><title>{_e(name)}</title>"
+            f"{_e(_short(name, 24))}</text>"
         )
     for i in range(n):
         for j in range(n):
@@ -106,15 +152,27 @@ def heatmap(title: str, columns: Sequence[str], matrix: Sequence[Sequence[float]
                 f"fill='{_seq_colour(v, vmax)}'><title>{_e(columns[i])} × {_e(columns[j])}: {v:.3f}"
                 "</title></rect>"
             )
-    lx = left + n * cell + 12
-    for s in range(6):
-        frac = s / 5
-        y = top + (1 - frac) * (n * cell - 14)
+    lx, bar_h, steps = left + n * cell + 14, 120, 10
+    first, *rest = legend.split(", ", 1)
+    out.append(
+        f"<g class='legend'><text x='{lx}' y='{top - 20}' font-size='9'>{_e(first)}</text>"
+        + (f"<text x='{lx}' y='{top - 9}' font-size='9'>{_e(rest[0])}</text>" if rest else "")
+    )
+    for i in range(steps):  # darkest on top: the scale runs from 0 (bottom) to vmax (top)
+        frac = (i + 0.5) / steps
+        y = top + bar_h * (1 - (i + 1) / steps)
         out.append(
-            f"<rect x='{lx}' y='{y:.1f}' width='12' height='12' fill='{_seq_colour(frac * vmax, vmax)}' "
-            f"stroke='#999'/><text x='{lx + 16}' y='{y + 10:.1f}' font-size='9'>{frac * vmax:.2f}</text>"
+            f"<rect x='{lx}' y='{y:.1f}' width='12' height='{bar_h / steps:.1f}' "
+            f"fill='{_seq_colour(frac * vmax, vmax)}'/>"
         )
-    out.append("</svg>")
+    out.append(f"<rect x='{lx}' y='{top}' width='12' height='{bar_h}' fill='none' stroke='#999'/>")
+    for frac in (0.0, 0.5, 1.0):
+        y = top + bar_h * (1 - frac)
+        out.append(
+            f"<line x1='{lx + 12}' x2='{lx + 16}' y1='{y:.1f}' y2='{y:.1f}' stroke='#666'/>"
+            f"<text x='{lx + 18}' y='{y + 3:.1f}' font-size='9' class='tick'>{frac * vmax:.2f}</text>"
+        )
+    out.append("</g></svg>")
     return "".join(out)
 
 
@@ -123,13 +181,27 @@ def interval_plot(
     items: Sequence[tuple[str, float, float, float]],
     *,
     threshold: float | None = None,
-    lo: float = -0.2,
+    lo: float | None = None,
     hi: float = 1.0,
     width: int = 620,
+    x_label: str = "risk = (success − control) / (1 − control)",
+    threshold_name: str = "threshold",
 ) -> str:
-    """Horizontal bars with 95% intervals: ``(label, value, ci_low, ci_high)``, an optional threshold line."""
-    row, left, top = 26, 200, 26
-    height = top + row * max(len(items), 1) + 30
+    """Horizontal bars with 95% intervals: ``(label, value, ci_low, ci_high)``, an optional threshold line.
+
+    The x axis is labelled; values below 0 (the attack did worse than the
+    control guess) sit on a shaded band; a legend explains bars, whiskers, the
+    band and the threshold. ``lo`` defaults to -0.2, or the quarter below the lowest interval.
+    """
+    lows = [a for _, _, a, _ in items] + [v for _, v, _, _ in items]
+    if lo is None:
+        lo = max(-1.0, min(-0.2, math.floor(min(lows, default=0.0) * 4) / 4))
+    longest = max((len(_short(lab, 48)) for lab, *_ in items), default=10)
+    row, top = 26, 26
+    left = max(120, min(280, 14 + int(longest * 10 * 0.56)))
+    plot_bottom = top + row * max(len(items), 1)
+    legend_y = plot_bottom + 44
+    height = legend_y + 30
     span = hi - lo
     plot_w = width - left - 20
 
@@ -137,19 +209,28 @@ def interval_plot(
         return left + plot_w * (min(max(v, lo), hi) - lo) / span
 
     out = [_open(width, height, title), f"<text x='4' y='14' font-size='12' font-weight='600'>{_e(title)}</text>"]
-    for t in (lo, 0.0, 0.25, 0.5, 0.75, 1.0):
-        if lo <= t <= hi:
-            out.append(
-                f"<line x1='{sx(t):.1f}' x2='{sx(t):.1f}' y1='{top - 4}' y2='{height - 24}' stroke='#ddd'/>"
-                f"<text x='{sx(t):.1f}' y='{height - 10}' font-size='9' text-anchor='middle'>{t:g}</text>"
-            )
+    out.append(
+        f"<rect x='{sx(lo):.1f}' y='{top - 4}' width='{sx(0.0) - sx(lo):.1f}' height='{plot_bottom - top + 4}' "
+        "fill='#eeeeee'><title>below 0: the attack did worse than the control guess (no measurable risk)</title></rect>"
+    )
+    t = math.ceil(lo * 4) / 4
+    while t <= hi + 1e-9:
+        out.append(
+            f"<line x1='{sx(t):.1f}' x2='{sx(t):.1f}' y1='{top - 4}' y2='{plot_bottom}' stroke='#ddd'/>"
+            f"<text x='{sx(t):.1f}' y='{plot_bottom + 12}' font-size='9' text-anchor='middle'>{t:g}</text>"
+        )
+        t = round(t + 0.25, 10)
+    out.append(
+        f"<text x='{left + plot_w / 2:.1f}' y='{plot_bottom + 28}' font-size='10' text-anchor='middle'>"
+        f"{_e(x_label)}</text>"
+    )
     for i, (label, v, a, b) in enumerate(items):
         y = top + i * row
         colour = PALETTE[5] if threshold is not None and v > threshold else PALETTE[0]
         x0 = sx(0.0)
         out.append(
-            f"<text x='{left - 6}' y='{y + 14}' font-size='10' text-anchor='end'>{_e(_short(label, 32))}</text>"
-            f"<rect x='{min(x0, sx(v)):.1f}' y='{y + 5}' width='{abs(sx(v) - x0):.1f}' height='12' "
+            _label(left - 6, y + 14, label, size=10, limit=48)
+            + f"<rect x='{min(x0, sx(v)):.1f}' y='{y + 5}' width='{abs(sx(v) - x0):.1f}' height='12' "
             f"fill='{colour}' fill-opacity='0.75'><title>{_e(label)}: {v:.3f} (95% CI {a:.3f}–{b:.3f})"
             f"</title></rect><line x1='{sx(a):.1f}' x2='{sx(b):.1f}' y1='{y + 11}' y2='{y + 11}' "
             f"stroke='#000' stroke-width='1.5'/><line x1='{sx(a):.1f}' x2='{sx(a):.1f}' y1='{y + 6}' "
@@ -158,12 +239,24 @@ def interval_plot(
         )
     if threshold is not None:
         out.append(
-            f"<line x1='{sx(threshold):.1f}' x2='{sx(threshold):.1f}' y1='{top - 6}' y2='{height - 24}' "
-            f"stroke='{PALETTE[5]}' stroke-dasharray='4 3' stroke-width='1.5'><title>threshold {threshold:g}"
+            f"<line x1='{sx(threshold):.1f}' x2='{sx(threshold):.1f}' y1='{top - 6}' y2='{plot_bottom}' "
+            f"stroke='{PALETTE[5]}' stroke-dasharray='4 3' stroke-width='1.5'><title>{_e(threshold_name)}"
             f"</title></line><text x='{sx(threshold) + 3:.1f}' y='{top - 8}' font-size='9' "
-            f"fill='{PALETTE[5]}'>threshold {threshold:g}</text>"
+            f"fill='{PALETTE[5]}'>{_e(threshold_name)}</text>"
         )
-    out.append("</svg>")
+    entries = [
+        (f"<rect x='0' y='-9' width='12' height='10' fill='{PALETTE[0]}' fill-opacity='0.75'/>", "risk"),
+        (f"<rect x='0' y='-9' width='12' height='10' fill='{PALETTE[5]}' fill-opacity='0.75'/>", "risk above limit"),
+        ("<line x1='0' x2='14' y1='-4' y2='-4' stroke='#000' stroke-width='1.5'/>", "95% interval"),
+        (f"<line x1='0' x2='14' y1='-4' y2='-4' stroke='{PALETTE[5]}' stroke-dasharray='4 3'/>", "limit"),
+        ("<rect x='0' y='-9' width='12' height='10' fill='#eeeeee' stroke='#bbb'/>", "below control (< 0)"),
+    ]
+    x = 4.0
+    out.append("<g class='legend' font-size='9'>")
+    for mark, text in entries:
+        out.append(f"<g transform='translate({x:.0f},{legend_y})'>{mark}<text x='17' y='0'>{_e(text)}</text></g>")
+        x += 26 + len(text) * 5.2
+    out.append("</g></svg>")
     return "".join(out)
 
 

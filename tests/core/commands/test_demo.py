@@ -88,5 +88,9 @@ def test_demo_sdc_generalises_all_six_qis_and_releases_5_anonymous(tmp_path: Pat
     assert result.ok, result.error
     (chain,) = result.report["sdc"]["chains"]
     assert chain["steps"] == ["sdc_generalize", "sdc"] and chain["k_before"] == 1 and chain["k_after"] == 5
-    assert chain["records_below_k_after"] == 0 and chain["verdict"] == "pass"
+    assert chain["records_below_k_after"] == 0
+    # k and suppression targets are met, but the release keeps education_num, a 1:1 code of the hidden education
+    assert chain["verdict"] == "fail"
+    top = chain["proxies"][0]
+    assert (top["column"], top["determines"], top["verdict"]) == ("education_num", "education", "fail")
     assert 0 < chain["information_loss"]["records_suppressed_share"] <= 0.05

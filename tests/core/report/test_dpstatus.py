@@ -46,7 +46,10 @@ def test_reproducible_noise_is_not_dp_and_has_no_badge(reports: dict[str, dict[s
     (rel,) = report["releases"]
     assert rel["dp"] is False and rel["label"] == TEST_NOISE_LABEL and rel["verdict"] == "warn"
     page = render_html(report)
-    assert "class='badge'" not in page and "NOT DP — noise reproducible from the seed (test mode)" in page
+    summary = page[page.index("id='summary'") : page.index("id='data'")]
+    assert "class='badge'" not in page and f"<code>{rel['step']}</code>: {TEST_NOISE_LABEL}" in summary
+    publish = page[page.index("id='publish'") : page.index("id='summary'")]
+    assert f"DP status of <code>{rel['step']}</code>: <b>{TEST_NOISE_LABEL}</b>" in publish
     view = release_view(report)
     validate_release(view)
     assert view["privacy"]["dp_claimed"] is False and view["compliance"]["badge"] is None

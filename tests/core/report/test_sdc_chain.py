@@ -38,14 +38,40 @@ def test_chain_is_judged_by_its_last_step(sdc_report: dict) -> None:
     # suppress reads generalize; its before/after is against generalize's output
     assert sup["input"] == "generalize" and sup["final"] and sup["chain"] == ["generalize", "suppress"]
     assert sup["k_before"] == gen["k_after"] and sup["k_after"] == 5
-    assert sup["records_below_k_after"] == 0 and sup["verdict"] == "pass"
+    assert sup["records_below_k_after"] == 0
+    # k and suppression targets are met: only the proxy columns judge the release (see the next test)
+    assert {c["check"] for c in sup["checks"]} == {"proxy"} and sup["verdict"] == "fail"
     (chain,) = sdc["chains"]
     assert chain["release"] == "suppress" and chain["steps"] == ["generalize", "suppress"]
     assert chain["k_before"] == gen["k_before"] and chain["k_after"] == 5
     # suppression counted against the original data, within the default 5% limit
     assert 0 < chain["information_loss"]["records_suppressed_share"] <= 0.05
-    assert sdc["verdict"] == "pass" and not sdc["reasons"]
-    assert sdc_report["summary"]["verdicts"]["sdc"] == "pass"
+    assert sdc["verdict"] == "fail" and chain["verdict"] == "fail"
+    assert sdc_report["summary"]["verdicts"]["sdc"] == "fail"
+
+
+def test_kept_proxy_columns_fail_the_release(sdc_report: dict) -> None:
+    """Adult keeps education_num (a 1:1 code of education) and relationship (Husband/Wife: married)."""
+    sup = next(s for s in sdc_report["sdc"]["steps"] if s["step"] == "suppress")
+    proxies = {(p["column"], p["determines"]): p for p in sup["proxies"]}
+    edu = proxies[("education_num", "education")]
+    assert edu["verdict"] == "fail" and edu["theil_u"] > 0.95 and edu["revealed_share"] == 1.0
+    assert edu["hidden_as"] == "suppressed" and 0 < edu["hidden_records"] < 100  # the few cells suppress blanked
+    rel = proxies[("relationship", "marital_status")]  # generalize recoded marital_status to '*'
+    assert rel["verdict"] == "warn" and 0.3 <= rel["theil_u"] < 0.8
+    assert set(rel["revealing_values"]) == {"Husband", "Wife"} and 0.3 < rel["revealed_share"] < 0.6
+    # a near-unique number (fnlwgt) and weak associations are not proxies
+    assert {c for c, _ in proxies} <= {"education_num", "relationship"}
+    release = next(r for r in sdc_report["releases"] if r["step"] == "suppress")
+    assert release["verdict"] == "fail" and release["reasons"][0].startswith(
+        "kept column 'education_num' nearly determines the suppressed quasi-identifier 'education' (Theil's U"
+    )
+    (decision,) = sdc_report["summary"]["publish"]
+    assert decision["decision"] == "no" and decision["text"].startswith(
+        "Publish `suppress`: no, because a column it keeps gives back a quasi-identifier that was hidden: "
+        "kept column 'education_num'"
+    )
+    assert decision["label"] == "not DP: statistical disclosure control"
 
 
 def test_html_shows_the_release_chain(sdc_report: dict) -> None:
@@ -53,3 +79,5 @@ def test_html_shows_the_release_chain(sdc_report: dict) -> None:
 
     page = render_html(sdc_report)
     assert "generalize → suppress" in page and "intermediate" in page
+    proxies = page[page.index("id='proxies'") : page.index("id='attacks'")]
+    assert "<td>education_num</td><td>education (suppressed)</td>" in proxies and ">fail<" in proxies

@@ -27,7 +27,7 @@ def test_each_release_has_a_verdict_naming_its_failing_check(report: dict[str, A
     assert link["verdict"] == "fail"
     sdc = releases["sdc"]
     assert sdc["verdict"] == "fail"
-    assert sdc["reasons"][0] == f"exact_linkage attack 'link_sdc': risk {link['risk']:.3f} > max_risk 0.1"
+    assert sdc["reasons"][0] == f"exact_linkage attack 'link_sdc': risk {link['risk']:.3f} > max_risk 0.10"
     assert releases["synthetic"]["verdict"] in ("pass", "warn")
     assert all("\n" not in r for rel in releases.values() for r in rel["reasons"])
     assert failing_releases(report) == [("sdc", sdc["reasons"][0])]
@@ -76,7 +76,7 @@ def test_dcr_reason_names_the_exact_copy_rate() -> None:
     a = result.report["attacks"]["results"][0]
     rate = a["details"]["exact_copy_rate"]
     assert step == "copy" and rate > 0.9
-    assert reason == f"dcr attack 'dcr': risk {a['risk']:.3f} > max_risk 0.1 (exact-copy rate {rate:.2f})"
+    assert reason == f"dcr attack 'dcr': risk {a['risk']:.3f} > max_risk 0.10 (exact-copy rate {rate:.2f})"
 
 
 def test_failing_check_outside_the_releases_is_still_named() -> None:
