@@ -16,7 +16,7 @@ MODULE_OF = {"scikit-learn": "sklearn", "pyyaml": "yaml", "dp-accounting": "dp_a
 # used without an import statement of its own
 IMPLICIT = {"pyarrow": "pandas' Parquet engine (data/io.py reads and writes .parquet)"}
 # imported only lazily, behind an error that names the fix, or only by the optional test kit
-OPTIONAL_IMPORTS = {"torch", "dask", "pytest"}
+OPTIONAL_IMPORTS = {"torch", "dask", "pytest", "PIL"}  # PIL: only to shrink screenshots, when present
 
 
 def third_party_imports() -> dict[str, set[str]]:

@@ -111,7 +111,7 @@ def test_tutorial_end_to_end(repo: Path) -> None:
     for line in run_cmds.strip().splitlines():
         done = run(safedata(line), repo, env, timeout=240)
         assert done.returncode == 0, f"{line}: {done.stderr}"
-    released = pd.read_csv(repo / "runs" / "mysynth" / "released" / "synth.csv")
+    released = pd.read_csv(repo / "runs" / "mysynth" / "release" / "synth.csv")
     assert released.shape == (1000, 4) and list(released.columns) == ["age", "sex", "race", "income"]
     ledger = json.loads((repo / "runs" / "mysynth" / "ledger.json").read_text())
     assert ledger["charges"] and {c["component"] for c in ledger["charges"]} == {"mysynth"}

@@ -25,14 +25,18 @@ exit codes:
 
 DIR/release/ is the package safe to publish (tables, DP-only report, ledger, model card);
 DIR/internal/ holds the full evaluation report, which is NOT for publication.
-See docs/concepts/run-directory.md."""
+See docs/concepts/run-directory.md.
+
+examples:
+  safedata run docs/examples/adult-sdc.yaml --out runs/sdc
+  safedata run pipeline.yaml --out runs/mine --force --allow-fail-verdict"""
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "run",
         help="run a pipeline and write its run directory",
-        description="Validate PIPELINE, run it, and publish its run directory all at once when it ends.",
+        description="Validate PIPELINE, run it, and publish its run directory all at once\nwhen it ends.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

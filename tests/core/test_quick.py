@@ -135,13 +135,20 @@ def test_params_and_names_are_checked(quick_engine: Engine) -> None:
         SDC("example", engine=quick_engine)
 
 
-def test_rows_default_to_the_dp_estimate(quick_engine: Engine, df: pd.DataFrame) -> None:
+def test_rows_default_to_the_dp_estimate(
+    quick_engine: Engine, df: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     meta = tiny_metadata().subset(["sex"])
     counting = Synthesizer("counting", epsilon=4.0, metadata=meta, engine=quick_engine).fit(df[["sex"]])
     estimate = counting.estimated_rows()
     assert estimate is not None and abs(estimate - len(df)) < 40  # Laplace scale 0.5: |noise| < 40 w.p. ~1
     assert len(counting.sample()) == estimate
     assert [c["note"] for c in counting.ledger["charges"]] == ["sex histogram", "row count"]
+    example = make(quick_engine).fit(df)
+    assert abs(len(example.sample()) - len(df)) < 60  # the example plugin's DP row estimate
+    from safedata_core.components import Synthesizer as SynthesizerBase
+
+    monkeypatch.setattr(type(example._component), "estimated_rows", SynthesizerBase.estimated_rows)
     with pytest.raises(ComponentError, match=r"no DP estimate of the row count; give the number of rows, e\.g\."):
         make(quick_engine).fit(df).sample()
 

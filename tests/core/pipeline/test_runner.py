@@ -112,17 +112,19 @@ def test_failed_step_releases_nothing(engine: Engine, tmp_path: Path) -> None:
 def test_component_overspend_fails_the_run(engine: Engine) -> None:
     from safedata_core.privacy import BudgetShare
 
-    original = BudgetShare.charge
+    import dataclasses
 
-    def greedy(self: BudgetShare, mechanism: Any, *, epsilon: float, **kw: Any) -> Any:
-        return original(self, mechanism, epsilon=epsilon * 2, **kw)
+    original = BudgetShare.record
 
-    pytest.MonkeyPatch().setattr(BudgetShare, "charge", greedy)
+    def greedy(self: BudgetShare, event: Any, **kw: Any) -> Any:
+        return original(self, dataclasses.replace(event, epsilon=event.epsilon * 2), **kw)
+
+    pytest.MonkeyPatch().setattr(BudgetShare, "record", greedy)
     try:
         result = engine.run(pipeline())
     finally:
         pytest.MonkeyPatch().undo()
-        BudgetShare.charge = original  # type: ignore[method-assign]
+        BudgetShare.record = original  # type: ignore[method-assign]
     assert result.status == "failed" and "above its share" in (result.error or "")
     assert result.released == {}
 
