@@ -20,6 +20,7 @@ from safedata_core.data import ColumnMeta, Metadata, Table
 from safedata_core.errors import ComponentError
 from safedata_core.hookspecs import hookimpl
 from safedata_core.inventory.risk import rare_mask
+from safedata_core.schema.pipeline import PATH_FIELD
 from safedata_core.sdc import (
     GeneralisationSpace,
     Hierarchy,
@@ -106,7 +107,8 @@ class GeneralizeParams(BaseModel):
     )
     hierarchies: dict[str, str] = Field(
         default_factory=dict,
-        description="column -> ARX hierarchy CSV (value;level1;...); absolute or relative to the working directory.",
+        description="column -> ARX hierarchy CSV (value;level1;...); absolute or relative to the pipeline file.",
+        json_schema_extra=PATH_FIELD,
     )
     intervals: dict[str, list[float]] = Field(
         default_factory=dict, description="numeric column -> nested bin widths, e.g. [5, 10, 20]; top level is '*'."
