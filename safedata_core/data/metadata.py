@@ -109,10 +109,11 @@ class Metadata(BaseModel):
     def dump(self, path: str | Path) -> None:
         p = Path(path)
         data = self.to_dict()
-        if p.suffix == ".json":
-            p.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        else:
-            p.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        text = json.dumps(data, indent=2) + "\n" if p.suffix == ".json" else yaml.safe_dump(data, sort_keys=False)
+        try:
+            p.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DataError(f"cannot write metadata to '{p}': {exc.strerror or type(exc).__name__}") from None
 
     # -- queries -----------------------------------------------------------
     def names(self, *, role: str | None = None, types: frozenset[str] | None = None) -> list[str]:
