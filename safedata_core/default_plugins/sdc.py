@@ -411,6 +411,9 @@ class PramMethod(SDCMethod):
             s = table.df[c]
             codes, cats = pd.factorize(s.astype(object), sort=True)
             given = (p.matrix or {}).get(c)
+            if given is None and len(cats) == 0:  # an entirely missing column: nothing to randomise
+                matrices[c] = {"categories": [], "matrix": []}
+                continue
             if given is not None:
                 cats, m = self._given(c, given, list(cats))
                 codes = pd.Index(cats).get_indexer(s.astype(object))

@@ -259,3 +259,10 @@ def test_targeted_pipeline_changes_only_rare_records(engine) -> None:  # type: i
     assert changes["records_targeted"] == changes["risk_before"]["records_below_k"]["5"]
     assert changes["records_modified"] <= changes["records_targeted"]
     assert changes["risk_after"]["records_below_k"]["5"] == 0
+
+
+def test_pram_leaves_an_entirely_missing_column_alone() -> None:
+    df = pd.DataFrame({"c": [None, None, None], "d": ["a", "b", "a"]})
+    meta = Metadata(columns={"c": ColumnMeta(type="categorical"), "d": ColumnMeta(type="categorical")})
+    res = PramMethod({"columns": ["c", "d"], "p_stay": 0.5}).apply(Table.from_dataframe(df, meta), seed=0)
+    assert res.table.df["c"].isna().all() and res.changes["transition_matrices"]["c"]["categories"] == []
