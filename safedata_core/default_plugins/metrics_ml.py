@@ -55,6 +55,16 @@ def _model(task: str, categorical: np.ndarray, seed: int, max_iter: int) -> Any:
     return cls(max_iter=max_iter, categorical_features=categorical if categorical.any() else None, random_state=seed)
 
 
+def _fit(model: Any, x: np.ndarray, y: np.ndarray) -> Any:
+    """Fit ``model``; a feature with no value at all in ``x`` becomes a constant 0 (HistGradientBoosting
+    cannot bin an entirely missing feature, and a feature without values carries no information)."""
+    empty = np.isnan(x).all(axis=0) if len(x) else np.zeros(x.shape[1], dtype=bool)
+    if empty.any():
+        x = x.copy()
+        x[:, empty] = 0.0
+    return model.fit(x, y)
+
+
 def _one_openmp_thread() -> Any:
     """Context limiting OpenMP to one thread: on small, shared machines HistGradientBoosting's threads
     spin-wait against each other and run tens of times slower than one thread."""
@@ -155,7 +165,7 @@ class TSTRMetric(Metric):
                 details[name] = {"error": "the training table has fewer than two label values"}
                 continue
             with _one_openmp_thread():
-                model = _model(task, categorical, seed, p.max_iter).fit(x, y)
+                model = _fit(_model(task, categorical, seed, p.max_iter), x, y)
                 details[name] = scorer(model, mats[2], ys[2])
         key = "roc_auc" if task == "classification" else "r2"
         score = details["tstr"].get(key, float("nan"))
@@ -197,7 +207,7 @@ class DetectionMetric(Metric):
 
     def compute(self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0) -> MetricResult:
         from sklearn.metrics import roc_auc_score
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from sklearn.model_selection import StratifiedKFold
 
         from safedata_core.evaluation import resolve_columns
 
@@ -213,9 +223,11 @@ class DetectionMetric(Metric):
         y = np.concatenate([np.zeros(len(xa)), np.ones(len(xb))])
         folds = min(p.folds, len(xa), len(xb))
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+        proba = np.empty(len(y))
         with _one_openmp_thread():
-            model = _model("classification", categorical, seed, p.max_iter)
-            proba = cross_val_predict(model, x, y, cv=cv, method="predict_proba")[:, 1]
+            for train, test in cv.split(x, y):  # one fit per fold (a handful), as cross_val_predict does
+                model = _fit(_model("classification", categorical, seed, p.max_iter), x[train], y[train])
+                proba[test] = model.predict_proba(x[test])[:, 1]
         auc = float(roc_auc_score(y, proba))
         return MetricResult(
             score=auc,

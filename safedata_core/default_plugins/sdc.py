@@ -28,6 +28,7 @@ from safedata_core.sdc import (
     apply_levels,
     apply_transition,
     base_changes,
+    changed_cells,
     check_matrix,
     discernibility,
     flat_hierarchy,
@@ -430,9 +431,7 @@ class PramMethod(SDCMethod):
             df[c] = pd.Series(col, index=df.index).astype(s.dtype) if s.dtype == "boolean" else col
             matrices[c] = {"categories": [str(x) for x in cats], "matrix": np.round(m, 6).tolist()}
         changes = base_changes(table.df, df, method=self.name, qis=qis, targeted=treated)
-        changed = (df[cols].astype(object).to_numpy() != table.df[cols].astype(object).to_numpy()) & table.df[
-            cols
-        ].notna().to_numpy()
+        changed = changed_cells(table.df, df, cols) & table.df[cols].notna().to_numpy()
         changes.update(
             {
                 "columns": cols,

@@ -80,7 +80,7 @@ def tables(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, str]]:
     return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}), kinds
 
 
-ROLES = ["quasi_identifier", "sensitive", "other"]
+ROLES = ["quasi_identifier", "quasi_identifier", "sensitive", "other", "direct_identifier", "weight"]
 TYPE_OF = {"int": "integer", "float": "numerical", "bool": "boolean", "date": "datetime", "grouped": "integer"}
 
 
@@ -112,63 +112,104 @@ def _some(draw: st.DrawFn, names: list[str]) -> list[str]:
 
 @st.composite
 def releasing_step(draw: st.DrawFn, names: list[str], i: int, synth: bool) -> dict[str, Any]:
-    choices = ["generalize", "suppress", "noise", "pram", "swap", "top_bottom_code", "dp_aggregate"]
-    use = draw(st.sampled_from([*choices, *(["example"] if synth else [])]))
+    choices = ["generalize", "suppress", "noise", "pram", "swap", "top_bottom_code", "dp_aggregate", "laplace"]
+    use = draw(st.sampled_from([*choices, *(["example"] * 2 if synth else [])]))
     step: dict[str, Any] = {"id": f"r{i}", "use": use}
     cols = _some(draw, names)
     if use in ("generalize", "suppress"):
         step["params"] = {"quasi_identifiers": cols, "k": draw(st.sampled_from([2, 3, 5]))}
-        if use == "generalize" and draw(st.booleans()):
-            step["params"]["intervals"] = {cols[0]: [draw(st.sampled_from([1, 5, 10])), 20]}
+        if use == "generalize":
+            step["params"]["suppression_limit"] = draw(st.sampled_from([0.0, 0.1, 1.0]))
+            step["params"]["suppress_outliers"] = draw(st.booleans())
+            if draw(st.booleans()):
+                step["params"]["intervals"] = {cols[0]: [draw(st.sampled_from([1, 5, 10])), 20]}
+            elif draw(st.booleans()):
+                step["params"]["hierarchies"] = {cols[0]: "hierarchy.csv"}
+        if draw(st.booleans()):
+            step["target"] = "rare"
     elif use == "noise":
-        step["params"] = {"columns": cols, "level": draw(st.sampled_from([0.01, 0.5, 2.0]))}
+        step["params"] = {
+            "columns": cols,
+            "level": draw(st.sampled_from([0.01, 0.5, 2.0])),
+            "kind": draw(st.sampled_from(["additive", "multiplicative"])),
+        }
     elif use == "pram":
-        step["params"] = {"columns": cols, "p_stay": draw(st.sampled_from([0.0, 0.5, 0.99]))}
+        step["params"] = {
+            "columns": cols,
+            "p_stay": draw(st.sampled_from([0.0, 0.5, 0.99])),
+            "invariant": draw(st.booleans()),
+        }
     elif use == "swap":
-        step["params"] = {"variables": cols, "k": 2}
+        step["params"] = {"variables": cols, "k": 2, **({"by": [names[0]]} if draw(st.booleans()) else {})}
     elif use == "top_bottom_code":
-        step["params"] = {"top": {cols[0]: draw(st.sampled_from([0.0, 10.0, 1e9]))}}
+        side = draw(st.sampled_from(["top", "bottom"]))
+        step["params"] = {
+            side: {cols[0]: draw(st.sampled_from([0.0, 10.0, 1e9, -5.0]))},
+            "replace_with": draw(st.sampled_from(["threshold", "mean"])),
+        }
     elif use == "dp_aggregate":
         stat = draw(st.sampled_from(["count", "sum", "mean"]))
         statistic: dict[str, Any] = {"stat": stat}
         if stat != "count":
             statistic["column"] = cols[-1]
         step["params"] = {
-            "group_by": cols[:1],
+            "group_by": cols[:1] if draw(st.booleans()) else [],
             "statistics": [statistic],
             "mechanism": draw(st.sampled_from(["laplace", "geometric", "gaussian"])),
         }
+        if stat != "count" and draw(st.booleans()):
+            step["params"]["bounds"] = {cols[-1]: [0, draw(st.sampled_from([1, 100, 10**9]))]}
+    elif use == "laplace":
+        step["params"] = {"sensitivity": draw(st.sampled_from([1.0, 1e-9, 1e9]))}
     else:
         step["rows"] = draw(st.sampled_from([1, 3, 20]))
+    if use in ("dp_aggregate", "laplace", "example") and draw(st.booleans()):
+        step["privacy"] = {"epsilon": draw(st.sampled_from([0.01, 0.5])), "delta": draw(st.sampled_from([0.0, 1e-9]))}
     return step
+
+
+EVALUATORS = [
+    "ks_complement",
+    "tv_complement",
+    "histogram_overlap",
+    "js_divergence",
+    "correlation_difference",
+    "marginal_2way",
+    "detection",
+    "tstr",
+    "dcr",
+    "singling_out",
+    "membership_inference",
+    "attribute_inference",
+]
 
 
 @st.composite
 def evaluating_step(draw: st.DrawFn, names: list[str], i: int, target: str) -> dict[str, Any]:
-    use = draw(
-        st.sampled_from(
-            [
-                "ks_complement",
-                "tv_complement",
-                "histogram_overlap",
-                "js_divergence",
-                "correlation_difference",
-                "marginal_2way",
-                "dcr",
-                "singling_out",
-                "membership_inference",
-                "attribute_inference",
-            ]
-        )
-    )
+    use = draw(st.sampled_from(EVALUATORS))
     step: dict[str, Any] = {"id": f"e{i}", "use": use, "target": target}
+    params: dict[str, Any] = {}
     if draw(st.booleans()):
-        step["params"] = {"columns": _some(draw, names)}
+        params["columns"] = _some(draw, names)
     if use in ("histogram_overlap", "js_divergence", "correlation_difference", "marginal_2way") and draw(st.booleans()):
-        step.setdefault("params", {})["bins"] = draw(st.sampled_from([1, 2, 50]))
-    if use in ("dcr", "singling_out", "membership_inference", "attribute_inference"):
-        step.setdefault("params", {})
-        step["params"]["n_attacks" if use != "dcr" else "n_samples"] = 20
+        params["bins"] = draw(st.sampled_from([1, 2, 50]))
+    if use in ("singling_out", "membership_inference", "attribute_inference"):
+        params["n_attacks"] = 20
+    if use == "dcr":
+        params["n_samples"] = 20
+    if use == "singling_out":
+        params["mode"] = draw(st.sampled_from(["univariate", "multivariate"]))
+        params["max_attempts"] = 2000
+    if use == "attribute_inference" and draw(st.booleans()):
+        params["secrets"] = [draw(st.sampled_from(names))]
+    if use == "detection":
+        params.update(folds=2, max_iter=20)
+    if use == "tstr":
+        params.update(label=draw(st.sampled_from(names)), max_iter=20)
+    if use == "membership_inference":
+        params["method"] = draw(st.sampled_from(["domias", "dcr"]))
+    if params:
+        step["params"] = params
     return step
 
 
@@ -183,7 +224,11 @@ def pipelines(draw: st.DrawFn, names: list[str], synth: bool) -> dict[str, Any]:
     for i in range(draw(st.integers(0 if releases else 1, 2))):
         steps.append(draw(evaluating_step(names, i, draw(st.sampled_from(targets)))))
     pipeline: dict[str, Any] = {"name": "fuzz", "data": {"source": "builtin:adult"}, "steps": steps, "seed": 3}
-    if draw(st.booleans()) or any(s["use"] in ("dp_aggregate", "example") for s in steps):
+    if draw(st.integers(0, 4)) == 0:
+        pipeline["data"]["columns"] = [*_some(draw, names), "secret"]
+    if draw(st.integers(0, 4)) == 0:
+        pipeline["data"]["keep_direct_identifiers"] = True
+    if draw(st.booleans()) or any(s["use"] in ("dp_aggregate", "example", "laplace") for s in steps):
         pipeline["privacy"] = {
             "epsilon": draw(st.sampled_from([0.1, 1.0, 10.0])),
             "accountant": draw(st.sampled_from(["rdp", "basic", "prv"])),
@@ -207,6 +252,16 @@ HAS_SYNTH = any(i.name == "example" for i in ENGINE.registry)
 FILE_SOURCES = ["frame", "csv", "parquet"]
 
 
+def _write_hierarchies(work: Path, df: pd.DataFrame, pipeline: dict[str, Any]) -> None:
+    """A two-level ARX hierarchy for a step that names one; its path resolves against ``work``."""
+    for step in pipeline["steps"]:
+        for col, rel in step.get("params", {}).get("hierarchies", {}).items():
+            values = sorted({str(v).strip() for v in df[col].dropna()} - {""})
+            lines = [f"{v};{'low' if i % 2 else 'high'};*" for i, v in enumerate(values)]
+            (work / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
+            step["params"]["hierarchies"][col] = str(work / rel)
+
+
 def _released_files(out: Path) -> list[Path]:
     return [p for p in out.rglob("*") if p.suffix in (".csv", ".parquet") and p.is_file()]
 
@@ -226,6 +281,7 @@ def test_engine_run_fails_only_with_safedata_errors(data: st.DataObject) -> None
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         frame: pd.DataFrame | None = df
+        _write_hierarchies(work, df, pipeline)
         if meta is not None:
             (work / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             pipeline["data"]["metadata"] = str(work / "meta.json")
