@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safedata_core.components import Metric, MetricResult
 from safedata_core.data import Table
-from safedata_core.errors import DataError
+from safedata_core.errors import ComponentError, DataError
 from safedata_core.hookspecs import hookimpl
 
 __all__ = ["DetectionMetric", "TSTRMetric", "feature_matrices"]
@@ -142,6 +142,10 @@ class TSTRMetric(Metric):
                 raise DataError(f"tstr params.label: column '{p.label}' is not in the {label} table (fix the name)")
         features = [c for c in resolve_columns(p.columns, original, released, holdout, where="tstr params.columns")
                     if c != p.label]
+        if not features:
+            raise ComponentError(
+                f"tstr: no feature column besides the label '{p.label}' (give params.columns with other columns)"
+            )
         task = p.task
         if task == "auto":
             task = "regression" if is_numeric_column(original, p.label) else "classification"
@@ -158,10 +162,15 @@ class TSTRMetric(Metric):
         tables = [t.with_df(t.df[t.df[p.label].notna()].reset_index(drop=True)) for t in (released, real_train, test)]
         mats, categorical = feature_matrices(tables, features)
         ys = self._labels(tables, task)
+        if len(ys[2]) == 0:
+            raise ComponentError(
+                f"tstr: the test set ({source}) has no row with a value for the label '{p.label}'; "
+                "use a larger table or a holdout"
+            )
         details: dict[str, Any] = {"label": p.label, "task": task, "test_set": source, "features": features}
         scorer = _classification_scores if task == "classification" else _regression_scores
         for name, (x, y) in {"tstr": (mats[0], ys[0]), "trtr": (mats[1], ys[1])}.items():
-            if len(y) == 0 or (task == "classification" and len(np.unique(y)) < 2):
+            if len(y) < 2 or len(np.unique(y)) < 2:
                 details[name] = {"error": "the training table has fewer than two label values"}
                 continue
             with _one_openmp_thread():
@@ -222,6 +231,11 @@ class DetectionMetric(Metric):
         x = np.vstack([xa, xb])
         y = np.concatenate([np.zeros(len(xa)), np.ones(len(xb))])
         folds = min(p.folds, len(xa), len(xb))
+        if folds < 2:
+            raise ComponentError(
+                f"detection: needs at least 2 rows in each table for cross-validation (got {len(xa)} original "
+                f"and {len(xb)} released)"
+            )
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         proba = np.empty(len(y))
         with _one_openmp_thread():

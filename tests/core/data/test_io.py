@@ -11,7 +11,7 @@ import pytest
 
 from safedata_core import DataError, Table
 from safedata_core.data import ColumnMeta, Metadata, read_table, write_table
-from safedata_core.data.io import detect_encoding
+from safedata_core.data import io as data_io
 
 
 def rows(n: int) -> str:
@@ -22,14 +22,14 @@ def test_latin1_after_the_first_4kb_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "late.csv"
     path.write_bytes(("name,city\n" + rows(600) + "José,Málaga\n").encode("latin-1"))
     assert path.stat().st_size > 4096
-    assert detect_encoding(path)[0] == "cp1252"
+    assert data_io.detect_encoding(path)[0] == "cp1252"
     assert read_table(str(path)).df["city"].iloc[-1] == "Málaga"
 
 
 def test_utf8_after_the_first_4kb_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "late.csv"
     path.write_bytes(("name,city\n" + rows(600) + "José,Málaga\n").encode("utf-8"))
-    assert detect_encoding(path)[0] == "utf-8"
+    assert data_io.detect_encoding(path)[0] == "utf-8"
     assert read_table(str(path)).df["city"].iloc[-1] == "Málaga"
 
 

@@ -153,3 +153,17 @@ def test_model_metrics_accept_a_feature_without_values() -> None:
     t = Table.from_dataframe(df, meta)
     assert 0.0 <= DetectionMetric({"folds": 2, "max_iter": 5}).compute(t, t).score <= 1.0
     assert TSTRMetric({"label": "l", "max_iter": 5}).compute(t, t).details["tstr"]
+
+
+def test_model_metrics_refuse_degenerate_inputs() -> None:
+    from safedata_core.errors import ComponentError
+
+    one = Table.from_dataframe(pd.DataFrame({"x": ["a"], "y": [1.0]}))
+    with pytest.raises(ComponentError, match="detection: needs at least 2 rows"):
+        DetectionMetric({"folds": 2}).compute(one, one)
+    t = Table.from_dataframe(pd.DataFrame({"x": ["a", "b"] * 10, "y": np.arange(20.0)}))
+    with pytest.raises(ComponentError, match="tstr: no feature column besides the label 'y'"):
+        TSTRMetric({"label": "y", "columns": ["y"]}).compute(t, t)
+    gappy = Table.from_dataframe(pd.DataFrame({"x": ["a", "b"] * 6, "l": [None] * 11 + ["k"]}))
+    with pytest.raises(ComponentError, match="tstr: the test set"):
+        TSTRMetric({"label": "l"}).compute(gappy, gappy, holdout=gappy.with_df(gappy.df.iloc[:3]))
