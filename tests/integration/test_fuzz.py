@@ -11,8 +11,10 @@ and without declared metadata, a holdout and a file source. Every run must:
 * leave an audit log that verifies with the key and agrees with the report;
 * keep data values of the sensitive column out of the audit log.
 
-Examples: ``SAFEDATA_FUZZ_EXAMPLES`` (default 25, what CI runs, well under 60 s);
-run ``SAFEDATA_FUZZ_EXAMPLES=2000`` locally to hunt for foreign errors.
+Examples: ``SAFEDATA_FUZZ_EXAMPLES`` (default 40, what CI runs: a fixed, derandomised
+set, so CI never fails on a newly drawn example; about 15 s). Run
+``SAFEDATA_FUZZ_EXAMPLES=2000`` locally to hunt for foreign errors with fresh random
+examples.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from hypothesis import strategies as st
 from safedata_core import Engine, SafedataError
 from safedata_core.audit import verify_run
 
-EXAMPLES = int(os.environ.get("SAFEDATA_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("SAFEDATA_FUZZ_EXAMPLES", "40"))
+HUNTING = "SAFEDATA_FUZZ_EXAMPLES" in os.environ
 SECRET = "ZQXSECRET"
 
 NAMES = ["age", "income", "sex", "région", "名前", "x y", "a,b", "zip", "email", "score", "n", "q"]
@@ -268,6 +271,8 @@ def _released_files(out: Path) -> list[Path]:
 
 @settings(
     max_examples=EXAMPLES,
+    derandomize=not HUNTING,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
