@@ -200,21 +200,52 @@ def write_table(table: Table | pd.DataFrame, path: str | Path) -> Path:
             if name in df.columns:
                 df[name] = _whole_numbers(name, df[name])
     p = Path(path)
+    parquet = p.suffix in (".parquet", ".pq")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        if p.suffix in (".parquet", ".pq"):
-            df.to_parquet(p, index=False)
+        if parquet:
+            _parquet_ready(df).to_parquet(p, index=False)
         else:
             df.to_csv(p, index=False)
     except OSError as exc:
         raise DataError(
             f"cannot write '{p}': {exc.strerror or type(exc).__name__} (choose a folder you can write to)"
         ) from None
+    except (ValueError, TypeError) as exc:  # pyarrow's conversion errors
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"cannot write '{p}' as Parquet: {first} (write CSV instead)") from None
     return p
+
+
+def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns mixing types (numbers and generalised labels such as '*' or '[20, 30)') as text.
+
+    Parquet columns have one type; a CSV holds such a column as it is.
+    """
+    mixed = [
+        c
+        for c in df.columns
+        if df[c].dtype == object
+        and pd.api.types.infer_dtype(df[c], skipna=True)
+        not in ("string", "empty", "boolean", "integer", "floating", "decimal", "bytes")
+    ]
+    if not mixed:
+        return df
+    out = df.copy()
+    for c in mixed:
+        present = out[c].notna()
+        out[c] = out[c].astype(str).where(present, None)
+    return out
 
 
 def _whole_numbers(name: str, values: pd.Series) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    lost = values.notna() & numbers.isna()
+    if lost.any():
+        raise DataError(
+            f"column '{name}' is an integer column but holds {int(lost.sum())} value(s) that are not numbers; "
+            "declare it categorical"
+        )
     finite = numbers.dropna()
     bad = ~np.isfinite(finite) | (finite.abs() >= 2**63)
     if bad.any():

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from safedata_core import Engine, SafedataError
@@ -272,6 +272,8 @@ def _released_files(out: Path) -> list[Path]:
 @settings(
     max_examples=EXAMPLES,
     derandomize=not HUNTING,
+    # no explain phase: tracing every line of every shrinking run took tens of GB of memory
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

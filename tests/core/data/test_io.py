@@ -77,8 +77,11 @@ def test_declared_integer_beyond_2_53_names_the_column() -> None:
 def test_write_table_names_the_column_it_cannot_write(tmp_path: Path) -> None:
     meta = Metadata(columns={"n": ColumnMeta(type="integer"), "c": ColumnMeta(type="categorical")})
     table = Table(pd.DataFrame({"n": [1.0, 2.0**70], "c": ["a", "b"]}), meta)
-    with pytest.raises(DataError, match="column 'n' is an integer column"):
+    with pytest.raises(DataError, match="column 'n' is an integer column but holds 1 value"):
         write_table(table, tmp_path / "o.csv")
+    labelled = Table(pd.DataFrame({"n": [1.0, "*"], "c": ["a", "b"]}), meta)
+    with pytest.raises(DataError, match="column 'n' is an integer column but holds 1 value.*not numbers"):
+        write_table(labelled, tmp_path / "o.csv")
 
 
 def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
@@ -93,3 +96,10 @@ def test_read_only_folder_is_a_one_line_error(tmp_path: Path) -> None:
     ro.mkdir(mode=0o555)
     with pytest.raises(DataError, match="Permission denied"):
         write_table(pd.DataFrame({"a": [1]}), ro / "o.csv")
+
+
+def test_parquet_release_of_a_generalised_column(tmp_path: Path) -> None:
+    meta = Metadata(columns={"age": ColumnMeta(type="numerical"), "s": ColumnMeta(type="categorical")})
+    table = Table(pd.DataFrame({"age": [1.0, "*", "[20, 30)", None], "s": ["a", 1, None, 2.5]}), meta)
+    back = pd.read_parquet(write_table(table, tmp_path / "o.parquet"))
+    assert back["age"].tolist() == ["1.0", "*", "[20, 30)", None] and back["s"].tolist() == ["a", "1", None, "2.5"]
