@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +14,11 @@ import pytest
 from safedata_core.testing.fixtures import tiny_table as _tiny_table
 
 os.environ["SAFEDATA_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+# runs seal their audit logs with a key created on first use: keep the tests' key out of the user's config
+_AUDIT_KEY_DIR = tempfile.mkdtemp(prefix="safedata-test-audit-key-")
+atexit.register(shutil.rmtree, _AUDIT_KEY_DIR, True)
+os.environ["SAFEDATA_AUDIT_KEY_FILE"] = os.path.join(_AUDIT_KEY_DIR, "audit.key")
+os.environ.pop("SAFEDATA_AUDIT_KEY", None)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FAKE_PLUGINS = Path(__file__).parent / "fake_plugins"

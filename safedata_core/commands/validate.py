@@ -8,11 +8,13 @@ from typing import Any
 
 from safedata_core.commands import make_engine
 from safedata_core.errors import PipelineValidationError
+from safedata_core.schema import resolve_pipeline
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate a pipeline file and print its privacy budget plan")
     p.add_argument("pipeline", help="pipeline YAML/JSON file")
+    add_data_root(p)
     return p
 
 
@@ -23,17 +25,29 @@ def print_problems(pipeline: str, exc: PipelineValidationError) -> None:
         print(f"  {path or '<root>'}: {msg}", file=sys.stderr)
 
 
+def add_data_root(p: argparse.ArgumentParser) -> None:
+    """The ``--data-root DIR`` option (shared with ``safedata run``)."""
+    p.add_argument(
+        "--data-root",
+        metavar="DIR",
+        help="refuse any data, metadata, holdout or hierarchy path outside DIR (for embedding applications)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     engine = make_engine(args)
     try:
-        resolved = engine.validate(args.pipeline)
+        resolved = resolve_pipeline(args.pipeline, engine.registry, data_root=getattr(args, "data_root", None))
     except PipelineValidationError as exc:
         print_problems(args.pipeline, exc)
         return 2
     p = resolved.pipeline
     print(f"{args.pipeline}: valid ({len(resolved.steps)} step{'' if len(resolved.steps) == 1 else 's'})")
     if p.privacy is not None:
-        print(f"budget: epsilon={p.privacy.epsilon:g} delta={p.privacy.delta:g} accountant={p.privacy.accountant}")
+        print(
+            f"budget: epsilon={p.privacy.epsilon:g} delta={p.privacy.delta:g} "
+            f"accountant={p.privacy.accountant} noise={p.privacy.noise}"
+        )
         for row in resolved.budget_plan():
             print(f"  {row['step']:<20} {row['use']:<18} epsilon={row['epsilon']:g} delta={row['delta']:g}")
     for w in resolved.warnings:

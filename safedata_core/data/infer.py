@@ -4,6 +4,11 @@ Used when a pipeline gives no metadata, and by ``safedata profile`` (which adds
 reasons and identifier findings on top). Inferred metadata is marked
 ``inferred=True``: its domains were read from the data and are therefore *not*
 public, so DP components must not use them for free.
+
+Numbers written with thousands separators ("1,000", "12,500.5") read as
+numbers when every value is either a plain number or a correctly grouped one.
+Whole numbers beyond 2^53 cannot be held exactly as floats, so a column of
+such integers is kept as exact text (categorical); infinities are refused.
 """
 
 from __future__ import annotations
@@ -14,11 +19,25 @@ import numpy as np
 import pandas as pd
 
 from safedata_core.data.metadata import ColumnMeta, ColumnType, Metadata
+from safedata_core.errors import DataError
+
+MAX_EXACT_INT = 2**53  # float64 holds every whole number up to here exactly
+GROUPED_NUMBER = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+WHOLE_NUMBER = r"[+-]?\d+"
 
 MISSING_MARKERS: tuple[str, ...] = ("?", "", "NA", "N/A", "n/a", "na", "null", "NULL", "None", "nan", "NaN", "-")
 _BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 
-__all__ = ["MISSING_MARKERS", "clean_missing", "infer_column_type", "infer_metadata"]
+__all__ = [
+    "MAX_EXACT_INT",
+    "MISSING_MARKERS",
+    "clean_missing",
+    "infer_column_type",
+    "infer_metadata",
+    "refuse_infinities",
+    "to_numbers",
+]
 
 
 def clean_missing(series: pd.Series) -> pd.Series:
@@ -46,17 +65,26 @@ def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[C
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime", "datetime dtype"
     if pd.api.types.is_numeric_dtype(s):
+        if pd.api.types.is_integer_dtype(s) and _beyond_exact(s.to_numpy(dtype=float)):
+            return "categorical", _BIG_INTS + note
         ntype, reason = _numeric_type(s.to_numpy(dtype=float))
         return ntype, reason + note
     text = s.astype("string")
     nunique = text.nunique()
     if nunique <= 2 and set(text.str.lower().unique()) <= _BOOL_WORDS:
         return "boolean", "two values that read as true/false" + note
+    grouped = _grouped_numbers(text)
+    if grouped is not None:
+        ntype, reason = _numeric_type(grouped.to_numpy(dtype=float))
+        return ntype, f"numbers with thousands separators (1,000); {reason}{note}"
     share_numeric = _numeric_share(text)
     if share_numeric >= 0.98:
         numbers = pd.to_numeric(text, errors="coerce")
         share_numeric = float(numbers.notna().mean())
         if share_numeric >= 0.98:
+            whole = numbers.notna() & text.str.fullmatch(WHOLE_NUMBER).fillna(False).astype(bool)
+            if _beyond_exact(numbers[whole].to_numpy(dtype=float)):
+                return "categorical", _BIG_INTS + note
             ntype, reason = _numeric_type(numbers.dropna().to_numpy(dtype=float))
             return ntype, f"{share_numeric:.0%} of values parse as numbers; {reason}{note}"
     if nunique > max_categories and _looks_like_dates(text):
@@ -73,6 +101,48 @@ def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[C
 
 
 _PROBE = 5000
+_BIG_INTS = "whole numbers beyond 2^53 cannot be held exactly as numbers: kept as exact text"
+
+
+def _beyond_exact(values: np.ndarray) -> bool:
+    return bool(values.size) and bool(np.nanmax(np.abs(values)) > MAX_EXACT_INT)
+
+
+def _grouped_numbers(text: pd.Series) -> pd.Series | None:
+    """Numbers when the values use ',' thousands separators unambiguously, else ``None``.
+
+    Every value must be a plain number or a correctly grouped one (1-3 digits,
+    then groups of exactly 3), and at least one must be grouped: "1,5" (a
+    decimal comma?) leaves the column as text.
+    """
+    if not text.str.contains(",", regex=False).any():
+        return None
+    grouped = text.str.fullmatch(GROUPED_NUMBER).fillna(False).astype(bool)
+    plain = text.str.fullmatch(PLAIN_NUMBER).fillna(False).astype(bool)
+    if not grouped.any() or not (grouped | plain).all():
+        return None
+    return pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+
+
+def to_numbers(series: pd.Series) -> pd.Series:
+    """``series`` (after :func:`clean_missing`) as float64; thousands separators read when unambiguous."""
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        text = series.dropna().astype("string")
+        grouped = _grouped_numbers(text)
+        if grouped is not None:
+            return grouped.reindex(series.index).astype(float)
+    return pd.to_numeric(series, errors="coerce").astype(float)
+
+
+def refuse_infinities(name: str, values: pd.Series | np.ndarray, *, source: str = "data") -> None:
+    """Raise a one-line DataError when ``values`` hold +-inf (they have no place in a bounded domain)."""
+    arr = np.asarray(values, dtype=float)
+    bad = np.isinf(arr)
+    if bad.any():
+        raise DataError(
+            f"{source}: column '{name}' holds {int(bad.sum())} infinite value(s) (inf/-inf), first at row "
+            f"{int(np.argmax(bad))}; replace them with numbers or leave the cells empty"
+        )
 
 
 def _numeric_share(text: pd.Series) -> float:
@@ -82,9 +152,12 @@ def _numeric_share(text: pd.Series) -> float:
 
 
 def _numeric_type(values: np.ndarray) -> tuple[ColumnType, str]:
-    if values.size and np.all(np.isin(values, (0.0, 1.0))) and np.unique(values).size == 2:
+    finite = values[np.isfinite(values)]
+    if finite.size and np.all(np.isin(finite, (0.0, 1.0))) and np.unique(finite).size == 2:
         return "boolean", "numeric values are only 0 and 1"
-    if values.size and np.all(np.mod(values, 1) == 0):
+    if finite.size and np.all(np.mod(finite, 1) == 0):
+        if _beyond_exact(finite):
+            return "numerical", "whole numbers beyond 2^53, kept as real numbers"
         return "integer", "all values are whole numbers"
     return "numerical", "numbers with fractional parts"
 
@@ -97,7 +170,7 @@ def _looks_like_dates(text: pd.Series) -> bool:
     return bool(parsed.notna().mean() >= 0.9)
 
 
-def infer_metadata(df: pd.DataFrame) -> Metadata:
+def infer_metadata(df: pd.DataFrame, *, source: str = "data") -> Metadata:
     """Infer a :class:`Metadata` for ``df``. Domains are recorded but marked inferred."""
     columns: dict[str, ColumnMeta] = {}
     for name in df.columns:
@@ -106,7 +179,8 @@ def infer_metadata(df: pd.DataFrame) -> Metadata:
         bounds = None
         categories = None
         if ctype in ("integer", "numerical"):
-            num = pd.to_numeric(s, errors="coerce").dropna()
+            num = to_numbers(s).dropna()
+            refuse_infinities(str(name), num.to_numpy(), source=source)
             if len(num):
                 bounds = (float(num.min()), float(num.max()))
         elif ctype in ("categorical", "boolean"):

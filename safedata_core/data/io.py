@@ -7,11 +7,15 @@ any source scheme (``s3://``, ``postgres://``...) by returning a Table first.
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from safedata_core.data.metadata import Metadata
@@ -26,7 +30,15 @@ BUILTIN_DATASETS: dict[str, str] = {
 
 BUILTIN_ROWS: dict[str, int] = {"adult": 32_561, "adult_test": 16_281, "adult_full": 48_842}
 
-__all__ = ["BUILTIN_DATASETS", "builtin_metadata", "load_builtin", "read_file", "read_table", "write_table"]
+__all__ = [
+    "BUILTIN_DATASETS",
+    "builtin_metadata",
+    "detect_encoding",
+    "load_builtin",
+    "read_file",
+    "read_table",
+    "write_table",
+]
 
 
 def read_table(source: str, options: Mapping[str, object] | None = None) -> Table:
@@ -63,52 +75,185 @@ def read_file(source: str | Path) -> pd.DataFrame:
         return _read_csv(path)
     except DataError:
         raise
-    except UnicodeDecodeError:
-        raise DataError(f"data file '{path}' is not UTF-8 or Latin-1 text (re-save it as UTF-8 CSV)") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"data file '{path}' could not be decoded at byte {exc.start} (re-save it as UTF-8 CSV)"
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"data file '{path}' could not be parsed: {first} (check the format)") from None
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        head = fh.read(4096)
-    if b"\x00" in head:
-        raise DataError(f"data file '{path}' looks binary, not CSV (give a CSV or Parquet file)")
-    for encoding in ("utf-8", "latin-1"):
-        try:
-            head.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return (
-            pd.read_csv(path, encoding=encoding, sep=None, engine="python", skipinitialspace=True)
-            if _needs_sniff(head)
-            else pd.read_csv(path, encoding=encoding, skipinitialspace=True)
+    encoding, head = detect_encoding(path)
+    first_line = head.split("\n", 1)[0]
+    sniff = _needs_sniff(first_line)
+    options: dict[str, Any] = {"encoding": encoding, "skipinitialspace": True}
+    if sniff:
+        options.update(sep=None, engine="python")
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **options)
+    names = [str(c).strip() for c in header.iloc[0].tolist()] if len(header) else []
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:
+        raise DataError(
+            f"data file '{path}': column name(s) {', '.join(repr(d) for d in dups)} appear more than once "
+            "in the header (rename them)"
         )
-    raise UnicodeDecodeError("utf-8", head, 0, 1, "undecodable")
+    return pd.read_csv(path, **options)
 
 
-def _needs_sniff(head: bytes) -> bool:
-    first = head.split(b"\n", 1)[0]
-    return first.count(b",") == 0 and (first.count(b";") > 0 or first.count(b"\t") > 0)
+def detect_encoding(path: Path) -> tuple[str, str]:
+    """The text encoding of a CSV (read to the end), and its first chunk decoded.
+
+    UTF-8 (with or without BOM) when the whole file decodes as UTF-8; a
+    single-byte encoding (cp1252, else Latin-1) when the file holds no UTF-8
+    multi-byte sequence at all; otherwise a DataError naming the byte offset
+    and line of the first byte that is not UTF-8.
+    """
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as fh:
+        head = fh.read(_CHUNK)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise DataError(f"data file '{path}' is UTF-16 text; re-save it as UTF-8 CSV")
+        if b"\x00" in head[:4096]:
+            raise DataError(f"data file '{path}' looks binary, not CSV (give a CSV or Parquet file)")
+        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+        bad = _first_invalid_utf8(fh, head)
+        if bad is None:
+            return encoding, head.decode("utf-8", "ignore")
+        offset, line, seen_utf8 = bad
+        if not seen_utf8:
+            fh.seek(0)
+            single = _single_byte_encoding(fh)
+            if single is not None:
+                return single, head.decode(single, "replace")
+    raise DataError(
+        f"data file '{path}' is not valid UTF-8 at byte {offset} (line {line}) although it holds UTF-8 text "
+        "elsewhere: it mixes encodings (re-save it as UTF-8)"
+    )
+
+
+_CHUNK = 1 << 20
+
+
+class _Reader(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _first_invalid_utf8(fh: _Reader, head: bytes) -> tuple[int, int, bool] | None:
+    """``(offset, line, utf8_seen)`` of the first byte that is not UTF-8, or ``None`` when all of it is."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines, seen = 0, 1, False
+    chunk = head
+    while True:
+        final = not chunk
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(chunk, final=final)
+        except UnicodeDecodeError as exc:
+            local = max(exc.start - pending, 0)
+            seen = seen or bool(_UTF8_MULTIBYTE.search(chunk[:local]))
+            if not seen:  # the invalid byte may come before any UTF-8: look at the rest of the file too
+                seen = bool(_UTF8_MULTIBYTE.search(chunk[local:])) or _utf8_after(fh)
+            return offset - pending + exc.start, lines + chunk[:local].count(b"\n"), seen
+        if final:
+            return None
+        seen = seen or not chunk.isascii()
+        offset += len(chunk)
+        lines += chunk.count(b"\n")
+        chunk = fh.read(_CHUNK)
+
+
+def _utf8_after(fh: _Reader) -> bool:
+    return any(_UTF8_MULTIBYTE.search(chunk) for chunk in iter(lambda: fh.read(_CHUNK), b""))
+
+
+def _single_byte_encoding(fh: _Reader) -> str | None:
+    """cp1252 when the whole file decodes as cp1252 (Windows files), else Latin-1 (which decodes anything)."""
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    try:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            decoder.decode(chunk)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "cp1252"
+
+
+def _needs_sniff(first_line: str) -> bool:
+    return first_line.count(",") == 0 and (first_line.count(";") > 0 or first_line.count("\t") > 0)
 
 
 def write_table(table: Table | pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV or Parquet, by the path's suffix."""
+    """Write a table as CSV or Parquet, by the path's suffix.
+
+    Integer columns are written as whole numbers; a value that cannot be (not
+    finite, or beyond int64) is a DataError naming the column. A folder that
+    cannot be written is a one-line DataError.
+    """
     df = table.df if isinstance(table, Table) else table
     if isinstance(table, Table):
         df = df.copy()
         for name in table.metadata.names(types=frozenset({"integer"})):
             if name in df.columns:
-                df[name] = df[name].round().astype("Int64")
+                df[name] = _whole_numbers(name, df[name])
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if p.suffix in (".parquet", ".pq"):
-        df.to_parquet(p, index=False)
-    else:
-        df.to_csv(p, index=False)
+    parquet = p.suffix in (".parquet", ".pq")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if parquet:
+            _parquet_ready(df).to_parquet(p, index=False)
+        else:
+            df.to_csv(p, index=False)
+    except OSError as exc:
+        raise DataError(
+            f"cannot write '{p}': {exc.strerror or type(exc).__name__} (choose a folder you can write to)"
+        ) from None
+    except (ValueError, TypeError) as exc:  # pyarrow's conversion errors
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"cannot write '{p}' as Parquet: {first} (write CSV instead)") from None
     return p
+
+
+def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns mixing types (numbers and generalised labels such as '*' or '[20, 30)') as text.
+
+    Parquet columns have one type; a CSV holds such a column as it is.
+    """
+    mixed = [
+        c
+        for c in df.columns
+        if df[c].dtype == object
+        and pd.api.types.infer_dtype(df[c], skipna=True)
+        not in ("string", "empty", "boolean", "integer", "floating", "decimal", "bytes")
+    ]
+    if not mixed:
+        return df
+    out = df.copy()
+    for c in mixed:
+        present = out[c].notna()
+        out[c] = out[c].astype(str).where(present, None)
+    return out
+
+
+def _whole_numbers(name: str, values: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    lost = values.notna() & numbers.isna()
+    if lost.any():
+        raise DataError(
+            f"column '{name}' is an integer column but holds {int(lost.sum())} value(s) that are not numbers; "
+            "declare it categorical"
+        )
+    finite = numbers.dropna()
+    bad = ~np.isfinite(finite) | (finite.abs() >= 2**63)
+    if bad.any():
+        raise DataError(
+            f"column '{name}' is an integer column but holds {int(bad.sum())} value(s) that are not finite or "
+            "beyond int64; declare it numerical or categorical"
+        )
+    return numbers.round().astype("Int64")
 
 
 def _dataset_file(name: str) -> resources.abc.Traversable:

@@ -10,6 +10,7 @@ ledger. Metadata is read from and written to YAML/JSON of the shape
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,6 +44,8 @@ class ColumnMeta(BaseModel):
     @model_validator(mode="after")
     def _check_domain(self) -> ColumnMeta:
         if self.bounds is not None:
+            if not all(math.isfinite(b) for b in self.bounds):
+                raise ValueError(f"bounds {list(self.bounds)} must be finite numbers (declare the public range)")
             if self.type not in NUMERIC_TYPES and self.type != "datetime":
                 raise ValueError(f"bounds are only allowed for numeric columns, not {self.type}")
             if not self.bounds[0] <= self.bounds[1]:
@@ -86,14 +89,16 @@ class Metadata(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path) -> Metadata:
+        """Read a metadata YAML/JSON file (duplicate keys, deep nesting and non-UTF-8 text are refused)."""
+        from safedata_core.schema.loader import DocumentError, load_document
+
         p = Path(path)
         if not p.is_file():
             raise DataError(f"metadata file '{p}' not found (check the path in data.metadata)")
-        text = p.read_text(encoding="utf-8")
         try:
-            data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as exc:
-            raise DataError(f"metadata file '{p}' is not valid YAML/JSON: {exc}".splitlines()[0]) from None
+            data = load_document(p, what="metadata file")
+        except DocumentError as exc:
+            raise DataError(str(exc)) from None
         if not isinstance(data, dict):
             raise DataError(f"metadata file '{p}' must hold a mapping with a 'columns' key")
         return cls.from_dict(data, source=str(p))
@@ -104,10 +109,11 @@ class Metadata(BaseModel):
     def dump(self, path: str | Path) -> None:
         p = Path(path)
         data = self.to_dict()
-        if p.suffix == ".json":
-            p.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        else:
-            p.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        text = json.dumps(data, indent=2) + "\n" if p.suffix == ".json" else yaml.safe_dump(data, sort_keys=False)
+        try:
+            p.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DataError(f"cannot write metadata to '{p}': {exc.strerror or type(exc).__name__}") from None
 
     # -- queries -----------------------------------------------------------
     def names(self, *, role: str | None = None, types: frozenset[str] | None = None) -> list[str]:

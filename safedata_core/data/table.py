@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from safedata_core.data.infer import clean_missing, infer_metadata
+from safedata_core.data.infer import MAX_EXACT_INT, clean_missing, infer_metadata, refuse_infinities, to_numbers
 from safedata_core.data.metadata import Metadata
 from safedata_core.errors import DataError
 
@@ -37,8 +37,10 @@ class Table:
         df = df.copy()
         df.columns = [str(c).strip() for c in df.columns]
         if df.columns.duplicated().any():
-            dup = df.columns[df.columns.duplicated()][0]
-            raise DataError(f"{source}: column '{dup}' appears twice (rename one of them)")
+            dups = sorted(set(df.columns[df.columns.duplicated()]))
+            raise DataError(
+                f"{source}: column name(s) {', '.join(repr(d) for d in dups)} appear more than once (rename them)"
+            )
         if metadata is not None:
             unknown = [c for c in metadata.columns if c not in df.columns]
             if unknown:
@@ -46,9 +48,9 @@ class Table:
                     f"{source}: metadata names column '{unknown[0]}' which the data does not have "
                     f"(columns are: {', '.join(df.columns[:12])}{'...' if df.shape[1] > 12 else ''})"
                 )
-        inferred = infer_metadata(df)
+        inferred = infer_metadata(df, source=source)
         meta = metadata.merged_over(inferred) if metadata is not None else inferred
-        return cls(df=coerce_to_metadata(df, meta), metadata=meta)
+        return cls(df=coerce_to_metadata(df, meta, source=source), metadata=meta)
 
     # -- convenience ------------------------------------------------------
     @property
@@ -73,8 +75,12 @@ class Table:
             raise DataError(f"{where}: unknown column '{missing[0]}' (available: {', '.join(self.df.columns)})")
 
 
-def coerce_to_metadata(df: pd.DataFrame, meta: Metadata) -> pd.DataFrame:
-    """Return ``df`` with each column cast to the dtype its metadata declares."""
+def coerce_to_metadata(df: pd.DataFrame, meta: Metadata, *, source: str = "data") -> pd.DataFrame:
+    """Return ``df`` with each column cast to the dtype its metadata declares.
+
+    Numeric columns refuse infinities, and integer columns refuse whole numbers
+    beyond 2^53 (a float64 cannot hold them exactly), naming the column.
+    """
     out = {}
     for name in df.columns:
         col = meta.columns[name]
@@ -82,7 +88,14 @@ def coerce_to_metadata(df: pd.DataFrame, meta: Metadata) -> pd.DataFrame:
         if col.type in ("integer", "numerical"):
             # numbers are float64 in memory (NaN = missing); integer columns are
             # written back as whole numbers by write_table
-            out[name] = pd.to_numeric(s, errors="coerce").astype(float)
+            numbers = to_numbers(s)
+            refuse_infinities(name, numbers.to_numpy(), source=source)
+            if col.type == "integer" and bool((numbers.abs() > MAX_EXACT_INT).any()):
+                raise DataError(
+                    f"{source}: column '{name}' is declared integer but holds whole numbers beyond 2^53, which "
+                    "cannot be held exactly; declare it categorical (a code or identifier) or numerical"
+                )
+            out[name] = numbers
         elif col.type == "boolean":
             out[name] = _to_bool(s)
         elif col.type == "datetime":

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safedata_core.components import Attack, AttackResult
 from safedata_core.data import Table
-from safedata_core.errors import DataError
+from safedata_core.errors import ComponentError, DataError
 from safedata_core.hookspecs import hookimpl
 
 __all__ = [
@@ -327,6 +327,12 @@ class MembershipInferenceAttack(Attack):
         perm = rng.permutation(len(others))
         half = len(others) // 2
         m = min(p.n_attacks, len(others) - half, len(original))
+        if half < 1 or m < 1 or len(released) < 1:
+            raise ComponentError(
+                f"membership_inference: {len(others)} non-member record(s) cannot be split into a reference "
+                f"sample and candidates (needs at least 2, and a non-empty release of {len(released)} rows); "
+                "give a larger table or a holdout"
+            )
         reference = _take(others, perm[:half], cols)
         non_members = _take(others, perm[half : half + m], cols)
         members = _take(original, _sample_rows(len(original), m, rng), cols)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safedata_core.components import Metric, MetricResult
 from safedata_core.data import Table
-from safedata_core.errors import DataError
+from safedata_core.errors import ComponentError, DataError
 from safedata_core.hookspecs import hookimpl
 
 __all__ = ["DetectionMetric", "TSTRMetric", "feature_matrices"]
@@ -53,6 +53,16 @@ def _model(task: str, categorical: np.ndarray, seed: int, max_iter: int) -> Any:
 
     cls = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
     return cls(max_iter=max_iter, categorical_features=categorical if categorical.any() else None, random_state=seed)
+
+
+def _fit(model: Any, x: np.ndarray, y: np.ndarray) -> Any:
+    """Fit ``model``; a feature with no value at all in ``x`` becomes a constant 0 (HistGradientBoosting
+    cannot bin an entirely missing feature, and a feature without values carries no information)."""
+    empty = np.isnan(x).all(axis=0) if len(x) else np.zeros(x.shape[1], dtype=bool)
+    if empty.any():
+        x = x.copy()
+        x[:, empty] = 0.0
+    return model.fit(x, y)
 
 
 def _one_openmp_thread() -> Any:
@@ -135,6 +145,10 @@ class TSTRMetric(Metric):
             for c in resolve_columns(p.columns, original, released, holdout, where="tstr params.columns")
             if c != p.label
         ]
+        if not features:
+            raise ComponentError(
+                f"tstr: no feature column besides the label '{p.label}' (give params.columns with other columns)"
+            )
         task = p.task
         if task == "auto":
             task = "regression" if is_numeric_column(original, p.label) else "classification"
@@ -151,14 +165,19 @@ class TSTRMetric(Metric):
         tables = [t.with_df(t.df[t.df[p.label].notna()].reset_index(drop=True)) for t in (released, real_train, test)]
         mats, categorical = feature_matrices(tables, features)
         ys = self._labels(tables, task)
+        if len(ys[2]) == 0:
+            raise ComponentError(
+                f"tstr: the test set ({source}) has no row with a value for the label '{p.label}'; "
+                "use a larger table or a holdout"
+            )
         details: dict[str, Any] = {"label": p.label, "task": task, "test_set": source, "features": features}
         scorer = _classification_scores if task == "classification" else _regression_scores
         for name, (x, y) in {"tstr": (mats[0], ys[0]), "trtr": (mats[1], ys[1])}.items():
-            if len(y) == 0 or (task == "classification" and len(np.unique(y)) < 2):
+            if len(y) < 2 or len(np.unique(y)) < 2:
                 details[name] = {"error": "the training table has fewer than two label values"}
                 continue
             with _one_openmp_thread():
-                model = _model(task, categorical, seed, p.max_iter).fit(x, y)
+                model = _fit(_model(task, categorical, seed, p.max_iter), x, y)
                 details[name] = scorer(model, mats[2], ys[2])
         key = "roc_auc" if task == "classification" else "r2"
         score = details["tstr"].get(key, float("nan"))
@@ -200,7 +219,7 @@ class DetectionMetric(Metric):
 
     def compute(self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0) -> MetricResult:
         from sklearn.metrics import roc_auc_score
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from sklearn.model_selection import StratifiedKFold
 
         from safedata_core.evaluation import resolve_columns
 
@@ -215,10 +234,17 @@ class DetectionMetric(Metric):
         x = np.vstack([xa, xb])
         y = np.concatenate([np.zeros(len(xa)), np.ones(len(xb))])
         folds = min(p.folds, len(xa), len(xb))
+        if folds < 2:
+            raise ComponentError(
+                f"detection: needs at least 2 rows in each table for cross-validation (got {len(xa)} original "
+                f"and {len(xb)} released)"
+            )
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+        proba = np.empty(len(y))
         with _one_openmp_thread():
-            model = _model("classification", categorical, seed, p.max_iter)
-            proba = cross_val_predict(model, x, y, cv=cv, method="predict_proba")[:, 1]
+            for train, test in cv.split(x, y):  # one fit per fold (a handful), as cross_val_predict does
+                model = _fit(_model("classification", categorical, seed, p.max_iter), x[train], y[train])
+                proba[test] = model.predict_proba(x[test])[:, 1]
         auc = float(roc_auc_score(y, proba))
         return MetricResult(
             score=auc,

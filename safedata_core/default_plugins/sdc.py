@@ -20,6 +20,7 @@ from safedata_core.data import ColumnMeta, Metadata, Table
 from safedata_core.errors import ComponentError
 from safedata_core.hookspecs import hookimpl
 from safedata_core.inventory.risk import rare_mask
+from safedata_core.schema.pipeline import PATH_FIELD
 from safedata_core.sdc import (
     GeneralisationSpace,
     Hierarchy,
@@ -27,6 +28,7 @@ from safedata_core.sdc import (
     apply_levels,
     apply_transition,
     base_changes,
+    changed_cells,
     check_matrix,
     discernibility,
     flat_hierarchy,
@@ -106,7 +108,8 @@ class GeneralizeParams(BaseModel):
     )
     hierarchies: dict[str, str] = Field(
         default_factory=dict,
-        description="column -> ARX hierarchy CSV (value;level1;...); absolute or relative to the working directory.",
+        description="column -> ARX hierarchy CSV (value;level1;...); absolute or relative to the pipeline file.",
+        json_schema_extra=PATH_FIELD,
     )
     intervals: dict[str, list[float]] = Field(
         default_factory=dict, description="numeric column -> nested bin widths, e.g. [5, 10, 20]; top level is '*'."
@@ -409,6 +412,9 @@ class PramMethod(SDCMethod):
             s = table.df[c]
             codes, cats = pd.factorize(s.astype(object), sort=True)
             given = (p.matrix or {}).get(c)
+            if given is None and len(cats) == 0:  # an entirely missing column: nothing to randomise
+                matrices[c] = {"categories": [], "matrix": []}
+                continue
             if given is not None:
                 cats, m = self._given(c, given, list(cats))
                 codes = pd.Index(cats).get_indexer(s.astype(object))
@@ -425,9 +431,7 @@ class PramMethod(SDCMethod):
             df[c] = pd.Series(col, index=df.index).astype(s.dtype) if s.dtype == "boolean" else col
             matrices[c] = {"categories": [str(x) for x in cats], "matrix": np.round(m, 6).tolist()}
         changes = base_changes(table.df, df, method=self.name, qis=qis, targeted=treated)
-        changed = (df[cols].astype(object).to_numpy() != table.df[cols].astype(object).to_numpy()) & table.df[
-            cols
-        ].notna().to_numpy()
+        changed = changed_cells(table.df, df, cols) & table.df[cols].notna().to_numpy()
         changes.update(
             {
                 "columns": cols,

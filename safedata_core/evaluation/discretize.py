@@ -14,15 +14,37 @@ import pandas as pd
 
 from safedata_core.evaluation.columns import as_numbers
 
-__all__ = ["shared_codes"]
+__all__ = ["bin_edges", "shared_codes"]
+
+
+def bin_edges(present: np.ndarray, bins: int) -> np.ndarray:
+    """``bins`` equal-width edges over ``present`` (finite values), like ``np.histogram_bin_edges``.
+
+    Never fails: a constant column, or one whose values are so large that the
+    bins cannot be told apart in float64, gets fewer (possibly one) bins, and a
+    range wider than float64 can subtract (-1e308 .. 1e308) is cut without
+    overflowing.
+    """
+    if not present.size:
+        return np.array([0.0, 1.0])
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            edges = np.histogram_bin_edges(present, bins=bins)
+        if np.all(np.isfinite(edges)) and np.all(edges[1:] > edges[:-1]):
+            return edges
+    except ValueError:  # "Too many bins for data range": the bins cannot be told apart in float64
+        pass
+    lo, hi = float(present.min()), float(present.max())
+    t = np.linspace(0.0, 1.0, max(int(bins), 1) + 1)
+    edges = np.unique(lo * (1.0 - t) + hi * t)  # a convex combination never overflows
+    return edges if edges.size >= 2 else np.array([lo, np.nextafter(lo, np.inf)])
 
 
 def shared_codes(real: pd.Series, other: pd.Series, *, numeric: bool, bins: int = 10) -> tuple[np.ndarray, ...]:
     """``(real_codes, other_codes, n_codes)`` on a common, small integer alphabet."""
     if numeric:
         a, b = as_numbers(real), as_numbers(other)
-        present = a[~np.isnan(a)]
-        edges = np.histogram_bin_edges(present, bins=bins) if present.size else np.array([0.0, 1.0])
+        edges = bin_edges(a[~np.isnan(a)], bins)
         edges[0], edges[-1] = -np.inf, np.inf  # out-of-range released values join the outer bins
         # NaN compares as larger than every edge, so it gets the last code (len(edges))
         return np.digitize(a, edges), np.digitize(b, edges), np.asarray(len(edges) + 1)

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from safedata_core.errors import ComponentError
 from safedata_core.evaluation.encoding import GowerEncoded
 
 __all__ = ["gower_distances", "nearest_neighbors", "shared_nearest"]
@@ -92,6 +93,8 @@ def nearest_neighbors(
     are broken by the lower candidate index.
     """
     n_q, n_c = len(queries), len(candidates)
+    if n_c == 0:
+        raise ComponentError("nearest neighbours: the table to search is empty (it needs at least one row)")
     k = max(1, min(k, n_c))
     prep = _Prepared(candidates)
     dist = np.empty((n_q, k))

@@ -74,8 +74,8 @@ def detection_sample(series: pd.Series, sample_size: int, seed: int = 0) -> tupl
     if numeric:
         v = s.to_numpy(dtype=float)
         whole = np.isfinite(v) & (np.mod(v, 1) == 0) & (np.abs(v) < 2**63)
-        text = pd.Series(np.where(whole, v.astype(np.int64, copy=False).astype(str), ""), index=s.index)
-        return text[whole], True
+        text = pd.Series(v[whole].astype(np.int64).astype(str), index=s.index[whole])  # cast only what fits
+        return text, True
     return s.astype(str).str.strip(), False
 
 

@@ -7,19 +7,19 @@ All problems are collected and raised together as one
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata as md
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from safedata_core.errors import PipelineValidationError, SafedataError, UnknownComponentError
 from safedata_core.privacy.budget import Budget
 from safedata_core.registry import ComponentInfo, Registry
+from safedata_core.schema.loader import check_document, load_document
+from safedata_core.schema.paths import PathOutsideRoot, path_params, resolve_path
 from safedata_core.schema.pipeline import Pipeline, StepSpec
 
 BUILTIN_STEPS: dict[str, str] = {"profile": "inventory and disclosure-risk profile of the step's input"}
@@ -68,6 +68,15 @@ class ResolvedPipeline:
     steps: list[PlannedStep]
     raw: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    data_root: Path | None = None
+
+    def resolve_source(self, value: str, where: str = "data.source") -> str:
+        """A data/metadata/holdout value as the runner must open it: an absolute path or a scheme.
+
+        Relative paths resolve against the pipeline file's folder; with a data
+        root, a path outside it raises a one-line SafedataError.
+        """
+        return resolve_path(value, self.base_dir, data_root=self.data_root, where=where)
 
     def budget_plan(self) -> list[dict[str, Any]]:
         return [
@@ -78,20 +87,16 @@ class ResolvedPipeline:
 
 
 def load_pipeline(source: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path]:
-    """Read a pipeline file (YAML/JSON) or take a dict; returns the raw dict and its folder."""
+    """Read a pipeline file (YAML/JSON) or take a dict; returns the raw dict and its folder.
+
+    Files go through :mod:`safedata_core.schema.loader` (duplicate keys, aliases,
+    depth, encoding); a dict gets the depth and text checks.
+    """
     if isinstance(source, Mapping):
+        check_document(source, source="pipeline")
         return dict(source), Path.cwd()
     path = Path(source)
-    if not path.is_file():
-        raise SafedataError(f"pipeline file '{path}' not found (check the path)")
-    text = path.read_text(encoding="utf-8")
-    if not text.strip():
-        raise SafedataError(f"pipeline file '{path}' is empty (see docs/pipeline-schema.md for an example)")
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0]
-        raise SafedataError(f"pipeline file '{path}' is not valid YAML/JSON: {first}") from None
+    data = load_document(path, what="pipeline file")
     if not isinstance(data, dict):
         raise SafedataError(f"pipeline file '{path}' must hold a mapping (version, data, steps, ...)")
     return data, path.resolve().parent
@@ -118,20 +123,36 @@ def _pydantic_problems(exc: ValidationError, prefix: str = "") -> list[tuple[str
     return problems
 
 
-def resolve_pipeline(source: str | Path | Mapping[str, Any] | Pipeline, registry: Registry) -> ResolvedPipeline:
-    """Validate ``source`` fully against ``registry``; raise with every problem found."""
+def resolve_pipeline(
+    source: str | Path | Mapping[str, Any] | Pipeline,
+    registry: Registry,
+    *,
+    data_root: str | Path | None = None,
+    base_dir: str | Path | None = None,
+) -> ResolvedPipeline:
+    """Validate ``source`` fully against ``registry``; raise with every problem found.
+
+    Relative paths resolve against the pipeline file's folder (for a dict or a
+    model: ``base_dir``, else ``data_root``, else the working directory).
+    ``data_root``: refuse every local path outside this folder (for embedding
+    applications; the CLI's ``--data-root``).
+    """
+    root = Path(data_root) if data_root is not None else None
     if isinstance(source, Pipeline):
-        raw, base_dir = source.model_dump(mode="json"), Path.cwd()
+        raw, folder = source.model_dump(mode="json", exclude={"privacy": {"secure"}}), Path.cwd()
     else:
-        raw, base_dir = load_pipeline(source)
+        raw, folder = load_pipeline(source)
+    if isinstance(source, (Pipeline, Mapping)):
+        folder = Path(base_dir) if base_dir is not None else root if root is not None else folder
     try:
         pipeline = Pipeline.model_validate(raw)
     except ValidationError as exc:
         raise PipelineValidationError(_pydantic_problems(exc)) from None
 
     problems: list[tuple[str, str]] = []
-    warnings: list[str] = []
+    warnings: list[str] = _noise_warnings(raw)
     problems += _check_requires(pipeline.requires)
+    problems += _check_data_paths(pipeline, folder, root)
     planned: list[PlannedStep] = []
     seen: dict[str, PlannedStep] = {}
     last_release: str | None = None
@@ -157,8 +178,12 @@ def resolve_pipeline(source: str | Path | Mapping[str, Any] | Pipeline, registry
             kind = info.kind
             try:
                 params = info.cls.Params.model_validate(step.params)
+                params = path_params(params, folder, data_root=root, where=f"{where}.params")
             except ValidationError as exc:
                 problems += _pydantic_problems(exc, f"{where}.params")
+                params = None
+            except PathOutsideRoot as exc:
+                problems.append((f"{where}.params", str(exc)))
                 params = None
         target = step.target
         if kind in ("attack", "metric"):
@@ -201,8 +226,40 @@ def resolve_pipeline(source: str | Path | Mapping[str, Any] | Pipeline, registry
     problems += _plan_budget(pipeline, planned)
     if problems:
         raise PipelineValidationError(problems)
-    warnings += _dp_setting_warnings(planned, _estimate_rows(pipeline, base_dir))
-    return ResolvedPipeline(pipeline, base_dir, planned, raw, warnings)
+    warnings += _dp_setting_warnings(planned, _estimate_rows(pipeline, folder))
+    return ResolvedPipeline(pipeline, folder, planned, raw, warnings, data_root=root)
+
+
+def _noise_warnings(raw: dict[str, Any]) -> list[str]:
+    privacy = raw.get("privacy")
+    if not isinstance(privacy, dict):
+        return []
+    out = []
+    if privacy.get("secure") is not None:
+        out.append("privacy.secure is deprecated: write privacy.noise: secure (or reproducible-test for tests)")
+    if privacy.get("noise") == "reproducible-test" or privacy.get("secure") is False:
+        out.append(
+            "privacy.noise is reproducible-test: DP noise follows the published seed, so the release is "
+            "NOT differentially private (use it for tests only)"
+        )
+    return out
+
+
+def _check_data_paths(pipeline: Pipeline, base_dir: Path, root: Path | None) -> list[tuple[str, str]]:
+    """Every local path under data: resolvable inside the data root (when one is set)."""
+    spec = pipeline.data
+    problems = []
+    for where, value in (
+        ("data.source", spec.source),
+        ("data.metadata", spec.metadata),
+        ("data.holdout", spec.holdout),
+    ):
+        if isinstance(value, str):
+            try:
+                resolve_path(value, base_dir, data_root=root, where=where)
+            except PathOutsideRoot as exc:
+                problems.append((where, str(exc).split(": ", 1)[1]))
+    return problems
 
 
 def _estimate_rows(pipeline: Pipeline, base_dir: Path) -> int | None:
@@ -213,7 +270,7 @@ def _estimate_rows(pipeline: Pipeline, base_dir: Path) -> int | None:
     if source.startswith("builtin:"):
         rows = BUILTIN_ROWS.get(source.split(":", 1)[1])
     else:
-        path = Path(source) if Path(source).is_absolute() else base_dir / source
+        path = Path(resolve_path(source, base_dir))
         if not path.is_file() or path.suffix.lower() != ".csv" or path.stat().st_size > 512 * 2**20:
             return None
         with path.open("rb") as fh:

@@ -22,9 +22,13 @@ def changed_cells(before: pd.DataFrame, after: pd.DataFrame, columns: Sequence[s
     cols = list(columns) if columns is not None else list(before.columns)
     a = before[cols].astype(object).to_numpy()
     b = after[cols].astype(object).to_numpy()
-    both_missing = pd.isna(a) & pd.isna(b)
+    miss_a, miss_b = pd.isna(a), pd.isna(b)
+    # compare present values only: pd.NA == x is NA, which numpy cannot turn into a boolean
+    a = np.where(miss_a, None, a)
+    b = np.where(miss_b, None, b)
     with np.errstate(invalid="ignore"):
-        same = (a == b) | both_missing
+        equal = np.asarray(a == b, dtype=bool)
+    same = np.where(miss_a | miss_b, miss_a & miss_b, equal)
     return ~same
 
 

@@ -1,4 +1,4 @@
-"""The audit log is hash-chained: any edit, deletion, insertion, reorder or truncation is caught."""
+"""The audit log is hash-chained and keyed: any edit, deletion, insertion, reorder or truncation is caught."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from safedata_core.audit import AuditLog, AuditVerification, verify_audit_log
+from safedata_core.errors import SafedataError
 
 
 @pytest.fixture
@@ -53,3 +54,43 @@ def test_events_carry_chain_fields(log_path: Path) -> None:
     first, second = (json.loads(x) for x in log_path.read_text().splitlines()[:2])
     assert first["prev_hash"] == "0" * 64 and second["prev_hash"] == first["hash"]
     assert {"ts", "seq", "event"} <= set(first)
+
+
+def test_events_are_sealed_with_the_key(tmp_path: Path) -> None:
+    from safedata_core.audit.key import AuditKey
+    from safedata_core.audit.log import event_mac
+
+    key = AuditKey(b"k" * 32, "test")
+    log = AuditLog(tmp_path / "audit.jsonl", key=key)
+    log.event("run_start", run_id="r")
+    log.close()
+    events = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert events[0]["key_id"] == key.id and events[0]["chain"] == "sha256+hmac-sha256"
+    assert all(e["mac"] == event_mac(key.secret, e["hash"]) for e in events)
+    assert "key_id" not in events[1]
+    assert b"k" * 32 not in (tmp_path / "audit.jsonl").read_bytes()
+
+
+def test_lone_surrogate_is_written_and_verifies(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.event("run_start", pipeline="bad\udc80name")
+    log.close()
+    (tmp_path / "audit.jsonl").read_bytes().decode("utf-8")  # the file is valid UTF-8
+    assert verify_audit_log(tmp_path) == 2
+
+
+def test_closed_log_refuses_events_and_abort_is_a_no_op(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.close()
+    log.abort(step="x", reason="SIGTERM")
+    log.close()
+    assert len(log.lines) == 1
+    with pytest.raises(SafedataError, match="after the log was closed"):
+        log.event("late")
+
+
+def test_key_file_inside_the_run_directory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFEDATA_AUDIT_KEY_FILE", str(tmp_path / "run" / "audit.key"))
+    (tmp_path / "run").mkdir()
+    with pytest.raises(SafedataError, match="inside the run directory"):
+        AuditLog(tmp_path / "run" / "audit.jsonl")

@@ -142,3 +142,11 @@ def test_singling_out_multivariate_matches_anonymeter(anonymeter) -> None:  # ty
     lo, hi = ref["ci"]
     assert lo - 0.05 <= res.risk <= hi
     assert res.risk_ci[0] <= ref["risk"] <= res.risk_ci[1]
+
+
+def test_membership_inference_on_one_row_is_a_component_error() -> None:
+    from safedata_core.errors import ComponentError
+
+    one = tiny_table(1, with_missing=False)
+    with pytest.raises(ComponentError, match="membership_inference: 1 non-member record"):
+        MembershipInferenceAttack({"n_attacks": 20}).run(one, one, None, seed=0)

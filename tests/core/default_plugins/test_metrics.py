@@ -146,3 +146,25 @@ def test_detection_auc() -> None:
     assert abs(same.score - 0.5) < 0.1 and same.higher_is_better is False
     shifted = a.with_df(a.df.assign(age=a.df["age"] + 40))
     assert DetectionMetric({"max_iter": 20}).compute(a, shifted, seed=0).score > 0.85
+
+
+def test_model_metrics_accept_a_feature_without_values() -> None:
+    df = pd.DataFrame({"q": [np.nan] * 8 + [45.0, np.nan], "l": ["a", "b"] * 5})
+    meta = Metadata(columns={"q": ColumnMeta(type="numerical"), "l": ColumnMeta(type="categorical")})
+    t = Table.from_dataframe(df, meta)
+    assert 0.0 <= DetectionMetric({"folds": 2, "max_iter": 5}).compute(t, t).score <= 1.0
+    assert TSTRMetric({"label": "l", "max_iter": 5}).compute(t, t).details["tstr"]
+
+
+def test_model_metrics_refuse_degenerate_inputs() -> None:
+    from safedata_core.errors import ComponentError
+
+    one = Table.from_dataframe(pd.DataFrame({"x": ["a"], "y": [1.0]}))
+    with pytest.raises(ComponentError, match="detection: needs at least 2 rows"):
+        DetectionMetric({"folds": 2}).compute(one, one)
+    t = Table.from_dataframe(pd.DataFrame({"x": ["a", "b"] * 10, "y": np.arange(20.0)}))
+    with pytest.raises(ComponentError, match="tstr: no feature column besides the label 'y'"):
+        TSTRMetric({"label": "y", "columns": ["y"]}).compute(t, t)
+    gappy = Table.from_dataframe(pd.DataFrame({"x": ["a", "b"] * 6, "l": [None] * 11 + ["k"]}))
+    with pytest.raises(ComponentError, match="tstr: the test set"):
+        TSTRMetric({"label": "l"}).compute(gappy, gappy, holdout=gappy.with_df(gappy.df.iloc[:3]))

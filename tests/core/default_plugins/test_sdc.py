@@ -259,3 +259,18 @@ def test_targeted_pipeline_changes_only_rare_records(engine) -> None:  # type: i
     assert changes["records_targeted"] == changes["risk_before"]["records_below_k"]["5"]
     assert changes["records_modified"] <= changes["records_targeted"]
     assert changes["risk_after"]["records_below_k"]["5"] == 0
+
+
+def test_pram_leaves_an_entirely_missing_column_alone() -> None:
+    df = pd.DataFrame({"c": [None, None, None], "d": ["a", "b", "a"]})
+    meta = Metadata(columns={"c": ColumnMeta(type="categorical"), "d": ColumnMeta(type="categorical")})
+    res = PramMethod({"columns": ["c", "d"], "p_stay": 0.5}).apply(Table.from_dataframe(df, meta), seed=0)
+    assert res.table.df["c"].isna().all() and res.changes["transition_matrices"]["c"]["categories"] == []
+
+
+def test_pram_on_a_boolean_column_with_missing_values() -> None:
+    df = pd.DataFrame({"b": [0, None, 1, 0, None, 1], "d": ["a", "b", "a", "b", "a", "b"]})
+    table = Table.from_dataframe(df)
+    assert table.metadata.columns["b"].type == "boolean"
+    res = PramMethod({"columns": ["b"], "p_stay": 0.5}).apply(table, seed=0)
+    assert res.table.df["b"].isna().sum() == 2 and 0 <= res.changes["information_loss"]["share_values_changed"] <= 1

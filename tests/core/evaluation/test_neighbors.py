@@ -69,3 +69,14 @@ def test_datetime_columns_are_numeric() -> None:
     d = gower_distances(enc[0], enc[1])
     assert d[0, 1] == 1.0  # 10 days = full range (0.5) + different category (0.5)
     assert d[0, 2] == 0.5 and d[2, 2] == 0.0
+
+
+def test_empty_candidates_are_a_component_error() -> None:
+    import pytest
+
+    from safedata_core.errors import ComponentError
+
+    t = tiny_table(5)
+    enc, empty = encode_gower([t, t.with_df(t.df.iloc[:0])], t.columns)
+    with pytest.raises(ComponentError, match="table to search is empty"):
+        nearest_neighbors(enc, empty, 1)

@@ -18,7 +18,7 @@ def pipeline(**overrides: Any) -> dict[str, Any]:
     p: dict[str, Any] = {
         "name": "t",
         "data": {"source": "builtin:adult"},
-        "privacy": {"epsilon": 1.0, "delta": 1e-6, "accountant": "basic"},
+        "privacy": {"epsilon": 1.0, "delta": 1e-6, "accountant": "basic", "noise": "reproducible-test"},
         "steps": [
             {"id": "profile", "use": "profile"},
             {"id": "synth", "use": "example", "rows": 500},
