@@ -212,11 +212,13 @@ class _Run:
         except RunInterrupted as exc:
             status = "failed"
             error = f"interrupted by {exc.signame} during {self.phase}; nothing was released"
-            audit.event("run_aborted", step=self.step, phase=self.phase, signal=exc.signame)
+            audit.abort(step=self.step, reason=f"{exc.signame} during {self.phase}")
         except Exception as exc:  # the run fails as a whole: nothing is released
             status = "failed"
             error = self._error_message(exc)
-            audit.event("run_failed", error=error)
+            # error texts can quote data values (e.g. a category missing from a hierarchy): the log keeps
+            # only where and what kind of failure; the internal report has the message
+            audit.event("run_failed", step=self.step, phase=self.phase, error_type=type(exc).__name__)
             if not isinstance(exc, SafedataError):
                 audit.event("run_failed_traceback", traceback=traceback.format_exc(limit=8))
         seconds = time.perf_counter() - started

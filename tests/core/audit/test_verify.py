@@ -55,13 +55,13 @@ def test_deleting_a_step_and_rechaining_fails_with_the_key(run_dir: Path, how: s
     )
     write_events(log, events)
     # a careful forger also fixes the report's head and count, and drops the step's ledger charge
-    for rel in ("report.json",):
+    for rel in ("internal/report.json",):
         report = json.loads((run_dir / rel).read_text())
         report["run"]["audit_head"], report["run"]["audit_events"] = head, len(events)
         (run_dir / rel).write_text(json.dumps(report))
-    ledger = json.loads((run_dir / "ledger.json").read_text())
+    ledger = json.loads((run_dir / "release" / "ledger.json").read_text())
     ledger["charges"] = [c for c in ledger["charges"] if c["step"] != "agg2"]
-    (run_dir / "ledger.json").write_text(json.dumps(ledger))
+    (run_dir / "release" / "ledger.json").write_text(json.dumps(ledger))
     # the bare chain is consistent again: only the key can tell
     assert not verify_run(run_dir, key=None).authenticated
     expected = {"keep_macs": "MAC mismatch", "strip_macs": "carries no MACs", "own_key": "re-sealed"}[how]
@@ -98,29 +98,29 @@ def test_without_the_key_the_chain_is_checked_but_unauthenticated(run_dir: Path)
 
 
 def test_report_audit_head_must_match(run_dir: Path) -> None:
-    report = json.loads((run_dir / "report.json").read_text())
+    report = json.loads((run_dir / "internal" / "report.json").read_text())
     report["run"]["audit_head"] = "f" * 64
-    (run_dir / "report.json").write_text(json.dumps(report))
+    (run_dir / "internal" / "report.json").write_text(json.dumps(report))
     with pytest.raises(AuditVerification, match=r"report.json: run.audit_head"):
         verify_run(run_dir)
 
 
 def test_report_status_must_match_the_log(run_dir: Path) -> None:
-    report = json.loads((run_dir / "report.json").read_text())
+    report = json.loads((run_dir / "internal" / "report.json").read_text())
     report["run"]["status"] = "failed"
-    (run_dir / "report.json").write_text(json.dumps(report))
+    (run_dir / "internal" / "report.json").write_text(json.dumps(report))
     with pytest.raises(AuditVerification, match="run.status 'failed'"):
         verify_run(run_dir)
 
 
 @pytest.mark.parametrize("edit", ["drop", "add"])
 def test_ledger_charges_must_match(run_dir: Path, edit: str) -> None:
-    ledger = json.loads((run_dir / "ledger.json").read_text())
+    ledger = json.loads((run_dir / "release" / "ledger.json").read_text())
     if edit == "drop":
         ledger["charges"] = ledger["charges"][1:]
     else:
         ledger["charges"].append({**ledger["charges"][0], "step": "ghost"})
-    (run_dir / "ledger.json").write_text(json.dumps(ledger))
+    (run_dir / "release" / "ledger.json").write_text(json.dumps(ledger))
     with pytest.raises(AuditVerification, match="ledger.json"):
         verify_run(run_dir)
 
@@ -134,11 +134,6 @@ def test_lock_file_must_match(run_dir: Path) -> None:
 
 
 def test_new_layout_is_cross_checked(run_dir: Path) -> None:
-    (run_dir / "release").mkdir()
-    (run_dir / "internal").mkdir()
-    shutil.copy(run_dir / "report.json", run_dir / "internal" / "report.json")
-    shutil.move(run_dir / "report.json", run_dir / "release" / "report.json")
-    shutil.move(run_dir / "ledger.json", run_dir / "release" / "ledger.json")
     result = verify_run(run_dir)
     joined = " ".join(result.checks)
     assert "release/report.json" in joined and "internal/report.json" in joined and "release/ledger.json" in joined
