@@ -3,57 +3,60 @@
 Budget split rule (documented in docs/plugins/ctgan-tvae.md):
 
 * ``dp_preprocess_fraction`` (default 10%) of the step's epsilon goes to
-  preprocessing, split evenly over its queries: one Laplace histogram per
-  numeric column (modes of the Bayesian GMM), one Laplace row count (sets the
-  Poisson sample rate), one thresholded category selection per categorical
-  column without a public domain, and for CTGAN one Laplace histogram per
-  discrete column (conditional-vector frequencies). Category selections also
-  get the same fraction of delta, split evenly.
-* DP-SGD gets whatever the share has left after preprocessing (epsilon and
-  delta, basic composition), with the noise multiplier calibrated by
-  ``calibrate_noise`` for the exact number of steps, charged once as a
-  ``subsampled_gaussian`` event *before* training, and training runs exactly
-  that many steps.
+  preprocessing, split evenly over its queries: one discrete-Laplace histogram
+  per numeric column (modes of the Bayesian GMM), one discrete-Laplace row
+  count (sets the Poisson sample rate and is the DP row estimate the runner
+  samples), one thresholded category selection per categorical column without
+  a public domain, and for CTGAN one discrete-Laplace histogram per discrete
+  column (conditional-vector frequencies). Category selections also get the
+  same fraction of delta, split evenly.
+* DP-SGD gets the rest: its noise multiplier is calibrated against the
+  ledger's own composition of ALL the step's events (the preprocessing
+  charges plus the planned ``subsampled_gaussian`` event, by
+  ``share.compose``), so the step spends exactly its share (within 1e-7
+  relative, never above). The run is charged once, before training, and
+  training runs exactly that many steps.
 
-Torch-free: the synthesizers use it before any model exists.
+All noise and sampling randomness is drawn from the share's
+:class:`~safedata_core.privacy.NoiseSource` (secure by default), never from the
+pipeline seed. Torch-free: the synthesizers use it before any model exists.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from safedata_core import PrivacyBudgetError
+from safedata_core.privacy import PrivacyEvent
 
-__all__ = ["DPQueries", "DPSGDPlan", "charge_dpsgd", "dp_setting_warnings", "plan_dpsgd"]
+__all__ = ["DPQueries", "DPSGDPlan", "calibrate_to_share", "charge_dpsgd", "dp_setting_warnings", "plan_dpsgd"]
 
 #: beyond this noise multiplier DP-SGD learns next to nothing; refuse instead of wasting the budget
 MAX_NOISE_MULTIPLIER = 1e3
+#: the calibrated step spends at least (1 - SPEND_RTOL) of its share, and never more than the share
+SPEND_RTOL = 1e-7
 
 
 class DPQueries:
-    """The preprocessing queries of one DP fit, each charged to ``budget`` before its answer is used."""
+    """The preprocessing queries of one DP fit, each charged to ``budget`` before its answer is used.
 
-    def __init__(
-        self,
-        budget: Any,
-        rng: np.random.Generator,
-        *,
-        n_counting: int,
-        n_select: int,
-        fraction: float,
-        component: str,
-    ) -> None:
+    Every query spends ``epsilon_each = fraction * budget.epsilon / (n_counting + n_select)``;
+    category selections also spend ``delta_each = fraction * budget.delta / n_select``.
+    """
+
+    def __init__(self, budget: Any, *, n_counting: int, n_select: int, fraction: float, component: str) -> None:
         self.budget = budget
-        self.rng = rng
         self.component = component
         n_queries = n_counting + n_select
         self.epsilon_each = fraction * budget.epsilon / max(n_queries, 1)
         self.delta_each = fraction * budget.delta / n_select if n_select else 0.0
+        self.n_hat: float | None = None
         if n_select and self.delta_each <= 0:
             raise PrivacyBudgetError(
                 f"{component}: selecting the categories of a column without a public domain needs delta > 0 "
@@ -61,7 +64,7 @@ class DPQueries:
             )
 
     def histogram(self, codes: np.ndarray, n_cells: int, note: str) -> np.ndarray:
-        """Laplace-noised counts of ``codes`` in ``[0, n_cells)`` (one row changes one cell by 1)."""
+        """Discrete-Laplace counts of ``codes`` in ``[0, n_cells)`` (one row changes one cell by 1)."""
         from safedata_core.privacy import noisy_histogram
 
         return np.asarray(
@@ -70,17 +73,17 @@ class DPQueries:
                 n_cells,
                 budget=self.budget,
                 epsilon=self.epsilon_each,
-                rng=self.rng,
-                mechanism="laplace",
+                mechanism="geometric",
                 note=f"{self.component}: {note}",
             ),
             dtype=float,
         )
 
     def row_count(self, n_rows: int) -> float:
-        """A DP estimate of the number of rows (a one-cell histogram), at least 1."""
+        """A DP estimate of the number of rows (a one-cell histogram), at least 1; kept as ``n_hat``."""
         noisy = self.histogram(np.zeros(n_rows, dtype=np.int64), 1, "row count (sets the DP-SGD sample rate)")
-        return max(1.0, float(noisy[0]))
+        self.n_hat = max(1.0, float(noisy[0]))
+        return self.n_hat
 
     def select_categories(self, values: np.ndarray, note: str) -> list[str]:
         """Categories of a column without a public domain, by thresholded noisy counts."""
@@ -93,7 +96,6 @@ class DPQueries:
                 budget=self.budget,
                 epsilon=self.epsilon_each,
                 delta=self.delta_each,
-                rng=self.rng,
                 note=f"{self.component}: {note}",
             )
         ]
@@ -101,7 +103,12 @@ class DPQueries:
 
 @dataclass(frozen=True)
 class DPSGDPlan:
-    """Everything DP-SGD needs, fixed before training starts."""
+    """Everything DP-SGD needs, fixed before training starts.
+
+    ``epsilon``/``delta``: the standalone guarantee of the DP-SGD event alone;
+    ``step_epsilon``: the step's composed epsilon with it (preprocessing
+    included), i.e. what the step spends.
+    """
 
     noise_multiplier: float
     sample_rate: float
@@ -112,55 +119,143 @@ class DPSGDPlan:
     expected_batch: float
     epsilon: float
     delta: float
+    step_epsilon: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def epsilon_after(self, steps: int) -> float:
-        """Epsilon of the first ``steps`` steps alone, by RDP (for the progress bar; the ledger is charged once)."""
-        if steps <= 0:
-            return 0.0
-        from safedata_core.privacy import rdp_curves
-
-        orders, curve = _step_rdp(self.noise_multiplier, self.sample_rate)
-        eps, _ = rdp_curves.rdp_to_epsilon(curve * steps, orders, self.delta)
-        return float(min(eps, self.epsilon)) if steps >= self.steps else float(eps)
+    def event(self) -> PrivacyEvent:
+        """The ``subsampled_gaussian`` ledger event of the whole run."""
+        return sgd_event(self.noise_multiplier, self.sample_rate, self.steps, self.delta, self.clip_norm)
 
 
-@functools.lru_cache(maxsize=8)
-def _step_rdp(sigma: float, sample_rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """RDP curve of one subsampled-Gaussian step (computed once per plan, then scaled by the steps)."""
+@functools.lru_cache(maxsize=64)
+def _step_rdp(sigma: float, sample_rate: float) -> np.ndarray:
+    """RDP curve of one subsampled-Gaussian step over the accountant's default orders (cached: it is slow)."""
     from safedata_core.privacy import rdp_curves
 
-    orders = rdp_curves.DEFAULT_ORDERS
-    return orders, rdp_curves.subsampled_gaussian_rdp(sigma, sample_rate, orders)
+    return rdp_curves.subsampled_gaussian_rdp(sigma, sample_rate, rdp_curves.DEFAULT_ORDERS)
+
+
+def sgd_event(sigma: float, sample_rate: float, steps: int, delta: float, clip_norm: float) -> PrivacyEvent:
+    """A DP-SGD ledger event; its epsilon is the standalone RDP guarantee at ``delta`` (for basic composition).
+
+    Equal to ``dpsgd_epsilon(sigma, sample_rate, steps, delta)`` (same curve, orders and conversion).
+    """
+    from safedata_core.privacy import rdp_curves
+
+    eps = 0.0
+    if steps > 0:
+        eps, _ = rdp_curves.rdp_to_epsilon(_step_rdp(sigma, sample_rate) * steps, rdp_curves.DEFAULT_ORDERS, delta)
+    params = {"noise_multiplier": sigma, "sample_rate": sample_rate, "clip_norm": clip_norm, "steps": steps}
+    return PrivacyEvent("subsampled_gaussian", float(eps), delta, steps, params)
+
+
+def calibrate_to_share(
+    budget: Any, *, sample_rate: float, steps: int, delta: float, clip_norm: float
+) -> tuple[float, float]:
+    """(sigma, spent): the smallest noise multiplier with which the step's composed epsilon fits the share.
+
+    The step's recorded events (preprocessing) and the planned DP-SGD event are
+    composed by the ledger's own accountant; the result spends between
+    ``(1 - SPEND_RTOL)`` and 1 times the share's epsilon. The ledger composes
+    with ``min(accountant, basic composition)``; the search first ignores the
+    basic branch (the planned event gets an infinite standalone epsilon, which
+    saves one accountant curve per trial) and checks the answer with the real
+    event, searching again with it in the rare case basic composition is the
+    tighter one. ``spent`` is ``budget.compose`` with the DP-SGD event; sigma is
+    ``inf`` when no noise multiplier up to 1e7 fits.
+    """
+    target = float(budget.epsilon)
+
+    def gap(with_basic: bool) -> Callable[[float], float]:
+        def at(log_sigma: float) -> float:
+            sigma = math.exp(log_sigma)
+            if with_basic:
+                event = sgd_event(sigma, sample_rate, steps, delta, clip_norm)
+            else:
+                params = {"noise_multiplier": sigma, "sample_rate": sample_rate}
+                event = PrivacyEvent("subsampled_gaussian", math.inf, delta, steps, params)
+            return math.log(max(float(budget.compose([event])), 1e-300)) - math.log(target)
+
+        return at
+
+    sigma = _solve_log(gap(with_basic=False))
+    if not math.isfinite(sigma):
+        return sigma, math.inf
+    real = gap(with_basic=True)
+    if real(math.log(sigma)) < math.log1p(-SPEND_RTOL):
+        sigma = _solve_log(real)
+    return sigma, target * math.exp(real(math.log(sigma)))
+
+
+def _solve_log(gap: Callable[[float], float]) -> float:
+    """exp(x) for the x where the decreasing ``gap(x)`` crosses 0, on the feasible side (``gap <= 0``).
+
+    Illinois variant of false position: a bracket is kept, so it cannot diverge,
+    and it stops once ``log1p(-SPEND_RTOL) <= gap <= 0`` (a handful of calls).
+    """
+    # bracket: a overspends (gap > 0), b fits (gap <= 0), a < b
+    b = 0.0
+    gb = gap(b)
+    a, ga = b, gb
+    while gb > 0:
+        a, ga = b, gb
+        b += math.log(2.0)
+        if b > math.log(1e7):
+            return math.inf
+        gb = gap(b)
+    while ga <= 0:
+        b, gb = a, ga
+        a -= math.log(2.0)
+        if a < math.log(1e-6):
+            return math.exp(b)
+        ga = gap(a)
+    floor = math.log1p(-SPEND_RTOL)
+    fa, fb, side = ga, gb, 0  # the values false position uses (Illinois halves a stale end's)
+    for _ in range(200):
+        if gb >= floor:
+            break
+        c = (a * fb - b * fa) / (fb - fa)
+        if not a < c < b:
+            c = (a + b) / 2
+        gc = gap(c)
+        if gc > 0:
+            a, ga, fa = c, gc, gc
+            if side == -1:
+                fb /= 2
+            side = -1
+        else:
+            b, gb, fb = c, gc, gc
+            if side == 1:
+                fa /= 2
+            side = 1
+    return math.exp(b)
 
 
 def plan_dpsgd(
-    *, epsilon: float, delta: float, n_rows: float, batch_size: int, epochs: int, clip_norm: float, component: str
+    budget: Any, *, n_rows: float, batch_size: int, epochs: int, clip_norm: float, component: str
 ) -> DPSGDPlan:
-    """Sample rate from the DP row count, steps from the epochs, sigma calibrated for exactly those steps."""
-    from safedata_core.privacy import calibrate_noise, dpsgd_epsilon
-
-    if delta <= 0:
+    """Sample rate from the DP row count, steps from the epochs, sigma calibrated so the step spends its share."""
+    delta = budget.remaining_delta()
+    if budget.delta <= 0 or delta <= 0:
         raise PrivacyBudgetError(
             f"{component}: DP-SGD needs delta > 0 in the step's privacy share (give the pipeline a delta, e.g. 1e-6)"
         )
-    if epsilon <= 0:
+    if budget.compose() >= budget.epsilon * (1 - 1e-9):
         raise PrivacyBudgetError(
             f"{component}: no epsilon left for DP-SGD after preprocessing; raise the step's privacy share"
         )
     sample_rate = min(1.0, batch_size / max(n_rows, 1.0))
     steps_per_epoch = max(1, round(1.0 / sample_rate))
     steps = epochs * steps_per_epoch
-    # rtol 1e-4: the returned sigma is always on the feasible side, so epsilon never exceeds the target
-    sigma = float(calibrate_noise(epsilon, delta, sample_rate, steps, rtol=1e-4))
+    sigma, spent = calibrate_to_share(budget, sample_rate=sample_rate, steps=steps, delta=delta, clip_norm=clip_norm)
     if not math.isfinite(sigma) or sigma > MAX_NOISE_MULTIPLIER:
         raise PrivacyBudgetError(
-            f"{component}: epsilon={epsilon:.3g} is too small for {steps} DP-SGD steps (noise multiplier "
+            f"{component}: epsilon={budget.epsilon:.3g} is too small for {steps} DP-SGD steps (noise multiplier "
             f"{sigma:.3g}); raise the step's privacy share or lower epochs"
         )
-    spent = float(dpsgd_epsilon(sigma, sample_rate, steps, delta))
+    event = sgd_event(sigma, sample_rate, steps, delta, clip_norm)
     return DPSGDPlan(
         noise_multiplier=sigma,
         sample_rate=sample_rate,
@@ -169,24 +264,15 @@ def plan_dpsgd(
         epochs=epochs,
         clip_norm=clip_norm,
         expected_batch=sample_rate * max(n_rows, 1.0),
-        epsilon=min(spent, epsilon),
+        epsilon=event.epsilon,
         delta=delta,
+        step_epsilon=spent,
     )
 
 
 def charge_dpsgd(budget: Any, plan: DPSGDPlan, note: str) -> None:
     """Charge the whole training run (one subsampled-Gaussian event, count = steps) before it starts."""
-    budget.charge(
-        "subsampled_gaussian",
-        epsilon=plan.epsilon,
-        delta=plan.delta,
-        count=plan.steps,
-        note=note,
-        noise_multiplier=plan.noise_multiplier,
-        sample_rate=plan.sample_rate,
-        clip_norm=plan.clip_norm,
-        steps=plan.steps,
-    )
+    budget.record(plan.event(), note=note)
 
 
 def dp_setting_warnings(

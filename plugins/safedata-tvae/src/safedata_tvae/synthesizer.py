@@ -89,49 +89,42 @@ class TVAESynthesizer(DeepSynthesizer):
     # -- fitting -----------------------------------------------------------
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
         p = self.params
-        self._require_budget(budget)
-        import torch
-
-        from safedata_tvae.dpsgd import configure_torch
+        self._start_fit(table, budget)
+        from safedata_tvae.dpsgd import configure_torch, seeded_init
         from safedata_tvae.model import TVAENet, train_tvae
 
-        configure_torch(p.threads, seed)
+        configure_torch(p.threads)
+        rng, tgen = self._side_generators(budget, seed)
         plan: DPSGDPlan | None = None
-        noise_rng = None
+        queries: DPQueries | None = None
         eps_pre = 0.0
         if p.dp:
-            noise_rng = budget.noise_rng(seed)
             n_numeric, n_select = DataTransformer.count_queries(table)
             queries = DPQueries(
-                budget, noise_rng, n_counting=n_numeric + 1, n_select=n_select,
+                budget, n_counting=n_numeric + 1, n_select=n_select,
                 fraction=p.dp_preprocess_fraction, component=self.name,
             )  # fmt: skip
-            transformer = DataTransformer.fit(
-                table, queries=queries, max_modes=p.max_modes, gmm_rows=p.gmm_rows,
-                hist_bins=p.dp_histogram_bins, seed=seed, component=self.name,
-            )  # fmt: skip
-            plan, eps_pre = self._plan_training(
-                budget, queries.row_count(len(table)), "tvae: DP-SGD on encoder and decoder"
-            )
-        else:
-            transformer = DataTransformer.fit(
-                table, queries=None, max_modes=p.max_modes, gmm_rows=p.gmm_rows,
-                hist_bins=p.dp_histogram_bins, seed=seed, component=self.name,
-            )  # fmt: skip
-        data, _ = transformer.transform(table.df, seed=seed + 1)
+        transformer = DataTransformer.fit(
+            table, queries=queries, max_modes=p.max_modes, gmm_rows=p.gmm_rows,
+            hist_bins=p.dp_histogram_bins, seed=seed, component=self.name,
+        )  # fmt: skip
+        if queries is not None:
+            n_hat = queries.row_count(len(table))
+            plan, eps_pre = self._plan_training(budget, n_hat, "tvae: DP-SGD on encoder and decoder")
+        data, _ = transformer.transform(table.df, rng)
         if not p.dp and len(data) < 2:
             raise ComponentError("tvae: the table needs at least 2 rows to train on")
-        torch.manual_seed(seed)
-        net = TVAENet(transformer.output_dim, list(p.compress_dims), list(p.decompress_dims), p.embedding_dim)
+        with seeded_init(seed):
+            net = TVAENet(transformer.output_dim, list(p.compress_dims), list(p.decompress_dims), p.embedding_dim)
         log = train_tvae(
             net, data, transformer.spans, epochs=p.epochs, batch_size=min(p.batch_size, max(2, len(data))),
-            lr=p.learning_rate, l2scale=p.l2scale, loss_factor=p.loss_factor, plan=plan, noise_rng=noise_rng,
-            eps_offset=eps_pre, seed=seed, progress=p.progress, dp_output_scale=p.dp_output_scale,
+            lr=p.learning_rate, l2scale=p.l2scale, loss_factor=p.loss_factor, plan=plan, rng=rng, tgen=tgen,
+            progress=p.progress, dp_output_scale=p.dp_output_scale,
         )  # fmt: skip
         net.eval()
         self._transformer, self._metadata, self._net = transformer, table.metadata, net
         self._extras = {
-            "training": log.to_dict(),
+            "training": log.to_dict(dp=plan is not None),
             "dp": None if plan is None else {**plan.to_dict(), "epsilon_pre": eps_pre},
         }
 
@@ -141,7 +134,7 @@ class TVAESynthesizer(DeepSynthesizer):
             raise ComponentError("tvae: call fit() before sample()")
         from safedata_tvae.model import sample_tvae
 
-        raw = sample_tvae(self._net, self._transformer.spans, n, seed)
+        raw = sample_tvae(self._net, self._transformer.spans, n, seed, self._transformer.allowed_mask())
         df = self._transformer.inverse_transform(raw)
         return Table(df, self._metadata)
 
@@ -156,6 +149,7 @@ class TVAESynthesizer(DeepSynthesizer):
             "metadata": self._metadata.to_dict(),
             "transformer": self._transformer.to_dict(),
             "weights": module_state(self._net),
+            "estimated_rows": self.estimated_rows(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -170,3 +164,5 @@ class TVAESynthesizer(DeepSynthesizer):
         load_module_state(net, state["weights"])
         net.eval()
         self._net = net
+        rows = state.get("estimated_rows")
+        self._n_hat = None if rows is None else float(rows)
