@@ -1,0 +1,181 @@
+"""The tvae component under DP: where its randomness comes from, what it refuses, what it releases and spends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import safedata_tvae.dpsgd as dpsgd
+import safedata_tvae.model as tvae_model
+import torch
+from safedata_tvae.synthesizer import TVAESynthesizer
+from safedata_tvae.transformer import DataTransformer
+
+from safedata_core import ComponentError, Table
+from safedata_core.data import ColumnMeta, Metadata
+from safedata_core.testing import make_budget
+
+TINY = {
+    "epochs": 1, "batch_size": 1000, "embedding_dim": 4, "compress_dims": [8], "decompress_dims": [8],
+    "gmm_rows": 100, "max_modes": 3, "threads": 1, "progress": False,
+}  # fmt: skip  # batch >= rows: sample rate 1, so the accountant's curve is closed-form (fast tests)
+
+
+def table(n: int = 300, *, nullable: bool = True) -> Table:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(50, 10, n).clip(0, 100),
+            "colour": rng.choice(["red", "blue", "green"], n).astype(object),
+            "flag": rng.random(n) < 0.3,
+        }
+    )
+    meta = Metadata(
+        columns={
+            "x": ColumnMeta(type="numerical", bounds=(0, 100), nullable=nullable),
+            "colour": ColumnMeta(type="categorical", categories=["red", "blue", "green"], nullable=nullable),
+            "flag": ColumnMeta(type="boolean", nullable=nullable),
+        }
+    )
+    return Table.from_dataframe(df, meta)
+
+
+def test_secure_fits_differ_and_reproducible_noise_replays_them(reproducible_budget: Callable[..., Any]) -> None:
+    t = table()
+    secure = []
+    for _ in range(2):
+        model = TVAESynthesizer(TINY)
+        model.fit(t, budget=make_budget(1.0, 1e-5), seed=4)
+        secure.append(model.sample(200, seed=1).df)
+    assert not secure[0].equals(secure[1])  # same seed, fresh secure noise
+    replay = []
+    for _ in range(2):
+        model = TVAESynthesizer(TINY)
+        model.fit(t, budget=reproducible_budget(1.0, 1e-5, 11), seed=4)
+        replay.append((model.sample(200, seed=1).df, model.state_dict()))
+    pd.testing.assert_frame_equal(replay[0][0], replay[1][0])
+    assert replay[0][1] == replay[1][1]
+
+
+def test_training_draws_come_from_the_share_not_the_seed_or_torch_global_generator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Poisson batches, DP-SGD noise, encodings and reparameterisation draws all come from ``budget.noise``.
+
+    torch's global generator is reset to the same state before each fit: a draw taken from it (or from the
+    seed) would repeat across the two fits.
+    """
+    seen: dict[str, list[Any]] = {"noise_rng": [], "batch_rng": [], "encode_rng": [], "eps": [], "batch": []}
+    linear, batches, transform, forward = (
+        dpsgd.LinearDPSGD.__init__,
+        tvae_model.poisson_batches,
+        DataTransformer.transform,
+        tvae_model.TVAENet.forward,
+    )
+
+    def spy_linear(self: Any, module: Any, optimizer: Any, plan: Any, noise_rng: Any, **kw: Any) -> None:
+        seen["noise_rng"].append(noise_rng)
+        linear(self, module, optimizer, plan, noise_rng, **kw)
+
+    def spy_batches(n: int, rate: float, steps: int, rng: Any) -> Any:
+        seen["batch_rng"].append(rng)
+        out = list(batches(n, rate, steps, rng))
+        seen["batch"].append(out[0])
+        return iter(out)
+
+    def spy_transform(self: Any, df: Any, rng: Any) -> Any:
+        seen["encode_rng"].append(rng)
+        return transform(self, df, rng)
+
+    def spy_forward(self: Any, x: torch.Tensor, eps: torch.Tensor) -> Any:
+        seen["eps"].append(eps[0].clone())
+        return forward(self, x, eps)
+
+    monkeypatch.setattr(dpsgd.LinearDPSGD, "__init__", spy_linear)
+    monkeypatch.setattr(tvae_model, "poisson_batches", spy_batches)
+    monkeypatch.setattr(DataTransformer, "transform", spy_transform)
+    monkeypatch.setattr(tvae_model.TVAENet, "forward", spy_forward)
+    budgets, first_eps = [], []
+    for _ in range(2):
+        torch.manual_seed(0)
+        budget = make_budget(1.0, 1e-5)
+        start = len(seen["eps"])
+        TVAESynthesizer({**TINY, "batch_size": 100}).fit(table(600), budget=budget, seed=4)  # sample rate ~1/6
+        budgets.append(budget)
+        first_eps.append(seen["eps"][start])  # the first DP-SGD step's reparameterisation draw
+    for key in ("noise_rng", "batch_rng", "encode_rng"):
+        assert [g is b.noise.generator for g, b in zip(seen[key], budgets, strict=True)] == [True, True], key
+    assert not np.array_equal(seen["batch"][0], seen["batch"][1])
+    assert not torch.equal(first_eps[0], first_eps[1])
+
+
+def test_undeclared_column_is_refused_before_anything_is_charged() -> None:
+    t = table()
+    df = t.df.assign(answer=np.where(np.arange(len(t.df)) % 2, "yes", "no"))
+    undeclared = Table.from_dataframe(df, Metadata(columns=dict(t.metadata.columns)))
+    assert undeclared.metadata.columns["answer"].inferred
+    budget = make_budget(1.0, 1e-5)
+    with pytest.raises(ComponentError) as info:
+        TVAESynthesizer(TINY).fit(undeclared, budget=budget, seed=0)
+    message = str(info.value)
+    assert "'answer'" in message and "declare it in the metadata" in message and "\n" not in message
+    assert budget.charges == []
+    TVAESynthesizer({**TINY, "dp": False}).fit(undeclared, budget=None, seed=0)  # non-private fits may infer
+
+
+def test_non_nullable_columns_never_get_missing_values_under_dp() -> None:
+    t = table(nullable=False)
+    model = TVAESynthesizer(TINY)
+    model.fit(t, budget=make_budget(1.0, 1e-5), seed=0)
+    tr = model._transformer
+    mask = tr.allowed_mask()
+    assert (~mask).sum() == 3  # the missing slot of each column exists (DP: layout is data-independent) ...
+    raw = tvae_model.sample_tvae(model._net, tr.spans, 4000, 3, mask)
+    assert raw[:, ~mask].sum() == 0  # ... but the sampler never draws it
+    out = model.sample(4000, seed=3).df
+    assert out.notna().all().all()
+    assert set(out["colour"]) <= {"red", "blue", "green"}
+    nullable = TVAESynthesizer(TINY)
+    nullable.fit(table(nullable=True), budget=make_budget(1.0, 1e-5), seed=0)
+    assert nullable._transformer.allowed_mask().all()
+
+
+def test_report_extras_hold_no_timing_under_dp_and_the_state_keeps_the_row_estimate() -> None:
+    model = TVAESynthesizer(TINY)
+    model.fit(table(), budget=make_budget(1.0, 1e-5), seed=0)
+    extras = model.report_extras()
+    assert "seconds" not in repr(extras) and extras["training"] == {"loss_per_epoch": []}
+    rows = model.estimated_rows()
+    assert isinstance(rows, int) and rows > 0
+    again = TVAESynthesizer(TINY)
+    again.load_state_dict(model.state_dict())
+    assert again.estimated_rows() == rows
+    plain = TVAESynthesizer({**TINY, "dp": False})
+    assert plain.estimated_rows() is None
+    plain.fit(table(), budget=None, seed=0)
+    assert plain.estimated_rows() is None
+    assert plain.report_extras()["training"]["seconds_per_epoch"] > 0  # timing only for non-private fits
+
+
+def test_whole_share_spent_by_an_independent_recomputation(independent_epsilon: Callable[[Any], float]) -> None:
+    budget = make_budget(1.0, 1e-5)
+    TVAESynthesizer({**TINY, "batch_size": 100}).fit(table(600), budget=budget, seed=0)
+    assert independent_epsilon(budget) == pytest.approx(1.0, rel=1e-6)
+    assert budget.spent().epsilon <= 1.0
+
+
+@pytest.mark.slow
+def test_whole_share_spent_on_builtin_adult(independent_epsilon: Callable[[Any], float]) -> None:
+    from safedata_core.data import read_table
+
+    adult = read_table("builtin:adult")
+    budget = make_budget(1.0, 1e-6)
+    model = TVAESynthesizer({"epochs": 1, "threads": 1, "progress": False})
+    model.fit(adult, budget=budget, seed=0)
+    spent = budget.spent().epsilon
+    assert 1.0 * (1 - 1e-6) <= spent <= 1.0
+    assert independent_epsilon(budget) == pytest.approx(spent, rel=1e-9)
+    assert abs(model.estimated_rows() - len(adult)) < 500  # scale 1 / 0.0125 = 80
