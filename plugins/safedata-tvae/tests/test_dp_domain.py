@@ -59,8 +59,11 @@ def test_singleton_category_never_sampled_and_ledger_complete(public: list[str] 
 
 def test_dp_needs_public_numeric_bounds() -> None:
     df = pd.DataFrame({"x": np.arange(50.0), "c": ["a", "b"] * 25})
-    table = Table.from_dataframe(df, Metadata(columns={"c": ColumnMeta(type="categorical", categories=["a", "b"])}))
-    with pytest.raises(ComponentError, match="no public bounds"):
+    meta = Metadata(
+        columns={"x": ColumnMeta(type="numerical"), "c": ColumnMeta(type="categorical", categories=["a", "b"])}
+    )
+    table = Table.from_dataframe(df, meta)
+    with pytest.raises(ComponentError, match="'x'.*no declared bounds"):
         TVAESynthesizer(TINY).fit(table, budget=make_budget(), seed=0)
 
 
