@@ -111,6 +111,7 @@ def test_dpsgd_calibration_spends_exactly_the_share_by_an_independent_recomputat
     sgd = budget.charges[-1].event
     assert sgd.count == sgd.params["steps"] == plan.steps == 2 * round(n_hat / 1000)
     assert sgd.params["sample_rate"] == pytest.approx(1000 / n_hat)  # from the DP row count
+    assert plan.expected_batch == pytest.approx(1000)  # the noisy sum is divided by q * n_hat = batch_size
     # the smallest such multiplier: 1e-5 less noise overspends
     tighter = make_budget(epsilon, 1e-6)
     for charge in budget.charges[:-1]:
