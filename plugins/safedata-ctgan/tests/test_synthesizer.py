@@ -28,7 +28,8 @@ TINY = {
 }  # fmt: skip  # batch >= rows: sample rate 1, so the accountant's curve is closed-form (fast tests)
 
 
-def table(n: int = 300, *, nullable: bool = True) -> Table:
+def table(n: int = 300, *, nullable: bool = True, missing: float = 0.0) -> Table:
+    """Three declared columns; ``missing`` of the x and colour values are missing (whatever ``nullable`` says)."""
     rng = np.random.default_rng(0)
     df = pd.DataFrame(
         {
@@ -37,6 +38,8 @@ def table(n: int = 300, *, nullable: bool = True) -> Table:
             "flag": rng.random(n) < 0.3,
         }
     )
+    df.loc[rng.random(n) < missing, "x"] = np.nan
+    df.loc[rng.random(n) < missing, "colour"] = None
     meta = Metadata(
         columns={
             "x": ColumnMeta(type="numerical", bounds=(0, 100), nullable=nullable),
@@ -142,8 +145,10 @@ def test_undeclared_column_is_refused_before_anything_is_charged() -> None:
 
 
 def test_non_nullable_columns_never_get_missing_values_under_dp() -> None:
+    # a third of x and colour is missing although the metadata says nullable: false: the model learns the
+    # missing slot, and must still never generate it
     model = CTGANSynthesizer(TINY)
-    model.fit(table(nullable=False), budget=make_budget(1.0, 1e-5), seed=0)
+    model.fit(table(nullable=False, missing=0.3), budget=make_budget(3.0, 1e-5), seed=0)
     tr, cond = model._transformer, model._cond
     mask = tr.allowed_mask()
     assert (~mask).sum() == 3  # each column's missing slot exists (DP: data-independent layout) ...

@@ -1,7 +1,7 @@
 """The ``ctgan`` synthesizer component: CTGAN, non-private or with DP-SGD on the discriminator.
 
 Torch is imported inside the methods, so registering the plugin stays fast.
-The transformer, budget split and DP-SGD engine come from safedata-tvae.
+The transformer, budget split, DP-SGD engine and base class come from safedata-tvae.
 """
 
 from __future__ import annotations
@@ -61,23 +61,31 @@ class CTGANSynthesizer(DeepSynthesizer):
 
     **Privacy guarantee**: with ``dp: true``, (epsilon, delta)-DP under
     add/remove-one adjacency. ``dp_preprocess_fraction`` (10%) of epsilon pays
-    for preprocessing, split evenly: a Laplace histogram over each numeric
-    column's public bounds (seeds the Bayesian GMM modes), a Laplace histogram
-    per discrete column (conditional-vector frequencies), a Laplace row count
-    (sets the sample rate), and a thresholded DP category selection for each
-    categorical column without public categories (which also takes that
-    fraction of delta). The rest trains the discriminator — the only network
-    that sees real rows — with DP-SGD: Poisson sampling, per-sample clipping
-    to ``clip_norm``, Gaussian noise with the multiplier calibrated by the RDP
-    accountant for the exact number of steps, charged before training as one
-    ``subsampled_gaussian`` event; ``pac = 1``; no gradient penalty (weights
-    clipped to ``dp_weight_clip`` instead). The generator is post-processing.
-    The saved model holds only the generator, public bounds and DP-derived
-    modes, categories and frequencies. With ``dp: false``, none.
+    for preprocessing, split evenly: an exact discrete-Laplace histogram over
+    each numeric column's public bounds (seeds the Bayesian GMM modes), one per
+    discrete column (conditional-vector frequencies), a discrete-Laplace row
+    count ``n_hat`` (sets the sample rate; :meth:`estimated_rows` returns it),
+    and a thresholded DP category selection for each categorical column
+    without public categories (which also takes that fraction of delta). The
+    rest trains the discriminator — the only network that sees real rows —
+    with DP-SGD: Poisson sampling, per-sample clipping to ``clip_norm``,
+    Gaussian noise whose multiplier is calibrated against the ledger's own
+    composition of all the step's charges (the step spends its whole share),
+    charged before training as one ``subsampled_gaussian`` event; ``pac = 1``;
+    no gradient penalty (weights clipped to ``dp_weight_clip`` instead). Each
+    real row is paired with a generated row made in eval mode from its own
+    draws. All DP randomness (noise, sampling, condition columns, generated
+    rows, dropout masks) comes from the share's secure noise source, never
+    from the seed; the DP-SGD Gaussian noise is continuous (float), all other
+    noise exact integer noise. The generator is post-processing. The saved
+    model holds only the generator, public bounds, the DP row estimate and
+    DP-derived modes, categories and frequencies. With ``dp: false``, none.
 
-    **Assumptions**: under DP every numeric column needs public ``bounds``
-    (values are clipped to them); categories not declared in the metadata and
-    not selected by the DP selection are treated as missing. Datetime and text
+    **Assumptions**: under DP every column must be declared in the metadata
+    (an inferred column is refused), numeric columns with public ``bounds``
+    (values are clipped to them); a column declared ``nullable: false`` is
+    never generated missing; categories not declared in the metadata and not
+    selected by the DP selection are treated as missing. Datetime and text
     columns are not supported (drop or convert them). Missing values get their
     own mode/category slot. Under DP the batch size varies (Poisson sampling)
     around ``batch_size``.

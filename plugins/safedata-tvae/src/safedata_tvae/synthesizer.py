@@ -53,22 +53,29 @@ class TVAESynthesizer(DeepSynthesizer):
 
     **Privacy guarantee**: with ``dp: true``, (epsilon, delta)-DP under
     add/remove-one adjacency. ``dp_preprocess_fraction`` (10%) of epsilon pays
-    for preprocessing, split evenly: a Laplace histogram over each numeric
-    column's public bounds (the Bayesian GMM modes are fitted to points drawn
-    from it), a Laplace row count (sets the sample rate), and a thresholded DP
+    for preprocessing, split evenly: an exact discrete-Laplace histogram over
+    each numeric column's public bounds (the Bayesian GMM modes are fitted to
+    points drawn from it), a discrete-Laplace row count ``n_hat`` (sets the
+    sample rate; :meth:`estimated_rows` returns it), and a thresholded DP
     category selection for each categorical column without public categories
     (which also takes that fraction of delta). The rest trains the whole model
     with DP-SGD: Poisson sampling, per-sample clipping to ``clip_norm``,
-    Gaussian noise with the multiplier calibrated by the RDP accountant for the
-    exact number of steps, charged before training as one
-    ``subsampled_gaussian`` event (under DP the decoder's output scale sigma is
-    fixed at ``dp_output_scale``, not learned). The saved model holds only public bounds,
-    DP-derived modes/categories and DP-trained weights. With ``dp: false``,
-    none.
+    Gaussian noise whose multiplier is calibrated against the ledger's own
+    composition of all the step's charges (the step spends its whole share),
+    charged before training as one ``subsampled_gaussian`` event (under DP the
+    decoder's output scale sigma is fixed at ``dp_output_scale``, not
+    learned). All DP randomness (noise, sampling, each row's mode and
+    reparameterisation draws) comes from the share's secure noise source,
+    never from the seed; the DP-SGD Gaussian noise is continuous (float), all
+    other noise exact integer noise. The saved model holds only public bounds,
+    DP-derived modes/categories, the DP row estimate and DP-trained weights.
+    With ``dp: false``, none.
 
-    **Assumptions**: under DP every numeric column needs public ``bounds``
-    (values are clipped to them); categories not declared in the metadata and
-    not selected by the DP selection are treated as missing. Datetime and text
+    **Assumptions**: under DP every column must be declared in the metadata
+    (an inferred column is refused), numeric columns with public ``bounds``
+    (values are clipped to them); a column declared ``nullable: false`` is
+    never generated missing; categories not declared in the metadata and not
+    selected by the DP selection are treated as missing. Datetime and text
     columns are not supported (drop or convert them). Missing values get their
     own mode/category slot. Under DP the batch size varies (Poisson sampling)
     around ``batch_size``.
