@@ -15,6 +15,7 @@ import numpy as np
 
 from safedata_core import PrivacyBudgetError, Synthesizer, Table
 from safedata_tvae.dpplan import DPSGDPlan, charge_dpsgd, dp_setting_warnings, plan_dpsgd
+from safedata_tvae.params import DeepParams
 
 if TYPE_CHECKING:
     import torch
@@ -36,7 +37,7 @@ class DeepSynthesizer(Synthesizer):
     def dp_warnings(cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None) -> list[str]:
         """Warnings about DP settings that train poorly (for ``safedata validate``)."""
         p = params if isinstance(params, cls.Params) else cls.Params.model_validate(params)
-        if not p.dp:
+        if not isinstance(p, DeepParams) or not p.dp:
             return []
         return dp_setting_warnings(
             batch_size=p.batch_size, epochs=p.epochs, n_rows=n_rows, epsilon=epsilon, delta=delta
