@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from safedata_ctgan.model import Discriminator, apply_activation
-from safedata_tvae.transformer import Span
+from safedata_deep.transformer import Span
 
 
 def test_discriminator_dropout_draws_from_its_generator_only() -> None:

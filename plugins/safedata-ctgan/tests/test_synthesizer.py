@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import safedata_ctgan.model as ctgan_model
-import safedata_tvae.dpplan as dpplan
-import safedata_tvae.dpsgd as dpsgd
+import safedata_deep.dpplan as dpplan
+import safedata_deep.dpsgd as dpsgd
 import torch
 from safedata_ctgan.conditional import CondSampler
 from safedata_ctgan.synthesizer import CTGANSynthesizer
-from safedata_tvae.model import TrainLog
-from safedata_tvae.transformer import DataTransformer
+from safedata_deep.testing import independent_epsilon, reproducible_share
+from safedata_deep.trainlog import TrainLog
+from safedata_deep.transformer import DataTransformer
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import ColumnMeta, Metadata
@@ -50,7 +50,7 @@ def table(n: int = 300, *, nullable: bool = True, missing: float = 0.0) -> Table
     return Table.from_dataframe(df, meta)
 
 
-def test_secure_fits_differ_and_reproducible_noise_replays_them(reproducible_budget: Callable[..., Any]) -> None:
+def test_secure_fits_differ_and_reproducible_noise_replays_them() -> None:
     t = table()
     secure = []
     for _ in range(2):
@@ -61,7 +61,7 @@ def test_secure_fits_differ_and_reproducible_noise_replays_them(reproducible_bud
     replay = []
     for _ in range(2):
         model = CTGANSynthesizer(TINY)
-        model.fit(t, budget=reproducible_budget(1.0, 1e-5, 11), seed=4)
+        model.fit(t, budget=reproducible_share(1.0, 1e-5, 11), seed=4)
         replay.append((model.sample(200, seed=1).df, model.state_dict()))
     pd.testing.assert_frame_equal(replay[0][0], replay[1][0])
     assert replay[0][1] == replay[1][1]
@@ -177,7 +177,7 @@ def test_report_extras_hold_no_timing_under_dp_and_the_state_keeps_the_row_estim
     assert plain.report_extras()["training"]["seconds_per_epoch"] > 0  # timing only for non-private fits
 
 
-def test_whole_share_spent_by_an_independent_recomputation(independent_epsilon: Callable[[Any], float]) -> None:
+def test_whole_share_spent_by_an_independent_recomputation() -> None:
     budget = make_budget(1.0, 1e-5)
     CTGANSynthesizer({**TINY, "batch_size": 100}).fit(table(600), budget=budget, seed=0)
     assert independent_epsilon(budget) == pytest.approx(1.0, rel=1e-6)
@@ -185,7 +185,7 @@ def test_whole_share_spent_by_an_independent_recomputation(independent_epsilon: 
 
 
 @pytest.mark.slow
-def test_whole_share_spent_on_builtin_adult(independent_epsilon: Callable[[Any], float]) -> None:
+def test_whole_share_spent_on_builtin_adult() -> None:
     from safedata_core.data import read_table
 
     adult = read_table("builtin:adult")
@@ -199,9 +199,7 @@ def test_whole_share_spent_on_builtin_adult(independent_epsilon: Callable[[Any],
 
 
 @pytest.mark.slow  # 300 fits without training: ~10 s on a loaded 2-core machine
-def test_row_estimate_and_sample_rate_are_noisy_across_neighbours(
-    monkeypatch: pytest.MonkeyPatch, reproducible_budget: Callable[..., Any]
-) -> None:
+def test_row_estimate_and_sample_rate_are_noisy_across_neighbours(monkeypatch: pytest.MonkeyPatch) -> None:
     """Neighbouring tables D (300 rows) and D + 1 row, 150 fits each (noise seed i on both sides).
 
     Training and the noise calibration are stubbed out (they do not touch the row count).
@@ -223,7 +221,7 @@ def test_row_estimate_and_sample_rate_are_noisy_across_neighbours(
         t = Table.from_dataframe(frame, meta)
         for i in range(runs):
             model = CTGANSynthesizer(params)
-            model.fit(t, budget=reproducible_budget(1.0, 1e-5, i), seed=0)
+            model.fit(t, budget=reproducible_share(1.0, 1e-5, i), seed=0)
             rows[len(frame)].append(float(model.estimated_rows()))
             rates[len(frame)].append(model.report_extras()["dp"]["sample_rate"])
     est = np.asarray(rows[300])

@@ -72,6 +72,7 @@ def test_dp_sgd_needs_delta() -> None:
         TVAESynthesizer(TINY).fit(singleton_table(["red", "blue"]), budget=make_budget(1.0, 0.0), seed=0)
 
 
+@pytest.mark.slow  # 60 epochs
 def test_non_private_fit_learns_category_shares() -> None:
     table = singleton_table(["red", "blue", "only-once"])
     model = TVAESynthesizer({**TINY, "dp": False, "epochs": 60, "batch_size": 32})

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-import safedata_tvae.dpsgd as dpsgd
+import safedata_deep.dpplan as dpplan
+import safedata_deep.dpsgd as dpsgd
 import safedata_tvae.model as tvae_model
 import torch
+from safedata_deep.testing import independent_epsilon, reproducible_share
+from safedata_deep.trainlog import TrainLog
+from safedata_deep.transformer import DataTransformer
 from safedata_tvae.synthesizer import TVAESynthesizer
-from safedata_tvae.transformer import DataTransformer
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import ColumnMeta, Metadata
@@ -46,7 +49,7 @@ def table(n: int = 300, *, nullable: bool = True, missing: float = 0.0) -> Table
     return Table.from_dataframe(df, meta)
 
 
-def test_secure_fits_differ_and_reproducible_noise_replays_them(reproducible_budget: Callable[..., Any]) -> None:
+def test_secure_fits_differ_and_reproducible_noise_replays_them() -> None:
     t = table()
     secure = []
     for _ in range(2):
@@ -57,7 +60,7 @@ def test_secure_fits_differ_and_reproducible_noise_replays_them(reproducible_bud
     replay = []
     for _ in range(2):
         model = TVAESynthesizer(TINY)
-        model.fit(t, budget=reproducible_budget(1.0, 1e-5, 11), seed=4)
+        model.fit(t, budget=reproducible_share(1.0, 1e-5, 11), seed=4)
         replay.append((model.sample(200, seed=1).df, model.state_dict()))
     pd.testing.assert_frame_equal(replay[0][0], replay[1][0])
     assert replay[0][1] == replay[1][1]
@@ -164,7 +167,7 @@ def test_report_extras_hold_no_timing_under_dp_and_the_state_keeps_the_row_estim
     assert plain.report_extras()["training"]["seconds_per_epoch"] > 0  # timing only for non-private fits
 
 
-def test_whole_share_spent_by_an_independent_recomputation(independent_epsilon: Callable[[Any], float]) -> None:
+def test_whole_share_spent_by_an_independent_recomputation() -> None:
     budget = make_budget(1.0, 1e-5)
     TVAESynthesizer({**TINY, "batch_size": 100}).fit(table(600), budget=budget, seed=0)
     assert independent_epsilon(budget) == pytest.approx(1.0, rel=1e-6)
@@ -172,7 +175,7 @@ def test_whole_share_spent_by_an_independent_recomputation(independent_epsilon: 
 
 
 @pytest.mark.slow
-def test_whole_share_spent_on_builtin_adult(independent_epsilon: Callable[[Any], float]) -> None:
+def test_whole_share_spent_on_builtin_adult() -> None:
     from safedata_core.data import read_table
 
     adult = read_table("builtin:adult")
@@ -183,3 +186,56 @@ def test_whole_share_spent_on_builtin_adult(independent_epsilon: Callable[[Any],
     assert 1.0 * (1 - 1e-6) <= spent <= 1.0
     assert independent_epsilon(budget) == pytest.approx(spent, rel=1e-9)
     assert abs(model.estimated_rows() - len(adult)) < 500  # scale 1 / 0.0125 = 80
+
+
+NEIGHBOUR_PARAMS = {"epochs": 1, "batch_size": 50, "embedding_dim": 2, "compress_dims": [2], "decompress_dims": [2]}
+NEIGHBOUR_RUNS = 150
+
+
+def _neighbours() -> tuple[Table, Table]:
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"c": rng.choice(["a", "b"], 300).astype(object), "f": rng.random(300) < 0.5})
+    meta = Metadata(
+        columns={"c": ColumnMeta(type="categorical", categories=["a", "b"]), "f": ColumnMeta(type="boolean")}
+    )
+    extra = pd.DataFrame({"c": ["b"], "f": [True]})
+    return Table.from_dataframe(df, meta), Table.from_dataframe(pd.concat([df, extra], ignore_index=True), meta)
+
+
+def _fit_many(t: Table) -> tuple[np.ndarray, np.ndarray]:
+    rows, rates = [], []
+    for i in range(NEIGHBOUR_RUNS):
+        model = TVAESynthesizer({**NEIGHBOUR_PARAMS, "progress": False, "threads": 1})
+        model.fit(t, budget=reproducible_share(1.0, 1e-5, i), seed=0)
+        rows.append(model.estimated_rows())
+        rates.append(model.report_extras()["dp"]["sample_rate"])
+    return np.asarray(rows, dtype=float), np.asarray(rates)
+
+
+@pytest.mark.slow  # 300 fits without training: ~10 s on a loaded 2-core machine
+def test_row_estimate_and_sample_rate_are_noisy_across_neighbours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """D (300 rows) and D + 1 row, fitted 150 times each with test-only noise (run i: noise seed i on both sides).
+
+    Training and the noise calibration are stubbed out (they do not touch the row count): what is compared is
+    the noisy quantities the fit releases.
+    """
+    from scipy import stats
+
+    monkeypatch.setattr(tvae_model, "train_tvae", lambda *a, **k: TrainLog())
+    monkeypatch.setattr(dpplan, "calibrate_to_share", lambda budget, **k: (50.0, 0.5))
+    small, big = _neighbours()
+    rows_d, rates_d = _fit_many(small)
+    rows_n, rates_n = _fit_many(big)
+    # the released row estimate is the charged noisy count: unbiased, at the discrete-Laplace scale of the
+    # split rule (one counting query: epsilon 0.1 * 1.0); the exact n would give variance 0
+    p = math.exp(-0.1)
+    var = 2 * p / (1 - p) ** 2
+    assert abs(rows_d.mean() - 300) < 5 * math.sqrt(var / NEIGHBOUR_RUNS)
+    assert abs(rows_d.var() / var - 1) < 5 * math.sqrt(5 / NEIGHBOUR_RUNS)  # false alarm < 1e-6 (normal approx.)
+    # neighbours: the two samples of estimates are not separable (a two-sample KS test does not reject at
+    # 1e-3, its false-alarm rate when the shift of 1 row is negligible against the noise; exact counts would
+    # give KS = 1)
+    assert stats.ks_2samp(rows_d, rows_n).pvalue > 1e-3
+    assert stats.ks_2samp(rates_d, rates_n).pvalue > 1e-3
+    # the sample rate is post-processing of the same noisy count (never of the exact n)
+    np.testing.assert_allclose(rates_d, np.minimum(1.0, 50 / np.maximum(rows_d, 1)), rtol=5e-3)

@@ -5,7 +5,7 @@ log-frequency training-by-sampling (real rows are drawn to match the
 conditional vector), as in Xu et al. 2019.
 
 DP: only the discriminator sees real rows, so only it is trained with DP-SGD
-(:class:`safedata_tvae.dpsgd.LinearDPSGD`): Poisson-sampled real rows, each paired
+(:class:`safedata_deep.dpsgd.LinearDPSGD`): Poisson-sampled real rows, each paired
 with one generated row, per-pair loss ``D(fake) - D(real)`` clipped and
 noised; ``pac = 1``; no gradient penalty (it needs gradients through the whole
 batch, incompatible with per-sample clipping) — the Lipschitz constraint is
@@ -34,10 +34,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from safedata_tvae.dpplan import DPSGDPlan
-from safedata_tvae.dpsgd import LinearDPSGD, poisson_batches, progress_bar
-from safedata_tvae.model import TrainLog
-from safedata_tvae.transformer import Span
+from safedata_deep.dpplan import DPSGDPlan
+from safedata_deep.dpsgd import LinearDPSGD, poisson_batches, progress_bar
+from safedata_deep.trainlog import TrainLog
+from safedata_deep.transformer import Span
 from torch import nn
 from torch.nn import functional as F
 

@@ -1,7 +1,7 @@
 """The ``ctgan`` synthesizer component: CTGAN, non-private or with DP-SGD on the discriminator.
 
 Torch is imported inside the methods, so registering the plugin stays fast.
-The transformer, budget split, DP-SGD engine and base class come from safedata-tvae.
+The transformer, budget split, DP-SGD engine and base class come from safedata-deep.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-from safedata_tvae.base import DeepSynthesizer
-from safedata_tvae.dpplan import DPQueries, DPSGDPlan
-from safedata_tvae.params import DeepParams
-from safedata_tvae.transformer import DataTransformer
+from safedata_deep.base import DeepSynthesizer
+from safedata_deep.dpplan import DPQueries, DPSGDPlan
+from safedata_deep.params import DeepParams
+from safedata_deep.transformer import DataTransformer
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import Metadata
@@ -108,7 +108,7 @@ class CTGANSynthesizer(DeepSynthesizer):
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
         p = self.params
         self._start_fit(table, budget)
-        from safedata_tvae.dpsgd import configure_torch, seeded_init
+        from safedata_deep.dpsgd import configure_torch, seeded_init
 
         from safedata_ctgan.conditional import CondSampler
         from safedata_ctgan.model import Discriminator, Generator, TrainConfig, train_ctgan
@@ -180,7 +180,7 @@ class CTGANSynthesizer(DeepSynthesizer):
     def state_dict(self) -> dict[str, Any] | None:
         if self._gen is None or self._transformer is None or self._metadata is None:
             return None
-        from safedata_tvae.torchstate import module_state
+        from safedata_deep.torchstate import module_state
 
         return {
             "params": self.params.model_dump(mode="json"),
@@ -192,7 +192,7 @@ class CTGANSynthesizer(DeepSynthesizer):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        from safedata_tvae.torchstate import load_module_state
+        from safedata_deep.torchstate import load_module_state
 
         from safedata_ctgan.conditional import CondSampler
         from safedata_ctgan.model import Generator

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
+from safedata_deep.dpplan import DPSGDPlan
+from safedata_deep.dpsgd import LinearDPSGD, poisson_batches, progress_bar, shuffled_batches
+from safedata_deep.trainlog import TrainLog
+from safedata_deep.transformer import Span
 from torch import nn
 from torch.nn import functional as F
 
-from safedata_tvae.dpplan import DPSGDPlan
-from safedata_tvae.dpsgd import LinearDPSGD, poisson_batches, progress_bar, shuffled_batches
-from safedata_tvae.transformer import Span
-
-__all__ = ["TVAENet", "TrainLog", "train_tvae"]
+__all__ = ["TVAENet", "sample_tvae", "train_tvae"]
 
 
 def _mlp(dims: list[int]) -> list[nn.Module]:
@@ -75,21 +73,6 @@ class TVAELoss:
         recon = torch.stack(parts, dim=1).sum(dim=1)
         kld = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(dim=1)
         return self.loss_factor * recon + kld  # one value per row
-
-
-@dataclass
-class TrainLog:
-    """What a training run reports: losses (never a statistic of real rows under DP) and timing per epoch."""
-
-    losses: list[float] = field(default_factory=list)
-    epoch_seconds: list[float] = field(default_factory=list)
-
-    def to_dict(self, *, dp: bool) -> dict[str, Any]:
-        """The report's training block. Under DP no timing: how long an epoch takes depends on the row count."""
-        out: dict[str, Any] = {"loss_per_epoch": [round(v, 5) for v in self.losses]}
-        if not dp:
-            out["seconds_per_epoch"] = float(np.mean(self.epoch_seconds)) if self.epoch_seconds else None
-        return out
 
 
 def train_tvae(

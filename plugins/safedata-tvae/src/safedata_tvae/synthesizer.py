@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pydantic import Field
+from safedata_deep.base import DeepSynthesizer
+from safedata_deep.dpplan import DPQueries, DPSGDPlan
+from safedata_deep.params import DeepParams
+from safedata_deep.transformer import DataTransformer
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import Metadata
-from safedata_tvae.base import DeepSynthesizer
-from safedata_tvae.dpplan import DPQueries, DPSGDPlan
-from safedata_tvae.params import DeepParams
-from safedata_tvae.transformer import DataTransformer
 
 __all__ = ["TVAEParams", "TVAESynthesizer"]
 
@@ -97,7 +97,8 @@ class TVAESynthesizer(DeepSynthesizer):
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
         p = self.params
         self._start_fit(table, budget)
-        from safedata_tvae.dpsgd import configure_torch, seeded_init
+        from safedata_deep.dpsgd import configure_torch, seeded_init
+
         from safedata_tvae.model import TVAENet, train_tvae
 
         configure_torch(p.threads)
@@ -149,7 +150,7 @@ class TVAESynthesizer(DeepSynthesizer):
     def state_dict(self) -> dict[str, Any] | None:
         if self._net is None or self._transformer is None or self._metadata is None:
             return None
-        from safedata_tvae.torchstate import module_state
+        from safedata_deep.torchstate import module_state
 
         return {
             "params": self.params.model_dump(mode="json"),
@@ -160,8 +161,9 @@ class TVAESynthesizer(DeepSynthesizer):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        from safedata_deep.torchstate import load_module_state
+
         from safedata_tvae.model import TVAENet
-        from safedata_tvae.torchstate import load_module_state
 
         p = self.Params.model_validate(state["params"])
         self.params = p

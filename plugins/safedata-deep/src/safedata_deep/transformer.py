@@ -7,7 +7,7 @@
 * Categorical / boolean columns: one-hot over the categories, plus a
   "missing" slot (values outside the domain also land there).
 
-Under DP nothing here reads the data outside :class:`~safedata_tvae.dpplan.DPQueries`:
+Under DP nothing here reads the data outside :class:`~safedata_deep.dpplan.DPQueries`:
 numeric bounds must be public; the mixture is fitted to pseudo-points drawn
 from a discrete-Laplace histogram over those bounds (post-processing);
 categories come from public metadata or a DP selection; the missing slot
@@ -32,7 +32,7 @@ import pandas as pd
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import ColumnMeta
-from safedata_tvae.dpplan import DPQueries
+from safedata_deep.dpplan import DPQueries
 
 __all__ = ["ColumnTransform", "DataTransformer", "Span"]
 

@@ -1,4 +1,4 @@
-"""Params shared by the deep synthesizers (``tvae`` here, ``ctgan`` in safedata-ctgan).
+"""Params shared by the deep synthesizers (``tvae`` in safedata-tvae, ``ctgan`` in safedata-ctgan).
 
 Torch-free, so the plugin registers quickly.
 """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from safedata_tvae.dpplan import DPSGDPlan
-from safedata_tvae.dpsgd import DPSGD, poisson_batches
+from safedata_deep.dpplan import DPSGDPlan
+from safedata_deep.dpsgd import DPSGD, poisson_batches
 from torch import nn
 from torch.func import functional_call
 
@@ -65,7 +65,7 @@ def test_poisson_batches_have_variable_size_around_the_rate() -> None:
 
 def test_fast_linear_clipper_equals_per_sample_gradients_with_pairs() -> None:
     """LinearDPSGD (no per-sample gradients materialised) == vmap DPSGD, for one real + one fake row per sample."""
-    from safedata_tvae.dpsgd import LinearDPSGD
+    from safedata_deep.dpsgd import LinearDPSGD
 
     torch.manual_seed(3)
     make = lambda: nn.Sequential(nn.Linear(6, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1))  # noqa: E731
@@ -99,7 +99,7 @@ def test_linear_engine_noise_is_gaussian_at_the_calibrated_scale(
     False-alarm rate 1e-4 (the p-value threshold); a factor 1.5 in the scale moves the KS statistic to ~0.13,
     ten times the critical value, so doubled/halved noise, clip or expected batch are all caught.
     """
-    from safedata_tvae.dpsgd import LinearDPSGD
+    from safedata_deep.dpsgd import LinearDPSGD
     from scipy import stats
 
     net = nn.Linear(500, 40)
@@ -131,7 +131,7 @@ def test_vmap_engine_noise_is_gaussian_at_the_calibrated_scale() -> None:
 
 
 def test_seeded_init_is_reproducible_and_leaves_the_global_generator_alone() -> None:
-    from safedata_tvae.dpsgd import seeded_init
+    from safedata_deep.dpsgd import seeded_init
 
     torch.manual_seed(123)
     before = torch.random.get_rng_state()

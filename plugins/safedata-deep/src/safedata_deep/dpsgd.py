@@ -19,8 +19,8 @@ opacus's secure mode: exact discrete noise on every parameter of every step
 floating-point. Poisson sampling and the noise come from the share's
 :class:`~safedata_core.privacy.NoiseSource`, never from the pipeline seed.
 
-The whole run is accounted before it starts (see :mod:`safedata_tvae.dpplan`).
-Also home of the small training helpers shared with safedata-ctgan (threads,
+The whole run is accounted before it starts (see :mod:`safedata_deep.dpplan`).
+Also home of the small training helpers both synthesizers use (threads,
 seeded initialisation, non-private batches, progress bar).
 """
 
@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from safedata_tvae.dpplan import DPSGDPlan
+from safedata_deep.dpplan import DPSGDPlan
 
 __all__ = [
     "DPSGD",

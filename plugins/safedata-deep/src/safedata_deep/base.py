@@ -1,4 +1,4 @@
-"""``DeepSynthesizer``: what the DP-SGD synthesizers (``tvae``, and ``ctgan`` built on it) share.
+"""``DeepSynthesizer``: what the DP-SGD synthesizers (``tvae`` in safedata-tvae, ``ctgan`` in safedata-ctgan) share.
 
 The budget refusal, the refusal of undeclared columns under DP, the
 ``safedata validate`` warnings, where training randomness comes from,
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from safedata_core import PrivacyBudgetError, Synthesizer, Table
-from safedata_tvae.dpplan import DPSGDPlan, charge_dpsgd, dp_setting_warnings, plan_dpsgd
-from safedata_tvae.params import DeepParams
+from safedata_deep.dpplan import DPSGDPlan, charge_dpsgd, dp_setting_warnings, plan_dpsgd
+from safedata_deep.params import DeepParams
 
 if TYPE_CHECKING:
     import torch

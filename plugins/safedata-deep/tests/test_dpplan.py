@@ -7,12 +7,11 @@ each has the power to see a factor-1.5 error in a noise scale.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
-from safedata_tvae.dpplan import DPQueries, charge_dpsgd, plan_dpsgd, sgd_event
+from safedata_deep.dpplan import DPQueries, charge_dpsgd, plan_dpsgd, sgd_event
+from safedata_deep.testing import independent_epsilon, reproducible_share
 
 from safedata_core.privacy import rdp_curves
 from safedata_core.testing import make_budget
@@ -33,8 +32,8 @@ def _assert_variance(draws: np.ndarray, expected: float) -> None:
     assert abs(ratio - 1) < Z * math.sqrt(5 / draws.size), f"variance ratio {ratio:.3f}"
 
 
-def test_preprocessing_split_rule_and_histogram_noise_scale(reproducible_budget: Callable[..., Any]) -> None:
-    budget = reproducible_budget(1.0, 1e-5, 0)
+def test_preprocessing_split_rule_and_histogram_noise_scale() -> None:
+    budget = reproducible_share(1.0, 1e-5, 0)
     queries = DPQueries(budget, n_counting=4, n_select=1, fraction=0.1, component="t")
     assert queries.epsilon_each == pytest.approx(0.1 / 5) and queries.delta_each == pytest.approx(1e-6)
     noisy = queries.histogram(np.zeros(0, dtype=np.int64), 20_000, "zeros")  # all true counts are 0
@@ -45,11 +44,11 @@ def test_preprocessing_split_rule_and_histogram_noise_scale(reproducible_budget:
     _assert_variance(noisy, _discrete_laplace_variance(queries.epsilon_each))
 
 
-def test_row_count_is_noisy_at_the_charged_scale(reproducible_budget: Callable[..., Any]) -> None:
+def test_row_count_is_noisy_at_the_charged_scale() -> None:
     n, runs = 500, 1500
     errors = []
     for i in range(runs):
-        queries = DPQueries(reproducible_budget(1.0, 1e-5, i), n_counting=2, n_select=0, fraction=0.1, component="t")
+        queries = DPQueries(reproducible_share(1.0, 1e-5, i), n_counting=2, n_select=0, fraction=0.1, component="t")
         errors.append(queries.row_count(n) - n)
         assert queries.n_hat == errors[-1] + n
     err = np.asarray(errors)
@@ -63,9 +62,8 @@ def _keep_probability(count: int, tau: int, epsilon: float) -> float:
     return p**k / (1 + p) if k >= 1 else 1 - p ** (1 - k) / (1 + p)
 
 
-def test_category_selection_pick_frequencies_match_the_exact_probabilities(
-    reproducible_budget: Callable[..., Any],
-) -> None:
+@pytest.mark.slow  # 2000 selections: 3-9 s on a shared 2-core machine
+def test_category_selection_pick_frequencies_match_the_exact_probabilities() -> None:
     epsilon, delta = 0.5, 5e-6  # per selection: fraction 0.5 of (1.0, 1e-5), one selection
     p = math.exp(-epsilon)
     tau = 1 + math.ceil(math.log(1 / (delta * (1 + p))) / epsilon)  # P[1 + Z >= tau] <= delta
@@ -74,7 +72,7 @@ def test_category_selection_pick_frequencies_match_the_exact_probabilities(
     runs = 2000
     kept = {name: 0 for name in counts}
     for i in range(runs):
-        queries = DPQueries(reproducible_budget(1.0, 1e-5, i), n_counting=0, n_select=1, fraction=0.5, component="t")
+        queries = DPQueries(reproducible_share(1.0, 1e-5, i), n_counting=0, n_select=1, fraction=0.5, component="t")
         for name in queries.select_categories(values, "c"):
             kept[name] += 1
     for name, c in counts.items():
@@ -92,10 +90,8 @@ def _mtz_integer_rdp(sigma: float, q: float, alpha: int) -> float:
 
 
 @pytest.mark.parametrize("epsilon", [1.0, 3.0])
-def test_dpsgd_calibration_spends_exactly_the_share_by_an_independent_recomputation(
-    epsilon: float, reproducible_budget: Callable[..., Any], independent_epsilon: Callable[[Any], float]
-) -> None:
-    budget = reproducible_budget(epsilon, 1e-6, 1)
+def test_dpsgd_calibration_spends_exactly_the_share_by_an_independent_recomputation(epsilon: float) -> None:
+    budget = reproducible_share(epsilon, 1e-6, 1)
     queries = DPQueries(budget, n_counting=6, n_select=1, fraction=0.1, component="t")
     queries.histogram(np.arange(100) % 7, 7, "h1")
     queries.histogram(np.arange(100) % 3, 3, "h2")

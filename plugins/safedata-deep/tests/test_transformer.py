@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from safedata_tvae.dpplan import DPQueries
-from safedata_tvae.transformer import DataTransformer
+from safedata_deep.dpplan import DPQueries
+from safedata_deep.transformer import DataTransformer
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import ColumnMeta, Metadata
