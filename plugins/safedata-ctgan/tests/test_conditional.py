@@ -31,3 +31,14 @@ def test_own_conditions_real_rows_on_their_category_and_negative_noisy_counts_ar
     assert np.all(c[np.arange(3), cond.offsets[col] + cat] == 1)
     again = CondSampler.from_dict(cond.to_dict())
     np.testing.assert_array_equal(again.probs, cond.probs)
+
+
+def test_disallowed_slots_are_never_drawn_as_conditions() -> None:
+    rng = np.random.default_rng(2)
+    allowed = [np.array([True, True, False]), np.array([False, True])]
+    cond = CondSampler([3, 2], [np.array([5.0, 3.0, 40.0]), np.array([9.0, 0.0])], allowed)
+    _, col, cat = cond.sample(5000, rng, log_frequency=False)
+    assert not np.any((col == 0) & (cat == 2))  # 40 noisy counts, but masked (e.g. a non-nullable missing slot)
+    assert np.all(cat[col == 1] == 1)  # the only allowed slot, even with a zero count
+    np.testing.assert_allclose(cond.probs[0, :3], [5 / 8, 3 / 8, 0.0])
+    np.testing.assert_array_equal(CondSampler.from_dict(cond.to_dict()).probs, cond.probs)

@@ -65,13 +65,14 @@ def test_dp_uses_pac_one_and_clips_critic_weights() -> None:
     assert model.report_extras()["dp"]["pac"] == 1
 
 
+@pytest.mark.slow  # 100 epochs (at 40 the share still varies by +-0.1 from seed to seed)
 def test_non_private_fit_learns_category_shares() -> None:
     table = singleton_table(["red", "blue", "only-once"])
     model = CTGANSynthesizer(
         {
             **TINY,
             "dp": False,
-            "epochs": 40,
+            "epochs": 100,
             "batch_size": 40,
             "pac": 4,
             "generator_dim": [64],

@@ -59,8 +59,11 @@ def test_singleton_category_never_sampled_and_ledger_complete(public: list[str] 
 
 def test_dp_needs_public_numeric_bounds() -> None:
     df = pd.DataFrame({"x": np.arange(50.0), "c": ["a", "b"] * 25})
-    table = Table.from_dataframe(df, Metadata(columns={"c": ColumnMeta(type="categorical", categories=["a", "b"])}))
-    with pytest.raises(ComponentError, match="no public bounds"):
+    meta = Metadata(
+        columns={"x": ColumnMeta(type="numerical"), "c": ColumnMeta(type="categorical", categories=["a", "b"])}
+    )
+    table = Table.from_dataframe(df, meta)
+    with pytest.raises(ComponentError, match="'x'.*no declared bounds"):
         TVAESynthesizer(TINY).fit(table, budget=make_budget(), seed=0)
 
 
@@ -69,6 +72,7 @@ def test_dp_sgd_needs_delta() -> None:
         TVAESynthesizer(TINY).fit(singleton_table(["red", "blue"]), budget=make_budget(1.0, 0.0), seed=0)
 
 
+@pytest.mark.slow  # 60 epochs
 def test_non_private_fit_learns_category_shares() -> None:
     table = singleton_table(["red", "blue", "only-once"])
     model = TVAESynthesizer({**TINY, "dp": False, "epochs": 60, "batch_size": 32})

@@ -18,7 +18,8 @@ __all__ = ["CondSampler", "RowIndex"]
 class CondSampler:
     """Draws (column, category) pairs and their one-hot conditional vectors."""
 
-    def __init__(self, widths: list[int], counts: list[np.ndarray]) -> None:
+    def __init__(self, widths: list[int], counts: list[np.ndarray], allowed: list[np.ndarray] | None = None) -> None:
+        """``counts`` per discrete column (noisy counts may be < 0); ``allowed`` masks slots never drawn."""
         self.widths = [int(w) for w in widths]
         self.offsets = np.concatenate([[0], np.cumsum(self.widths)]).astype(np.int64)
         self.dim = int(self.offsets[-1])
@@ -27,7 +28,9 @@ class CondSampler:
         self.counts = np.zeros((self.n_columns, width))
         for j, c in enumerate(counts):
             c = np.clip(np.asarray(c, dtype=float), 0, None)  # noisy counts may be < 0
-            self.counts[j, : len(c)] = c if c.sum() > 0 else 1.0
+            ok = np.ones(len(c), dtype=bool) if allowed is None else np.asarray(allowed[j], dtype=bool)
+            c = np.where(ok, c, 0.0)
+            self.counts[j, : len(c)] = c if c.sum() > 0 else ok.astype(float)
         self.probs = _normalise(self.counts)
         self.log_probs = _normalise(np.where(self.counts > 0, np.log1p(self.counts), 0.0))
 
@@ -46,7 +49,10 @@ class CondSampler:
         return cond, col, cat
 
     def own(self, codes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Conditional vectors of real rows from their own category in a uniformly drawn column (DP path)."""
+        """Conditional vectors of real rows from their own category in a uniformly drawn column (DP path).
+
+        Each row's column is an independent draw from ``rng`` (the share's noise generator under DP).
+        """
         m = len(codes)
         cond = np.zeros((m, self.dim), dtype=np.float32)
         if self.n_columns == 0:

@@ -5,7 +5,7 @@ log-frequency training-by-sampling (real rows are drawn to match the
 conditional vector), as in Xu et al. 2019.
 
 DP: only the discriminator sees real rows, so only it is trained with DP-SGD
-(:class:`safedata_tvae.dpsgd.LinearDPSGD`): Poisson-sampled real rows, each paired
+(:class:`safedata_deep.dpsgd.LinearDPSGD`): Poisson-sampled real rows, each paired
 with one generated row, per-pair loss ``D(fake) - D(real)`` clipped and
 noised; ``pac = 1``; no gradient penalty (it needs gradients through the whole
 batch, incompatible with per-sample clipping) — the Lipschitz constraint is
@@ -15,28 +15,33 @@ uniformly drawn discrete column, and generated rows on categories drawn from
 the DP noisy frequencies, so both sides see the same conditional
 distribution. The generator only ever sees the discriminator, so it is
 post-processing.
+
+Randomness: every draw of training (conditional vectors, latent noise, the
+Gumbel noise of the activations, dropout masks, batches, DP-SGD noise) comes
+from the generators the caller passes — under DP the share's secure noise
+source — and never from torch's global generator or the pipeline seed. The
+generated row paired with a real row in a DP step is a function of its own
+draws only (the generator runs in eval mode there, so batch norm does not mix
+rows), so one record's pair is independent of every other record's.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-from safedata_tvae.dpplan import DPSGDPlan
-from safedata_tvae.dpsgd import LinearDPSGD, poisson_batches, progress_bar
-from safedata_tvae.model import TrainLog
-from safedata_tvae.transformer import Span
+from safedata_deep.dpplan import DPSGDPlan
+from safedata_deep.dpsgd import LinearDPSGD, poisson_batches, progress_bar
+from safedata_deep.trainlog import TrainLog
+from safedata_deep.transformer import Span
 from torch import nn
 from torch.nn import functional as F
 
 from safedata_ctgan.conditional import CondSampler, RowIndex
-
-#: batch-norm buffers of the generator (restored after generating the critic's DP-step rows)
-_BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 
 __all__ = [
     "Discriminator",
@@ -76,6 +81,27 @@ class Generator(nn.Module):
         return self.net(x)
 
 
+class GeneratorDropout(nn.Module):
+    """Dropout whose masks come from an explicit ``torch.Generator`` (never torch's global one).
+
+    Each element is kept independently with probability ``1 - p`` and scaled by
+    ``1 / (1 - p)`` in training mode; the identity in eval mode.
+    """
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        if self.generator is None:
+            raise RuntimeError("GeneratorDropout: call Discriminator.set_generator(...) before training")
+        keep = torch.rand(x.shape, generator=self.generator) >= self.p
+        return x * keep / (1.0 - self.p)
+
+
 class Discriminator(nn.Module):
     """PacGAN critic: ``pac`` rows (with their conditional vectors) in, one score out. No batch norm."""
 
@@ -86,21 +112,37 @@ class Discriminator(nn.Module):
         layers: list[nn.Module] = []
         d = self.pacdim
         for h in dims:
-            layers += [nn.Linear(d, h), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
+            layers += [nn.Linear(d, h), nn.LeakyReLU(0.2), GeneratorDropout(0.5)]
             d = h
         layers.append(nn.Linear(d, 1))
         self.net = nn.Sequential(*layers)
+
+    def set_generator(self, generator: torch.Generator) -> None:
+        """Draw the dropout masks from ``generator`` (the share's noise source under DP)."""
+        for m in self.modules():
+            if isinstance(m, GeneratorDropout):
+                m.generator = generator
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.reshape(-1, self.pacdim))
 
 
-def apply_activation(raw: torch.Tensor, spans: list[Span], *, tau: float = 0.2, hard: bool = False) -> torch.Tensor:
-    """tanh for alphas, Gumbel-softmax for one-hot blocks (uses torch's global generator)."""
+def _gumbel(shape: torch.Size, generator: torch.Generator) -> torch.Tensor:
+    """Standard Gumbel noise ``-log(E)``, ``E ~ Exp(1)``, from ``generator``."""
+    return -torch.empty(shape).exponential_(generator=generator).log()
+
+
+def apply_activation(
+    raw: torch.Tensor, spans: list[Span], generator: torch.Generator, *, tau: float = 0.2
+) -> torch.Tensor:
+    """tanh for alphas, Gumbel-softmax (temperature ``tau``) for one-hot blocks, Gumbel noise from ``generator``."""
     parts = []
     for s in spans:
         block = raw[:, s.start : s.end]
-        parts.append(torch.tanh(block) if s.activation == "tanh" else F.gumbel_softmax(block, tau=tau, hard=hard))
+        if s.activation == "tanh":
+            parts.append(torch.tanh(block))
+        else:
+            parts.append(F.softmax((block + _gumbel(block.shape, generator)) / tau, dim=1))
     return torch.cat(parts, dim=1)
 
 
@@ -120,24 +162,30 @@ def _cond_loss(raw: torch.Tensor, spans: list[Span], col: torch.Tensor, cat: tor
 
 
 def critic_fake_rows(
-    gen: nn.Module, make: Callable[[int], Sequence[torch.Tensor]], m: int, chunk: int
+    gen: nn.Module, make: Callable[[int], tuple[torch.Tensor, torch.Tensor]], m: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``m`` generated rows (activated, conditional vectors) for the critic's DP step, in fixed-size chunks.
+    """``m`` generated rows (activated, conditional vectors) to pair with the ``m`` real rows of a DP step.
 
-    The generator has batch norm: generating exactly ``m`` rows (the realised Poisson batch size) would
-    make every generated row depend on ``m``, so adding a record would change the other records' terms
-    of the clipped sum (the sensitivity would no longer be ``clip_norm``). Chunks of a fixed public size
-    make each generated row's distribution independent of ``m``; the batch-norm running statistics are
-    restored afterwards, so the saved generator does not record how many chunks were drawn.
-    ``make(k)`` returns ``(rows, conditional vectors)`` for ``k`` new generated rows.
+    The generator runs in eval mode: its batch norm then uses the running
+    statistics (post-processing of earlier generator steps) instead of the
+    statistics of these ``m`` rows, so each generated row is a function of its
+    own random draws only. In train mode every generated row would depend on
+    the realised batch size and on the other rows' draws, and adding one
+    record would change the other records' terms of the clipped sum (the
+    sensitivity would no longer be ``clip_norm``). Eval mode also leaves the
+    running statistics untouched. ``make(k)`` returns ``(rows, conditional
+    vectors)`` for ``k`` new generated rows from fresh independent draws.
     """
-    saved = {k: v.clone() for k, v in gen.state_dict().items() if k.endswith(_BN_BUFFERS)}
-    with torch.no_grad():
-        parts = [make(chunk) for _ in range(-(-m // chunk))]
-    gen.load_state_dict(saved, strict=False)
-    if not parts:
+    if m <= 0:
         raise ValueError("critic_fake_rows: m must be positive")
-    return torch.cat([p[0] for p in parts])[:m], torch.cat([p[1] for p in parts])[:m]
+    was_training = gen.training
+    gen.eval()
+    try:
+        with torch.no_grad():
+            rows, cond = make(m)
+    finally:
+        gen.train(was_training)
+    return rows[:m], cond[:m]
 
 
 @dataclass(frozen=True)
@@ -158,8 +206,11 @@ class TrainConfig:
     progress: bool
 
 
-def _gradient_penalty(disc: Discriminator, real: torch.Tensor, fake: torch.Tensor, pac: int) -> torch.Tensor:
-    alpha = torch.rand(real.size(0) // pac, 1, 1).repeat(1, pac, real.size(1)).view(-1, real.size(1))
+def _gradient_penalty(
+    disc: Discriminator, real: torch.Tensor, fake: torch.Tensor, pac: int, generator: torch.Generator
+) -> torch.Tensor:
+    alpha = torch.rand(real.size(0) // pac, 1, 1, generator=generator)
+    alpha = alpha.repeat(1, pac, real.size(1)).view(-1, real.size(1))
     inter = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     grads = torch.autograd.grad(disc(inter).sum(), inter, create_graph=True)[0]
     norms = grads.view(-1, pac * real.size(1)).norm(2, dim=1)
@@ -176,12 +227,16 @@ def train_ctgan(
     cfg: TrainConfig,
     *,
     plan: DPSGDPlan | None,
-    noise_rng: np.random.Generator | None,
-    eps_offset: float,
-    seed: int,
+    rng: np.random.Generator,
+    tgen: torch.Generator,
 ) -> TrainLog:
-    """Train generator and discriminator; DP-SGD on the discriminator when ``plan`` is given."""
-    rng = np.random.default_rng(seed)
+    """Train generator and discriminator; DP-SGD on the discriminator when ``plan`` is given.
+
+    ``rng`` draws batches, conditional vectors and the DP-SGD noise; ``tgen`` the latent
+    noise, the Gumbel noise and the dropout masks. Under DP both must come from the
+    share's noise source.
+    """
+    disc.set_generator(tgen)
     x_all = torch.from_numpy(data)
     n = len(data)
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.generator_lr, betas=(0.5, 0.9), weight_decay=cfg.generator_decay)
@@ -191,11 +246,11 @@ def train_ctgan(
     log = TrainLog()
 
     def fake_rows(m: int, log_frequency: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        k = max(m, 2)  # batch norm needs two rows; a Poisson batch may have fewer
+        k = max(m, 2)  # batch norm in train mode needs two rows
         c, col, cat = cond.sample(k, rng, log_frequency=log_frequency)
         c_t = torch.from_numpy(c)
-        raw = gen(torch.cat([torch.randn(k, cfg.embedding_dim), c_t], dim=1))
-        act = apply_activation(raw, spans)
+        raw = gen(torch.cat([torch.randn(k, cfg.embedding_dim, generator=tgen), c_t], dim=1))
+        act = apply_activation(raw, spans, tgen)
         return act[:m], raw[:m], c_t[:m], torch.from_numpy(np.stack([col, cat]))[:, :m]
 
     def generator_step(m: int, log_frequency: bool) -> float:
@@ -208,26 +263,24 @@ def train_ctgan(
         return float(loss.detach())
 
     if plan is not None:
-        assert noise_rng is not None
-
-        dp = LinearDPSGD(disc, opt_d, plan, noise_rng, group=2)  # each sample = one real + one generated row
+        dp = LinearDPSGD(disc, opt_d, plan, rng, group=2)  # each sample = one real + one generated row
         epochs, steps_per_epoch, m_gen = plan.epochs, plan.steps_per_epoch, max(2, round(plan.expected_batch))
     else:
         row_index = RowIndex(codes, cond.widths)
         batch = max(cfg.pac, cfg.batch_size - cfg.batch_size % cfg.pac)
         epochs, steps_per_epoch, m_gen = cfg.epochs, max(1, n // batch), batch
     bar = progress_bar(epochs, enabled=cfg.progress, desc="ctgan" + (" (DP)" if plan else ""))
-    for epoch in bar:
+    for _epoch in bar:
         start = time.perf_counter()
         d_losses: list[float] = []
         g_losses: list[float] = []
         if plan is not None:
-            batches = poisson_batches(n, plan.sample_rate, steps_per_epoch, noise_rng)  # type: ignore[arg-type]
+            batches = poisson_batches(n, plan.sample_rate, steps_per_epoch, rng)
             for step, idx in enumerate(batches):
                 m = len(idx)
                 if m > 0:
-                    c_real, _, _ = cond.own(codes[idx], rng)
-                    fake, c_fake = critic_fake_rows(gen, lambda k: fake_rows(k, False)[::2], m, m_gen)
+                    c_real, _, _ = cond.own(codes[idx], rng)  # one independent column draw per real row
+                    fake, c_fake = critic_fake_rows(gen, lambda k: _rows_and_cond(fake_rows(k, False)), m)
                     pair = torch.cat(
                         [torch.cat([x_all[idx], torch.from_numpy(c_real)], dim=1), torch.cat([fake, c_fake], dim=1)]
                     )
@@ -253,7 +306,7 @@ def train_ctgan(
                     real = torch.cat([x_all[idx], c_fake[perm]], dim=1)
                     fake_in = torch.cat([fake.detach(), c_fake], dim=1)
                     loss_d = disc(fake_in).mean() - disc(real).mean()
-                    penalty = _gradient_penalty(disc, real, fake_in, cfg.pac)
+                    penalty = _gradient_penalty(disc, real, fake_in, cfg.pac, tgen)
                     opt_d.zero_grad(set_to_none=True)
                     (loss_d + penalty).backward()
                     opt_d.step()
@@ -270,26 +323,40 @@ def train_ctgan(
             log.losses.append(float(np.mean(g_losses)) if g_losses else float("nan"))
         if g_losses:
             post["loss_g"] = f"{np.mean(g_losses):.3f}"
-        if plan is not None:
-            log.epsilon.append(eps_offset + plan.epsilon_after((epoch + 1) * steps_per_epoch))
-            post["eps"] = f"{log.epsilon[-1]:.3f}"
         bar.set_postfix(post)
     if plan is not None:
         dp.close()
     return log
 
 
+def _rows_and_cond(out: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(activated rows, conditional vectors) of a ``fake_rows`` result."""
+    return out[0], out[2]
+
+
 @torch.no_grad()
 def sample_ctgan(
-    gen: Generator, spans: list[Span], cond: CondSampler, n: int, embedding_dim: int, seed: int
+    gen: Generator,
+    spans: list[Span],
+    cond: CondSampler,
+    n: int,
+    embedding_dim: int,
+    seed: int,
+    allowed: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``n`` encoded rows: conditional vectors by (DP) frequency, one-hots sampled by the Gumbel-max trick."""
+    """``n`` encoded rows: conditional vectors by (DP) frequency, one-hots sampled by the Gumbel-max trick.
+
+    ``allowed`` (a mask over the encoded columns) excludes slots that must never be
+    generated (the missing slot of a non-nullable column).
+    """
     gen.eval()
     rng = np.random.default_rng(seed)
     tgen = torch.Generator().manual_seed(seed)
     c, _, _ = cond.sample(n, rng, log_frequency=False)
     z = torch.randn(n, embedding_dim, generator=tgen)
     raw = gen(torch.cat([z, torch.from_numpy(c)], dim=1))
+    if allowed is not None:
+        raw = raw.masked_fill(~torch.from_numpy(np.asarray(allowed, dtype=bool))[None, :], -torch.inf)
     out = torch.zeros_like(raw)
     for s in spans:
         block = raw[:, s.start : s.end]

@@ -1,7 +1,7 @@
 """The ``ctgan`` synthesizer component: CTGAN, non-private or with DP-SGD on the discriminator.
 
 Torch is imported inside the methods, so registering the plugin stays fast.
-The transformer, budget split and DP-SGD engine come from safedata-tvae.
+The transformer, budget split, DP-SGD engine and base class come from safedata-deep.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-from safedata_tvae.base import DeepSynthesizer
-from safedata_tvae.dpplan import DPQueries, DPSGDPlan
-from safedata_tvae.params import DeepParams
-from safedata_tvae.transformer import DataTransformer
+from safedata_deep.base import DeepSynthesizer
+from safedata_deep.dpplan import DPQueries, DPSGDPlan
+from safedata_deep.params import DeepParams
+from safedata_deep.transformer import DataTransformer
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import Metadata
@@ -61,23 +61,31 @@ class CTGANSynthesizer(DeepSynthesizer):
 
     **Privacy guarantee**: with ``dp: true``, (epsilon, delta)-DP under
     add/remove-one adjacency. ``dp_preprocess_fraction`` (10%) of epsilon pays
-    for preprocessing, split evenly: a Laplace histogram over each numeric
-    column's public bounds (seeds the Bayesian GMM modes), a Laplace histogram
-    per discrete column (conditional-vector frequencies), a Laplace row count
-    (sets the sample rate), and a thresholded DP category selection for each
-    categorical column without public categories (which also takes that
-    fraction of delta). The rest trains the discriminator — the only network
-    that sees real rows — with DP-SGD: Poisson sampling, per-sample clipping
-    to ``clip_norm``, Gaussian noise with the multiplier calibrated by the RDP
-    accountant for the exact number of steps, charged before training as one
-    ``subsampled_gaussian`` event; ``pac = 1``; no gradient penalty (weights
-    clipped to ``dp_weight_clip`` instead). The generator is post-processing.
-    The saved model holds only the generator, public bounds and DP-derived
-    modes, categories and frequencies. With ``dp: false``, none.
+    for preprocessing, split evenly: an exact discrete-Laplace histogram over
+    each numeric column's public bounds (seeds the Bayesian GMM modes), one per
+    discrete column (conditional-vector frequencies), a discrete-Laplace row
+    count ``n_hat`` (sets the sample rate; :meth:`estimated_rows` returns it),
+    and a thresholded DP category selection for each categorical column
+    without public categories (which also takes that fraction of delta). The
+    rest trains the discriminator — the only network that sees real rows —
+    with DP-SGD: Poisson sampling, per-sample clipping to ``clip_norm``,
+    Gaussian noise whose multiplier is calibrated against the ledger's own
+    composition of all the step's charges (the step spends its whole share),
+    charged before training as one ``subsampled_gaussian`` event; ``pac = 1``;
+    no gradient penalty (weights clipped to ``dp_weight_clip`` instead). Each
+    real row is paired with a generated row made in eval mode from its own
+    draws. All DP randomness (noise, sampling, condition columns, generated
+    rows, dropout masks) comes from the share's secure noise source, never
+    from the seed; the DP-SGD Gaussian noise is continuous (float), all other
+    noise exact integer noise. The generator is post-processing. The saved
+    model holds only the generator, public bounds, the DP row estimate and
+    DP-derived modes, categories and frequencies. With ``dp: false``, none.
 
-    **Assumptions**: under DP every numeric column needs public ``bounds``
-    (values are clipped to them); categories not declared in the metadata and
-    not selected by the DP selection are treated as missing. Datetime and text
+    **Assumptions**: under DP every column must be declared in the metadata
+    (an inferred column is refused), numeric columns with public ``bounds``
+    (values are clipped to them); a column declared ``nullable: false`` is
+    never generated missing; categories not declared in the metadata and not
+    selected by the DP selection are treated as missing. Datetime and text
     columns are not supported (drop or convert them). Missing values get their
     own mode/category slot. Under DP the batch size varies (Poisson sampling)
     around ``batch_size``.
@@ -99,46 +107,44 @@ class CTGANSynthesizer(DeepSynthesizer):
     # -- fitting -----------------------------------------------------------
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
         p = self.params
-        self._require_budget(budget)
-        import torch
-        from safedata_tvae.dpsgd import configure_torch
+        self._start_fit(table, budget)
+        from safedata_deep.dpsgd import configure_torch, seeded_init
 
         from safedata_ctgan.conditional import CondSampler
         from safedata_ctgan.model import Discriminator, Generator, TrainConfig, train_ctgan
 
-        configure_torch(p.threads, seed)
+        configure_torch(p.threads)
+        rng, tgen = self._side_generators(budget, seed)
         plan: DPSGDPlan | None = None
-        noise_rng = None
         eps_pre = 0.0
         queries: DPQueries | None = None
         if p.dp:
-            noise_rng = budget.noise_rng(seed)
             n_numeric, n_select = DataTransformer.count_queries(table)
             n_discrete = len(table.columns) - n_numeric
             queries = DPQueries(
-                budget, noise_rng, n_counting=n_numeric + n_discrete + 1, n_select=n_select,
+                budget, n_counting=n_numeric + n_discrete + 1, n_select=n_select,
                 fraction=p.dp_preprocess_fraction, component=self.name,
             )  # fmt: skip
         transformer = DataTransformer.fit(
             table, queries=queries, max_modes=p.max_modes, gmm_rows=p.gmm_rows,
             hist_bins=p.dp_histogram_bins, seed=seed, component=self.name,
         )  # fmt: skip
-        data, codes = transformer.transform(table.df, seed=seed + 1)
-        widths = [s.end - s.start for s in transformer.spans if s.discrete]
+        data, codes = transformer.transform(table.df, rng)
+        discrete = [s for s in transformer.spans if s.discrete]
+        widths = [s.end - s.start for s in discrete]
         if queries is not None:
-            names = [s.column for s in transformer.spans if s.discrete]
             counts = [
-                queries.histogram(codes[:, j], w, f"'{name}' conditional-vector frequencies")
-                for j, (name, w) in enumerate(zip(names, widths, strict=True))
+                queries.histogram(codes[:, j], w, f"'{s.column}' conditional-vector frequencies")
+                for j, (s, w) in enumerate(zip(discrete, widths, strict=True))
             ]
-            plan, eps_pre = self._plan_training(
-                budget, queries.row_count(len(table)), "ctgan: DP-SGD on the discriminator"
-            )
+            n_hat = queries.row_count(len(table))
+            plan, eps_pre = self._plan_training(budget, n_hat, "ctgan: DP-SGD on the discriminator")
         else:
             if len(data) < 2:
                 raise ComponentError("ctgan: the table needs at least 2 rows to train on")
             counts = [np.bincount(codes[:, j], minlength=w) for j, w in enumerate(widths)]
-        cond = CondSampler(widths, counts)
+        allowed = transformer.allowed_mask()
+        cond = CondSampler(widths, counts, [allowed[s.start : s.end] for s in discrete])
         pac = 1 if p.dp else p.pac
         batch = p.batch_size if p.dp else min(p.batch_size, max(pac, len(data) - len(data) % pac))
         cfg = TrainConfig(
@@ -147,17 +153,16 @@ class CTGANSynthesizer(DeepSynthesizer):
             discriminator_decay=p.discriminator_decay, discriminator_steps=p.discriminator_steps, pac=pac,
             log_frequency=p.log_frequency, weight_clip=p.dp_weight_clip, progress=p.progress,
         )  # fmt: skip
-        torch.manual_seed(seed)
-        gen = Generator(p.embedding_dim + cond.dim, list(p.generator_dim), transformer.output_dim)
-        disc = Discriminator(transformer.output_dim + cond.dim, list(p.discriminator_dim), pac)
+        with seeded_init(seed):
+            gen = Generator(p.embedding_dim + cond.dim, list(p.generator_dim), transformer.output_dim)
+            disc = Discriminator(transformer.output_dim + cond.dim, list(p.discriminator_dim), pac)
         log = train_ctgan(
-            gen, disc, data, codes, transformer.spans, cond, cfg,
-            plan=plan, noise_rng=noise_rng, eps_offset=eps_pre, seed=seed,
+            gen, disc, data, codes, transformer.spans, cond, cfg, plan=plan, rng=rng, tgen=tgen
         )  # fmt: skip
         gen.eval()
         self._transformer, self._metadata, self._gen, self._cond = transformer, table.metadata, gen, cond
         self._extras = {
-            "training": log.to_dict(),
+            "training": log.to_dict(dp=plan is not None),
             "dp": None if plan is None else {**plan.to_dict(), "epsilon_pre": eps_pre, "pac": 1},
         }
 
@@ -167,14 +172,15 @@ class CTGANSynthesizer(DeepSynthesizer):
             raise ComponentError("ctgan: call fit() before sample()")
         from safedata_ctgan.model import sample_ctgan
 
-        raw = sample_ctgan(self._gen, self._transformer.spans, self._cond, n, self.params.embedding_dim, seed)
-        return Table(self._transformer.inverse_transform(raw), self._metadata)
+        tr = self._transformer
+        raw = sample_ctgan(self._gen, tr.spans, self._cond, n, self.params.embedding_dim, seed, tr.allowed_mask())
+        return Table(tr.inverse_transform(raw), self._metadata)
 
     # -- state -------------------------------------------------------------
     def state_dict(self) -> dict[str, Any] | None:
         if self._gen is None or self._transformer is None or self._metadata is None:
             return None
-        from safedata_tvae.torchstate import module_state
+        from safedata_deep.torchstate import module_state
 
         return {
             "params": self.params.model_dump(mode="json"),
@@ -182,10 +188,11 @@ class CTGANSynthesizer(DeepSynthesizer):
             "transformer": self._transformer.to_dict(),
             "conditional": self._cond.to_dict(),
             "generator": module_state(self._gen),
+            "estimated_rows": self.estimated_rows(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        from safedata_tvae.torchstate import load_module_state
+        from safedata_deep.torchstate import load_module_state
 
         from safedata_ctgan.conditional import CondSampler
         from safedata_ctgan.model import Generator
@@ -199,3 +206,5 @@ class CTGANSynthesizer(DeepSynthesizer):
         load_module_state(gen, state["generator"])
         gen.eval()
         self._gen = gen
+        rows = state.get("estimated_rows")
+        self._n_hat = None if rows is None else float(rows)

@@ -1,9 +1,9 @@
 """safedata-tvae: registers the ``tvae`` synthesizer (TVAE, non-private or DP-SGD).
 
-Also hosts the code shared with safedata-ctgan: the data transformer
-(:mod:`safedata_tvae.transformer`), the DP budgeting (:mod:`safedata_tvae.dpplan`)
-and the DP-SGD engine (:mod:`safedata_tvae.dpsgd`). Keep this module light:
-torch is imported only by the modules that train.
+The data transformer, DP planning, DP-SGD engine and synthesizer base come
+from the safedata-deep library (:mod:`safedata_deep`), shared with
+safedata-ctgan. Keep this module light: torch is imported only by the
+modules that train.
 """
 
 from __future__ import annotations

@@ -1,22 +1,27 @@
-"""TVAE networks and loss (Xu et al. 2019), and the training loop (non-private or DP-SGD)."""
+"""TVAE networks and loss (Xu et al. 2019), and the training loop (non-private or DP-SGD).
+
+Every random draw of training comes from the generators the caller passes
+(``rng`` for batches and DP-SGD noise, ``tgen`` for the reparameterisation
+draws): under DP both come from the share's secure noise source, so no draw
+depends on the pipeline seed, and each row's draw is independent of the other
+rows'. torch's global generator is never used.
+"""
 
 from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
+from safedata_deep.dpplan import DPSGDPlan
+from safedata_deep.dpsgd import LinearDPSGD, poisson_batches, progress_bar, shuffled_batches
+from safedata_deep.trainlog import TrainLog
+from safedata_deep.transformer import Span
 from torch import nn
 from torch.nn import functional as F
 
-from safedata_tvae.dpplan import DPSGDPlan
-from safedata_tvae.dpsgd import LinearDPSGD, poisson_batches, progress_bar, shuffled_batches
-from safedata_tvae.transformer import Span
-
-__all__ = ["TVAENet", "TrainLog", "train_tvae"]
+__all__ = ["TVAENet", "sample_tvae", "train_tvae"]
 
 
 def _mlp(dims: list[int]) -> list[nn.Module]:
@@ -70,22 +75,6 @@ class TVAELoss:
         return self.loss_factor * recon + kld  # one value per row
 
 
-@dataclass
-class TrainLog:
-    """What a training run reports: losses and timing per epoch, epsilon spent."""
-
-    losses: list[float] = field(default_factory=list)
-    epoch_seconds: list[float] = field(default_factory=list)
-    epsilon: list[float] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "loss_per_epoch": [round(v, 5) for v in self.losses],
-            "seconds_per_epoch": float(np.mean(self.epoch_seconds)) if self.epoch_seconds else None,
-            "epsilon_per_epoch": [round(v, 5) for v in self.epsilon],
-        }
-
-
 def train_tvae(
     net: TVAENet,
     data: np.ndarray,
@@ -97,38 +86,39 @@ def train_tvae(
     l2scale: float,
     loss_factor: float,
     plan: DPSGDPlan | None,
-    noise_rng: np.random.Generator | None,
-    eps_offset: float,
-    seed: int,
+    rng: np.random.Generator,
+    tgen: torch.Generator,
     progress: bool,
     dp_output_scale: float = 0.3,
 ) -> TrainLog:
-    """Train ``net`` on the encoded ``data``: minibatch Adam, or DP-SGD on the whole model when ``plan``."""
+    """Train ``net`` on the encoded ``data``: minibatch Adam, or DP-SGD on the whole model when ``plan``.
+
+    ``rng`` draws the batches (Poisson under DP) and the DP-SGD noise, ``tgen`` the
+    reparameterisation noise; under DP both must come from the share's noise source.
+    """
     loss_fn = TVAELoss(spans, loss_factor)
     x_all = torch.from_numpy(data)
     n = len(data)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=l2scale)
-    batch_rng = np.random.default_rng(seed)
     log = TrainLog()
     dp: LinearDPSGD | None = None
     if plan is not None:
-        assert noise_rng is not None
-
         # under DP the decoder's output scale sigma is fixed (not learned): it is not in a Linear layer, so its
         # per-sample gradient would not be clipped; frozen, every trainable parameter is covered exactly
         net.sigma.requires_grad_(False)
         with torch.no_grad():
             net.sigma.fill_(dp_output_scale)
         optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=lr, weight_decay=l2scale)
-        dp = LinearDPSGD(net, optimizer, plan, noise_rng)
+        dp = LinearDPSGD(net, optimizer, plan, rng)
         epochs = plan.epochs
     bar = progress_bar(epochs, enabled=progress, desc="tvae" + (" (DP)" if dp else ""))
-    for epoch in bar:
+    for _epoch in bar:
         start = time.perf_counter()
         losses: list[float] = []
         if dp is not None and plan is not None:
-            for idx in poisson_batches(n, plan.sample_rate, plan.steps_per_epoch, noise_rng):  # type: ignore[arg-type]
-                x, eps = x_all[idx], torch.randn(len(idx), net.embedding_dim)
+            for idx in poisson_batches(n, plan.sample_rate, plan.steps_per_epoch, rng):
+                # one independent N(0, I) draw per sampled row, from the secret generator
+                x, eps = x_all[idx], torch.randn(len(idx), net.embedding_dim, generator=tgen)
 
                 def per_row(x: torch.Tensor = x, eps: torch.Tensor = eps) -> torch.Tensor:
                     rec, mu, logvar = net(x, eps)
@@ -136,9 +126,9 @@ def train_tvae(
 
                 dp.step(per_row, len(idx))  # its loss is an un-noised statistic of real rows: never reported
         else:
-            for idx in shuffled_batches(n, batch_size, batch_rng):
+            for idx in shuffled_batches(n, batch_size, rng):
                 x = x_all[idx]
-                rec, mu, logvar = net(x, torch.randn(len(idx), net.embedding_dim))
+                rec, mu, logvar = net(x, torch.randn(len(idx), net.embedding_dim, generator=tgen))
                 loss = loss_fn(x, rec, net.sigma, mu, logvar).mean()
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -146,12 +136,9 @@ def train_tvae(
                 net.sigma.data.clamp_(0.01, 1.0)
                 losses.append(float(loss.detach()))
         log.epoch_seconds.append(time.perf_counter() - start)
-        if plan is not None:
-            # under DP the training loss is NOT logged: the mean loss of a Poisson batch is an un-noised
-            # statistic of the real rows (not covered by DP-SGD), and the log goes into the report
-            log.epsilon.append(eps_offset + plan.epsilon_after((epoch + 1) * plan.steps_per_epoch))
-            bar.set_postfix(eps=f"{log.epsilon[-1]:.3f}")
-        else:
+        # under DP the training loss is NOT logged: the mean loss of a Poisson batch is an un-noised
+        # statistic of the real rows (not covered by DP-SGD), and the log goes into the report
+        if plan is None:
             log.losses.append(float(np.mean(losses)) if losses else float("nan"))
             bar.set_postfix(loss=f"{log.losses[-1]:.3f}")
     if dp is not None:
@@ -160,11 +147,17 @@ def train_tvae(
 
 
 @torch.no_grad()
-def sample_tvae(net: TVAENet, spans: list[Span], n: int, seed: int) -> np.ndarray:
-    """Decode ``n`` latent draws: alphas get the learned Gaussian noise, one-hots are sampled from the softmax."""
+def sample_tvae(net: TVAENet, spans: list[Span], n: int, seed: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Decode ``n`` latent draws: alphas get the learned Gaussian noise, one-hots are sampled from the softmax.
+
+    ``allowed`` (a mask over the encoded columns) excludes slots that must never be
+    generated (the missing slot of a non-nullable column).
+    """
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, net.embedding_dim, generator=gen)
     rec = net.decoder(z)
+    if allowed is not None:
+        rec = rec.masked_fill(~torch.from_numpy(np.asarray(allowed, dtype=bool))[None, :], -torch.inf)
     out = torch.zeros_like(rec)
     for s in spans:
         block = rec[:, s.start : s.end]

@@ -1,4 +1,4 @@
-"""Params shared by the deep synthesizers (``tvae`` here, ``ctgan`` in safedata-ctgan).
+"""Params shared by the deep synthesizers (``tvae`` in safedata-tvae, ``ctgan`` in safedata-ctgan).
 
 Torch-free, so the plugin registers quickly.
 """
@@ -68,4 +68,6 @@ class DeepParams(BaseModel):
     threads: int | None = Field(
         None, ge=1, description="torch CPU threads; None = all available cores not already busy (load average)."
     )
-    progress: bool = Field(True, description="Show a per-epoch progress bar (loss, epsilon spent).")
+    progress: bool = Field(
+        True, description="Show a per-epoch progress bar (with the loss when it is not a statistic of real rows)."
+    )

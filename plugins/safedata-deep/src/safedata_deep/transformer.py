@@ -7,11 +7,18 @@
 * Categorical / boolean columns: one-hot over the categories, plus a
   "missing" slot (values outside the domain also land there).
 
-Under DP nothing here reads the data outside :class:`~safedata_tvae.dpplan.DPQueries`:
+Under DP nothing here reads the data outside :class:`~safedata_deep.dpplan.DPQueries`:
 numeric bounds must be public; the mixture is fitted to pseudo-points drawn
-from a Laplace histogram over those bounds (post-processing); categories come
-from public metadata or a DP selection; the missing slot always exists. The
-encoding of each row afterwards is a fixed public function of that row.
+from a discrete-Laplace histogram over those bounds (post-processing);
+categories come from public metadata or a DP selection; the missing slot
+always exists. The encoding of each row afterwards depends on that row and on
+its own random draws only (the numeric mode is sampled from the posterior with
+the generator the caller passes: the share's secure generator under DP).
+
+A column declared ``nullable: false`` keeps its missing slot for training (a
+value outside the domain still needs somewhere to go), but decoding and the
+samplers never pick it (:meth:`DataTransformer.allowed_mask`), so no missing
+value is generated in it.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import pandas as pd
 
 from safedata_core import ComponentError, Table
 from safedata_core.data import ColumnMeta
-from safedata_tvae.dpplan import DPQueries
+from safedata_deep.dpplan import DPQueries
 
 __all__ = ["ColumnTransform", "DataTransformer", "Span"]
 
@@ -56,6 +63,7 @@ class ColumnTransform:
     high: float = 0.0
     categories: list[str] = field(default_factory=list)
     missing_slot: bool = True
+    nullable: bool = True  # declared metadata: False = the missing slot is never generated
 
     @property
     def numeric(self) -> bool:
@@ -124,10 +132,23 @@ class DataTransformer:
         select = sum(1 for c in table.columns if meta[c].type == "categorical" and not meta[c].is_public_domain)
         return numeric, select
 
+    def allowed_mask(self) -> np.ndarray:
+        """Boolean mask over the encoded columns: False at the missing slot of a non-nullable column."""
+        mask = np.ones(self.output_dim, dtype=bool)
+        softmax = [s for s in self.spans if s.activation == "softmax"]
+        for col, span in zip(self.columns, softmax, strict=True):
+            if col.missing_slot and not col.nullable:
+                mask[span.end - 1] = False
+        return mask
+
     # -- encoding ----------------------------------------------------------
-    def transform(self, df: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """Encoded float32 matrix, and the slot codes (n, n_discrete) of the discrete columns."""
-        rng = np.random.default_rng(seed)
+    def transform(self, df: pd.DataFrame, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Encoded float32 matrix, and the slot codes (n, n_discrete) of the discrete columns.
+
+        ``rng`` draws each numeric value's mode (row by row, independently); under
+        DP pass the share's noise generator, so no row's encoding depends on the
+        pipeline seed or on its position.
+        """
         n = len(df)
         out = np.zeros((n, self.output_dim), dtype=np.float32)
         codes: list[np.ndarray] = []
@@ -159,8 +180,12 @@ class DataTransformer:
         return slot
 
     def inverse_transform(self, data: np.ndarray) -> pd.DataFrame:
-        """Decode model output (tanh alphas, one-hots or probabilities) back to a DataFrame."""
+        """Decode model output (tanh alphas, one-hots or probabilities) back to a DataFrame.
+
+        The missing slot of a non-nullable column is never chosen.
+        """
         out: dict[str, Any] = {}
+        data = np.where(self.allowed_mask()[None, :], data, -np.inf)
         spans = iter(self.spans)
         for col in self.columns:
             if col.numeric:
@@ -232,6 +257,7 @@ def _fit_numeric(
         low=low,
         high=high,
         missing_slot=missing_slot,
+        nullable=bool(meta.nullable),
     )
 
 
@@ -326,9 +352,17 @@ def _fit_discrete(name: str, s: pd.Series, meta: ColumnMeta, queries: DPQueries 
     elif queries is not None:
         values = s.dropna().astype(str).to_numpy(dtype=object)
         categories = queries.select_categories(values, f"'{name}' category selection")
+        if not categories and not meta.nullable:
+            # post-processing of the DP selection: nothing could be generated in a column declared non-nullable
+            raise ComponentError(
+                f"column '{name}': the DP category selection kept no category and the column is declared "
+                "nullable: false; declare its categories in the metadata (or raise the step's budget)"
+            )
     else:
         categories = sorted(s.dropna().astype(str).unique().tolist())
-    col = ColumnTransform(name=name, ctype=meta.type, categories=categories, missing_slot=True)
+    col = ColumnTransform(
+        name=name, ctype=meta.type, categories=categories, missing_slot=True, nullable=bool(meta.nullable)
+    )
     if queries is None:
         slots = DataTransformer.discrete_slots(col, s)
         col.missing_slot = bool((slots == len(categories)).any())

@@ -12,13 +12,21 @@ is no Python loop over rows. Each step:
    coordinate, and the sum is divided by the expected batch size;
 4. the optimiser steps.
 
-The whole run is accounted before it starts (see :mod:`safedata_tvae.dpplan`).
-Also home of the small training helpers shared with safedata-ctgan (threads,
-seeding, non-private batches, progress bar).
+The Gaussian noise is the one place in safedata where DP noise is continuous
+(float64 normals from the share's secure generator, cast to float32), as in
+opacus's secure mode: exact discrete noise on every parameter of every step
+(millions of draws) is not practical, and the gradients themselves are
+floating-point. Poisson sampling and the noise come from the share's
+:class:`~safedata_core.privacy.NoiseSource`, never from the pipeline seed.
+
+The whole run is accounted before it starts (see :mod:`safedata_deep.dpplan`).
+Also home of the small training helpers both synthesizers use (threads,
+seeded initialisation, non-private batches, progress bar).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -28,7 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from safedata_tvae.dpplan import DPSGDPlan
+from safedata_deep.dpplan import DPSGDPlan
 
 __all__ = [
     "DPSGD",
@@ -37,6 +45,7 @@ __all__ = [
     "configure_torch",
     "poisson_batches",
     "progress_bar",
+    "seeded_init",
     "shuffled_batches",
 ]
 
@@ -55,10 +64,21 @@ def available_cores() -> int:
     return max(1, min(cores, cores - busy))
 
 
-def configure_torch(threads: int | None, seed: int) -> None:
-    """Use ``threads`` (default: all free cores) and seed torch's global generator."""
+def configure_torch(threads: int | None) -> None:
+    """Use ``threads`` (default: all free cores). Training never reads torch's global generator."""
     torch.set_num_threads(threads or available_cores())
-    torch.manual_seed(seed)
+
+
+@contextlib.contextmanager
+def seeded_init(seed: int) -> Iterator[None]:
+    """Build networks inside this block: their initial weights come from ``seed`` (public, non-DP randomness).
+
+    torch initialises layers from its global generator; the block forks it, so
+    the global state outside is untouched and no training draw depends on it.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 def poisson_batches(n_rows: int, sample_rate: float, steps: int, rng: np.random.Generator) -> Iterator[np.ndarray]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from safedata_tvae.dpplan import DPSGDPlan
-from safedata_tvae.dpsgd import LinearDPSGD
+from safedata_deep.dpplan import DPSGDPlan
+from safedata_deep.dpsgd import LinearDPSGD
 from torch import nn
 
 
