@@ -245,9 +245,9 @@ def _check_reports(run_dir: Path, start: dict[str, Any], events: list[dict[str, 
                 f"{path}: run.audit_head {str(run.get('audit_head'))[:16]}… is not the log's last hash "
                 f"{events[-1]['hash'][:16]}…: the report or the log was replaced"
             )
-        for field, logged in (("id", start.get("run_id")), ("pipeline_sha256", start.get("pipeline_sha256"))):
-            if (field in run or not release_view) and run.get(field) != logged:
-                raise AuditVerification(f"{path}: run {field} differs from the log's run_start")
+        for key, logged in (("id", start.get("run_id")), ("pipeline_sha256", start.get("pipeline_sha256"))):
+            if (key in run or not release_view) and run.get(key) != logged:
+                raise AuditVerification(f"{path}: run {key} differs from the log's run_start")
         if run.get("audit_events") is not None and run["audit_events"] != len(events):
             raise AuditVerification(f"{path}: run.audit_events={run['audit_events']} but the log has {len(events)}")
         status = run.get("status")

@@ -129,7 +129,12 @@ class StepPrivacy(_Strict):
     """A step's share of the total budget."""
 
     epsilon: FiniteReal = Field(gt=0)
-    delta: FiniteReal = Field(0.0, ge=0, lt=1)
+    delta: FiniteReal | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="The step's delta; default: an equal part of the total delta that no step names.",
+    )
 
 
 class StepSpec(_Strict):
@@ -137,7 +142,7 @@ class StepSpec(_Strict):
 
     id: str = Field(
         pattern=STEP_ID_PATTERN,
-        description="Unique step id (lower-case letters, digits, '_'; at most 64); names released/<id>.csv.",
+        description="Unique step id (lower-case letters, digits, '_'; at most 64); names release/<id>.csv.",
     )
     use: str = Field(description="Registered component name (see 'safedata plugins').")
     input: str = Field("data", description="Table the step reads: 'data' or an earlier step's id.")

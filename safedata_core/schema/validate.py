@@ -321,7 +321,8 @@ def _plan_budget(pipeline: Pipeline, planned: list[PlannedStep]) -> list[tuple[s
     explicit = [p for p in dp_steps if p.spec.privacy is not None]
     implicit = [p for p in dp_steps if p.spec.privacy is None]
     eps_used = sum(p.spec.privacy.epsilon for p in explicit if p.spec.privacy)
-    delta_used = sum(p.spec.privacy.delta for p in explicit if p.spec.privacy)
+    named_delta = [p.spec.privacy.delta for p in explicit if p.spec.privacy and p.spec.privacy.delta is not None]
+    delta_used = sum(named_delta)
     problems: list[tuple[str, str]] = []
     if eps_used > total.epsilon * (1 + 1e-9) or delta_used > total.delta * (1 + 1e-9):
         problems.append(
@@ -333,7 +334,7 @@ def _plan_budget(pipeline: Pipeline, planned: list[PlannedStep]) -> list[tuple[s
             )
         )
         return problems
-    left_eps, left_delta = total.epsilon - eps_used, total.delta - delta_used
+    left_eps, left_delta = total.epsilon - eps_used, max(0.0, total.delta - delta_used)
     if implicit and left_eps <= 0:
         problems.append(
             (
@@ -342,12 +343,34 @@ def _plan_budget(pipeline: Pipeline, planned: list[PlannedStep]) -> list[tuple[s
             )
         )
         return problems
+    # steps that name no delta (explicit shares without one, and implicit shares) split the unnamed delta
+    unnamed = [p for p in dp_steps if p.spec.privacy is None or p.spec.privacy.delta is None]
+    delta_each = left_delta / len(unnamed) if unnamed else 0.0
     for p in explicit:
         assert p.spec.privacy is not None
-        p.share = Budget(p.spec.privacy.epsilon, p.spec.privacy.delta)
+        delta = p.spec.privacy.delta if p.spec.privacy.delta is not None else delta_each
+        p.share = Budget(p.spec.privacy.epsilon, delta)
     for p in implicit:
-        p.share = Budget(left_eps / len(implicit), left_delta / len(implicit))
+        p.share = Budget(left_eps / len(implicit), delta_each)
+    for p in dp_steps:
+        if p.share is not None and p.share.delta <= 0 and _requires_delta(p):
+            problems.append(
+                (
+                    f"steps[{planned.index(p)}].privacy.delta",
+                    f"step '{p.spec.id}': DP component '{p.spec.use}' needs delta > 0 (it uses Gaussian noise or "
+                    "a DP category selection) but its share has delta 0; set privacy.delta in the pipeline or "
+                    "the step",
+                )
+            )
     return problems
+
+
+def _requires_delta(plan: PlannedStep) -> bool:
+    """Whether the component declares it needs delta > 0 (ClassVar ``requires_delta``, may depend on params)."""
+    if plan.info is None:
+        return False
+    needs = getattr(plan.info.cls, "requires_delta", False)
+    return bool(needs(plan.params) if callable(needs) else needs)
 
 
 def is_private(plan: PlannedStep) -> bool:

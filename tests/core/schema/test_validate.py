@@ -155,3 +155,24 @@ def test_dp_setting_warnings_reach_validate() -> None:
     eng = Engine(autoload=False, plugins=[Plugin()])
     resolved = eng.validate(base(steps=[{"id": "synth", "use": "warned"}]))
     assert resolved.warnings == ["step 'synth' (warned): rows=32561 eps=1"]
+
+
+def test_a_share_naming_only_epsilon_takes_an_equal_part_of_the_unnamed_delta(engine: Engine) -> None:
+    # issue 16: `privacy: {epsilon: 1.0}` on a step used to give it delta 0
+    p = base(privacy={"epsilon": 2.0, "delta": 4e-6})
+    p["steps"] = [
+        {"id": "a", "use": "example", "privacy": {"epsilon": 0.5}},
+        {"id": "b", "use": "example", "privacy": {"epsilon": 0.5, "delta": 1e-6}},
+        {"id": "c", "use": "example"},
+    ]
+    plan = {s["step"]: (s["epsilon"], s["delta"]) for s in engine.validate(p).budget_plan()}
+    assert plan == {"a": (0.5, pytest.approx(1.5e-6)), "b": (0.5, 1e-6), "c": (1.0, pytest.approx(1.5e-6))}
+
+
+def test_a_component_that_needs_delta_is_refused_at_validation(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_example.synthesizer import IndependentMarginalsSynthesizer
+
+    monkeypatch.setattr(IndependentMarginalsSynthesizer, "requires_delta", True, raising=False)
+    found = problems(engine, base(privacy={"epsilon": 1.0, "delta": 0.0}))
+    assert "step 'synth'" in found["steps[0].privacy.delta"] and "needs delta > 0" in found["steps[0].privacy.delta"]
+    engine.validate(base())  # with the pipeline's delta the same step is valid

@@ -106,6 +106,7 @@ class MarginalSynthesizer(Synthesizer):
     """Base of ``mst`` and ``aim`` (not registered itself)."""
 
     privacy = "dp"
+    requires_delta = True  # Gaussian measurements: validate refuses a share with delta 0
 
     def __init__(self, params: Any = None) -> None:
         super().__init__(params)

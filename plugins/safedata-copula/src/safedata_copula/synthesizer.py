@@ -92,6 +92,7 @@ class GaussianCopulaSynthesizer(Synthesizer):
 
     name = "gaussian_copula"
     privacy = "dp"
+    requires_delta = True  # the DP correlation is a Gaussian mechanism
     Params = CopulaParams
 
     def __init__(self, params: Any = None) -> None:

@@ -27,6 +27,7 @@ class DeepSynthesizer(Synthesizer):
     """Base of the deep synthesizers; subclasses set ``name``, ``Params`` and implement fit/sample."""
 
     privacy = "dp"
+    requires_delta = True  # DP-SGD (subsampled Gaussian): validate refuses a share with delta 0
 
     def __init__(self, params: Any = None) -> None:
         super().__init__(params)
