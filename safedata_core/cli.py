@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from safedata_core.errors import SafedataError
 
-COMMANDS: tuple[str, ...] = ("plugins", "schema", "validate", "run", "audit", "profile", "demo", "bench")
+COMMANDS: tuple[str, ...] = ("plugins", "schema", "validate", "run", "audit", "profile", "demo", "bench", "dp_audit")
 
 __all__ = ["main"]
 

@@ -3,11 +3,12 @@
 For a test that says "D' was used" on event E, with ``TPR = P[E | D']`` and
 ``FPR = P[E | D]``, (epsilon, delta)-DP implies both
 ``TPR <= e^eps FPR + delta`` and ``1 - FPR <= e^eps (1 - TPR) + delta``. With
-one-sided Clopper-Pearson bounds on the four rates (each at level
-``alpha / 4``, so that all four hold together with probability at least
-``1 - alpha``), ``eps_lower = max(0, log((TPR_lo - delta) / FPR_hi),
-log((TNR_lo - delta) / FNR_hi))`` is a lower bound on the true epsilon with
-confidence ``1 - alpha``.
+one-sided Clopper-Pearson bounds (a lower and an upper bound for each of TPR
+and FPR, each at level ``alpha / 4``, so all four hold together with
+probability at least ``1 - alpha``), ``eps_lower = max(0,
+log((TPR_lo - delta) / FPR_hi), log((TNR_lo - delta) / FNR_hi))``, together
+with the same two with D and D' swapped, is a lower bound on the true epsilon
+with confidence ``1 - alpha``.
 
 The intervals are computed here by bisection on the exact binomial tail
 (summed in log space), not from a beta quantile function, so the tests can
@@ -84,29 +85,35 @@ def eps_lower_bound(
 ) -> dict[str, float]:
     """Epsilon lower bound from a test's hits: ``tp`` of ``n_pos`` runs on D', ``fp`` of ``n_neg`` runs on D.
 
-    Returns ``eps_lower`` (the max of both directions, floored at 0) and the
-    bounds it came from; every rate bound is one-sided at ``(1 - confidence) / 4``.
+    The four one-sided rate bounds (lower and upper for each of TPR and FPR)
+    are each at level ``(1 - confidence) / 4``, so they hold together with
+    probability ``confidence`` and every direction below is valid at once:
+    ``TPR <= e^eps FPR + delta`` and ``TNR <= e^eps FNR + delta`` (the test
+    points at D'), and the same with the roles of D and D' swapped (it points
+    at D). ``eps_lower`` is their maximum, floored at 0.
     """
     a = (1.0 - confidence) / 4.0
-    tpr_lo, _ = one_sided_bounds(tp, n_pos, a)
-    _, fpr_hi = one_sided_bounds(fp, n_neg, a)
-    fnr_hi, tnr_lo = 1.0 - tpr_lo, 1.0 - fpr_hi
+    tpr_lo, tpr_hi = one_sided_bounds(tp, n_pos, a)
+    fpr_lo, fpr_hi = one_sided_bounds(fp, n_neg, a)
 
     def direction(num: float, den: float) -> float:
         if num - delta <= 0:
             return 0.0
         return math.inf if den <= 0 else max(0.0, math.log((num - delta) / den))
 
-    d1 = direction(tpr_lo, fpr_hi)
-    d2 = direction(tnr_lo, fnr_hi)
+    dirs = {
+        "eps_direction_tpr": direction(tpr_lo, fpr_hi),  # P[E | D'] vs P[E | D]
+        "eps_direction_tnr": direction(1.0 - fpr_hi, 1.0 - tpr_lo),  # P[not E | D] vs P[not E | D']
+        "eps_direction_fpr": direction(fpr_lo, tpr_hi),  # P[E | D] vs P[E | D']
+        "eps_direction_fnr": direction(1.0 - tpr_hi, 1.0 - fpr_lo),  # P[not E | D'] vs P[not E | D]
+    }
     return {
-        "eps_lower": max(d1, d2),
-        "eps_direction_tpr": d1,
-        "eps_direction_tnr": d2,
+        "eps_lower": max(dirs.values()),
+        **dirs,
         "tpr": tp / n_pos if n_pos else float("nan"),
         "fpr": fp / n_neg if n_neg else float("nan"),
         "tpr_lower": tpr_lo,
+        "tpr_upper": tpr_hi,
+        "fpr_lower": fpr_lo,
         "fpr_upper": fpr_hi,
-        "tnr_lower": tnr_lo,
-        "fnr_upper": fnr_hi,
     }

@@ -17,7 +17,7 @@ import pandas as pd
 from safedata_core.data import Table
 from safedata_core.errors import DataError
 
-__all__ = ["audit_table", "make_canary", "neighbours"]
+__all__ = ["audit_table", "canary_row_count", "make_canary", "neighbours"]
 
 #: width (share of the declared range) of the neighbourhood counted around a numeric bound
 NEAR = 0.05
@@ -81,5 +81,9 @@ def canary_row_count(table: Table, canary: dict[str, Any]) -> int:
     """How many records of ``table`` equal the canary on every column (0 for D, 1 for D')."""
     hits = np.ones(len(table), dtype=bool)
     for col, value in canary.items():
-        hits &= table.df[col].astype(str).to_numpy() == str(value)
+        s = table.df[col]
+        if table.metadata.columns[col].is_numeric:
+            hits &= (pd.to_numeric(s, errors="coerce") == float(value)).fillna(False).to_numpy(dtype=bool)
+        else:
+            hits &= s.astype(str).to_numpy() == str(value)
     return int(hits.sum())

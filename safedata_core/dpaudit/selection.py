@@ -47,16 +47,17 @@ def _bound_table(n: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _eps(tp: np.ndarray, n_pos: int, fp: np.ndarray, n_neg: int, delta: float, confidence: float) -> np.ndarray:
-    """Vectorised :func:`~safedata_core.dpaudit.bounds.eps_lower_bound` (the ``eps_lower`` entry)."""
+    """Vectorised :func:`~safedata_core.dpaudit.bounds.eps_lower_bound` (its ``eps_lower`` entry)."""
     a = (1.0 - confidence) / 4.0
-    lo_pos, _ = _bound_table(n_pos, a)
-    _, hi_neg = _bound_table(n_neg, a)
-    tpr_lo, fpr_hi = lo_pos[tp], hi_neg[fp]
-    tnr_lo, fnr_hi = 1.0 - fpr_hi, 1.0 - tpr_lo
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d1 = np.where(tpr_lo - delta > 0, np.log(np.maximum(tpr_lo - delta, 1e-300) / fpr_hi), 0.0)
-        d2 = np.where(tnr_lo - delta > 0, np.log(np.maximum(tnr_lo - delta, 1e-300) / fnr_hi), 0.0)
-    return np.maximum(0.0, np.maximum(np.nan_to_num(d1, posinf=math.inf), np.nan_to_num(d2, posinf=math.inf)))
+    lo_pos, hi_pos = _bound_table(n_pos, a)
+    lo_neg, hi_neg = _bound_table(n_neg, a)
+    tpr_lo, tpr_hi, fpr_lo, fpr_hi = lo_pos[tp], hi_pos[tp], lo_neg[fp], hi_neg[fp]
+    out = np.zeros(np.shape(tp), dtype=float)
+    for num, den in ((tpr_lo, fpr_hi), (1 - fpr_hi, 1 - tpr_lo), (fpr_lo, tpr_hi), (1 - tpr_hi, 1 - fpr_lo)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            val = np.where(num - delta > 0, np.log(np.maximum(num - delta, 1e-300)) - np.log(den), 0.0)
+        out = np.maximum(out, np.nan_to_num(val, nan=0.0, posinf=math.inf))
+    return out
 
 
 def hits(values: np.ndarray, threshold: float, direction: str) -> int:
