@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 
 from safedata_core.testing.fixtures import tiny_table as _tiny_table
+from safedata_core.testing.reference import reference_path
 
 os.environ["SAFEDATA_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FAKE_PLUGINS = Path(__file__).parent / "fake_plugins"
 
 
 def shared_data(*parts: str) -> Path:
-    """Path under ../shared/data; skips the test when the reference data is absent."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"reference data {path} is not present (it lives in ../shared/data beside the repo)")
-    return path
+    """Path under the reference data (../shared/data); skips when absent, fails under SAFEDATA_REQUIRE_REFERENCE=1.
+
+    Tests that call it carry ``@pytest.mark.reference`` (tests/meta checks this).
+    """
+    return reference_path(*parts)
 
 
 @pytest.fixture

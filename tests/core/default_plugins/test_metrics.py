@@ -64,6 +64,7 @@ def placements() -> tuple[Table, Table, dict]:
     return real, synth, expected
 
 
+@pytest.mark.reference
 def test_column_shapes_match_sdmetrics(placements) -> None:  # type: ignore[no-untyped-def]
     real, synth, expected = placements
     ks = KSComplementMetric({}).compute(real, synth).details["columns"]
@@ -77,6 +78,7 @@ def test_column_shapes_match_sdmetrics(placements) -> None:  # type: ignore[no-u
     assert overall == pytest.approx(expected["column_shapes"]["property_score"], abs=1e-6)
 
 
+@pytest.mark.reference
 def test_pair_trends_match_sdmetrics_where_implemented(placements) -> None:  # type: ignore[no-untyped-def]
     real, synth, expected = placements
     cols = ["start_date", "second_perc", "work_experience", "degree_type"]

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safedata_core import Synthesizer, Table
+from safedata_core import Synthesizer, Table, hookimpl
 
 
 def noise_generator(budget: Any, seed: int) -> np.random.Generator:
@@ -65,3 +65,9 @@ class OneColumnDPSynthesizer(Synthesizer):
         df = pd.DataFrame({c: [self._template.df[c].iloc[0]] * n for c in self._template.columns})
         df[self.column] = np.array(self._labels, dtype=object)[rng.choice(len(self._labels), n, p=self._probs)]
         return Table(df, self._template.metadata)
+
+
+@hookimpl
+def register_synthesizers(register: Any) -> None:
+    register(LeakySynthesizer)
+    register(OneColumnDPSynthesizer)
