@@ -22,7 +22,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ScannedTest", "scan_module", "find_test_modules"]
+__all__ = ["ScannedTest", "find_test_modules", "scan_module"]
 
 ROOT = Path(__file__).resolve().parents[2]
 RAISING = {"raises", "warns", "deprecated_call", "fail"}
@@ -153,9 +153,7 @@ class _Module:
         if self._reaches(fn, cls, _calls_reference):
             return True
         args = {a.arg for a in [*fn.args.args, *fn.args.kwonlyargs]}
-        return any(
-            self._reaches(self.functions[name], None, _calls_reference) for name in args & self.fixtures
-        )
+        return any(self._reaches(self.functions[name], None, _calls_reference) for name in args & self.fixtures)
 
 
 def _asserts_directly(fn: ast.AST) -> bool:

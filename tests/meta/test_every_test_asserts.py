@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-from tests.meta.scan import ROOT, scan_module, scan_source, find_test_modules
+from tests.meta.scan import ROOT, find_test_modules, scan_module, scan_source
 
 
 def _all() -> list:
@@ -23,9 +23,8 @@ def test_scan_covers_core_plugins_contrib_and_the_kit() -> None:
 
 def test_every_test_function_asserts() -> None:
     silent = [f.where() for f in _all() if not f.asserts]
-    assert not silent, "test functions that cannot fail (no assert, pytest.raises/warns or assert_*/check_* call):\n" + (
-        "\n".join(silent)
-    )
+    rule = "test functions that cannot fail (no assert, pytest.raises/warns or assert_*/check_* call)"
+    assert not silent, rule + ":\n" + "\n".join(silent)
 
 
 def test_reference_data_tests_carry_the_marker() -> None:
