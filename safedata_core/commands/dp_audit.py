@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise SafedataError(f"dp-audit --confidence {args.confidence:g}: give a number between 0 and 1, e.g. 0.95")
     info = make_engine(args).registry.get(args.synthesizer, "synthesizer")
     result = run_audit(
-        info.cls,
+        info.cls,  # type: ignore[arg-type]  # registry.get(..., "synthesizer") returns a Synthesizer class
         params=params,
         runs=args.runs,
         epsilon=args.epsilon,

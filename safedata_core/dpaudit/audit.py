@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from safedata_core.components import Synthesizer
 from safedata_core.data import Table
 from safedata_core.dpaudit.canary import audit_table, make_canary, neighbours
 from safedata_core.dpaudit.runs import RunSpec, run_all
@@ -89,17 +90,18 @@ class AuditResult:
         return "\n".join(lines)
 
 
-def _resolve(synthesizer: str | type) -> type:
+def _resolve(synthesizer: str | type[Synthesizer]) -> type[Synthesizer]:
     if not isinstance(synthesizer, str):
         return synthesizer
     from safedata_core.engine import Engine
 
     info = Engine().registry.get(synthesizer, "synthesizer")
-    return info.cls
+    cls: type[Synthesizer] = info.cls  # type: ignore[assignment]
+    return cls
 
 
 def _measure(
-    cls: type,
+    cls: type[Synthesizer],
     params: dict[str, Any],
     d: Table,
     dprime: Table,
@@ -139,7 +141,7 @@ def _select_and_evaluate(
 
 
 def run_audit(
-    synthesizer: str | type,
+    synthesizer: str | type[Synthesizer],
     *,
     params: dict[str, Any] | None = None,
     table: Table | None = None,
@@ -174,7 +176,14 @@ def run_audit(
     d, dprime = neighbours(base, canary)
     m = sample_rows or len(d)
     names = statistic_names(d.metadata)
-    common = {"runs": runs, "delta": delta, "seed": seed, "sample_rows": m, "jobs": jobs, "progress": progress}
+    common: dict[str, Any] = {
+        "runs": runs,
+        "delta": delta,
+        "seed": seed,
+        "sample_rows": m,
+        "jobs": jobs,
+        "progress": progress,
+    }
     s_d, s_dp, mode = _measure(cls, params, d, dprime, canary, epsilon=epsilon, desc=f"{cls.name} dp", **common)
     test, evaluation = _select_and_evaluate(s_d, s_dp, names, delta=delta, confidence=confidence)
     power = None
@@ -201,7 +210,7 @@ def run_audit(
 
 
 def _power_check(
-    cls: type,
+    cls: type[Synthesizer],
     params: dict[str, Any],
     d: Table,
     dprime: Table,

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from safedata_core.components import Synthesizer
 from safedata_core.data import Table
 from safedata_core.dpaudit.shares import new_share, noise_mode
 from safedata_core.dpaudit.statistics import compute_statistics
@@ -27,7 +28,7 @@ __all__ = ["RunSpec", "run_all", "run_one"]
 class RunSpec:
     """One fit: which class and params, on which table, with which budget (``None``: non-private fit)."""
 
-    component: type
+    component: type[Synthesizer]
     params: dict[str, Any]
     table: Table
     epsilon: float | None

@@ -32,7 +32,7 @@ def new_share(
     source_cls = getattr(privacy, "NoiseSource", None)
     if source_cls is not None:
         if noise_seed is not None:
-            share.noise = source_cls.reproducible(noise_seed)
+            setattr(share, "noise", source_cls.reproducible(noise_seed))  # noqa: B010 (older cores: no attribute)
     else:  # older interface: noise_rng(seed) is seeded from the fit's seed unless ``secure``
         share.secure = noise_seed is None
     return share

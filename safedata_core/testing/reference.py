@@ -41,9 +41,7 @@ def reference_path(*parts: str) -> Path:
     """Path of a reference file or folder; skips (or, when required, fails) the test if it is absent."""
     path = reference_root().joinpath(*parts)
     if not path.exists():
-        reason = (
-            f"reference data {path} is not present (put shared/data beside the repository or set {DATA_ENV})"
-        )
+        reason = f"reference data {path} is not present (put shared/data beside the repository or set {DATA_ENV})"
         if reference_required():
             pytest.fail(f"{reason}; {REQUIRE_ENV} is set, so reference tests must run", pytrace=False)
         pytest.skip(reason)

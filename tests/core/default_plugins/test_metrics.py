@@ -44,11 +44,17 @@ class TestMarginal2WayContract(MetricContract):
 class TestTSTRContract(MetricContract):
     component = TSTRMetric
     params = {"label": "sex", "max_iter": 10}
+    identical_exempt = (
+        "TSTR on identical tables is train-on-real accuracy, which has no fixed best value "
+        "(test_tstr_classification_and_regression compares it with known cases)"
+    )
 
 
 class TestDetectionContract(MetricContract):
     component = DetectionMetric
     params = {"max_iter": 10}
+    best_score = 0.5  # a classifier cannot tell identical tables apart: chance level (the AUC is lower is better)
+    score_tolerance = 0.1
 
 
 @pytest.fixture(scope="module")
