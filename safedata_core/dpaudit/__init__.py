@@ -8,7 +8,7 @@ docs/dp-audit.md for the method and how to read the result.
 from __future__ import annotations
 
 from safedata_core.dpaudit.audit import AuditResult, run_audit
-from safedata_core.dpaudit.bounds import clopper_pearson, eps_lower_bound, one_sided_bounds
+from safedata_core.dpaudit.bounds import clopper_pearson, eps_lower_bound, max_eps_lower, one_sided_bounds
 from safedata_core.dpaudit.canary import audit_table, make_canary, neighbours
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "clopper_pearson",
     "eps_lower_bound",
     "make_canary",
+    "max_eps_lower",
     "neighbours",
     "one_sided_bounds",
     "run_audit",

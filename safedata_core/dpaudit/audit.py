@@ -30,6 +30,7 @@ import numpy as np
 
 from safedata_core.components import Synthesizer
 from safedata_core.data import Table
+from safedata_core.dpaudit.bounds import max_eps_lower
 from safedata_core.dpaudit.canary import audit_table, make_canary, neighbours
 from safedata_core.dpaudit.runs import RunSpec, run_all
 from safedata_core.dpaudit.selection import ChosenTest, evaluate_test, select_test
@@ -56,6 +57,8 @@ class AuditResult:
     evaluation: dict[str, Any]
     noise_mode: str
     canary: dict[str, Any]
+    #: the most eps_lower could be with these runs (a perfect test): a bound near it means "at least this much"
+    max_eps_lower: float = float("nan")
     params: dict[str, Any] = field(default_factory=dict)
     power: dict[str, Any] | None = None
     seconds: float = 0.0
@@ -75,7 +78,8 @@ class AuditResult:
             f"dp-audit {self.synthesizer}: epsilon_lower = {self.eps_lower:.3f} vs claimed epsilon = "
             f"{self.epsilon:g} (delta {self.delta:g}) -> {verdict}",
             f"  {self.runs} runs per side on {self.rows} rows (+1 canary), {self.sample_rows} rows sampled per "
-            f"run, {self.confidence:.0%} confidence, noise: {self.noise_mode}",
+            f"run, {self.confidence:.0%} confidence, noise: {self.noise_mode}; the most these runs can show "
+            f"is epsilon_lower = {self.max_eps_lower:.2f}",
             f"  test: {self.statistic} {'>=' if self.test['direction'] == 'ge' else '<='} "
             f"{self.test['threshold']:g}; on the evaluation half TPR={self.evaluation['tpr']:.3f} "
             f"FPR={self.evaluation['fpr']:.3f}",
@@ -202,6 +206,7 @@ def run_audit(
         test=test.to_dict(),
         evaluation=evaluation,
         noise_mode=mode,
+        max_eps_lower=max_eps_lower(runs - runs // 2, delta=delta, confidence=confidence),
         canary={k: (v.item() if hasattr(v, "item") else v) for k, v in canary.items()},
         params=params,
         power=power,

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["binomial_tail", "clopper_pearson", "eps_lower_bound", "one_sided_bounds"]
+__all__ = ["binomial_tail", "clopper_pearson", "eps_lower_bound", "max_eps_lower", "one_sided_bounds"]
 
 
 def _log_pmf(n: int, p: float) -> np.ndarray:
@@ -117,3 +117,9 @@ def eps_lower_bound(
         "fpr_lower": fpr_lo,
         "fpr_upper": fpr_hi,
     }
+
+
+def max_eps_lower(runs_per_side: int, *, delta: float = 0.0, confidence: float = 0.95) -> float:
+    """The largest ``eps_lower`` any test can reach with ``runs_per_side`` evaluation runs (a perfect test)."""
+    n = runs_per_side
+    return float(eps_lower_bound(n, n, 0, n, delta=delta, confidence=confidence)["eps_lower"])

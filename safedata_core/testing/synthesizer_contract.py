@@ -183,8 +183,15 @@ class SynthesizerContract(ComponentContract):
         self.require_dp()
         if self.audit_exempt:
             pytest.skip(self.audit_exempt)
-        from safedata_core.dpaudit import run_audit
+        from safedata_core.dpaudit import max_eps_lower, run_audit
 
+        reachable = max_eps_lower(
+            self.audit_runs - self.audit_runs // 2, delta=self.delta, confidence=self.audit_confidence
+        )
+        assert reachable > self.audit_epsilon, (
+            f"audit_runs={self.audit_runs} can never show more than epsilon {reachable:.3f}, not above the "
+            f"audited {self.audit_epsilon:g}: this check could not fail; raise audit_runs or audit_epsilon"
+        )
         result = run_audit(
             self.component,
             params=self.params,

@@ -49,13 +49,16 @@ class OneColumnDPSynthesizer(Synthesizer):
     column = "region"
 
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
+        budget.charge("laplace", epsilon=budget.epsilon, sensitivity=1.0, scale=1.0 / budget.epsilon)
+        self._fit_counts(table, noise_generator(budget, seed), 1.0 / budget.epsilon)
+
+    def _fit_counts(self, table: Table, rng: np.random.Generator, scale: float) -> None:
+        """Noisy histogram of the column (Laplace noise of ``scale`` from ``rng``), kept as sampling weights."""
         meta = table.metadata.columns[self.column]
         cats = [str(c) for c in meta.categories or []]
         s = table.df[self.column]
         counts = np.array([(s.astype(str) == c).sum() for c in cats] + [s.isna().sum()], dtype=float)
-        budget.charge("laplace", epsilon=budget.epsilon, sensitivity=1.0, scale=1.0 / budget.epsilon)
-        noisy = counts + noise_generator(budget, seed).laplace(0.0, 1.0 / budget.epsilon, counts.shape)
-        probs = np.clip(noisy, 0, None)
+        probs = np.clip(counts + rng.laplace(0.0, scale, counts.shape), 0, None)
         self._probs = probs / probs.sum() if probs.sum() > 0 else np.full(len(probs), 1 / len(probs))
         self._labels = [*cats, None]
         self._template = table

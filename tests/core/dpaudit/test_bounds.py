@@ -65,3 +65,11 @@ def test_eps_lower_bound_uses_both_directions_and_delta() -> None:
     assert eps_lower_bound(50, 100, 50, 100)["eps_lower"] == 0.0
     base = eps_lower_bound(80, 100, 5, 100)["eps_lower"]
     assert 0 < eps_lower_bound(80, 100, 5, 100, delta=0.2)["eps_lower"] < base
+
+
+def test_max_eps_lower_is_the_perfect_test() -> None:
+    from safedata_core.dpaudit.bounds import max_eps_lower
+
+    assert max_eps_lower(100) == eps_lower_bound(100, 100, 0, 100)["eps_lower"]
+    # the figures quoted in docs/dp-audit.md (95%: 10, 20, 50 and 100 evaluation runs per side)
+    assert [round(max_eps_lower(n), 1) for n in (10, 20, 50, 100)] == [0.6, 1.4, 2.4, 3.1]
