@@ -77,7 +77,8 @@ def compute_statistics(release: pd.DataFrame, canary: dict[str, Any], metadata: 
     ).astype(np.int64)
     singles = m.sum(axis=0)
     both = m.T @ m
-    pairs = np.array([both[i, j] for i, j in _pairs(feats)], dtype=np.int64)
+    idx = np.array(_pairs(feats), dtype=np.int64).reshape(-1, 2)
+    pairs = both[idx[:, 0], idx[:, 1]]
     wide_cols = [i for i, (_, col, width) in enumerate(feats) if width in (0.0, WIDE)]
     per_row = m[:, wide_cols].sum(axis=1)
     d = len(metadata.columns)
