@@ -55,3 +55,11 @@ def test_bad_settings_are_one_line_errors(kwargs: dict, message: str) -> None:
     args = {"table": tiny_table(50), "runs": 4, "epsilon": 1.0, "progress": False, **kwargs}
     with pytest.raises(SafedataError, match=message):
         run_audit(LeakySynthesizer, **args)
+
+
+def test_parallel_runs_match_serial_runs() -> None:
+    # the leaky fake has no randomness, so serial and 2-process runs must measure the same
+    args = {"table": tiny_table(60, seed=1), "runs": 8, "epsilon": 1.0, "progress": False}
+    serial = run_audit(LeakySynthesizer, **args)
+    parallel = run_audit(LeakySynthesizer, jobs=2, **args)
+    assert parallel.evaluation == serial.evaluation and parallel.test == serial.test
