@@ -3,8 +3,9 @@
 ``register(cls)`` validates each class at call time, so an error points at the
 plugin that made it: the class must subclass the right ABC, be concrete, have a
 snake_case ``name`` unique across *all* kinds, a pydantic ``Params`` model with
-``extra="forbid"``, a ``privacy`` declaration and a docstring with a
-**Privacy guarantee** section. A duplicate name names both distributions.
+``extra="forbid"``, a ``privacy`` declaration and a docstring with every
+section of :data:`REQUIRED_DOC_SECTIONS` (**Privacy guarantee**, **Assumptions**;
+the contract kit checks the same list). A duplicate name names both distributions.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from safedata_core.errors import PluginLoadError, PluginRegistrationError, Unkno
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 PRIVACY_VALUES = ("dp", "sdc", "none")
+#: docstring sections (written ``**Name**``) every component must have; the contract kit checks the same list
+REQUIRED_DOC_SECTIONS: tuple[str, ...] = ("Privacy guarantee", "Assumptions")
 HOOK_FOR_KIND = {
     "synthesizer": "register_synthesizers",
     "mechanism": "register_mechanisms",
@@ -33,7 +36,13 @@ HOOK_FOR_KIND = {
 
 C = TypeVar("C", bound=Component, contravariant=True)
 
-__all__ = ["ComponentInfo", "Register", "Registry"]
+__all__ = ["REQUIRED_DOC_SECTIONS", "ComponentInfo", "Register", "Registry", "missing_doc_sections"]
+
+
+def missing_doc_sections(cls: Any) -> list[str]:
+    """The :data:`REQUIRED_DOC_SECTIONS` that ``cls``'s docstring lacks (``**Name**`` markers)."""
+    doc = inspect.getdoc(cls) or ""
+    return [s for s in REQUIRED_DOC_SECTIONS if f"**{s}**" not in doc]
 
 
 class Register(Protocol, Generic[C]):
@@ -137,11 +146,11 @@ class Registry:
         privacy = getattr(cls, "privacy", None)
         if privacy not in PRIVACY_VALUES:
             raise fail(f"{label}.privacy is {privacy!r}", "declare privacy = 'dp', 'sdc' or 'none' on the class")
-        doc = inspect.getdoc(cls) or ""
-        if "**Privacy guarantee**" not in doc:
+        missing_sections = missing_doc_sections(cls)
+        if missing_sections:
             raise fail(
-                f"{label} docstring has no **Privacy guarantee** section",
-                "document what the component guarantees (see docs/plugins/components.md)",
+                f"{label} docstring has no **{missing_sections[0]}** section",
+                "document what the component guarantees and assumes (see docs/plugins/components.md)",
             )
         if name in self._by_name:
             other = self._by_name[name]

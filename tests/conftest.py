@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from safedata_core.testing.fixtures import tiny_table as _tiny_table
+from safedata_core.testing.reference import reference_path
 
 os.environ["SAFEDATA_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 # runs seal their audit logs with a key created on first use: keep the tests' key out of the user's config
@@ -20,16 +21,15 @@ atexit.register(shutil.rmtree, _AUDIT_KEY_DIR, True)
 os.environ["SAFEDATA_AUDIT_KEY_FILE"] = os.path.join(_AUDIT_KEY_DIR, "audit.key")
 os.environ.pop("SAFEDATA_AUDIT_KEY", None)
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FAKE_PLUGINS = Path(__file__).parent / "fake_plugins"
 
 
 def shared_data(*parts: str) -> Path:
-    """Path under ../shared/data; skips the test when the reference data is absent."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"reference data {path} is not present (it lives in ../shared/data beside the repo)")
-    return path
+    """Path under the reference data (../shared/data); skips when absent, fails under SAFEDATA_REQUIRE_REFERENCE=1.
+
+    Tests that call it carry ``@pytest.mark.reference`` (tests/meta checks this).
+    """
+    return reference_path(*parts)
 
 
 @pytest.fixture

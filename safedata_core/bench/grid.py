@@ -12,6 +12,8 @@ YAML shape (every key optional except ``synthesizers``)::
     seed: 0
     params: {ctgan: {epochs: 50}}
     fast: false           # lighter evaluation: fewer boosting iterations, smaller attack samples
+    eps_lower_runs: 100   # optional eps_lower column: empirical DP audit, this many fits per side (DP rows)
+    eps_lower_rows: 1000  # rows of the audited table (drawn from the train split)
     plugins: []           # extra plugin modules to load (importable names), e.g. for tests
 """
 
@@ -69,6 +71,14 @@ class BenchGrid(BaseModel):
         False,
         description="Lighter evaluation for smoke runs and tests: fewer boosting iterations, smaller attack samples.",
     )
+
+    eps_lower_runs: int | None = Field(
+        None,
+        ge=2,
+        description="Add an eps_lower column: an empirical DP audit (safedata_core.dpaudit) of every DP row with "
+        "this many fits on each neighbouring table.",
+    )
+    eps_lower_rows: int = Field(1000, ge=10, description="Rows of the audited table (drawn from the train split).")
 
     @field_validator("epsilon", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from safedata_core.bench.runner import METRIC_COLUMNS
+from safedata_core.bench.runner import METRIC_COLUMNS, OPTIONAL_COLUMNS
 from safedata_core.report import svg
 
 __all__ = ["aggregate", "write_leaderboard"]
@@ -43,7 +43,7 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
         rec["status"] = "ok" if len(good) else str(grp["status"].iloc[0])
         spent = pd.to_numeric(good["epsilon_spent"], errors="coerce")
         rec["epsilon_spent"] = float(spent.mean()) if len(good) else math.nan
-        for m in METRIC_COLUMNS:
+        for m in [*METRIC_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in df.columns)]:
             vals = pd.to_numeric(good[m], errors="coerce")
             rec[f"{m}_mean"] = float(vals.mean()) if len(good) else math.nan
             rec[f"{m}_std"] = float(vals.std(ddof=1)) if len(good) > 1 else 0.0 if len(good) else math.nan
@@ -52,6 +52,11 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
         rec["evaluator_errors"] = "; ".join(sorted({e for e in errs if e}))
         out.append(rec)
     return pd.DataFrame(out)
+
+
+def _metrics(board: pd.DataFrame) -> list[str]:
+    """The figure columns of ``board``: every metric plus the optional ones the runs produced."""
+    return [*METRIC_COLUMNS, *(c for c in OPTIONAL_COLUMNS if f"{c}_mean" in board.columns)]
 
 
 def _eps(e: float) -> str:
@@ -67,12 +72,18 @@ def _cell(rec: pd.Series, m: str) -> str:
 
 
 def _markdown(board: pd.DataFrame, command: str) -> str:
-    head = ["dataset", "synthesizer", "ε", "runs", *METRIC_COLUMNS]
+    metrics = _metrics(board)
+    head = ["dataset", "synthesizer", "ε", "runs", *metrics]
     lines = [
         f"Command: `{command}`",
         "",
         "Mean ± standard deviation over repeats. Higher is better for TSTR AUC and fidelity; "
-        "for detection AUC and MIA AUC 0.5 is best; lower is better for the exact-copy rate, time and memory.",
+        "for detection AUC and MIA AUC 0.5 is best; lower is better for the exact-copy rate, time and memory"
+        + (
+            "; eps_lower is the empirical DP audit's lower bound on epsilon (it must stay below ε)."
+            if "eps_lower" in metrics
+            else "."
+        ),
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
@@ -84,7 +95,7 @@ def _markdown(board: pd.DataFrame, command: str) -> str:
             _eps(r["epsilon"]),
             f"{r['runs']}" + (f" ({r['failed']} failed)" if r["failed"] else ""),
         ]
-        lines.append("| " + " | ".join(cells + [_cell(r, m) for m in METRIC_COLUMNS]) + " |")
+        lines.append("| " + " | ".join(cells + [_cell(r, m) for m in metrics]) + " |")
     failed = board[board["runs"] == 0]
     for _, r in failed.iterrows():
         lines.append(f"\n- {r['synthesizer']} ε={_eps(r['epsilon'])}: {r['status']}")
@@ -115,7 +126,8 @@ def _html(board: pd.DataFrame, command: str) -> str:
         x_label="membership-inference AUC (0.5 = no leak)",
         y_label="TSTR AUC (higher is better)",
     )
-    head = "".join(f"<th scope='col'>{e(h)}</th>" for h in ["dataset", "synthesizer", "ε", "runs", *METRIC_COLUMNS])
+    metrics = _metrics(board)
+    head = "".join(f"<th scope='col'>{e(h)}</th>" for h in ["dataset", "synthesizer", "ε", "runs", *metrics])
     body = "".join(
         "<tr>"
         + "".join(
@@ -125,7 +137,7 @@ def _html(board: pd.DataFrame, command: str) -> str:
                 r["synthesizer"],
                 _eps(r["epsilon"]),
                 r["runs"],
-                *[_cell(r, m) for m in METRIC_COLUMNS],
+                *[_cell(r, m) for m in metrics],
             ]
         )
         + "</tr>"

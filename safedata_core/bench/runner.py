@@ -10,7 +10,10 @@ come from registered components when they are installed and report them
 ``evaluators`` column says which, and ``evaluator_errors`` holds the error of
 every registered component that failed (its figure then comes from the
 built-in fallback). ``grid.fast`` asks for a lighter evaluation (see
-:data:`FAST_EVALUATION`).
+:data:`FAST_EVALUATION`). ``grid.eps_lower_runs`` adds the optional
+``eps_lower`` column: the empirical DP audit of :mod:`safedata_core.dpaudit`
+run on ``grid.eps_lower_rows`` rows of the train split for every DP row
+(``None`` for non-private rows; an audit error goes to ``evaluator_errors``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from safedata_core.bench import evaluate as ev
 from safedata_core.bench.grid import BenchGrid, BenchJob
 from safedata_core.errors import SafedataError
 
-__all__ = ["FAST_EVALUATION", "METRIC_COLUMNS", "run_grid", "run_job"]
+__all__ = ["FAST_EVALUATION", "METRIC_COLUMNS", "OPTIONAL_COLUMNS", "run_grid", "run_job"]
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "tstr_auc",
@@ -41,6 +44,8 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "sample_seconds",
     "peak_memory_mb",
 )
+#: columns a row has only when the grid asks for them
+OPTIONAL_COLUMNS: tuple[str, ...] = ("eps_lower",)
 #: parameters offered to the evaluating components when ``grid.fast`` is set (each takes those it has)
 FAST_EVALUATION: dict[str, Any] = {"max_iter": 20, "max_rows": 2000, "n_attacks": 200, "n_samples": 1000}
 _ENGINES: dict[tuple[str, ...], Any] = {}
@@ -181,6 +186,8 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
         "evaluators": "",
         "evaluator_errors": "",
     }
+    if grid.eps_lower_runs is not None:
+        row["eps_lower"] = None
     try:
         engine = _engine(tuple(grid.plugins))
         info = engine.registry.get(job.synthesizer)
@@ -220,12 +227,39 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
         )
         scores, used, errors = _evaluate(engine, train, holdout, synth, label, job.seed, fast=grid.fast)
         row.update(scores, evaluators=used, evaluator_errors=errors)
+        if grid.eps_lower_runs is not None and private:
+            row["eps_lower"], audit_error = _eps_lower(synth_cls, params, train, job, grid)
+            if audit_error:
+                row["evaluator_errors"] = "; ".join(e for e in (row["evaluator_errors"], audit_error) if e)
     except Exception as exc:
         if tracemalloc.is_tracing():
             tracemalloc.stop()
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         row["status"] = f"error: {type(exc).__name__}: {msg}"[:300]
     return row
+
+
+def _eps_lower(cls: Any, params: dict[str, Any], train: Any, job: BenchJob, grid: BenchGrid) -> tuple[Any, str]:
+    """The empirical DP audit's epsilon lower bound for this row, or ``(None, error)``."""
+    from safedata_core.dpaudit import run_audit
+
+    rows = min(grid.eps_lower_rows, len(train))
+    table = train.with_df(train.df.sample(rows, random_state=job.seed).reset_index(drop=True))
+    try:
+        res = run_audit(
+            cls,
+            params=params,
+            table=table,
+            runs=int(grid.eps_lower_runs or 0),
+            epsilon=job.epsilon,
+            delta=grid.delta,
+            seed=job.seed,
+            progress=False,
+        )
+    except Exception as exc:  # the row keeps its other figures; the error stays visible
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        return None, f"dp-audit: {type(exc).__name__}: {msg}"[:200]
+    return res.eps_lower, ""
 
 
 def _run_job_args(args: tuple[BenchJob, BenchGrid]) -> dict[str, Any]:

@@ -34,6 +34,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         help="lighter evaluation (fewer boosting iterations, smaller attack samples)",
     )
+    p.add_argument(
+        "--eps-lower",
+        type=int,
+        metavar="RUNS",
+        help="add an eps_lower column: empirical DP audit of every DP row with RUNS fits per side (see dp-audit)",
+    )
     p.add_argument("--out", default="bench-results", help="output folder (default: bench-results)")
     p.add_argument("--jobs", type=int, default=1, help="parallel worker processes (default: 1)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:port, or 'local')")
@@ -52,6 +58,7 @@ def _grid(args: argparse.Namespace) -> Any:
         "label": args.label,
         "seed": args.seed,
         "fast": args.fast,
+        "eps_lower_runs": args.eps_lower,
     }
     if args.grid:
         return load_grid(args.grid, overrides)
@@ -69,7 +76,12 @@ def grid_command(grid: Any) -> str:
     parts += ["--repeats", str(grid.repeats)]
     if grid.fast:
         parts.append("--fast")
-    for flag, value in (("--rows", grid.rows), ("--label", grid.label), ("--seed", grid.seed or None)):
+    for flag, value in (
+        ("--rows", grid.rows),
+        ("--label", grid.label),
+        ("--seed", grid.seed or None),
+        ("--eps-lower", grid.eps_lower_runs),
+    ):
         if value is not None:
             parts += [flag, str(value)]
     return " ".join(shlex.quote(p) for p in parts)

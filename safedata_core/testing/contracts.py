@@ -10,13 +10,17 @@ Subclass in your plugin's tests and set ``component`` (and fast ``params``)::
 
 pytest collects the inherited ``test_*`` methods. They check registration
 through the installed entry point, Params strictness and schema export, the
-docstring sections, and the kind's behaviour (shapes, seeding, DP budget use).
+docstring sections, and the kind's behaviour (shapes, seeding, DP budget use,
+noise scale, attack strength, metric best values).
+
+A component that legitimately cannot run a check says why through the class
+attribute named in the check (``..._exempt = "reason"``); the check then
+SKIPS with that reason. No check passes without asserting.
 """
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -25,19 +29,18 @@ import pytest
 from safedata_core.components import (
     Attack,
     AttackResult,
-    Component,
     Mechanism,
     Metric,
     MetricResult,
     SDCMethod,
     SDCResult,
-    Synthesizer,
 )
 from safedata_core.data import Table
-from safedata_core.errors import PrivacyBudgetError
-from safedata_core.privacy import Budget, Ledger
-from safedata_core.registry import Registry
+from safedata_core.testing.budgets import make_budget
+from safedata_core.testing.component_contract import ComponentContract
 from safedata_core.testing.fixtures import tiny_table
+from safedata_core.testing.stats import NOISE_DRAWS, assert_noise_variance, expected_noise_variance
+from safedata_core.testing.synthesizer_contract import SynthesizerContract
 
 __all__ = [
     "AttackContract",
@@ -50,138 +53,26 @@ __all__ = [
 ]
 
 
-def make_budget(
-    epsilon: float = 1.0, delta: float = 1e-5, *, step: str = "test", component: str = "test", accountant: str = "rdp"
-) -> Any:
-    """A fresh ledger with one step share of (epsilon, delta); returns the share."""
-    ledger = Ledger(Budget(epsilon, delta), accountant=accountant)
-    return ledger.share(step, component, Budget(epsilon, delta))
-
-
-class ComponentContract:
-    """Checks every component kind must pass."""
-
-    component: ClassVar[type[Component]]
-    params: ClassVar[dict[str, Any]] = {}
-    #: set False for a component tested in-tree without being installed
-    check_entry_point: ClassVar[bool] = True
-
-    def make(self, **overrides: Any) -> Any:
-        return self.component({**self.params, **overrides})
-
-    def table(self) -> Table:
-        return tiny_table()
-
-    def test_registers_cleanly(self) -> None:
-        Registry().add(self.component.kind, self.component, plugin="contract-test")
-
-    def test_discoverable_through_entry_point(self) -> None:
-        if not self.check_entry_point or self.component.__module__.startswith("safedata_core."):
-            pytest.skip("component is built into safedata-core or not meant to be installed")
-        from safedata_core.engine import Engine
-
-        engine = Engine(autoload=True)
-        info = engine.registry.get(self.component.name)
-        assert info.cls is self.component, f"'{self.component.name}' is registered by {info.origin()}"
-
-    def test_params_reject_unknown_keys(self) -> None:
-        from pydantic import ValidationError
-
-        with pytest.raises(ValidationError):
-            self.component.Params.model_validate({**self.params, "no_such_option_xyz": 1})
-
-    def test_params_export_json_schema(self) -> None:
-        schema = self.component.Params.model_json_schema()
-        assert schema.get("type") == "object"
-
-    def test_docstring_sections(self) -> None:
-        doc = inspect.getdoc(self.component) or ""
-        assert "**Privacy guarantee**" in doc
-        assert "**Assumptions**" in doc
-
-
-class SynthesizerContract(ComponentContract):
-    """Contract for :class:`~safedata_core.Synthesizer` plugins."""
-
-    component: ClassVar[type[Synthesizer]]
-    #: budget for DP fits in the contract tests
-    epsilon: ClassVar[float] = 3.0
-    delta: ClassVar[float] = 1e-5
-
-    def fit(self, model: Synthesizer, table: Table, seed: int = 0) -> Any:
-        budget = make_budget(self.epsilon, self.delta) if model.privacy == "dp" else None
-        model.fit(table, budget=budget, seed=seed)
-        return budget
-
-    def test_fit_sample_shape_and_columns(self) -> None:
-        table = self.table()
-        model = self.make()
-        self.fit(model, table)
-        out = model.sample(57, seed=1)
-        assert isinstance(out, Table)
-        assert len(out) == 57
-        assert list(out.df.columns) == list(table.df.columns)
-        for col in table.columns:
-            meta = table.metadata.columns[col]
-            if meta.is_numeric:
-                assert pd.api.types.is_numeric_dtype(out.df[col]), f"column {col} should be numeric"
-
-    def test_same_seed_same_sample(self) -> None:
-        table = self.table()
-        a, b = self.make(), self.make()
-        self.fit(a, table, seed=3)
-        self.fit(b, table, seed=3)
-        pd.testing.assert_frame_equal(a.sample(40, seed=5).df, b.sample(40, seed=5).df)
-
-    def test_categories_stay_in_public_domain(self) -> None:
-        table = self.table()
-        model = self.make()
-        self.fit(model, table)
-        out = model.sample(200, seed=2).df
-        for col, meta in table.metadata.columns.items():
-            if meta.categories is not None:
-                seen = set(out[col].dropna().astype(str))
-                assert seen <= {str(c) for c in meta.categories}, f"{col}: {seen}"
-
-    def test_dp_refuses_fit_without_budget(self) -> None:
-        if self.component.privacy != "dp":
-            pytest.skip("not a DP synthesizer")
-        with pytest.raises(PrivacyBudgetError):
-            self.make().fit(self.table(), budget=None, seed=0)
-
-    def test_dp_spends_within_share_and_reports(self) -> None:
-        if self.component.privacy != "dp":
-            pytest.skip("not a DP synthesizer")
-        model = self.make()
-        budget = self.fit(model, self.table())
-        spent = budget.spent()
-        assert spent.epsilon > 0, "a DP synthesizer must charge the ledger for touching the data"
-        assert spent.epsilon <= self.epsilon * (1 + 1e-9)
-
-    def test_dp_overspend_fails(self) -> None:
-        if self.component.privacy != "dp":
-            pytest.skip("not a DP synthesizer")
-        budget = make_budget(self.epsilon, self.delta)
-        budget.charge("pure", epsilon=self.epsilon * 0.999999, note="contract: pre-spend")
-        with pytest.raises(PrivacyBudgetError):
-            self.make().fit(self.table(), budget=budget, seed=0)
-
-    def test_state_dict_round_trip(self) -> None:
-        model = self.make()
-        self.fit(model, self.table())
-        state = model.state_dict()
-        if state is None:
-            pytest.skip("state_dict not implemented")
-        other = self.make()
-        other.load_state_dict(state)
-        pd.testing.assert_frame_equal(model.sample(30, seed=9).df, other.sample(30, seed=9).df)
-
-
 class MechanismContract(ComponentContract):
-    """Contract for :class:`~safedata_core.Mechanism` plugins."""
+    """Contract for :class:`~safedata_core.Mechanism` plugins.
+
+    The scale check draws :data:`~safedata_core.testing.stats.NOISE_DRAWS`
+    values in one call and compares their variance with the variance the
+    recorded charge promises, recomputed by the kit from the charge's kind,
+    epsilon, delta and the declared ``sensitivity`` (see
+    :func:`~safedata_core.testing.stats.expected_noise_variance`); a selection
+    mechanism (charge kind ``exponential``) gets a pick-frequency check against
+    the exact probabilities ``exp(epsilon u / (2 sensitivity))`` instead.
+    """
 
     component: ClassVar[type[Mechanism]]
     values: ClassVar[list[float]] = [10.0, 20.0, 30.0]
+    #: reason this mechanism's noise cannot be checked against its charge (the check then skips)
+    noise_scale_exempt: ClassVar[str | None] = None
+
+    def sensitivity(self) -> float:
+        """The declared sensitivity the charge is calibrated for (default: ``params.sensitivity``)."""
+        return float(self.make().params.sensitivity)
 
     def test_randomise_charges_and_keeps_shape(self) -> None:
         budget = make_budget(1.0, 1e-5)
@@ -202,6 +93,42 @@ class MechanismContract(ComponentContract):
             self.make().randomise(np.asarray(self.values), budget=d),
         )
 
+    def test_noise_scale_matches_charge(self) -> None:
+        if self.noise_scale_exempt:
+            pytest.skip(self.noise_scale_exempt)
+        budget = make_budget(1.0, 1e-5)
+        out = self.make().randomise(np.zeros(NOISE_DRAWS), budget=budget, rng=np.random.default_rng(12345))
+        events = budget.events()
+        assert len(events) == 1, f"one randomise call should record one charge, got {len(events)}"
+        event = events[0]
+        if event.mechanism == "exponential":
+            self._check_pick_frequencies(event.epsilon)
+            return
+        expected = expected_noise_variance(
+            event.mechanism, epsilon=event.epsilon, delta=event.delta, sensitivity=self.sensitivity()
+        )
+        assert expected is not None, (
+            f"charge kind '{event.mechanism}' has no known noise law; set noise_scale_exempt with a reason"
+        )
+        assert_noise_variance(np.asarray(out), expected, what=f"mechanism '{self.component.name}'")
+
+    def _check_pick_frequencies(self, epsilon: float) -> None:
+        """Chi-square test of many single picks against the exact exponential-mechanism probabilities."""
+        from scipy import stats
+
+        scores = np.array([0.0, 1.0, 2.0, 3.0])
+        logits = epsilon * scores / (2 * self.sensitivity())
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        rng = np.random.default_rng(2024)
+        n = 4000
+        mech = self.make()
+        picks = [int(np.argmax(mech.randomise(scores, budget=make_budget(epsilon, 0.0), rng=rng))) for _ in range(n)]
+        counts = np.bincount(picks, minlength=len(scores))
+        chi2 = float((((counts - n * probs) ** 2) / (n * probs)).sum())
+        limit = float(stats.chi2.ppf(1 - 1e-6, len(scores) - 1))  # false-alarm rate 1e-6
+        assert chi2 <= limit, f"pick frequencies {counts / n} differ from exp(eps u / 2s) probabilities {probs}"
+
 
 class SDCContract(ComponentContract):
     """Contract for :class:`~safedata_core.SDCMethod` plugins."""
@@ -217,19 +144,25 @@ class SDCContract(ComponentContract):
         assert "records_modified" in res.changes and "cells_modified" in res.changes
 
     def test_apply_targeted_rows_only(self) -> None:
+        """Records outside the ``rows`` mask come out unchanged (and none of them is dropped)."""
         table = self.table()
         rows = np.zeros(len(table), dtype=bool)
         rows[:10] = True
         res = self.make().apply(table, seed=0, rows=rows)
         untouched = ~rows
         before = table.df[untouched].reset_index(drop=True).astype(str)
-        after = (
-            res.table.df[untouched[: len(res.table)]].reset_index(drop=True).astype(str)
-            if len(res.table) == len(table)
-            else None
-        )
-        if after is not None:
+        if len(res.table) == len(table):
+            after = res.table.df[untouched].reset_index(drop=True).astype(str)
             pd.testing.assert_frame_equal(before, after)
+            return
+        # rows were dropped or added: every untouched record must still be there, unchanged
+        assert len(res.table) >= int(untouched.sum()), (
+            f"targeted apply returned {len(res.table)} rows but {int(untouched.sum())} records were not targeted"
+        )
+        key_before = before.apply(tuple, axis=1).value_counts()
+        key_after = res.table.df.astype(str).apply(tuple, axis=1).value_counts()
+        short = key_before.sub(key_after.reindex(key_before.index, fill_value=0)).clip(lower=0)
+        assert int(short.sum()) == 0, f"{int(short.sum())} untargeted records were changed or dropped"
 
     def test_same_seed_same_output(self) -> None:
         table = self.table()
@@ -239,9 +172,18 @@ class SDCContract(ComponentContract):
 
 
 class AttackContract(ComponentContract):
-    """Contract for :class:`~safedata_core.Attack` plugins."""
+    """Contract for :class:`~safedata_core.Attack` plugins.
+
+    An attack on an exact copy of the original data must report a high risk
+    (``copy_min_risk``, default 0.5); an attack that always says 0 fails. An
+    attack that by design cannot succeed on copies says why in ``copy_exempt``.
+    """
 
     component: ClassVar[type[Attack]]
+    #: the control-adjusted risk an attack must reach when the release is an exact copy
+    copy_min_risk: ClassVar[float] = 0.5
+    #: reason this attack cannot be expected to succeed on an exact copy (the check then skips)
+    copy_exempt: ClassVar[str | None] = None
 
     def test_run_returns_result_with_intervals(self) -> None:
         original, control = tiny_table(200, seed=0), tiny_table(100, seed=1)
@@ -250,14 +192,43 @@ class AttackContract(ComponentContract):
         assert 0 <= res.success_rate <= 1 and res.n_attempts > 0
         assert res.risk_ci[0] <= res.risk <= res.risk_ci[1]
 
+    def test_exact_copy_is_high_risk(self) -> None:
+        if self.copy_exempt:
+            pytest.skip(self.copy_exempt)
+        original, control = tiny_table(200, seed=0), tiny_table(100, seed=1)
+        res = self.make().run(original, original, control, seed=0)
+        assert res.risk >= self.copy_min_risk, (
+            f"attack '{self.component.name}' reports risk {res.risk:.3f} (success {res.success_rate:.3f}) "
+            f"on an exact copy of the original; expected at least {self.copy_min_risk}"
+        )
+
 
 class MetricContract(ComponentContract):
-    """Contract for :class:`~safedata_core.Metric` plugins."""
+    """Contract for :class:`~safedata_core.Metric` plugins.
+
+    On identical tables a metric must reach its best value: ``best_score``
+    (default 1.0 when ``higher_is_better``, else 0.0) within ``score_tolerance``
+    on the good side. A metric without a fixed best value on identical tables
+    (e.g. train-on-synthetic accuracy) says why in ``identical_exempt``.
+    """
 
     component: ClassVar[type[Metric]]
+    #: best value on identical tables (None: 1.0 if higher is better, else 0.0)
+    best_score: ClassVar[float | None] = None
+    #: how far from ``best_score`` (towards worse) the identical-table score may be
+    score_tolerance: ClassVar[float] = 1e-6
+    #: reason the metric has no fixed best value on identical tables (the check then skips)
+    identical_exempt: ClassVar[str | None] = None
 
     def test_identical_tables_score_well(self) -> None:
         t = self.table()
         res = self.make().compute(t, t, holdout=tiny_table(150, seed=7), seed=0)
         assert isinstance(res, MetricResult)
         assert np.isfinite(res.score)
+        if self.identical_exempt:
+            pytest.skip(self.identical_exempt)
+        best = self.best_score if self.best_score is not None else (1.0 if res.higher_is_better else 0.0)
+        if res.higher_is_better:
+            assert res.score >= best - self.score_tolerance, f"identical tables score {res.score}, best is {best}"
+        else:
+            assert res.score <= best + self.score_tolerance, f"identical tables score {res.score}, best is {best}"

@@ -65,6 +65,8 @@ def test_privacy_must_be_declared() -> None:
         """Doc.
 
         **Privacy guarantee**: none.
+
+        **Assumptions**: none.
         """
 
         name = "no_privacy"
@@ -81,3 +83,19 @@ def test_unknown_component_suggests_close_names_and_kind() -> None:
         reg.get("ks_complemnt")
     with pytest.raises(UnknownComponentError, match="registered as a metric, not a synthesizer"):
         reg.get("ks_complement", kind="synthesizer")
+
+
+def test_docstring_needs_every_required_section() -> None:
+    from safedata_core.registry import REQUIRED_DOC_SECTIONS
+
+    class NoAssumptions(ResampleSynthesizer):
+        """Doc.
+
+        **Privacy guarantee**: none.
+        """
+
+        name = "no_assumptions"
+
+    assert "Assumptions" in REQUIRED_DOC_SECTIONS
+    with pytest.raises(PluginRegistrationError, match=r"\*\*Assumptions\*\*"):
+        Registry().add("synthesizer", NoAssumptions, plugin="p")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,8 +13,8 @@ from safedata_microaggregation.components import IndividualRankingMethod, MDAVMe
 from safedata_core import ComponentError, Table
 from safedata_core.inventory.risk import class_sizes
 from safedata_core.testing.fixtures import tiny_table
+from safedata_core.testing.reference import reference_path
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 EIA_COLUMNS = [
     "UTILITYID",
     "RESREVENUE",
@@ -37,18 +36,17 @@ DATASETS = {
 
 
 def reference() -> dict:
-    path = SHARED / "reference_values" / "sdc_expected.json"
-    if not path.exists() or not (SHARED / "sdcmicro_reference").exists():
-        pytest.skip(f"reference data {SHARED} is not present (it lives in ../shared/data beside the repo)")
+    path = reference_path("reference_values", "sdc_expected.json")
     return json.loads(path.read_text())["mdav_information_loss_percent_SSE_over_SST"]
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("dataset", list(DATASETS))
 def test_sse_sst_matches_sdcmicro_reference(dataset: str) -> None:
     ref = reference()
     (expected,) = [v for key, v in ref.items() if key.startswith(dataset)]
     file, cols = DATASETS[dataset]
-    df = pd.read_csv(SHARED / "sdcmicro_reference" / file)
+    df = pd.read_csv(reference_path("sdcmicro_reference", file))
     df = df[cols] if cols else df
     table = Table.from_dataframe(df)
     for k, value in expected.items():

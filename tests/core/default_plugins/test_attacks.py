@@ -118,6 +118,7 @@ def anonymeter() -> tuple[Table, Table, Table, dict]:
     return ori, syn, ctl, expected["notebook_anonymeter_example_ipynb"]
 
 
+@pytest.mark.reference
 def test_singling_out_univariate_matches_anonymeter(anonymeter) -> None:  # type: ignore[no-untyped-def]
     ori, syn, ctl, expected = anonymeter
     ref = expected["singling_out_univariate"]
@@ -132,6 +133,7 @@ def test_singling_out_univariate_matches_anonymeter(anonymeter) -> None:  # type
     assert res.details["control_size_correction"] != 1.0
 
 
+@pytest.mark.reference
 def test_singling_out_multivariate_matches_anonymeter(anonymeter) -> None:  # type: ignore[no-untyped-def]
     ori, syn, ctl, expected = anonymeter
     ref = expected["singling_out_multivariate"]

@@ -44,11 +44,17 @@ class TestMarginal2WayContract(MetricContract):
 class TestTSTRContract(MetricContract):
     component = TSTRMetric
     params = {"label": "sex", "max_iter": 10}
+    identical_exempt = (
+        "TSTR on identical tables is train-on-real accuracy, which has no fixed best value "
+        "(test_tstr_classification_and_regression compares it with known cases)"
+    )
 
 
 class TestDetectionContract(MetricContract):
     component = DetectionMetric
     params = {"max_iter": 10}
+    best_score = 0.5  # a classifier cannot tell identical tables apart: chance level (the AUC is lower is better)
+    score_tolerance = 0.1
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +70,7 @@ def placements() -> tuple[Table, Table, dict]:
     return real, synth, expected
 
 
+@pytest.mark.reference
 def test_column_shapes_match_sdmetrics(placements) -> None:  # type: ignore[no-untyped-def]
     real, synth, expected = placements
     ks = KSComplementMetric({}).compute(real, synth).details["columns"]
@@ -77,6 +84,7 @@ def test_column_shapes_match_sdmetrics(placements) -> None:  # type: ignore[no-u
     assert overall == pytest.approx(expected["column_shapes"]["property_score"], abs=1e-6)
 
 
+@pytest.mark.reference
 def test_pair_trends_match_sdmetrics_where_implemented(placements) -> None:  # type: ignore[no-untyped-def]
     real, synth, expected = placements
     cols = ["start_date", "second_perc", "work_experience", "degree_type"]

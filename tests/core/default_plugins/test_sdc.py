@@ -133,6 +133,7 @@ def test_generalize_fixed_levels_and_errors() -> None:
         GeneralizeMethod({"hierarchies": {"sex": "no/such/file.csv"}}).apply(table, seed=0)
 
 
+@pytest.mark.reference
 def test_generalize_arx_adult_through_component() -> None:
     folder = shared_data("arx_adult")
     ref = json.loads(shared_data("reference_values", "kanonymity_expected.json").read_text())["arx_kanonymity_adult"]

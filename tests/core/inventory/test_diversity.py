@@ -12,6 +12,7 @@ from safedata_core.inventory.diversity import distinct_l, l_diversity, t_closene
 from tests.conftest import shared_data
 
 
+@pytest.mark.reference
 def test_distinct_l_sdcmicro_reference() -> None:
     ref = json.loads(shared_data("reference_values", "sdc_expected.json").read_text())["sdcmicro_ldiversity"]
     df = pd.DataFrame(ref["data"])

@@ -22,6 +22,7 @@ def _frame(data: dict, **override: list) -> tuple[pd.DataFrame, np.ndarray]:
     return pd.DataFrame(cols, dtype=float), np.asarray(data["weight"], dtype=float)
 
 
+@pytest.mark.reference
 def test_freqcalc_no_missing(ref: dict) -> None:
     df, w = _frame(ref["data"])
     res = freq_calc(df, ["A", "B", "C"], w)
@@ -31,6 +32,7 @@ def test_freqcalc_no_missing(ref: dict) -> None:
     assert (res.n1, res.n2) == (exp["n1_sample_uniques"], exp["n2"])
 
 
+@pytest.mark.reference
 def test_freqcalc_missing_is_wildcard(ref: dict) -> None:
     exp = ref["with_missing"]
     df, w = _frame(ref["data"], C=exp["C"])
@@ -40,6 +42,7 @@ def test_freqcalc_missing_is_wildcard(ref: dict) -> None:
     assert (res.n1, res.n2) == (exp["n1"], exp["n2"])
 
 
+@pytest.mark.reference
 def test_freqcalc_all_missing_column(ref: dict) -> None:
     exp = ref["all_C_missing_and_row3_A_B_missing"]
     df, w = _frame(ref["data"], A=exp["A"], B=exp["B"], C=[None] * 8)
@@ -70,6 +73,7 @@ def test_wildcard_rule_matches_brute_force(seed: int) -> None:
     np.testing.assert_allclose(res.Fk, Fk, rtol=1e-12)
 
 
+@pytest.mark.reference
 def test_francdat_keys_against_brute_force() -> None:
     df = pd.read_csv(shared_data("sdcmicro_reference", "francdat.csv"))
     keys = ["Key1", "Key2", "Key3", "Key4"]

@@ -189,6 +189,8 @@ def test_sdc_target_rare_passes_mask(tmp_path: Path) -> None:
         """Records the mask.
 
         **Privacy guarantee**: none.
+
+        **Assumptions**: none.
         """
 
         name = "spy_sdc"

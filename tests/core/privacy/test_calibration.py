@@ -32,6 +32,7 @@ def test_calibrate_noise_issue_case_is_on_the_boundary() -> None:
     assert dpsgd_epsilon(sigma * (1 - 1e-4), 0.01, 1000, 1e-5) > 1.0
 
 
+@pytest.mark.reference
 def test_calibrate_noise_matches_opacus_get_noise_multiplier() -> None:
     ref = json.loads(shared_data("reference_values", "dp_accountant_expected.json").read_text())
     cases = {c["test"]: c for c in ref["opacus_tests_accountants_test_py"]["cases"]}

@@ -19,6 +19,7 @@ def _sgm(sigma: float, q: float, steps: int) -> PrivacyEvent:
     return PrivacyEvent("subsampled_gaussian", math.inf, 0.0, steps, {"noise_multiplier": sigma, "sample_rate": q})
 
 
+@pytest.mark.reference
 def test_tf_privacy_pld_example_values() -> None:
     vals = _ref()["tf_privacy_compute_dp_sgd_privacy_test_py"]["example_privacy_cases"]["values"]
     prv = create_accountant("prv")
@@ -33,6 +34,7 @@ def test_tf_privacy_pld_example_values() -> None:
     assert rdp_full == pytest.approx(vals["no_microbatching_no_subsampling_rdp"], rel=1e-6)
 
 
+@pytest.mark.reference
 def test_opacus_prv_msr_values_are_reproduced_up_to_opacus_eps_error() -> None:
     """opacus' PRVAccountant returns eps_estimate + eps_error (0.01) at delta - delta/1000: an upper bound.
 
@@ -47,6 +49,7 @@ def test_opacus_prv_msr_values_are_reproduced_up_to_opacus_eps_error() -> None:
         assert got + 0.01 == pytest.approx(want, abs=2.5e-3), (sigma, q, steps)
 
 
+@pytest.mark.reference
 def test_opacus_prv_asserted_case_and_prv_below_rdp() -> None:
     case = next(c for c in _ref()["opacus_tests_accountants_test_py"]["cases"] if c["test"].startswith("test_prv_acc"))
     ev = [_sgm(case["sigma"], case["q"], case["steps"])]

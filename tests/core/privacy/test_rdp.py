@@ -21,6 +21,7 @@ def _sgm(sigma: float, q: float, steps: int) -> PrivacyEvent:
     return PrivacyEvent("subsampled_gaussian", math.inf, 0.0, steps, {"noise_multiplier": sigma, "sample_rate": q})
 
 
+@pytest.mark.reference
 def test_opacus_rdp_asserted_case() -> None:
     case = next(
         c for c in _ref()["opacus_tests_accountants_test_py"]["cases"] if c["accountant"] == "rdp" and "epsilon" in c
@@ -29,6 +30,7 @@ def test_opacus_rdp_asserted_case() -> None:
     assert eps == pytest.approx(case["epsilon"], rel=1e-6)
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("name", ["Test0", "Test1"])
 def test_tf_privacy_compute_dp_sgd_privacy(name: str) -> None:
     case = next(c for c in _ref()["tf_privacy_compute_dp_sgd_privacy_test_py"]["cases"] if c["name"] == name)
@@ -39,6 +41,7 @@ def test_tf_privacy_compute_dp_sgd_privacy(name: str) -> None:
     assert eps == pytest.approx(case["reproduced_with_opacus_rdp"], rel=1e-6)
 
 
+@pytest.mark.reference
 def test_tf_privacy_test2_depends_on_order_grid() -> None:
     case = next(c for c in _ref()["tf_privacy_compute_dp_sgd_privacy_test_py"]["cases"] if c["name"] == "Test2")
     q = case["batch"] / case["n"]
@@ -54,12 +57,14 @@ def test_tf_privacy_test2_depends_on_order_grid() -> None:
     assert eps2 == pytest.approx(case["epsilon"], rel=1e-6)
 
 
+@pytest.mark.reference
 def test_computed_here_opacus_rdp_cases() -> None:
     for c in _ref()["computed_here_opacus_1_6_0"]["cases"]:
         eps = create_accountant("rdp").epsilon([_sgm(c["sigma"], c["batch"] / c["N"], c["steps"])], 1e-5)
         assert eps == pytest.approx(c["rdp_eps"], abs=5e-5)  # file gives 4 decimals
 
 
+@pytest.mark.reference
 def test_tf_rdp_curve_values() -> None:
     cases = {c["test"]: c for c in _ref()["tf_privacy_rdp_accountant_test_py"]["cases"]}
     c = cases["test_compute_rdp_no_data"]

@@ -139,6 +139,8 @@ def test_dp_setting_warnings_reach_validate() -> None:
         """Example that always warns.
 
         **Privacy guarantee**: as example.
+
+        **Assumptions**: as example.
         """
 
         name = "warned"
