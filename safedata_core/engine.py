@@ -21,7 +21,7 @@ from safedata_core.data import Metadata, Table
 from safedata_core.errors import DataError, PluginRegistrationError
 from safedata_core.pipeline.runner import RunResult, run_pipeline
 from safedata_core.plugins import PluginSet, build_plugin_manager, core_version
-from safedata_core.registry import HOOK_FOR_KIND, Registry
+from safedata_core.registry import GENERIC_HOOK, HOOK_FOR_KIND, Registry
 from safedata_core.schema import Pipeline, ResolvedPipeline, resolve_pipeline
 
 __all__ = ["Engine"]
@@ -56,7 +56,8 @@ class Engine:
     def _build_registry(self) -> Registry:
         registry = Registry()
         registry.failed.update(self._pset.failed)
-        for kind, hook_name in HOOK_FOR_KIND.items():
+        hooks: list[tuple[str | None, str]] = [*HOOK_FOR_KIND.items(), (None, GENERIC_HOOK)]
+        for kind, hook_name in hooks:
             hook = getattr(self.pm.hook, hook_name)
             for impl in hook.get_hookimpls():
                 dist, version = self._pset.origin(impl.plugin_name)
@@ -152,4 +153,5 @@ class Engine:
             out=Path(out) if out is not None else None,
             force=force,
             versions=self.versions(),
+            registry=self.registry,
         )

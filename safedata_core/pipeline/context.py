@@ -51,7 +51,11 @@ class StepOutcome:
 
 @dataclass
 class RunContext:
-    """State of one pipeline run."""
+    """State of one pipeline run.
+
+    ``facts`` holds what steps leave for later steps (``StepOutput.facts``): the
+    profile step leaves ``profile`` and ``rare_mask``.
+    """
 
     run_id: str
     name: str
@@ -62,12 +66,24 @@ class RunContext:
     holdout: Table | None = None
     out: Path | None = None
     secure_noise: bool = False
-    profile: dict[str, Any] | None = None
-    rare_mask: np.ndarray | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     outcomes: list[StepOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     dropped_identifiers: list[str] = field(default_factory=list)
 
     def table(self, ref: str) -> Table:
+        """The run's input (``"data"``) or the table an earlier step produced."""
         return self.data if ref == "data" else self.tables[ref]
+
+    @property
+    def profile(self) -> dict[str, Any] | None:
+        """The profile an earlier ``profile`` step left (the fact ``profile``), if any."""
+        value = self.facts.get("profile")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def rare_mask(self) -> np.ndarray | None:
+        """The rare-record mask an earlier ``profile`` step left (the fact ``rare_mask``), if any."""
+        value = self.facts.get("rare_mask")
+        return value if isinstance(value, np.ndarray) else None

@@ -37,17 +37,21 @@ from safedata_core.audit import AuditLog
 from safedata_core.data import Metadata, Table
 from safedata_core.errors import ComponentError, DataError, SafedataError
 from safedata_core.pipeline.context import RunContext, StepOutcome
+from safedata_core.pipeline.dispatch import check_traits, component_classes, step_budget, step_inputs
 from safedata_core.pipeline.holdout import holdout_key, split_holdout
 from safedata_core.pipeline.interrupts import InterruptGuard, RunInterrupted
-from safedata_core.pipeline.privacy_checks import check_dp_steps, dp_steps, reproducible_noise, rows_to_sample
+from safedata_core.pipeline.privacy_checks import check_dp_steps, dp_steps, reproducible_noise
 from safedata_core.pipeline.publish import write_failure, write_internal, write_release, write_release_tables
 from safedata_core.pipeline.rundir import RunDir
 from safedata_core.pipeline.verdicts import run_outcome
-from safedata_core.privacy import Budget, Ledger, NoiseSource
+from safedata_core.privacy import Budget, Ledger
 from safedata_core.schema.validate import PlannedStep, ResolvedPipeline
 
 if TYPE_CHECKING:
     import pluggy
+
+    from safedata_core.components import Component
+    from safedata_core.registry import Registry
 
 __all__ = ["RunResult", "run_pipeline", "step_seed"]
 
@@ -124,9 +128,16 @@ def run_pipeline(
     out: Path | None = None,
     force: bool = False,
     versions: dict[str, str] | None = None,
+    registry: Registry | None = None,
 ) -> RunResult:
-    """Run ``resolved``; publish the run directory ``out`` when given (``force``: replace its run)."""
-    run = _Run(resolved, pm, versions or {})
+    """Run ``resolved``; publish the run directory ``out`` when given (``force``: replace its run).
+
+    ``registry`` resolves steps the validator planned without a component (``profile``).
+    Nothing is written when a step's component cannot be that step (its traits).
+    """
+    classes = component_classes(resolved, registry)
+    check_traits(resolved, classes)
+    run = _Run(resolved, pm, versions or {}, classes)
     rundir = RunDir(out, run.run_id, force=force).open() if out is not None else None
     guard = InterruptGuard()
     committed = False
@@ -155,8 +166,15 @@ def run_pipeline(
 class _Run:
     """One execution of a resolved pipeline."""
 
-    def __init__(self, resolved: ResolvedPipeline, pm: pluggy.PluginManager, versions: dict[str, str]) -> None:
+    def __init__(
+        self,
+        resolved: ResolvedPipeline,
+        pm: pluggy.PluginManager,
+        versions: dict[str, str],
+        classes: dict[str, type[Component]],
+    ) -> None:
         self.resolved = resolved
+        self.classes = classes
         self.pm = pm
         self.versions = versions
         self.run_id = uuid.uuid4().hex[:12]
@@ -358,7 +376,6 @@ class _Run:
         spec, pm = plan.spec, self.pm
         self.phase, self.step = f"step '{spec.id}' ({spec.use})", spec.id
         seed = step_seed(ctx.seed, index)
-        source = ctx.table(spec.input)
         pm.hook.before_step(step=spec, context=ctx)
         ctx.audit.event(
             "step_start",
@@ -372,7 +389,7 @@ class _Run:
         started = time.perf_counter()
         outcome = StepOutcome(step=spec.id, use=spec.use, kind=plan.kind, share=plan.share)
         try:
-            self._apply(plan, seed, source, ctx, outcome)
+            self._apply(plan, seed, ctx, outcome)
         except BaseException as exc:
             pm.hook.on_step_error(step=spec, error=exc, context=ctx)
             foreign = isinstance(exc, Exception) and not isinstance(exc, SafedataError)
@@ -402,50 +419,16 @@ class _Run:
             charges=len(ctx.ledger.events(spec.id)),
         )
 
-    def _apply(self, plan: PlannedStep, seed: int, source: Table, ctx: RunContext, outcome: StepOutcome) -> None:
+    def _apply(self, plan: PlannedStep, seed: int, ctx: RunContext, outcome: StepOutcome) -> None:
+        """Run the step's component (it dispatches itself) and record what it produced and spent."""
         spec = plan.spec
-        if plan.kind == "profile":
-            from safedata_core.inventory import profile_step
-
-            profile, mask = profile_step(source, plan.params)  # type: ignore[arg-type]
-            ctx.profile, ctx.rare_mask = profile, mask
-            outcome.result = profile
-            return
-        assert plan.info is not None
-        component = plan.info.cls(plan.params)
-        budget = ctx.ledger.share(spec.id, spec.use, plan.share) if plan.share is not None else None
-        if budget is not None and not ctx.secure_noise:
-            budget.noise = NoiseSource.reproducible(seed)  # test-only mode: the report says "not DP"
-        if plan.kind == "synthesizer":
-            component.fit(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
-            rows = rows_to_sample(plan, component, source)
-            outcome.table = component.sample(rows, seed=seed + 1)  # type: ignore[attr-defined]
-        elif plan.kind == "sdc":
-            targeted = _target_rows(plan, source, ctx)
-            res = component.apply(source, seed=seed, rows=targeted)  # type: ignore[attr-defined]
-            outcome.table, outcome.result = res.table, dict(res.changes)
-        elif plan.kind == "mechanism":
-            assert budget is not None
-            outcome.table = component.release(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
-        elif plan.kind == "attack":
-            target = ctx.table(plan.target or "data")
-            outcome.result = component.run(ctx.data, target, ctx.holdout, seed=seed).to_dict()  # type: ignore[attr-defined]
-        elif plan.kind == "metric":
-            target = ctx.table(plan.target or "data")
-            outcome.result = component.compute(ctx.data, target, holdout=ctx.holdout, seed=seed).to_dict()  # type: ignore[attr-defined]
-        outcome.extras = component.report_extras()
+        component = self.classes[spec.id](plan.params)
+        budget = step_budget(plan, ctx, seed)
+        output = component.run_step(step_inputs(plan, component, ctx, seed, budget))
+        outcome.table, outcome.result = output.table, output.result
+        outcome.extras = {**component.report_extras(), **output.extras}
+        ctx.facts.update(output.facts)
         if budget is not None:
             outcome.spent = budget.spent()
             if not ctx.ledger.events(spec.id):
                 ctx.warnings.append(f"step '{spec.id}': DP component '{spec.use}' recorded no charge")
-
-
-def _target_rows(plan: PlannedStep, source: Table, ctx: RunContext) -> np.ndarray | None:
-    if plan.target != "rare":
-        return None
-    from safedata_core.inventory.risk import rare_mask
-
-    assert ctx.profile is not None
-    qis = ctx.profile["quasi_identifiers"]
-    source.require_columns(qis, where=f"step '{plan.spec.id}' (target: rare)")
-    return rare_mask(source.df, qis, int(ctx.profile.get("k", 5)))
