@@ -18,7 +18,8 @@ import pandas as pd
 
 from safedata_core.config import Config
 from safedata_core.data import Metadata, Table
-from safedata_core.errors import DataError, PluginRegistrationError
+from safedata_core.errors import PluginRegistrationError
+from safedata_core.pipeline.loading import read_source
 from safedata_core.pipeline.runner import RunResult, run_pipeline
 from safedata_core.plugins import PluginSet, build_plugin_manager, core_version
 from safedata_core.registry import GENERIC_HOOK, HOOK_FOR_KIND, Registry
@@ -118,11 +119,8 @@ class Engine:
 
     # -- data, validation and runs --------------------------------------------
     def read_table(self, source: str, metadata: Metadata | str | Path | None = None) -> Table:
-        options: dict[str, object] = {"metadata": metadata} if metadata is not None else {}
-        table = self.pm.hook.read_table(source=source, options=options)
-        if table is None:
-            raise DataError(f"no reader recognised data source '{source}'")
-        return table
+        """Read ``source`` with the installed readers (``read_table`` hooks); ``metadata`` declares its columns."""
+        return read_source(self.pm, source, metadata)
 
     def validate(self, pipeline: PipelineSource) -> ResolvedPipeline:
         """Validate a pipeline (path, dict or model) fully; raises PipelineValidationError."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from safedata_core.audit import AuditLog
 from safedata_core.data import Table
+from safedata_core.pipeline.record import RunWarning
 from safedata_core.privacy import Budget, Ledger
 
 __all__ = ["RunContext", "StepOutcome"]
@@ -54,7 +55,8 @@ class RunContext:
     """State of one pipeline run.
 
     ``facts`` holds what steps leave for later steps (``StepOutput.facts``): the
-    profile step leaves ``profile`` and ``rare_mask``.
+    profile step leaves ``profile`` and ``rare_mask``. Warnings go through
+    :meth:`warn`, with a code from :data:`~safedata_core.pipeline.record.WARNING_CODES`.
     """
 
     run_id: str
@@ -70,7 +72,13 @@ class RunContext:
     tables: dict[str, Table] = field(default_factory=dict)
     outcomes: list[StepOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    coded_warnings: list[RunWarning] = field(default_factory=list)
     dropped_identifiers: list[str] = field(default_factory=list)
+
+    def warn(self, code: str, message: str, *, step: str | None = None) -> None:
+        """Record a warning: its text in ``warnings`` (the report's list) and its code in ``coded_warnings``."""
+        self.warnings.append(message)
+        self.coded_warnings.append(RunWarning(code=code, message=message, step=step))
 
     def table(self, ref: str) -> Table:
         """The run's input (``"data"``) or the table an earlier step produced."""

@@ -16,6 +16,7 @@ import numpy as np
 from safedata_core.components import Component, StepInputs
 from safedata_core.errors import ComponentError
 from safedata_core.pipeline.privacy_checks import rows_to_sample
+from safedata_core.pipeline.record import NOT_A_TABLE
 from safedata_core.privacy import NoiseSource
 
 if TYPE_CHECKING:
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     from safedata_core.schema.validate import PlannedStep, ResolvedPipeline
 
 __all__ = ["check_traits", "component_classes", "step_budget", "step_inputs"]
-
-NOT_A_TABLE = ("all", "rare")  # targets of SDC steps: which records, not a table
 
 
 def _where(plan: PlannedStep) -> str:
@@ -101,7 +100,7 @@ def step_inputs(
         seed=seed,
         data=ctx.data if private else None,
         holdout=ctx.holdout if private else None,
-        target=ctx.table(target) if target is not None and target not in NOT_A_TABLE else None,
+        target=ctx.table(target) if target not in NOT_A_TABLE else None,
         budget=budget,
         rows_mask=_rare_rows(plan, source, ctx) if target == "rare" else None,
         row_count=lambda: rows_to_sample(plan, component, source),
