@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pluggy
 
 from safedata_core.config import Config
 from safedata_core.data import Metadata, Table
-from safedata_core.errors import PluginRegistrationError
+from safedata_core.errors import PluginLoadError, PluginRegistrationError
 from safedata_core.pipeline.loading import read_source
 from safedata_core.pipeline.runner import RunResult, run_pipeline
 from safedata_core.plugins import PluginSet, build_plugin_manager, core_version
@@ -40,18 +41,20 @@ class Engine:
     an installed plugin fails to import instead of recording it.
     """
 
-    def __init__(self, *, autoload: bool | None = None, plugins: Iterable[Any] = (), strict: bool = False) -> None:
+    def __init__(self, *, autoload: bool | None = None, plugins: Iterable[object] = (), strict: bool = False) -> None:
         self._pset: PluginSet = build_plugin_manager(autoload=autoload, plugins=plugins, strict=strict)
         self.config = Config(autoload=bool(autoload) if autoload is not None else True, strict_plugins=strict)
         self.pm.hook.configure.call_historic(kwargs={"config": self.config})
         self.registry = self._build_registry()
 
     @property
-    def pm(self) -> Any:
+    def pm(self) -> pluggy.PluginManager:
+        """The engine's pluggy plugin manager (call hooks through ``pm.hook``)."""
         return self._pset.pm
 
     @property
-    def failed_plugins(self) -> dict[str, Any]:
+    def failed_plugins(self) -> dict[str, PluginLoadError]:
+        """Installed plugins that failed to load, by name (empty when all loaded)."""
         return dict(self._pset.failed)
 
     def _build_registry(self) -> Registry:
@@ -69,8 +72,6 @@ class Engine:
                 except PluginRegistrationError:
                     raise
                 except Exception as exc:
-                    from safedata_core.errors import PluginLoadError
-
                     registry.failed[impl.plugin_name] = PluginLoadError(
                         f"plugin '{impl.plugin_name}'{f' ({dist} {version})' if dist else ''}: {hook_name} "
                         f"raised {type(exc).__name__}: {exc}",
