@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pluggy
 
 from safedata_core.config import Config
 from safedata_core.data import Metadata, Table
-from safedata_core.errors import DataError, PluginRegistrationError
+from safedata_core.errors import PluginLoadError, PluginRegistrationError
+from safedata_core.pipeline.loading import read_source
 from safedata_core.pipeline.runner import RunResult, run_pipeline
 from safedata_core.plugins import PluginSet, build_plugin_manager, core_version
-from safedata_core.registry import HOOK_FOR_KIND, Registry
+from safedata_core.registry import GENERIC_HOOK, HOOK_FOR_KIND, Registry
 from safedata_core.schema import Pipeline, ResolvedPipeline, resolve_pipeline
 
 __all__ = ["Engine"]
@@ -39,24 +41,27 @@ class Engine:
     an installed plugin fails to import instead of recording it.
     """
 
-    def __init__(self, *, autoload: bool | None = None, plugins: Iterable[Any] = (), strict: bool = False) -> None:
+    def __init__(self, *, autoload: bool | None = None, plugins: Iterable[object] = (), strict: bool = False) -> None:
         self._pset: PluginSet = build_plugin_manager(autoload=autoload, plugins=plugins, strict=strict)
         self.config = Config(autoload=bool(autoload) if autoload is not None else True, strict_plugins=strict)
         self.pm.hook.configure.call_historic(kwargs={"config": self.config})
         self.registry = self._build_registry()
 
     @property
-    def pm(self) -> Any:
+    def pm(self) -> pluggy.PluginManager:
+        """The engine's pluggy plugin manager (call hooks through ``pm.hook``)."""
         return self._pset.pm
 
     @property
-    def failed_plugins(self) -> dict[str, Any]:
+    def failed_plugins(self) -> dict[str, PluginLoadError]:
+        """Installed plugins that failed to load, by name (empty when all loaded)."""
         return dict(self._pset.failed)
 
     def _build_registry(self) -> Registry:
         registry = Registry()
         registry.failed.update(self._pset.failed)
-        for kind, hook_name in HOOK_FOR_KIND.items():
+        hooks: list[tuple[str | None, str]] = [*HOOK_FOR_KIND.items(), (None, GENERIC_HOOK)]
+        for kind, hook_name in hooks:
             hook = getattr(self.pm.hook, hook_name)
             for impl in hook.get_hookimpls():
                 dist, version = self._pset.origin(impl.plugin_name)
@@ -67,8 +72,6 @@ class Engine:
                 except PluginRegistrationError:
                     raise
                 except Exception as exc:
-                    from safedata_core.errors import PluginLoadError
-
                     registry.failed[impl.plugin_name] = PluginLoadError(
                         f"plugin '{impl.plugin_name}'{f' ({dist} {version})' if dist else ''}: {hook_name} "
                         f"raised {type(exc).__name__}: {exc}",
@@ -117,11 +120,8 @@ class Engine:
 
     # -- data, validation and runs --------------------------------------------
     def read_table(self, source: str, metadata: Metadata | str | Path | None = None) -> Table:
-        options: dict[str, object] = {"metadata": metadata} if metadata is not None else {}
-        table = self.pm.hook.read_table(source=source, options=options)
-        if table is None:
-            raise DataError(f"no reader recognised data source '{source}'")
-        return table
+        """Read ``source`` with the installed readers (``read_table`` hooks); ``metadata`` declares its columns."""
+        return read_source(self.pm, source, metadata)
 
     def validate(self, pipeline: PipelineSource) -> ResolvedPipeline:
         """Validate a pipeline (path, dict or model) fully; raises PipelineValidationError."""
@@ -152,4 +152,5 @@ class Engine:
             out=Path(out) if out is not None else None,
             force=force,
             versions=self.versions(),
+            registry=self.registry,
         )

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from safedata_core.components import Attack, Mechanism, Metric, SDCMethod, Synthesizer
+    from safedata_core.components import Attack, Component, Mechanism, Metric, Register, SDCMethod, Synthesizer
     from safedata_core.config import Config
     from safedata_core.data import Table
     from safedata_core.pipeline.context import RunContext, StepOutcome
-    from safedata_core.registry import Register
     from safedata_core.schema import StepSpec
 
 PROJECT_NAME = "safedata"  # also the entry-point group
@@ -41,7 +40,7 @@ def configure(config: Config) -> None:
     """
 
 
-# -- Component registration: one hook per kind --------------------------------
+# -- Component registration: one hook per built-in kind, one for any kind -------
 
 
 @hookspec
@@ -74,6 +73,19 @@ def register_attacks(register: Register[Attack]) -> None:
 @hookspec
 def register_metrics(register: Register[Metric]) -> None:
     """Register :class:`~safedata_core.Metric` subclasses. Added in 0.1."""
+
+
+@hookspec
+def register_components(register: Register[Component]) -> None:
+    """Register components of any kind; the kind is read from the class (``kind`` of its kind base).
+
+    The way to register a component of a kind a plugin defines itself (a
+    direct subclass of :class:`~safedata_core.Component` that sets ``kind`` and
+    implements ``run_step``); the built-in kinds may be registered here too.
+    The core registers its ``profile`` step through it.
+
+    Added in 0.2.
+    """
 
 
 # -- Pipeline lifecycle: observers, return values ignored ----------------------

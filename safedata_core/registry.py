@@ -15,11 +15,11 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
 
-from safedata_core.components import BASE_CLASSES, KINDS, Component
+from safedata_core.components import BASE_CLASSES, KINDS, Component, Register, kind_base
 from safedata_core.errors import PluginLoadError, PluginRegistrationError, UnknownComponentError
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -34,21 +34,15 @@ HOOK_FOR_KIND = {
     "metric": "register_metrics",
 }
 
-C = TypeVar("C", bound=Component, contravariant=True)
+GENERIC_HOOK = "register_components"  # any kind, read from the class (a plugin's own kinds too)
 
-__all__ = ["REQUIRED_DOC_SECTIONS", "ComponentInfo", "Register", "Registry", "missing_doc_sections"]
+__all__ = ["GENERIC_HOOK", "REQUIRED_DOC_SECTIONS", "ComponentInfo", "Register", "Registry", "missing_doc_sections"]
 
 
 def missing_doc_sections(cls: Any) -> list[str]:
     """The :data:`REQUIRED_DOC_SECTIONS` that ``cls``'s docstring lacks (``**Name**`` markers)."""
     doc = inspect.getdoc(cls) or ""
     return [s for s in REQUIRED_DOC_SECTIONS if f"**{s}**" not in doc]
-
-
-class Register(Protocol, Generic[C]):
-    """The callable a ``register_*`` hook receives."""
-
-    def __call__(self, cls: type[C], /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -93,8 +87,10 @@ class Registry:
 
     # -- registration ------------------------------------------------------
     def make_register(
-        self, kind: str, plugin: str, distribution: str | None, version: str | None
+        self, kind: str | None, plugin: str, distribution: str | None, version: str | None
     ) -> Callable[[type[Component]], None]:
+        """The ``register`` callable for one plugin's hook (``kind=None``: the kind is read from each class)."""
+
         def register(cls: type[Component], /) -> None:
             self.add(kind, cls, plugin=plugin, distribution=distribution, version=version)
 
@@ -102,7 +98,7 @@ class Registry:
 
     def add(
         self,
-        kind: str,
+        kind: str | None,
         cls: Any,
         *,
         plugin: str,
@@ -110,15 +106,26 @@ class Registry:
         version: str | None = None,
     ) -> ComponentInfo:
         where = f"plugin '{plugin}'" + (f" ({distribution} {version or '?'})" if distribution else "")
-        hook = HOOK_FOR_KIND[kind]
+        hook = HOOK_FOR_KIND.get(kind or "", GENERIC_HOOK)
 
         def fail(problem: str, fix: str) -> PluginRegistrationError:
             return PluginRegistrationError(
                 f"{where}: {hook}: {problem} ({fix})", plugin=plugin, distribution=distribution
             )
 
-        base = BASE_CLASSES[kind]
         label = getattr(cls, "__qualname__", repr(cls))
+        derived: type[Component] | None = None
+        if kind is None:  # register_components: the kind is the one of the class's kind base
+            derived = kind_base(cls) if inspect.isclass(cls) and issubclass(cls, Component) else None
+            if derived is None:
+                raise fail(
+                    f"{label} is not a subclass of a component kind",
+                    "subclass Synthesizer, SDCMethod, ... or a kind's base class that sets kind",
+                )
+            kind = str(derived.kind)
+        base = BASE_CLASSES.get(kind) or derived
+        if base is None:
+            raise fail(f"unknown component kind '{kind}'", "register it through register_components")
         if not (inspect.isclass(cls) and issubclass(cls, base)):
             raise fail(
                 f"{label} is not a subclass of safedata_core.{base.__name__}",
@@ -193,7 +200,8 @@ class Registry:
         return sorted(n for n, i in self._by_name.items() if kind is None or i.kind == kind)
 
     def __iter__(self) -> Iterator[ComponentInfo]:
-        return iter(sorted(self._by_name.values(), key=lambda i: (KINDS.index(i.kind), i.name)))  # type: ignore[arg-type]
+        order: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
+        return iter(sorted(self._by_name.values(), key=lambda i: (order.get(i.kind, len(order)), i.kind, i.name)))
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name

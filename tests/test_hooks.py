@@ -72,6 +72,19 @@ def test_hook_register_metrics() -> None:
     assert Engine(autoload=False).registry.get("ks_complement").kind == "metric"
 
 
+def test_hook_register_components() -> None:
+    from safedata_core import PluginRegistrationError
+    from tests.fake_plugins.mechanisms import BlankSDC, make_plugin
+
+    engine = Engine(
+        autoload=False, plugins=["tests.fake_plugins.sixth_kind", make_plugin("register_components", BlankSDC)]
+    )
+    kinds = {n: engine.registry.get(n).kind for n in ("distinct_counts", "blank_sdc", "profile")}
+    assert kinds == {"distinct_counts": "summary", "blank_sdc": "sdc", "profile": "profile"}
+    with pytest.raises(PluginRegistrationError, match="register_components: int is not a subclass of a component kind"):
+        Engine(autoload=False, plugins=[make_plugin("register_components", int)])
+
+
 def test_hook_before_step(obs_engine: Engine) -> None:
     obs_engine.run(_pipeline())
     assert observer.CALLS[0] == ("before", "synth")

@@ -7,7 +7,8 @@ from abc import abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from safedata_core.components.base import Component
+from safedata_core.components.base import Component, P
+from safedata_core.components.step import StepInputs, StepOutput
 
 if TYPE_CHECKING:
     from safedata_core.data import Table
@@ -99,12 +100,18 @@ def _relative_risk(
     return risk, (max(-1.0, lo), min(1.0, hi))
 
 
-class Attack(Component):
+class Attack(Component[P]):
     """Base class for attacks (``privacy = "none"``: an evaluation, not a release)."""
 
-    kind: ClassVar[Literal["attack"]] = "attack"  # type: ignore[misc]
-    privacy: ClassVar[Literal["none"]] = "none"  # type: ignore[misc]
+    kind: ClassVar[str] = "attack"
+    privacy: ClassVar[Literal["none"]] = "none"
 
     @abstractmethod
     def run(self, original: Table, released: Table, control: Table | None, *, seed: int) -> AttackResult:
         """Attack ``released`` using ``original`` (members) and ``control`` (non-members)."""
+
+    def run_step(self, inputs: StepInputs) -> StepOutput:
+        """Attack the step's target with the input data as members and the holdout as non-members."""
+        original = inputs.require_data()
+        released = inputs.target if inputs.target is not None else original
+        return StepOutput(result=self.run(original, released, inputs.holdout, seed=inputs.seed).to_dict())

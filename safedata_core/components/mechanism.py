@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from safedata_core.components.base import Component
+from safedata_core.components.base import Component, P
+from safedata_core.components.step import StepInputs, StepOutput
 
 if TYPE_CHECKING:
     from safedata_core.data import Table
@@ -16,19 +17,27 @@ if TYPE_CHECKING:
 __all__ = ["Mechanism"]
 
 
-class Mechanism(Component):
+class Mechanism(Component[P]):
     """Base class for DP mechanisms (``privacy = "dp"``).
 
     ``randomise`` perturbs an array of query answers whose sensitivity comes
     from ``Params`` (never inferred from the data) and charges ``budget`` for
     the whole share it uses. ``release`` is the pipeline-step form: it computes
-    and releases a table; mechanisms that only perturb values may leave it to
-    the default, which explains that a table-level step (``dp_aggregate``) is
-    needed.
+    and releases a table. A mechanism that only perturbs values leaves
+    ``release`` to the default and cannot be a pipeline step: its
+    ``releases_table`` is ``False`` (set automatically unless the class sets
+    it), and the runner refuses such a step before any step runs, pointing at
+    the table-level step (``dp_aggregate``).
     """
 
-    kind: ClassVar[Literal["mechanism"]] = "mechanism"  # type: ignore[misc]
-    privacy: ClassVar[Literal["dp"]] = "dp"  # type: ignore[misc]
+    kind: ClassVar[str] = "mechanism"
+    privacy: ClassVar[Literal["dp"]] = "dp"
+    releases_table: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "releases_table" not in vars(cls):  # a mechanism releases a table iff it implements release
+            cls.releases_table = cls.release is not Mechanism.release
 
     @abstractmethod
     def randomise(
@@ -48,3 +57,7 @@ class Mechanism(Component):
             f"mechanism '{self.name}' perturbs values and cannot release a table on its own; "
             "use the 'dp_aggregate' step with mechanism: " + self.name
         )
+
+    def run_step(self, inputs: StepInputs) -> StepOutput:
+        """Release a table computed from the step's input, charged to the step's share."""
+        return StepOutput(table=self.release(inputs.source, budget=inputs.require_budget(), seed=inputs.seed))

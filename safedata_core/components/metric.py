@@ -6,7 +6,8 @@ from abc import abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from safedata_core.components.base import Component
+from safedata_core.components.base import Component, P
+from safedata_core.components.step import StepInputs, StepOutput
 
 if TYPE_CHECKING:
     from safedata_core.data import Table
@@ -26,12 +27,18 @@ class MetricResult:
         return asdict(self)
 
 
-class Metric(Component):
+class Metric(Component[P]):
     """Base class for metrics (``privacy = "none"``: an evaluation, not a release)."""
 
-    kind: ClassVar[Literal["metric"]] = "metric"  # type: ignore[misc]
-    privacy: ClassVar[Literal["none"]] = "none"  # type: ignore[misc]
+    kind: ClassVar[str] = "metric"
+    privacy: ClassVar[Literal["none"]] = "none"
 
     @abstractmethod
     def compute(self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0) -> MetricResult:
         """Score ``released`` against ``original`` (``holdout``: real rows not used to release)."""
+
+    def run_step(self, inputs: StepInputs) -> StepOutput:
+        """Score the step's target against the input data (the holdout as unseen real records)."""
+        original = inputs.require_data()
+        released = inputs.target if inputs.target is not None else original
+        return StepOutput(result=self.compute(original, released, holdout=inputs.holdout, seed=inputs.seed).to_dict())

@@ -1,12 +1,32 @@
-"""Helpers for component ``Params`` models shared by the demo, bench and other callers that offer defaults."""
+"""Params helpers: ``DPParams`` (the ``dp`` switch) and ``fit_params`` for callers that offer defaults."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["fit_params"]
+__all__ = ["DPParams", "fit_params"]
+
+
+class DPParams(BaseModel):
+    """Base ``Params`` of a ``privacy = "dp"`` component that also offers a non-private mode.
+
+    ``dp: true`` (the default) runs under differential privacy: the step gets a
+    budget share, the base ``Synthesizer.fit`` refuses to run without one and
+    every data access must be charged. ``dp: false`` makes the step spend no
+    budget (the validator then refuses a ``privacy`` block on the step) and its
+    output carries no DP guarantee; the report says so. Subclass it and add
+    your own fields; unknown keys are refused.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    dp: bool = Field(
+        True,
+        description="Run under differential privacy (spends the step's budget share); "
+        "false: a non-private fit with no DP guarantee.",
+    )
 
 
 def fit_params(

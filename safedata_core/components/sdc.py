@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from safedata_core.components.base import Component
+from safedata_core.components.base import Component, P
+from safedata_core.components.step import StepInputs, StepOutput
 
 if TYPE_CHECKING:
     from safedata_core.data import Table
@@ -28,15 +29,21 @@ class SDCResult:
     changes: dict[str, Any] = field(default_factory=dict)
 
 
-class SDCMethod(Component):
+class SDCMethod(Component[P]):
     """Base class for SDC methods (``privacy = "sdc"``: heuristic protection, no DP)."""
 
-    kind: ClassVar[Literal["sdc"]] = "sdc"  # type: ignore[misc]
-    privacy: ClassVar[Literal["sdc"]] = "sdc"  # type: ignore[misc]
+    kind: ClassVar[str] = "sdc"
+    privacy: ClassVar[Literal["sdc"]] = "sdc"
+    releases_table: ClassVar[bool] = True
 
     @abstractmethod
     def apply(self, table: Table, *, seed: int, rows: np.ndarray | None = None) -> SDCResult:
         """Protect ``table``. ``rows`` (boolean mask) limits treatment to targeted records."""
+
+    def run_step(self, inputs: StepInputs) -> StepOutput:
+        """Protect the step's input (only the targeted records when the step has ``target: rare``)."""
+        res = self.apply(inputs.source, seed=inputs.seed, rows=inputs.rows_mask)
+        return StepOutput(table=res.table, result=dict(res.changes))
 
     @staticmethod
     def target_mask(rows: np.ndarray | None, n: int, where: str) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from safedata_core.privacy import Budget, Ledger
+from safedata_core.privacy import Budget, Ledger, NoiseSource
 
 __all__ = ["new_share", "noise_mode"]
 
@@ -27,14 +27,8 @@ def new_share(
     """A fresh ledger with one step share of (epsilon, delta); secure noise unless ``noise_seed`` is given."""
     ledger = Ledger(Budget(epsilon, delta), accountant=accountant)
     share = ledger.share(step, component, Budget(epsilon, delta))
-    from safedata_core import privacy
-
-    source_cls = getattr(privacy, "NoiseSource", None)
-    if source_cls is not None:
-        if noise_seed is not None:
-            setattr(share, "noise", source_cls.reproducible(noise_seed))  # noqa: B010 (older cores: no attribute)
-    else:  # older interface: noise_rng(seed) is seeded from the fit's seed unless ``secure``
-        share.secure = noise_seed is None
+    if noise_seed is not None:
+        share.noise = NoiseSource.reproducible(noise_seed)  # TEST ONLY: replayable noise, not DP
     return share
 
 

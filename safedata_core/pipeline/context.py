@@ -14,6 +14,7 @@ import numpy as np
 
 from safedata_core.audit import AuditLog
 from safedata_core.data import Table
+from safedata_core.pipeline.record import RunWarning
 from safedata_core.privacy import Budget, Ledger
 
 __all__ = ["RunContext", "StepOutcome"]
@@ -51,7 +52,12 @@ class StepOutcome:
 
 @dataclass
 class RunContext:
-    """State of one pipeline run."""
+    """State of one pipeline run.
+
+    ``facts`` holds what steps leave for later steps (``StepOutput.facts``): the
+    profile step leaves ``profile`` and ``rare_mask``. Warnings go through
+    :meth:`warn`, with a code from :data:`~safedata_core.pipeline.record.WARNING_CODES`.
+    """
 
     run_id: str
     name: str
@@ -62,12 +68,30 @@ class RunContext:
     holdout: Table | None = None
     out: Path | None = None
     secure_noise: bool = False
-    profile: dict[str, Any] | None = None
-    rare_mask: np.ndarray | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     outcomes: list[StepOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    coded_warnings: list[RunWarning] = field(default_factory=list)
     dropped_identifiers: list[str] = field(default_factory=list)
 
+    def warn(self, code: str, message: str, *, step: str | None = None) -> None:
+        """Record a warning: its text in ``warnings`` (the report's list) and its code in ``coded_warnings``."""
+        self.warnings.append(message)
+        self.coded_warnings.append(RunWarning(code=code, message=message, step=step))
+
     def table(self, ref: str) -> Table:
+        """The run's input (``"data"``) or the table an earlier step produced."""
         return self.data if ref == "data" else self.tables[ref]
+
+    @property
+    def profile(self) -> dict[str, Any] | None:
+        """The profile an earlier ``profile`` step left (the fact ``profile``), if any."""
+        value = self.facts.get("profile")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def rare_mask(self) -> np.ndarray | None:
+        """The rare-record mask an earlier ``profile`` step left (the fact ``rare_mask``), if any."""
+        value = self.facts.get("rare_mask")
+        return value if isinstance(value, np.ndarray) else None

@@ -28,26 +28,31 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from safedata_core.audit import AuditLog
-from safedata_core.data import Metadata, Table
-from safedata_core.errors import ComponentError, DataError, SafedataError
+from safedata_core.data import Table
+from safedata_core.errors import ComponentError, SafedataError
 from safedata_core.pipeline.context import RunContext, StepOutcome
-from safedata_core.pipeline.holdout import holdout_key, split_holdout
+from safedata_core.pipeline.dispatch import check_traits, component_classes, step_budget, step_inputs
 from safedata_core.pipeline.interrupts import InterruptGuard, RunInterrupted
-from safedata_core.pipeline.privacy_checks import check_dp_steps, dp_steps, reproducible_noise, rows_to_sample
+from safedata_core.pipeline.loading import drop_direct_identifiers, load_input
+from safedata_core.pipeline.privacy_checks import check_dp_steps, dp_steps, reproducible_noise
 from safedata_core.pipeline.publish import write_failure, write_internal, write_release, write_release_tables
+from safedata_core.pipeline.record import RunRecord, StepRecord, failed_step_record, run_record, step_record
 from safedata_core.pipeline.rundir import RunDir
 from safedata_core.pipeline.verdicts import run_outcome
-from safedata_core.privacy import Budget, Ledger, NoiseSource
+from safedata_core.privacy import Budget, Ledger
 from safedata_core.schema.validate import PlannedStep, ResolvedPipeline
 
 if TYPE_CHECKING:
     import pluggy
+
+    from safedata_core.components import Component
+    from safedata_core.registry import Registry
 
 __all__ = ["RunResult", "run_pipeline", "step_seed"]
 
@@ -59,7 +64,8 @@ class RunResult:
     ``ok`` means the run ran to the end; ``verdict`` is the report's judgement
     (``"pass"`` or ``"fail"``; ``None`` when the run failed), ``release_verdicts``
     the judgement per released table and ``verdict_failures`` one line per
-    failing release saying why.
+    failing release saying why. ``record`` is the typed account of the run
+    (:class:`~safedata_core.pipeline.record.RunRecord`).
     """
 
     status: str
@@ -73,6 +79,7 @@ class RunResult:
     release_verdicts: dict[str, str] = field(default_factory=dict)
     verdict_failures: list[str] = field(default_factory=list)
     verdict_warnings: list[str] = field(default_factory=list)
+    record: RunRecord | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,21 +93,6 @@ def step_seed(seed: int, index: int) -> int:
 
 def pipeline_sha256(raw: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _resolve(source: str, base: Path) -> str:
-    if ":" in source.split("/")[0] and not Path(source).exists():
-        return source  # a scheme such as builtin: or s3:
-    p = Path(source)
-    return str(p if p.is_absolute() else base / p)
-
-
-def _drop_direct_identifiers(table: Table, holdout: Table | None, keep: bool) -> tuple[Table, Table | None, list[str]]:
-    ids = table.metadata.direct_identifiers
-    if keep or not ids:
-        return table, holdout, []
-    cols = [c for c in table.columns if c not in ids]
-    return table.select(cols), holdout.select(cols) if holdout is not None else None, ids
 
 
 def _one_line(exc: BaseException) -> str:
@@ -124,9 +116,16 @@ def run_pipeline(
     out: Path | None = None,
     force: bool = False,
     versions: dict[str, str] | None = None,
+    registry: Registry | None = None,
 ) -> RunResult:
-    """Run ``resolved``; publish the run directory ``out`` when given (``force``: replace its run)."""
-    run = _Run(resolved, pm, versions or {})
+    """Run ``resolved``; publish the run directory ``out`` when given (``force``: replace its run).
+
+    ``registry`` resolves steps the validator planned without a component (``profile``).
+    Nothing is written when a step's component cannot be that step (its traits).
+    """
+    classes = component_classes(resolved, registry)
+    check_traits(resolved, classes)
+    run = _Run(resolved, pm, versions or {}, classes)
     rundir = RunDir(out, run.run_id, force=force).open() if out is not None else None
     guard = InterruptGuard()
     committed = False
@@ -155,8 +154,15 @@ def run_pipeline(
 class _Run:
     """One execution of a resolved pipeline."""
 
-    def __init__(self, resolved: ResolvedPipeline, pm: pluggy.PluginManager, versions: dict[str, str]) -> None:
+    def __init__(
+        self,
+        resolved: ResolvedPipeline,
+        pm: pluggy.PluginManager,
+        versions: dict[str, str],
+        classes: dict[str, type[Component]],
+    ) -> None:
         self.resolved = resolved
+        self.classes = classes
         self.pm = pm
         self.versions = versions
         self.run_id = uuid.uuid4().hex[:12]
@@ -164,6 +170,7 @@ class _Run:
         self.dp = bool(dp_steps(resolved))
         self.phase = "starting"  # what the run is doing, for errors and run_aborted
         self.step: str | None = None
+        self.records: list[StepRecord] = []
 
     def execute(
         self, data: Table | pd.DataFrame | None, guard: InterruptGuard, stage: Path | None, out: Path | None
@@ -194,7 +201,9 @@ class _Run:
         ledger = Ledger(
             Budget(priv.epsilon, priv.delta) if priv else None, accountant=priv.accountant if priv else "basic"
         )
-        status, error, ctx = "succeeded", None, None
+        status: Literal["succeeded", "failed"] = "succeeded"
+        error: str | None = None
+        ctx: RunContext | None = None
         started = time.perf_counter()
         try:
             with guard.interruptible():
@@ -232,6 +241,18 @@ class _Run:
         if stage is not None:
             self._publish(report, ledger_dict, ctx, stage)
         outcome = run_outcome(report)
+        record = run_record(
+            run_id=self.run_id,
+            resolved=resolved,
+            sha=self.sha,
+            status=status,
+            error=error,
+            seconds=seconds,
+            ledger=ledger,
+            noise=("reproducible-test" if reproducible_noise(pipeline) else "secure") if self.dp else None,
+            steps=self.records,
+            warnings=ctx.coded_warnings if ctx is not None else [],
+        )
         return RunResult(
             status=status,
             released=released,
@@ -244,6 +265,7 @@ class _Run:
             release_verdicts=outcome.releases,
             verdict_failures=outcome.failures,
             verdict_warnings=outcome.warnings,
+            record=record,
         )
 
     def _error_message(self, exc: Exception) -> str:
@@ -288,13 +310,13 @@ class _Run:
         """Load the data, split the holdout, drop direct identifiers, check the DP steps' inputs."""
         pipeline = self.resolved.pipeline
         self.phase = "loading the data"
-        table, holdout = self._load(data)
-        table, holdout, dropped = _drop_direct_identifiers(table, holdout, pipeline.data.keep_direct_identifiers)
+        reproducible = reproducible_noise(pipeline)
+        table, holdout = load_input(self.resolved, self.pm, data, secret_split=self.dp and not reproducible)
+        table, holdout, dropped = drop_direct_identifiers(table, holdout, pipeline.data.keep_direct_identifiers)
         try:
             check_dp_steps(self.resolved, table)
         except SafedataError as exc:
             raise _Refused(exc) from None
-        reproducible = reproducible_noise(pipeline)
         ctx = RunContext(
             run_id=self.run_id,
             name=pipeline.name,
@@ -316,51 +338,18 @@ class _Run:
             **({"sizes_withheld": "the input size is private under DP"} if self.dp else sizes),
         )
         if self.dp and reproducible:
-            ctx.warnings.append(
+            ctx.warn(
+                "dp.reproducible_noise",
                 "DP noise was drawn from a generator seeded by the pipeline seed (reproducible-test mode): "
-                "the release is NOT differentially private; use secure noise (the default) for a real release"
+                "the release is NOT differentially private; use secure noise (the default) for a real release",
             )
         return ctx
-
-    def _load(self, data: Table | pd.DataFrame | None) -> tuple[Table, Table | None]:
-        resolved, pm = self.resolved, self.pm
-        spec = resolved.pipeline.data
-        base = resolved.base_dir
-        meta: Metadata | None = None
-        if spec.metadata:
-            meta = Metadata.load(_resolve(spec.metadata, base))
-
-        def read(source: str) -> Table:
-            options: dict[str, object] = {"metadata": meta} if meta is not None else {}
-            table = pm.hook.read_table(source=_resolve(source, base), options=options)
-            if table is None:
-                raise DataError(
-                    f"no reader recognised data source '{source}' (give a CSV/Parquet path or builtin:NAME)"
-                )
-            return table
-
-        if data is not None:
-            table = data if isinstance(data, Table) else Table.from_dataframe(data, meta, source="data")
-        else:
-            table = read(spec.source)
-        if spec.columns:
-            table = table.select(spec.columns)
-        holdout: Table | None = None
-        if isinstance(spec.holdout, str):
-            holdout = read(spec.holdout)
-            holdout.require_columns(table.columns, where="data.holdout")
-            holdout = Table.from_dataframe(holdout.df[table.columns], table.metadata, source=spec.holdout)
-        elif isinstance(spec.holdout, float):
-            secret = self.dp and not reproducible_noise(resolved.pipeline)
-            table, holdout = split_holdout(table, spec.holdout, holdout_key(resolved.pipeline.seed, secret=secret))
-        return table, holdout
 
     # -- steps -----------------------------------------------------------------
     def _run_step(self, plan: PlannedStep, index: int, ctx: RunContext) -> None:
         spec, pm = plan.spec, self.pm
         self.phase, self.step = f"step '{spec.id}' ({spec.use})", spec.id
         seed = step_seed(ctx.seed, index)
-        source = ctx.table(spec.input)
         pm.hook.before_step(step=spec, context=ctx)
         ctx.audit.event(
             "step_start",
@@ -374,23 +363,19 @@ class _Run:
         started = time.perf_counter()
         outcome = StepOutcome(step=spec.id, use=spec.use, kind=plan.kind, share=plan.share)
         try:
-            self._apply(plan, seed, source, ctx, outcome)
+            self._apply(plan, seed, ctx, outcome)
         except BaseException as exc:
-            pm.hook.on_step_error(step=spec, error=exc, context=ctx)
-            foreign = isinstance(exc, Exception) and not isinstance(exc, SafedataError)
-            details = {"traceback": traceback.format_exc(limit=12)} if foreign else {}
-            ctx.audit.event("step_failed", step=spec.id, use=spec.use, error_type=type(exc).__name__, **details)
-            if foreign:
-                raise ComponentError(
-                    f"step '{spec.id}' ({spec.use}) failed with {type(exc).__name__}: {_one_line(exc)} "
-                    "(a defect in the component; its traceback is in audit.jsonl)"
-                ) from exc
-            raise
+            failure = self._failed(plan, exc, ctx)
+            if failure is exc:
+                raise
+            raise failure from exc
         outcome.seconds = time.perf_counter() - started
         if outcome.table is not None:
             ctx.tables[spec.id] = outcome.table
             outcome.released = plan.releases
         ctx.outcomes.append(outcome)
+        charges = len(ctx.ledger.events(spec.id))
+        self.records.append(step_record(plan, outcome, charges=charges, warnings=ctx.coded_warnings))
         pm.hook.after_step(step=spec, outcome=outcome, context=ctx)
         # under DP the size of a non-DP table (a profile, an SDC step's output) is the input size
         rows = len(outcome.table) if outcome.table is not None and (not self.dp or plan.share is not None) else None
@@ -401,53 +386,37 @@ class _Run:
             seconds=round(outcome.seconds, 3),
             rows=rows,
             spent=outcome.spent.to_dict() if outcome.spent else None,
-            charges=len(ctx.ledger.events(spec.id)),
+            charges=charges,
         )
 
-    def _apply(self, plan: PlannedStep, seed: int, source: Table, ctx: RunContext, outcome: StepOutcome) -> None:
+    def _failed(self, plan: PlannedStep, exc: BaseException, ctx: RunContext) -> BaseException:
+        """Tell the hooks, the audit log and the record; a foreign exception becomes a one-line ComponentError."""
         spec = plan.spec
-        if plan.kind == "profile":
-            from safedata_core.inventory import profile_step
+        self.pm.hook.on_step_error(step=spec, error=exc, context=ctx)
+        foreign = isinstance(exc, Exception) and not isinstance(exc, SafedataError)
+        details = {"traceback": traceback.format_exc(limit=12)} if foreign else {}
+        ctx.audit.event("step_failed", step=spec.id, use=spec.use, error_type=type(exc).__name__, **details)
+        failure = exc
+        if foreign:
+            failure = ComponentError(
+                f"step '{spec.id}' ({spec.use}) failed with {type(exc).__name__}: {_one_line(exc)} "
+                "(a defect in the component; its traceback is in audit.jsonl)"
+            )
+        self.records.append(failed_step_record(plan, _one_line(failure), charges=len(ctx.ledger.events(spec.id))))
+        return failure
 
-            profile, mask = profile_step(source, plan.params)  # type: ignore[arg-type]
-            ctx.profile, ctx.rare_mask = profile, mask
-            outcome.result = profile
-            return
-        assert plan.info is not None
-        component = plan.info.cls(plan.params)
-        budget = ctx.ledger.share(spec.id, spec.use, plan.share) if plan.share is not None else None
-        if budget is not None and not ctx.secure_noise:
-            budget.noise = NoiseSource.reproducible(seed)  # test-only mode: the report says "not DP"
-        if plan.kind == "synthesizer":
-            component.fit(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
-            rows = rows_to_sample(plan, component, source)
-            outcome.table = component.sample(rows, seed=seed + 1)  # type: ignore[attr-defined]
-        elif plan.kind == "sdc":
-            targeted = _target_rows(plan, source, ctx)
-            res = component.apply(source, seed=seed, rows=targeted)  # type: ignore[attr-defined]
-            outcome.table, outcome.result = res.table, dict(res.changes)
-        elif plan.kind == "mechanism":
-            assert budget is not None
-            outcome.table = component.release(source, budget=budget, seed=seed)  # type: ignore[attr-defined]
-        elif plan.kind == "attack":
-            target = ctx.table(plan.target or "data")
-            outcome.result = component.run(ctx.data, target, ctx.holdout, seed=seed).to_dict()  # type: ignore[attr-defined]
-        elif plan.kind == "metric":
-            target = ctx.table(plan.target or "data")
-            outcome.result = component.compute(ctx.data, target, holdout=ctx.holdout, seed=seed).to_dict()  # type: ignore[attr-defined]
-        outcome.extras = component.report_extras()
+    def _apply(self, plan: PlannedStep, seed: int, ctx: RunContext, outcome: StepOutcome) -> None:
+        """Run the step's component (it dispatches itself) and record what it produced and spent."""
+        spec = plan.spec
+        component = self.classes[spec.id](plan.params)
+        budget = step_budget(plan, ctx, seed)
+        output = component.run_step(step_inputs(plan, component, ctx, seed, budget))
+        outcome.table, outcome.result = output.table, output.result
+        outcome.extras = {**component.report_extras(), **output.extras}
+        ctx.facts.update(output.facts)
         if budget is not None:
             outcome.spent = budget.spent()
             if not ctx.ledger.events(spec.id):
-                ctx.warnings.append(f"step '{spec.id}': DP component '{spec.use}' recorded no charge")
-
-
-def _target_rows(plan: PlannedStep, source: Table, ctx: RunContext) -> np.ndarray | None:
-    if plan.target != "rare":
-        return None
-    from safedata_core.inventory.risk import rare_mask
-
-    assert ctx.profile is not None
-    qis = ctx.profile["quasi_identifiers"]
-    source.require_columns(qis, where=f"step '{plan.spec.id}' (target: rare)")
-    return rare_mask(source.df, qis, int(ctx.profile.get("k", 5)))
+                ctx.warn(
+                    "dp.no_charge", f"step '{spec.id}': DP component '{spec.use}' recorded no charge", step=spec.id
+                )

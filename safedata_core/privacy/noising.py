@@ -146,7 +146,8 @@ class DiscreteLaplace:
 
     def _noisy(self, values: np.ndarray, rng: np.random.Generator, where: str) -> np.ndarray:
         x = _integers(values, where)
-        return (x + discrete_laplace(int(self.sensitivity) / self.epsilon, x.shape, rng)).astype(float)
+        out: np.ndarray = (x + discrete_laplace(int(self.sensitivity) / self.epsilon, x.shape, rng)).astype(float)
+        return out
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ class DiscreteGaussian:
 
     def _noisy(self, values: np.ndarray, rng: np.random.Generator, where: str) -> np.ndarray:
         x = _integers(values, where)
-        return (x + discrete_gaussian(self.sigma, x.shape, rng)).astype(float)
+        out: np.ndarray = (x + discrete_gaussian(self.sigma, x.shape, rng)).astype(float)
+        return out
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,8 @@ class Laplace:
     def _noisy(self, values: np.ndarray, rng: np.random.Generator, where: str) -> np.ndarray:
         g, sens_int = self._plan(values.size)
         x = _to_grid(values, g, where)
-        return (x + discrete_laplace(sens_int / self.epsilon, x.shape, rng)).astype(float) * g
+        out: np.ndarray = (x + discrete_laplace(sens_int / self.epsilon, x.shape, rng)).astype(float) * g
+        return out
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,8 @@ class Gaussian:
     def _noisy(self, values: np.ndarray, rng: np.random.Generator, where: str) -> np.ndarray:
         g, sigma_grid = self._plan(values.size)
         x = _to_grid(values, g, where)
-        return (x + discrete_gaussian(sigma_grid, x.shape, rng)).astype(float) * g
+        out: np.ndarray = (x + discrete_gaussian(sigma_grid, x.shape, rng)).astype(float) * g
+        return out
 
 
 NoiseMechanism = DiscreteLaplace | DiscreteGaussian | Laplace | Gaussian
@@ -297,7 +301,8 @@ class Exponential:
         logits = self.epsilon * np.asarray(scores, dtype=float).ravel() / (2 * self.sensitivity)
         logits = logits - logits.max()
         p = np.exp(logits)
-        return p / p.sum()
+        out: np.ndarray = p / p.sum()
+        return out
 
     def event(self, count: int = 1) -> PrivacyEvent:
         params = {"epsilon_each": self.epsilon, "sensitivity": self.sensitivity}

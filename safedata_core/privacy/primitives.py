@@ -141,7 +141,8 @@ def gaussian_noisy_counts(
 
 def _clean_values(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     x = np.asarray(values, dtype=float).ravel()
-    return np.clip(x[~np.isnan(x)], lo, hi)
+    out: np.ndarray = np.clip(x[~np.isnan(x)], lo, hi)
+    return out
 
 
 def dp_quantiles(
@@ -320,7 +321,8 @@ def dp_covariance(
     m = s1 / nn
     cov = (S / nn - np.outer(m, m)) * clip_norm**2
     w, v = np.linalg.eigh((cov + cov.T) / 2.0)
-    return (v * np.maximum(w, 0.0)) @ v.T
+    out: np.ndarray = (v * np.maximum(w, 0.0)) @ v.T
+    return out
 
 
 def dp_second_moments(
@@ -355,7 +357,8 @@ def dp_second_moments(
 
 def nonnegative_counts(counts: np.ndarray) -> np.ndarray:
     """Post-processing: noisy counts clipped at 0 (spends nothing)."""
-    return np.maximum(np.asarray(counts, dtype=float), 0.0)
+    out: np.ndarray = np.maximum(np.asarray(counts, dtype=float), 0.0)
+    return out
 
 
 def nonnegative_normalise(counts: np.ndarray) -> np.ndarray:
@@ -364,4 +367,5 @@ def nonnegative_normalise(counts: np.ndarray) -> np.ndarray:
     total = c.sum()
     if not total > 0:
         return np.full(c.shape, 1.0 / max(c.size, 1))
-    return c / total
+    out: np.ndarray = c / total
+    return out

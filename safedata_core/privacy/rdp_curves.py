@@ -135,7 +135,8 @@ def laplace_rdp(epsilon: float, orders: np.ndarray) -> np.ndarray:
     # log( a/(2a-1) e^{(a-1)e} + (a-1)/(2a-1) e^{-a e} ), evaluated stably
     log_terms = np.stack([np.log(a / (2 * a - 1)) + (a - 1) * epsilon, np.log((a - 1) / (2 * a - 1)) - a * epsilon])
     val = special.logsumexp(log_terms, axis=0) / (a - 1)
-    return np.minimum(val, epsilon)
+    out: np.ndarray = np.minimum(val, epsilon)
+    return out
 
 
 def pure_rdp(epsilon: float, orders: np.ndarray) -> np.ndarray:
@@ -147,12 +148,14 @@ def pure_rdp(epsilon: float, orders: np.ndarray) -> np.ndarray:
     a = orders
     log_num = np.logaddexp(a * epsilon, (1 - a) * epsilon)
     val = (log_num - np.logaddexp(0.0, epsilon)) / (a - 1)
-    return np.minimum(np.minimum(val, epsilon), a * epsilon**2 / 2)
+    out: np.ndarray = np.minimum(np.minimum(val, epsilon), a * epsilon**2 / 2)
+    return out
 
 
 def exponential_rdp(epsilon: float, orders: np.ndarray) -> np.ndarray:
     """RDP of the exponential mechanism run as an eps-bounded-range (hence eps-DP) mechanism."""
-    return np.minimum(orders * epsilon**2 / 8.0, pure_rdp(epsilon, orders))
+    out: np.ndarray = np.minimum(orders * epsilon**2 / 8.0, pure_rdp(epsilon, orders))
+    return out
 
 
 def rdp_to_epsilon(rdp: np.ndarray, orders: np.ndarray, delta: float) -> tuple[float, float]:

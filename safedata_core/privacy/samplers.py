@@ -102,7 +102,8 @@ def _bernoulli_exp_unit(num: np.ndarray, den: np.ndarray, rng: np.random.Generat
         k_final[stopped] = k
         active = active[a]
         k += 1
-    return (k_final % 2) == 1
+    out: np.ndarray = (k_final % 2) == 1
+    return out
 
 
 def _geometric_exp_minus_one(size: int, rng: np.random.Generator) -> np.ndarray:
