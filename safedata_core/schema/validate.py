@@ -176,6 +176,14 @@ def resolve_pipeline(
                 seen[step.id] = PlannedStep(step, "unknown", None, None, None, None)
                 continue
             kind = info.kind
+            if kind in RELEASING_KINDS and not getattr(info.cls, "releases_table", True):
+                problems.append(
+                    (
+                        f"{where}.use",
+                        f"'{step.use}' perturbs values and releases no table; use the 'dp_aggregate' step "
+                        f"with mechanism: {step.use}",
+                    )
+                )
             try:
                 params = info.cls.Params.model_validate(step.params)
                 params = path_params(params, folder, data_root=root, where=f"{where}.params")

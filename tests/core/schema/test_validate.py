@@ -178,3 +178,11 @@ def test_a_component_that_needs_delta_is_refused_at_validation(engine: Engine, m
     found = problems(engine, base(privacy={"epsilon": 1.0, "delta": 0.0}))
     assert "step 'synth'" in found["steps[0].privacy.delta"] and "needs delta > 0" in found["steps[0].privacy.delta"]
     engine.validate(base())  # with the pipeline's delta the same step is valid
+
+
+def test_a_mechanism_that_releases_no_table_is_refused_at_validation() -> None:
+    # issue 21: `use: laplace` validated and then failed mid-run
+    engine = Engine(autoload=False)
+    p = base(steps=[{"id": "noisy", "use": "laplace", "params": {"sensitivity": 1.0}}])
+    found = problems(engine, p)
+    assert "releases no table" in found["steps[0].use"] and "dp_aggregate" in found["steps[0].use"]
