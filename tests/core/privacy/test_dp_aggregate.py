@@ -87,10 +87,12 @@ def test_counts_are_noisy_with_the_right_spread() -> None:
 
 def test_same_seed_gives_fresh_noise_unless_reproducible_test_mode() -> None:
     t = tiny_table()
-    agg = DPAggregate({"statistics": [{"stat": "count"}, {"stat": "mean", "column": "age"}], "clip_counts": False})
+    stats = [{"stat": "count"}, {"stat": "mean", "column": "age"}, {"stat": "quantile", "column": "age", "q": 0.5}]
+    agg = DPAggregate({"statistics": stats, "clip_counts": False})
     a = agg.release(t, budget=make_budget(1.0, 0.0), seed=5).df
     b = agg.release(t, budget=make_budget(1.0, 0.0), seed=5).df
     assert not a.equals(b)
+    assert a["q50_age"][0] != b["q50_age"][0]  # the quantile's exponential-mechanism draws are fresh too
     c, d = make_budget(1.0, 0.0), make_budget(1.0, 0.0)
     c.noise, d.noise = NoiseSource.reproducible(5), NoiseSource.reproducible(5)
     pd.testing.assert_frame_equal(agg.release(t, budget=c, seed=5).df, agg.release(t, budget=d, seed=5).df)
