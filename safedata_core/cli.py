@@ -50,9 +50,15 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
         ("safedata run docs/examples/adult-sdc.yaml --out runs/sdc",),
     ),
     "audit": (
-        "Verify the hash-chained audit log of a run directory: every hash, every link, the sequence and the "
-        "closing event; the first bad line is named.",
+        "Verify the keyed, hash-chained audit log of a run directory: every hash, MAC and link, the closing "
+        "event, and that the reports, ledger and lock file agree with it; the first bad line is named. Exit 0: "
+        "authenticated and intact; 1: verification failed; 3: chain intact but unauthenticated (no key).",
         ("safedata audit verify runs/sdc",),
+    ),
+    "dp_audit": (
+        "Empirical DP audit: fit a DP synthesizer many times on a table D and on D plus a canary record, "
+        "and bound its epsilon from below with Clopper-Pearson intervals; --dp-off adds the power check.",
+        ("safedata dp-audit --synthesizer mst --runs 200 --epsilon 1 --dp-off --out audit.json",),
     ),
     "profile": (
         "Profile a dataset before release: column types, direct identifiers (with the evidence and a "

@@ -113,5 +113,5 @@ def test_tutorial_end_to_end(repo: Path) -> None:
         assert done.returncode == 0, f"{line}: {done.stderr}"
     released = pd.read_csv(repo / "runs" / "mysynth" / "release" / "synth.csv")
     assert released.shape == (1000, 4) and list(released.columns) == ["age", "sex", "race", "income"]
-    ledger = json.loads((repo / "runs" / "mysynth" / "ledger.json").read_text())
+    ledger = json.loads((repo / "runs" / "mysynth" / "release" / "ledger.json").read_text())
     assert ledger["charges"] and {c["component"] for c in ledger["charges"]} == {"mysynth"}

@@ -27,7 +27,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "audit",
         help="verify a run's keyed audit log",
-        description="Exit 0: authenticated and intact; 1: verification failed; 3: chain intact but unauthenticated.",
     )
     p.add_argument("action", choices=["verify"])
     p.add_argument("run_dir", help="run directory (or its audit.jsonl)")

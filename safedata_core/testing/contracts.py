@@ -39,7 +39,12 @@ from safedata_core.data import Table
 from safedata_core.testing.budgets import make_budget
 from safedata_core.testing.component_contract import ComponentContract
 from safedata_core.testing.fixtures import tiny_table
-from safedata_core.testing.stats import NOISE_DRAWS, assert_noise_variance, expected_noise_variance
+from safedata_core.testing.stats import (
+    NOISE_DRAWS,
+    assert_noise_variance,
+    discrete_laplace_variance,
+    expected_noise_variance,
+)
 from safedata_core.testing.synthesizer_contract import SynthesizerContract
 
 __all__ = [
@@ -104,9 +109,15 @@ class MechanismContract(ComponentContract):
         if event.mechanism == "exponential":
             self._check_pick_frequencies(event.epsilon)
             return
-        expected = expected_noise_variance(
-            event.mechanism, epsilon=event.epsilon, delta=event.delta, sensitivity=self.sensitivity()
-        )
+        grid = event.params.get("grid")
+        if event.mechanism == "geometric" and grid:
+            # real values noised on a public grid: discrete Laplace in grid units, from the charged
+            # integer sensitivity and epsilon
+            expected: float | None = grid**2 * discrete_laplace_variance(event.params["sensitivity"] / event.epsilon)
+        else:
+            expected = expected_noise_variance(
+                event.mechanism, epsilon=event.epsilon, delta=event.delta, sensitivity=self.sensitivity()
+            )
         assert expected is not None, (
             f"charge kind '{event.mechanism}' has no known noise law; set noise_scale_exempt with a reason"
         )

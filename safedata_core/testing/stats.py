@@ -46,7 +46,8 @@ def expected_noise_variance(mechanism: str, *, epsilon: float, delta: float, sen
 
     ``laplace``: ``2 (sensitivity / epsilon)^2``; ``geometric``: the discrete
     Laplace variance at scale ``sensitivity / epsilon``; ``gaussian``: the
-    analytic-Gaussian sigma of Balle & Wang for (epsilon, delta). ``None`` for
+    analytic-Gaussian sigma of Balle & Wang for (epsilon, delta); ``discrete_gaussian``:
+    the noise multiplier whose RDP conversion is (epsilon, delta). ``None`` for
     kinds that add no additive noise (e.g. ``exponential``).
     """
     if mechanism == "laplace":
@@ -57,6 +58,11 @@ def expected_noise_variance(mechanism: str, *, epsilon: float, delta: float, sen
         from safedata_core.privacy.calibration import analytic_gaussian_sigma
 
         return analytic_gaussian_sigma(epsilon, delta, sensitivity) ** 2
+    if mechanism == "discrete_gaussian":
+        # the smallest noise multiplier whose RDP conversion gives (epsilon, delta): exact discrete Gaussian
+        from safedata_core.privacy.noising import gaussian_multiplier
+
+        return (gaussian_multiplier(epsilon, delta) * sensitivity) ** 2
     return None
 
 

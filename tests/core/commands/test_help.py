@@ -18,6 +18,7 @@ def help_text(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_subcommand_help_has_a_description_and_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    command = command.replace("_", "-")  # module dp_audit is the command dp-audit
     text = help_text([command, "--help"], capsys)
     head, _, examples = text.partition("\nexamples:\n")
     _usage, _, rest = head.partition("\n\n")
@@ -36,7 +37,7 @@ def test_top_level_help_lists_commands_and_examples(capsys: pytest.CaptureFixtur
     text = help_text(["--help"], capsys)
     assert "-V, --version" in text and "examples:\n  safedata demo" in text
     for command in COMMANDS:
-        assert f"    {command}" in text
+        assert f"    {command.replace('_', '-')}" in text
 
 
 def test_a_module_description_wins() -> None:

@@ -75,11 +75,12 @@ def test_warnings_carry_codes_a_reader_can_match() -> None:
     assert result.ok, result.error
     record = result.record
     assert record is not None
-    assert record.codes() == ["dp.reproducible_noise", "dp.no_charge"]
+    assert [c for c in record.codes() if c.startswith("dp.")] == ["dp.reproducible_noise", "dp.no_charge"]
     assert all(code in WARNING_CODES for code in record.codes())
     assert [w.code for w in record.step("copy").warnings] == ["dp.no_charge"]
     assert record.noise == "reproducible-test" and record.step("copy").charges == 0
-    assert [w.message for w in record.warnings] == result.report["warnings"][:2]
+    dp_messages = [w.message for w in record.warnings if w.code.startswith("dp.")]
+    assert all(m in result.report["warnings"] for m in dp_messages)
 
 
 def test_record_of_a_failed_run_names_the_failed_step_and_releases_nothing() -> None:

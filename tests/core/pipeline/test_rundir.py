@@ -107,10 +107,11 @@ def test_integers_beyond_int64_fail_the_run_naming_the_column(tmp_path: Path) ->
     df = pd.DataFrame({"big": [2**63 + i for i in range(40)], "kind": ["a", "b"] * 20}, dtype=object)
     meta = Metadata(columns={"big": ColumnMeta(type="integer"), "kind": ColumnMeta(type="categorical")})
     out = tmp_path / "run"
-    result = fakes.engine().run(GOOD, data=Table.from_dataframe(df, meta), out=out)
-    assert not result.ok and result.error is not None
-    assert "column 'big'" in result.error and "copy.csv" in result.error and "\n" not in result.error
-    assert not (out / "release").exists() and (out / "run-failed.txt").is_file()
+    # refused when the table is read (the column cannot be held exactly), before any step or file
+    with pytest.raises(SafedataError, match="column 'big'") as err:
+        fakes.engine().run(GOOD, data=Table.from_dataframe(df, meta), out=out)
+    assert "\n" not in str(err.value)
+    assert not (out / "release").exists()
 
 
 def test_disk_full_while_writing_a_table_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,6 +74,7 @@ def test_dp_noise_is_secure_by_default_and_non_dp_steps_stay_seeded(engine: Engi
             {"id": "copy", "use": "resample", "rows": 300},
         ],
     )
+    p["privacy"] = {k: v for k, v in p["privacy"].items() if k != "noise"}  # the default: secure
     first = engine.run(p, data=tiny_table(300))
     second = engine.run(p, data=tiny_table(300))
     assert first.ok and second.ok
@@ -110,9 +111,9 @@ def test_failed_step_releases_nothing(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_component_overspend_fails_the_run(engine: Engine) -> None:
-    from safedata_core.privacy import BudgetShare
-
     import dataclasses
+
+    from safedata_core.privacy import BudgetShare
 
     original = BudgetShare.record
 

@@ -94,4 +94,5 @@ def test_noise_setting_helper_matches_the_pipeline_schema() -> None:
     from safedata_core.schema.pipeline import PrivacySpec
 
     for secure in (True, False):
-        PrivacySpec.model_validate({"epsilon": 1.0, **noise_setting(secure)})
+        spec = PrivacySpec.model_validate({"epsilon": 1.0, **noise_setting(secure)})
+        assert spec.noise == ("secure" if secure else "reproducible-test")
