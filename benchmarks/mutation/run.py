@@ -88,7 +88,7 @@ def _sync_tree(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, ignore=IGNORE, dirs_exist_ok=True, copy_function=shutil.copy2)
 
 
-def _prepare(target: dict, work: Path) -> Path:
+def _prepare(target: dict, work: Path, shared: Path) -> Path:
     root = REPO / target["root"]
     work.mkdir(parents=True, exist_ok=True)
     if target["root"] == ".":
@@ -99,9 +99,11 @@ def _prepare(target: dict, work: Path) -> Path:
         (work / "pyproject.toml").write_text(re.sub(r"(?ms)^\[tool\.mutmut\].*?(?=^\[|\Z)", "", text))
         # tests/conftest.py finds the reference data at <repo>/../shared/data; from mutants/tests that is
         # <work>/shared/data
-        shared = REPO.parent / "shared"
-        if shared.is_dir() and not (work / "shared").exists():
-            (work / "shared").symlink_to(shared)
+        link = work / "shared"
+        if link.is_symlink():
+            link.unlink()
+        if (shared / "data").is_dir():
+            link.symlink_to(shared.resolve())
     else:
         for name in (target["source"], "tests"):
             _sync_tree(root / name, work / name)
@@ -192,10 +194,12 @@ def _summary(c: Counter) -> dict:
     }
 
 
-def run_target(target: dict, reasons: dict[str, str], timeout: float, keep: Path | None, mutants: list[str]) -> dict:
+def run_target(
+    target: dict, reasons: dict[str, str], timeout: float, keep: Path | None, mutants: list[str], shared: Path
+) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutation-{target['name']}-") as tmp:
-        work = _prepare(target, (keep / target["name"]) if keep else Path(tmp) / "pkg")
+        work = _prepare(target, (keep / target["name"]) if keep else Path(tmp) / "pkg", shared)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "SAFEDATA_MUTATION": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("PYTHONPATH", None)
         proc = _mutmut(work, env, "run", *mutants, timeout=timeout)
@@ -230,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout-minutes", type=float, default=60.0, help="per target")
     ap.add_argument("--keep", type=Path, help="persistent work folder (incremental re-runs)")
     ap.add_argument("--mutants", nargs="*", default=[], help="re-test only these mutant names/globs (needs --keep)")
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=REPO.parent / "shared",
+        help="folder holding the reference data/ (default: ../shared beside the repo; tests needing it skip without)",
+    )
     args = ap.parse_args(argv)
     if args.mutants and not args.keep:
         ap.error("--mutants needs --keep (a previous run's work folder)")
@@ -243,9 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     for target in chosen:
         print(f"mutation: {target['name']} ...", flush=True)
-        res = run_target(
-            target, reasons, args.timeout_minutes * 60, args.keep.resolve() if args.keep else None, args.mutants
-        )
+        keep = args.keep.resolve() if args.keep else None
+        res = run_target(target, reasons, args.timeout_minutes * 60, keep, args.mutants, args.shared)
         if not args.mutants:
             previous["targets"][target["name"]] = res
         for module, s in res["modules"].items():
@@ -267,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         previous["targets_last_run"] = [t["name"] for t in chosen]
         previous["tool"] = f"mutmut {importlib.metadata.version('mutmut')}"
         previous["cpus"] = os.cpu_count()
+        previous["reference_data"] = (args.shared / "data").is_dir()
         RESULT.parent.mkdir(parents=True, exist_ok=True)
         RESULT.write_text(json.dumps(previous, indent=2, ensure_ascii=False) + "\n")
         print(f"mutation: wrote {RESULT.relative_to(REPO)} ({previous['seconds_last_run']:.0f} s)")
