@@ -296,7 +296,10 @@ def test_parameter_errors_name_step_component_note_and_value() -> None:
 
 def test_value_errors_name_the_query_and_the_fix() -> None:
     # the charge is recorded before the values are read (charge first, then touch the data)
-    text = "step 'fit': comp (c): discrete noise needs integer query answers (counts); use Laplace/Gaussian for real values"
+    text = (
+        "step 'fit': comp (c): discrete noise needs integer query answers (counts); "
+        "use Laplace/Gaussian for real values"
+    )
     with pytest.raises(PrivacyBudgetError, match=_msg(text)):
         add_noise(_share(), DiscreteGaussian(1.0), np.array([1.0, 2.5]), note="c")
     with pytest.raises(PrivacyBudgetError, match="integer query answers"):

@@ -216,7 +216,7 @@ def test_rdp_accountant_sums_curves_and_converts_once() -> None:
     total, eps_a, delta_a = acc.rdp([g, p, a, a])
     np.testing.assert_allclose(total, rc.gaussian_rdp(3.0, ORD) + rc.pure_rdp(0.4, ORD), rtol=1e-15)
     assert (eps_a, delta_a) == (0.5, 4e-6)
-    want, order = rc.rdp_to_epsilon(total, ORD, 1e-5 - 4e-6)
+    want, _ = rc.rdp_to_epsilon(total, ORD, 1e-5 - 4e-6)
     assert acc.epsilon([g, p, a, a], 1e-5) == want + 0.5
     assert acc.epsilon_and_order([g, p, a, a], 1e-5) == rc.rdp_to_epsilon(total, ORD, 1e-5)
     assert acc.epsilon([a, a], 4e-6) == 0.5  # approx only: basic composition, delta exactly used up

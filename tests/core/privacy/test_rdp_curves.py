@@ -95,7 +95,9 @@ def test_pure_and_exponential_curves() -> None:
         want = [_pure_direct(eps, a) for a in ORDERS]
         np.testing.assert_allclose(rc.pure_rdp(eps, ORDERS), want, rtol=1e-12)
         np.testing.assert_allclose(
-            rc.exponential_rdp(eps, ORDERS), [min(a * eps * eps / 8, w) for a, w in zip(ORDERS, want)], rtol=1e-12
+            rc.exponential_rdp(eps, ORDERS),
+            [min(a * eps * eps / 8, w) for a, w in zip(ORDERS, want, strict=True)],
+            rtol=1e-12,
         )
     # the caps bind: a * eps^2 / 2 for small eps at small orders, eps itself never exceeded
     assert rc.pure_rdp(0.01, np.array([1.5]))[0] == pytest.approx(_pure_direct(0.01, 1.5), rel=1e-12)
@@ -107,7 +109,10 @@ def test_pure_and_exponential_curves() -> None:
 def test_rdp_to_epsilon_is_the_balle_et_al_bound() -> None:
     curve = rc.gaussian_rdp(3.0, ORDERS)
     delta = 1e-6
-    terms = [c + math.log((a - 1) / a) - (math.log(delta) + math.log(a)) / (a - 1) for c, a in zip(curve, ORDERS)]
+    terms = [
+        c + math.log((a - 1) / a) - (math.log(delta) + math.log(a)) / (a - 1)
+        for c, a in zip(curve, ORDERS, strict=True)
+    ]
     eps, order = rc.rdp_to_epsilon(curve, ORDERS, delta)
     i = int(np.argmin(terms))
     assert eps == pytest.approx(terms[i], rel=1e-14) and order == ORDERS[i]
