@@ -117,6 +117,22 @@ def _prepare(target: dict, work: Path, shared: Path) -> Path:
     return work
 
 
+def _reset_survivors(work: Path) -> int:
+    """Forget the verdicts of undetected mutants in a kept work folder, so the next run re-tests them."""
+    undetected = {0, 33, 35, -11, -9, 2}  # survived, no tests, suspicious, segfault, interrupted
+    count = 0
+    for meta in (work / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        reset = [k for k, v in codes.items() if v in undetected]
+        for k in reset:
+            codes[k] = None
+        if reset:
+            meta.write_text(json.dumps(data, indent=4))
+            count += len(reset)
+    return count
+
+
 def _mutmut(work: Path, env: dict[str, str], *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(Path(sys.executable).parent / "mutmut"), *args],
@@ -195,13 +211,21 @@ def _summary(c: Counter) -> dict:
 
 
 def run_target(
-    target: dict, reasons: dict[str, str], timeout: float, keep: Path | None, mutants: list[str], shared: Path
+    target: dict,
+    reasons: dict[str, str],
+    timeout: float,
+    keep: Path | None,
+    mutants: list[str],
+    shared: Path,
+    retest: bool = False,
 ) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutation-{target['name']}-") as tmp:
         work = _prepare(target, (keep / target["name"]) if keep else Path(tmp) / "pkg", shared)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "SAFEDATA_MUTATION": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("PYTHONPATH", None)
+        if retest:
+            print(f"mutation: {target['name']}: re-testing {_reset_survivors(work)} undetected mutants", flush=True)
         proc = _mutmut(work, env, "run", *mutants, timeout=timeout)
         statuses = _statuses(work, env)
         if not statuses or all(s in ("not checked", "no tests") for s in statuses.values()):
@@ -234,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout-minutes", type=float, default=60.0, help="per target")
     ap.add_argument("--keep", type=Path, help="persistent work folder (incremental re-runs)")
     ap.add_argument("--mutants", nargs="*", default=[], help="re-test only these mutant names/globs (needs --keep)")
+    ap.add_argument("--retest", action="store_true", help="with --keep: re-test the undetected mutants too")
     ap.add_argument(
         "--shared",
         type=Path,
@@ -241,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         help="folder holding the reference data/ (default: ../shared beside the repo; tests needing it skip without)",
     )
     args = ap.parse_args(argv)
-    if args.mutants and not args.keep:
-        ap.error("--mutants needs --keep (a previous run's work folder)")
+    if (args.mutants or args.retest) and not args.keep:
+        ap.error("--mutants and --retest need --keep (a previous run's work folder)")
     targets = tomllib.loads((HERE / "targets.toml").read_text())["target"]
     reasons = tomllib.loads((HERE / "survivors.toml").read_text()).get("reasons", {})
     chosen = [t for t in targets if not args.only or t["name"] in args.only]
@@ -254,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     for target in chosen:
         print(f"mutation: {target['name']} ...", flush=True)
         keep = args.keep.resolve() if args.keep else None
-        res = run_target(target, reasons, args.timeout_minutes * 60, keep, args.mutants, args.shared)
+        res = run_target(target, reasons, args.timeout_minutes * 60, keep, args.mutants, args.shared, args.retest)
         if not args.mutants:
             previous["targets"][target["name"]] = res
         for module, s in res["modules"].items():

@@ -47,6 +47,7 @@ def test_calibrate_noise_matches_opacus_get_noise_multiplier() -> None:
     assert sigma == pytest.approx(c["sigma"], rel=1e-3)
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_calibrate_noise_prv_is_below_rdp() -> None:
     s_rdp = calibrate_noise(1.5, 1e-5, 0.05, 100)
     s_prv = calibrate_noise(1.5, 1e-5, 0.05, 100, accountant="prv", rtol=1e-2)
@@ -92,6 +93,7 @@ def test_analytic_gaussian_is_exact(eps: float, delta: float, sens: float) -> No
         assert sigma < sens * math.sqrt(2 * math.log(1.25 / delta)) / eps
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 @settings(max_examples=25, deadline=None)
 @given(
     sigma=st.floats(0.5, 5.0),
@@ -107,6 +109,7 @@ def test_epsilon_is_monotone(sigma: float, q: float, steps: int, factor: float) 
     assert dpsgd_epsilon(sigma, min(1.0, q * factor), steps, delta) >= eps - 1e-12
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 @settings(max_examples=8, deadline=None)
 @given(target=st.floats(0.1, 20.0), q=st.floats(1e-3, 0.2), steps=st.integers(1, 5000))
 def test_calibrated_sigma_meets_target(target: float, q: float, steps: int) -> None:

@@ -47,6 +47,7 @@ def test_chacha_backend() -> None:
     assert abs(g.normal(size=20_000).std() - 1) < 0.05
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_torch_generator_is_seeded_from_the_source() -> None:
     torch = pytest.importorskip("torch", reason="torch is installed with the deep-learning plugins only")
     a, b = NoiseSource.secure().torch_generator(), NoiseSource.secure().torch_generator()

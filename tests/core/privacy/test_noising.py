@@ -146,6 +146,7 @@ def test_secure_noise_is_fresh_and_reproducible_mode_replays() -> None:
     )
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_select_pick_frequencies_match_the_exact_probabilities() -> None:
     scores = np.array([0.0, 1.0, 2.0, 4.0])
     mech = Exponential(1.0, 1.0)

@@ -94,6 +94,7 @@ def test_dp_quantiles_and_bins() -> None:
     assert 0 <= q[0] <= 10
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_dp_quantile_distribution_is_the_exponential_mechanism() -> None:
     # for data [lo, ..] with one interior point the selection probability of each gap is known exactly
     x = np.array([2.0])
@@ -152,6 +153,7 @@ def test_dp_mean_and_covariance() -> None:
         dp_covariance(np.array([[np.nan, 1.0]]), clip_norm=1, budget=make_budget(), epsilon=0.1, delta=1e-6)
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_dp_mean_sum_noise_has_the_calibrated_scale() -> None:
     # all values at the midpoint: the centred sum is 0, so the output's spread is the sum noise / n
     n, half, e = 100, 1000.0, 1.0
