@@ -55,8 +55,13 @@ class TestDetectionContract(MetricContract):
 def placements() -> tuple[Table, Table, dict]:
     folder = shared_data("sdmetrics_demo_student_placements")
     spec = json.loads((folder / "metadata.json").read_text())["tables"]["student_placements"]["columns"]
-    types = {"datetime": "datetime", "numerical": "numerical", "categorical": "categorical", "boolean": "boolean",
-             "id": "text"}
+    types = {
+        "datetime": "datetime",
+        "numerical": "numerical",
+        "categorical": "categorical",
+        "boolean": "boolean",
+        "id": "text",
+    }
     meta = Metadata(columns={c: ColumnMeta(type=types[v["sdtype"]]) for c, v in spec.items()})
     real = Table.from_dataframe(pd.read_csv(folder / "student_placements_real.csv"), meta)
     synth = Table.from_dataframe(pd.read_csv(folder / "student_placements_synthetic.csv")[real.columns], meta)
@@ -80,17 +85,20 @@ def test_column_shapes_match_sdmetrics(placements) -> None:  # type: ignore[no-u
 def test_pair_trends_match_sdmetrics_where_implemented(placements) -> None:  # type: ignore[no-untyped-def]
     real, synth, expected = placements
     cols = ["start_date", "second_perc", "work_experience", "degree_type"]
-    m2 = {tuple(p["columns"]): p["score"] for p in Marginal2WayMetric({"columns": cols}).compute(real, synth)
-          .details["pairs"]}
-    cd = {tuple(p["columns"]): p for p in CorrelationDifferenceMetric({"columns": cols}).compute(real, synth)
-          .details["pairs"]}
+    m2 = {
+        tuple(p["columns"]): p["score"]
+        for p in Marginal2WayMetric({"columns": cols}).compute(real, synth).details["pairs"]
+    }
+    cd = {
+        tuple(p["columns"]): p
+        for p in CorrelationDifferenceMetric({"columns": cols}).compute(real, synth).details["pairs"]
+    }
     ref = {(a, b): rest for a, b, *rest in expected["column_pair_trends_subset"]["pairs"]}
     sim = ref[("start_date", "second_perc")]
     assert cd[("start_date", "second_perc")]["score"] == pytest.approx(sim[1], abs=1e-9)
     assert cd[("start_date", "second_perc")]["original"] == pytest.approx(sim[2]["real_corr"], abs=1e-9)
     assert m2[("start_date", "work_experience")] == pytest.approx(ref[("start_date", "work_experience")][1], abs=1e-9)
-    assert m2[("work_experience", "degree_type")] == pytest.approx(ref[("work_experience", "degree_type")][1],
-                                                                    abs=1e-9)
+    assert m2[("work_experience", "degree_type")] == pytest.approx(ref[("work_experience", "degree_type")][1], abs=1e-9)
 
 
 def test_sdmetrics_unit_cases() -> None:
@@ -106,8 +114,12 @@ def test_identical_tables_are_perfect_and_shifted_ones_are_not() -> None:
     df["age"] = df["age"] + 30
     df["region"] = "north"
     b = a.with_df(df)
-    for metric, best in ((JSDivergenceMetric({}), 0.0), (HistogramOverlapMetric({}), 1.0),
-                         (Marginal2WayMetric({}), 1.0), (CorrelationDifferenceMetric({}), 1.0)):
+    for metric, best in (
+        (JSDivergenceMetric({}), 0.0),
+        (HistogramOverlapMetric({}), 1.0),
+        (Marginal2WayMetric({}), 1.0),
+        (CorrelationDifferenceMetric({}), 1.0),
+    ):
         same = metric.compute(a, a).score
         assert same == pytest.approx(best, abs=1e-12), metric.name
         worse = metric.compute(a, b)

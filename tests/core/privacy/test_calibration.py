@@ -266,3 +266,16 @@ def test_analytic_sigma_below_the_sensitivity_and_its_default() -> None:
     assert sigma < 1.0 and sigma == analytic_gaussian_sigma(5.0, 1e-3, 1.0)
     assert gaussian_delta(5.0, sigma) <= 1e-3 < gaussian_delta(5.0, sigma * (1 - 1e-9))
     assert analytic_gaussian_sigma(5.0, 1e-3, 2.0) == pytest.approx(2 * sigma, rel=1e-10)
+
+
+def test_bisections_reach_large_answers_and_use_the_sensitivity_throughout() -> None:
+    # answers far above 1: the stopping rule is relative, so the bisections still end (and stay exact)
+    eps = gaussian_epsilon(0.01, 1e-5)
+    assert eps > 1000 and gaussian_delta(eps, 0.01) <= 1e-5 < gaussian_delta(eps * (1 - 1e-9), 0.01)
+    sigma = analytic_gaussian_sigma(0.01, 1e-5)
+    assert sigma > 100 and gaussian_delta(0.01, sigma) <= 1e-5 < gaussian_delta(0.01, sigma * (1 - 1e-9))
+    # the bracket (sigma above the sensitivity) and the bisection both use the given sensitivity
+    assert analytic_gaussian_sigma(0.5, 1e-5, 3.0) == pytest.approx(3 * analytic_gaussian_sigma(0.5, 1e-5), rel=1e-9)
+    # the epsilon-0 shortcut uses it too: a delta between the sensitivity-1 and sensitivity-2 values at 0
+    d = 0.9 * gaussian_delta(0.0, 100.0, 2.0)
+    assert gaussian_delta(0.0, 100.0) <= d and gaussian_epsilon(100.0, d, 2.0) > 0

@@ -106,3 +106,23 @@ def test_empirical_cells_exact_small_case() -> None:
     assert lo.tolist() == [1.0, 3.0] and hi.tolist() == [2.0, 3.0] and counts.tolist() == [3.0, 3.0]
     lo, hi, counts = empirical_cells(np.zeros(0), 3)
     assert lo.tolist() == [0.0] and hi.tolist() == [0.0] and counts.tolist() == [0.0]
+
+
+def test_fine_cells_away_from_zero() -> None:
+    lo, hi = fine_cells((10, 14), integer=True, n_cells=6)
+    assert lo.tolist() == hi.tolist() == [10, 11, 12, 13, 14]
+    lo, hi = fine_cells((10, 30), integer=True, n_cells=6)  # 11..29 in 4 equal ranges
+    assert lo.tolist() == [10, 11, 15, 20, 25, 30] and hi.tolist() == [10, 14, 19, 24, 29, 30]
+
+
+def test_cell_index_reads_none_as_missing() -> None:
+    idx = cell_index(np.array([1.0, None, 7.0], dtype=object), np.array([5.0, 10.0]))
+    assert idx.tolist() == [0, 2, 1]
+
+
+def test_group_by_mass_edges() -> None:
+    assert group_by_mass(np.array([-1.0, 3.0, 3.0, 3.0]), 2).tolist() == [0, 0, 0, 1]  # -1 counts as 0
+    assert group_by_mass(np.array([1.0, 1.0, 4.0]), 4).tolist() == [0, 1, 2]  # fewer cells than groups
+    assert group_by_mass(np.array([1.0, 1.0, 4.0]), 3).tolist() == [0, 1, 2]  # as many cells as groups
+    assert group_by_mass(np.array([0.2, 0.2, 0.2]), 2).tolist() == [0, 0, 1]  # a total below 1 is mass too
+    assert group_by_mass(np.array([5.0, 1.0, 1.0, 1.0, 1.0, 1.0]), 2).tolist() == [0, 1, 1, 1, 1, 1]

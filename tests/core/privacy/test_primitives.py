@@ -495,3 +495,19 @@ def test_discrete_laplace_wrapper_charges_nothing_and_uses_the_given_generator()
     from safedata_core.privacy import discrete_laplace as wrapper
 
     np.testing.assert_array_equal(wrapper(_rng(), 3.0, (2, 2)), discrete_laplace(3.0, (2, 2), _rng()))
+
+
+def test_dp_bin_edges_two_bins_need_one_quantile() -> None:
+    share = _share()
+    x = np.array([0.5, 1.0, 1.5, 3.0, 3.5])
+    out = dp_bin_edges(x, 2, bounds=(0, 4), budget=share, epsilon=1.0)
+    inner = _em_replay(x, np.array([0.5]), 0.0, 4.0, 1.0, _rng())
+    np.testing.assert_array_equal(out, [0.0, inner[0], 4.0])
+    assert [c.event.count for c in share.charges] == [1] and share.charges[0].note == ""
+    with pytest.raises(DataError, match=_msg("dp_bin_edges (values): n_bins=-2 must be >= 1")):
+        dp_bin_edges(x, -2, bounds=(0, 4), budget=share, epsilon=1.0)
+
+
+def test_nonnegative_normalise_small_totals_and_single_cells() -> None:
+    np.testing.assert_allclose(nonnegative_normalise(np.array([0.25, 0.5])), [1 / 3, 2 / 3])
+    np.testing.assert_array_equal(nonnegative_normalise(np.array([-1.0])), [1.0])
