@@ -217,3 +217,14 @@ def test_ledger_and_charge_dicts_are_exact() -> None:
         "shares": {},
         "charges": [],
     }
+
+
+def test_remaining_budget_counts_only_this_steps_charges() -> None:
+    d = 2.0**-16
+    ledger = _basic(4.0, 2 * d)
+    a = ledger.share("a", "x", Budget(2.0, d))
+    b = ledger.share("b", "y", Budget(2.0, d))
+    b.charge("approx", epsilon=1.5, delta=d / 2)
+    a.charge("approx", epsilon=0.5, delta=d / 4)
+    assert a.remaining_epsilon() == 1.5 and a.remaining_delta() == 3 * d / 4
+    assert b.remaining_epsilon() == 0.5 and b.remaining_delta() == d / 2

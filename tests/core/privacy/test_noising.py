@@ -414,3 +414,9 @@ def test_select_replays_the_gumbel_max_rule_over_many_draws() -> None:
         picks.append(select(share, mech, scores))
         want.append(int(np.argmax(0.8 * scores / 1.0 + _rng(seed).gumbel(size=5))))
     assert picks == want and len(set(picks)) >= 3
+
+
+def test_real_event_defaults_to_one_coordinate() -> None:
+    assert Laplace(2.0, 1.0).event().params["grid"] == _grid(2.0, 1)
+    assert Laplace(2.0, 1.0).event().params["sensitivity"] == math.floor(2.0 / _grid(2.0, 1)) + 1
+    assert Gaussian(2.0, 1.0).event().params["grid"] == _grid(1.0, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -268,6 +269,9 @@ def test_gaussian_noisy_counts_replay_charge_and_delta() -> None:
     np.testing.assert_array_equal(out, (np.rint(x / g) + discrete_gaussian(sigma_grid, 2, _rng())) * g)
     (c,) = share.charges
     assert c.event.delta == 1e-4 and c.event.params["grid"] == g and c.note == ""  # the share's delta by default
+    gaussian_noisy_counts(x, sigma=4.0, budget=share, delta=1e-6, note="frac")
+    assert share.charges[1].event.delta == 1e-6 and share.charges[1].note == "frac"
+    assert share.charges[1].event.epsilon == gaussian_event_epsilon(4.0, 1e-6)
     gaussian_noisy_counts(np.zeros(2), sigma=4.0, budget=share, delta=1e-4)  # exactly the share's delta is fine
     text = (
         "step 'fit': gaussian_noisy_counts (counts) needs 0 < delta <= the share's delta (0.0001); "
@@ -303,14 +307,21 @@ def _em_replay(x: np.ndarray, q: np.ndarray, lo: float, hi: float, eps: float, r
 def test_dp_quantiles_replay_and_charge() -> None:
     x = np.array([5.0, -3.0, np.nan, 2.0, 2.0, 40.0, 7.5, 9.0])
     qs = [0.9, 0.1, 0.5]
+    clean = np.array([5.0, 0.0, 2.0, 2.0, 10.0, 7.5, 9.0])
     for eps in (0.3, 3.0, 30.0):
         share = _share(100.0)
         out = dp_quantiles(x, qs, bounds=(0, 10), budget=share, epsilon=eps, note="age")
-        clean = np.array([5.0, 0.0, 2.0, 2.0, 10.0, 7.5, 9.0])
         np.testing.assert_array_equal(out, _em_replay(clean, np.array(qs), 0.0, 10.0, eps / 3, _rng()))
         (c,) = share.charges
         assert c.event == PrivacyEvent("exponential", eps, 0.0, 3, {"epsilon_each": eps / 3, "sensitivity": 1.0})
         assert c.note == "age"
+    # many draws at an epsilon where the utility term and the gap widths both matter; ties (empty gaps)
+    # raise no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for seed in range(25):
+            out = dp_quantiles(x, qs, bounds=(0, 10), budget=_share(100.0, seed=seed), epsilon=6.0)
+            np.testing.assert_array_equal(out, _em_replay(clean, np.array(qs), 0.0, 10.0, 2.0, _rng(seed)))
     share = _share()
     assert dp_quantiles(x, [], bounds=(0, 10), budget=share, epsilon=1.0).shape == (0,) and share.charges == []
     ends = dp_quantiles(x, [0.0, 1.0], bounds=(0, 10), budget=_share(), epsilon=1.0)
@@ -409,6 +420,17 @@ def test_dp_mean_replay_and_charges() -> None:
         dp_mean(x, bounds=(10, 0), budget=_share(), epsilon=1.0, note="v")
 
 
+def test_dp_mean_divides_by_the_noisy_count_floored_at_one() -> None:
+    # one value at a huge epsilon: the noisy count is 1 and the mean is the value itself
+    share = _share(1e7)
+    assert dp_mean(np.array([3.0]), bounds=(0, 10), budget=share, epsilon=1e6) == pytest.approx(3.0, abs=1e-3)
+    # values given as objects with None: None is missing
+    out = dp_mean(np.array([3.0, None], dtype=object), bounds=(0, 10), budget=_share(1e7), epsilon=1e6)
+    assert out == pytest.approx(3.0, abs=1e-3)
+    q = dp_quantiles(np.array([3.0, None], dtype=object), [0.5], bounds=(0, 10), budget=_share(), epsilon=1.0)
+    assert 0 <= q[0] <= 10
+
+
 def test_dp_mean_of_nothing_stays_in_bounds() -> None:
     # no values: the noisy count may be <= 0; the mean divides by at least 1 and is clipped to the bounds
     outs = [dp_mean(np.zeros(0), bounds=(-1, 3), budget=_share(seed=s), epsilon=0.2) for s in range(30)]
@@ -431,6 +453,28 @@ def test_dp_second_moments_replay() -> None:
     (c,) = share.charges
     assert c.note == "cov" and c.event.params["sigma"] == sigma and c.event.params["sensitivity"] == math.sqrt(3)
     assert c.event.delta == delta
+
+
+def test_dp_second_moments_small_clip_and_event_delta() -> None:
+    # clip norm below 1: a row of norm 0.8 is scaled by 0.5 / 0.8, a row of norm 0.3 is kept
+    eps, delta, clip = 2.0, 1e-6, 0.5
+    X = np.array([[0.0, 0.8], [0.3, 0.0]])
+    share = _share(10.0, 1e-4)
+    S, s1, _ = dp_second_moments(X, clip_norm=clip, budget=share, epsilon=eps, delta=delta)
+    A = np.array([[0.0, 1.0], [0.6, 0.0]])  # clipped rows divided by the clip norm
+    exact = np.array([0.36, 0.0, 1.0, 0.6, 1.0, 2.0])
+    np.testing.assert_allclose(exact[:3], [A[:, 0] @ A[:, 0], A[:, 0] @ A[:, 1], A[:, 1] @ A[:, 1]])
+    sigma = gaussian_multiplier(eps, delta) * math.sqrt(3)
+    g, sigma_grid = Gaussian(sigma, math.sqrt(3), delta)._plan(6)
+    noisy = (np.rint(exact / g) + discrete_gaussian(sigma_grid, 6, _rng())) * g
+    np.testing.assert_array_equal(S, [[noisy[0], noisy[1]], [noisy[1], noisy[2]]])
+    np.testing.assert_array_equal(s1, noisy[3:5])
+    (c,) = share.charges
+    assert c.event.delta == delta and c.note == ""  # the caller's delta, not the share's
+    assert c.event.epsilon == gaussian_event_epsilon(sigma / math.sqrt(3), delta)
+    share = _share(1e7, 1e-3)
+    dp_covariance(X, clip_norm=clip, budget=share, epsilon=1e6, delta=1e-4, note="cov")
+    assert share.charges[0].note == "cov"
 
 
 def test_dp_covariance_at_huge_epsilon_is_the_clipped_covariance() -> None:
