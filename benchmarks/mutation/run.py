@@ -10,7 +10,11 @@ covering test set. The summary lists every surviving mutant with its diff and th
 survivors.toml (an equivalent mutant, or the test still to add). Exit status 1 when a target is below its
 ``min_killed`` share (timeouts count as detected, as in mutmut's own score).
 
-    .venv/bin/python benchmarks/mutation/run.py [--only NAME ...] [--keep DIR] [--mutants GLOB ...]
+    .venv/bin/python benchmarks/mutation/run.py [--group core|plugins|all] [--only NAME ...] [--keep DIR]
+                                                [--retest] [--mutants GLOB ...]
+
+Targets have a group ("core" unless targets.toml says otherwise); without --only the chosen group runs
+(default: core, which is what `make mutation` runs).
 
 ``--keep DIR`` reuses DIR/<target> between runs: mutmut then re-tests only functions whose code changed,
 and ``--mutants`` re-tests the named mutants (fnmatch globs, e.g. after adding a test). The result file is
@@ -255,6 +259,7 @@ def run_target(
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="run only these target names")
+    ap.add_argument("--group", default="core", help="targets of this group when --only is not given (all: every one)")
     ap.add_argument("--timeout-minutes", type=float, default=60.0, help="per target")
     ap.add_argument("--keep", type=Path, help="persistent work folder (incremental re-runs)")
     ap.add_argument("--mutants", nargs="*", default=[], help="re-test only these mutant names/globs (needs --keep)")
@@ -270,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--mutants and --retest need --keep (a previous run's work folder)")
     targets = tomllib.loads((HERE / "targets.toml").read_text())["target"]
     reasons = tomllib.loads((HERE / "survivors.toml").read_text()).get("reasons", {})
-    chosen = [t for t in targets if not args.only or t["name"] in args.only]
+    if args.only:
+        chosen = [t for t in targets if t["name"] in args.only]
+    else:
+        chosen = [t for t in targets if args.group == "all" or t.get("group", "core") == args.group]
     if args.only and len(chosen) != len(args.only):
         ap.error(f"unknown target in {args.only}; targets: {[t['name'] for t in targets]}")
     previous = json.loads(RESULT.read_text()) if RESULT.exists() else {"targets": {}}
