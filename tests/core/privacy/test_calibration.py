@@ -279,3 +279,33 @@ def test_bisections_reach_large_answers_and_use_the_sensitivity_throughout() -> 
     # the epsilon-0 shortcut uses it too: a delta between the sensitivity-1 and sensitivity-2 values at 0
     d = 0.9 * gaussian_delta(0.0, 100.0, 2.0)
     assert gaussian_delta(0.0, 100.0) <= d and gaussian_epsilon(100.0, d, 2.0) > 0
+
+
+def test_dpsgd_epsilon_at_multiplier_one_is_finite() -> None:
+    from safedata_core.privacy import rdp_curves as rc
+
+    curve = 20 * rc.subsampled_gaussian_rdp(1.0, 0.1, rc.DEFAULT_ORDERS)
+    want = rc.rdp_to_epsilon(curve, rc.DEFAULT_ORDERS, 1e-5)[0]
+    assert dpsgd_epsilon(1.0, 0.1, 20, 1e-5) == pytest.approx(want, rel=1e-12) and math.isfinite(want)
+
+
+def test_calibrate_noise_honours_the_tolerance(rdp_copy: list[float]) -> None:
+    calibrate_noise(1.0, 1e-5, 1.0, 2, accountant="rdp-copy-test", rtol=1e-1)
+    loose = len(rdp_copy)
+    rdp_copy.clear()
+    calibrate_noise(1.0, 1e-5, 1.0, 2, accountant="rdp-copy-test", rtol=1e-9)
+    assert len(rdp_copy) > loose  # a tighter tolerance needs more evaluations
+
+
+def test_calibrate_noise_steps_up_to_a_feasible_sigma_when_the_root_finder_undershoots(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scipy import optimize
+
+    exact = calibrate_noise(1.0, 1e-5, 1.0, 1, rtol=1e-9)
+    real = optimize.brentq
+    monkeypatch.setattr(optimize, "brentq", lambda f, a, b, **kw: real(f, a, b, **kw) * (1 - 3e-3))
+    sigma = calibrate_noise(1.0, 1e-5, 1.0, 1, rtol=1e-3)
+    # still feasible, and within about one tolerance step of the smallest feasible multiplier
+    assert dpsgd_epsilon(sigma, 1.0, 1, 1e-5) <= 1.0
+    assert exact <= sigma <= exact * (1 + 1e-3)

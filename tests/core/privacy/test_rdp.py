@@ -223,3 +223,13 @@ def test_rdp_accountant_sums_curves_and_converts_once() -> None:
     assert acc.epsilon([a, a], 4e-6 * (1 - 1e-9)) == math.inf
     assert acc.epsilon([], 1e-5) == 0.0
     np.testing.assert_array_equal(RDPAccountant().orders, rc.DEFAULT_ORDERS)
+
+
+def test_epsilon_each_wins_over_the_split_of_the_claim() -> None:
+    # a component may claim more in total than its per-run epsilon implies; the curve uses epsilon_each
+    np.testing.assert_array_equal(
+        _curve("exponential", 0.9, count=3, epsilon_each=0.2), 3 * rc.exponential_rdp(0.2, ORD)
+    )
+    np.testing.assert_array_equal(
+        _curve("pure", 0.9, count=3, params={"epsilon_each": 0.1, "epsilon": 0.2}), 3 * rc.pure_rdp(0.1, ORD)
+    )

@@ -125,3 +125,25 @@ def test_rdp_to_epsilon_is_the_balle_et_al_bound() -> None:
     # a NaN at one order is skipped, not propagated
     part = rc.rdp_to_epsilon(np.array([np.nan, curve[1]]), ORDERS[:2], delta)
     assert part[1] == 2.0 and part[0] == pytest.approx(terms[1], rel=1e-14)
+
+
+def test_fractional_orders_with_a_long_series_match_direct_integration() -> None:
+    # sigma 0.8, q 0.1: the erfc series needs thousands of terms before they drop below exp(-30)
+    from scipy import integrate, stats
+
+    sigma, q = 0.8, 0.1
+    for alpha in (2.5, 6.5):
+
+        def f(z: float, a: float = alpha) -> float:
+            p0 = stats.norm.pdf(z, 0, sigma)
+            mix = (1 - q) * p0 + q * stats.norm.pdf(z, 1, sigma)
+            return p0 * (mix / p0) ** a
+
+        a_alpha, _ = integrate.quad(f, -30, 30, epsabs=0, epsrel=1e-12, limit=500)
+        got = rc.subsampled_gaussian_rdp(sigma, q, np.array([alpha]))[0]
+        assert got == pytest.approx(math.log(a_alpha) / (alpha - 1), rel=1e-6)
+
+
+def test_pure_curve_at_epsilon_one() -> None:
+    np.testing.assert_allclose(rc.pure_rdp(1.0, ORDERS), [_pure_direct(1.0, a) for a in ORDERS], rtol=1e-12)
+    assert rc.pure_rdp(1.0, ORDERS).min() > 0

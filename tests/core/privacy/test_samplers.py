@@ -203,3 +203,15 @@ def test_discrete_gaussian_big_path_is_centred_with_the_right_spread() -> None:
     x = discrete_gaussian(5e5, 3000, np.random.default_rng(18)).astype(float)
     assert stats.kstest(x / 5e5, "norm").pvalue > ALPHA
     assert stats.kstest(x / 5e5, "norm", args=(0.0, 1.15)).pvalue < ALPHA
+
+
+def test_a_fraction_scale_is_used_exactly() -> None:
+    # Fraction(7, 3): exp(-|k| * 3 / 7) with no rounding to the 2^-20 grid
+    got = discrete_laplace(Fraction(7, 3), 50, np.random.default_rng(19))
+    np.testing.assert_array_equal(got, S._discrete_laplace_rational(3, 7, 50, np.random.default_rng(19)))
+    rounded = rational_at_least(7 / 3)
+    assert rounded != Fraction(7, 3)
+    np.testing.assert_array_equal(
+        discrete_laplace(7 / 3, 50, np.random.default_rng(19)),
+        S._discrete_laplace_rational(rounded.denominator, rounded.numerator, 50, np.random.default_rng(19)),
+    )
