@@ -115,6 +115,7 @@ def test_grid_rounding_never_exceeds_the_grid_sensitivity(sens: float, a: float,
     assert moved <= math.floor(sens / g) + 1
 
 
+@pytest.mark.slow  # 50k draws at a grid-unit sigma of ~5000 take the exact big-integer path: seconds
 def test_real_gaussian_noise_scale() -> None:
     share = make_budget(10.0, 1e-5)
     out = add_noise(share, Gaussian(5.0, 1.0, changed=1), np.zeros(N))
