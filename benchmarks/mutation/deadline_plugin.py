@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-FLOOR = float(os.environ.get("SAFEDATA_MUTATION_DEADLINE_FLOOR", "10"))
+FLOOR = float(os.environ.get("SAFEDATA_MUTATION_DEADLINE_FLOOR", "5"))
 FACTOR = float(os.environ.get("SAFEDATA_MUTATION_DEADLINE_FACTOR", "10"))
 TIMEOUT_EXIT = 36  # mutmut's exit code for "timeout"
 
