@@ -421,3 +421,14 @@ def test_real_event_defaults_to_one_coordinate() -> None:
     assert Laplace(2.0, 1.0).event().params["grid"] == _grid(2.0, 1)
     assert Laplace(2.0, 1.0).event().params["sensitivity"] == math.floor(2.0 / _grid(2.0, 1)) + 1
     assert Gaussian(2.0, 1.0).event().params["grid"] == _grid(1.0, 1)
+
+
+def test_gaussian_plan_for_one_changed_coordinate_and_its_value_error() -> None:
+    g1 = 2.0 ** math.floor(math.log2(3.0 / 1024))
+    assert Gaussian(6.0, 3.0, changed=1)._plan(4) == (g1, 2.0 * (3.0 / g1 + 1.0))
+    text = (
+        f"step 'fit': comp (r): values must be finite and below {2.0**52 * g1:.3g} in magnitude on the noise grid; "
+        "clip the query to public bounds first"
+    )
+    with pytest.raises(PrivacyBudgetError, match=_msg(text)):
+        add_noise(_share(), Gaussian(6.0, 3.0, changed=1), np.array([np.nan]), note="r")

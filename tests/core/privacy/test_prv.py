@@ -145,3 +145,12 @@ def test_composition_zero_and_delta_edges() -> None:
     assert _ours() == 0.0 and _ours(a, delta=0.0) == math.inf and _ours(a, delta=-1.0) == math.inf
     assert _ours(PrivacyEvent("pure", 0.2), delta=0.9) == 0.0  # never negative
     assert PRVAccountant().vdi == 1e-4
+
+
+def test_subsampled_gaussian_without_its_parameters_is_a_generic_claim() -> None:
+    from dp_accounting.pld import common
+    from dp_accounting.pld import privacy_loss_distribution as pld
+
+    generic = _direct(pld.from_privacy_parameters(common.DifferentialPrivacyParameters(0.7, 1e-7), VDI))
+    for params in ({"noise_multiplier": 1.0}, {"sample_rate": 0.1}):
+        assert _ours(PrivacyEvent("subsampled_gaussian", 0.7, 1e-7, 5, params)) == generic

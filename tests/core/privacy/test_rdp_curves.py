@@ -147,3 +147,12 @@ def test_fractional_orders_with_a_long_series_match_direct_integration() -> None
 def test_pure_curve_at_epsilon_one() -> None:
     np.testing.assert_allclose(rc.pure_rdp(1.0, ORDERS), [_pure_direct(1.0, a) for a in ORDERS], rtol=1e-12)
     assert rc.pure_rdp(1.0, ORDERS).min() > 0
+
+
+def test_many_fractional_orders_at_once_equal_one_at_a_time() -> None:
+    # the series is truncated per order: a vectorised call must match the scalar calls exactly
+    orders = np.array([1.5, 2.5, 3.25, 7.5, 10.9, 20.5])
+    for sigma, q in ((0.8, 0.1), (1.1, 0.01)):
+        together = rc.subsampled_gaussian_rdp(sigma, q, orders)
+        alone = [rc.subsampled_gaussian_rdp(sigma, q, np.array([a]))[0] for a in orders]
+        np.testing.assert_allclose(together, alone, rtol=1e-12)

@@ -215,3 +215,27 @@ def test_a_fraction_scale_is_used_exactly() -> None:
         discrete_laplace(7 / 3, 50, np.random.default_rng(19)),
         S._discrete_laplace_rational(rounded.denominator, rounded.numerator, 50, np.random.default_rng(19)),
     )
+
+
+def test_randbelow_uses_every_bit_of_a_multi_limb_bound() -> None:
+    rng = np.random.default_rng(20)
+    n = 3 << 64
+    xs = [S._randbelow(n, rng) for _ in range(1200)]
+    for bit in range(64):  # each of the low 64 bits is set about half the time (5.5 standard errors)
+        assert 0.42 < sum((x >> bit) & 1 for x in xs) / len(xs) < 0.58, bit
+
+
+def test_big_parameters_are_computed_in_exact_integers(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, str]] = []
+    real = S.bernoulli_exp
+
+    def spy(num, den, rng):  # type: ignore[no-untyped-def]
+        seen.append((np.asarray(num).dtype.kind, np.asarray(den).dtype.kind))
+        return real(num, den, rng)
+
+    monkeypatch.setattr(S, "bernoulli_exp", spy)
+    discrete_gaussian(5e5, 50, np.random.default_rng(21))
+    # the Gaussian acceptance test of a huge sigma runs on Python integers (object arrays), never floats
+    accept = [kinds for kinds in seen if kinds[1] == "O"]
+    assert accept and all(num == "O" for num, _ in accept)
+    assert all(kind in "iO" for kinds in seen for kind in kinds)
