@@ -108,6 +108,11 @@ def test_empirical_cells_exact_small_case() -> None:
     assert lo.tolist() == [0.0] and hi.tolist() == [0.0] and counts.tolist() == [0.0]
 
 
+def test_fine_cells_never_exceed_n_cells_around_zero() -> None:
+    lo, hi = fine_cells((-10, 10), integer=True, n_cells=6)  # 21 values: bounds alone and 4 ranges
+    assert lo.tolist() == [-10, -9, -5, 0, 5, 10] and hi.tolist() == [-10, -6, -1, 4, 9, 10]
+
+
 def test_fine_cells_away_from_zero() -> None:
     lo, hi = fine_cells((10, 14), integer=True, n_cells=6)
     assert lo.tolist() == hi.tolist() == [10, 11, 12, 13, 14]

@@ -407,13 +407,13 @@ def test_select_refusals_name_the_selection() -> None:
 
 def test_select_replays_the_gumbel_max_rule_over_many_draws() -> None:
     # close scores: the pick depends on the exact logit scale epsilon * score / (2 * sensitivity)
-    mech = Exponential(0.8, 0.5)
-    scores = np.array([0.0, 0.3, 0.6, 1.2, 2.0])
+    mech = Exponential(0.8, 2.0)
+    scores = np.array([0.0, 1.2, 2.4, 4.8, 8.0])
     picks, want = [], []
     for seed in range(40):
         share = _share(seed=seed)
         picks.append(select(share, mech, scores))
-        want.append(int(np.argmax(0.8 * scores / 1.0 + _rng(seed).gumbel(size=5))))
+        want.append(int(np.argmax(0.8 * scores / 4.0 + _rng(seed).gumbel(size=5))))
     assert picks == want and len(set(picks)) >= 3
 
 

@@ -122,6 +122,7 @@ def test_parameter_errors() -> None:
 
 def test_rational_at_least_exact_values() -> None:
     assert rational_at_least(0.1) == Fraction(104858, 1 << 20)  # ceil(0.1 * 2^20) / 2^20
+    assert rational_at_least(1 / 3) == Fraction(349526, 1 << 20)  # 20 bits by default (21 would give 699051/2^21)
     assert rational_at_least(0.5) == Fraction(1, 2)  # representable values are kept
     assert rational_at_least(1 / 3, 2) == Fraction(1, 2)
     assert rational_at_least(2.5, 0) == Fraction(3)
@@ -239,3 +240,12 @@ def test_big_parameters_are_computed_in_exact_integers(monkeypatch: pytest.Monke
     accept = [kinds for kinds in seen if kinds[1] == "O"]
     assert accept and all(num == "O" for num, _ in accept)
     assert all(kind in "iO" for kinds in seen for kind in kinds)
+
+
+def test_bernoulli_exp_of_a_huge_exponent_is_zero() -> None:
+    # gamma far beyond int64 (Python integers): exp(-10^30) is 0, exp(-3) and exp(0) as usual
+    rng = np.random.default_rng(22)
+    num = np.array([10**30, 0] * 200, dtype=object)
+    for den in (np.ones(400, dtype=np.int64), np.ones(400, dtype=object)):
+        out = bernoulli_exp(num, den, rng)
+        assert not out[0::2].any() and out[1::2].all()
