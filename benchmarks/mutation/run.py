@@ -1,12 +1,24 @@
 """`make mutation`: mutation testing of the privacy code with mutmut, summarised in benchmarks/results/mutation.json.
 
-Each target in targets.toml is copied to a temporary folder (so mutmut's `mutants/` never lands in the work
-tree), given a `setup.cfg` [mutmut] section, and run with `mutmut run`. mutmut mutates every function of the
-listed files, runs only the tests that cover it, and records killed / survived / timeout / no-tests per mutant.
-The summary lists every surviving mutant with the reason recorded for it in survivors.toml (an equivalent
-mutant, or the test still to add). Exit status 1 when a target is below its `min_killed` share.
+Each target in targets.toml is copied to a work folder (a temporary one unless ``--keep DIR``, so mutmut's
+``mutants/`` never lands in the work tree), given a ``setup.cfg`` [mutmut] section, and run with
+``mutmut run``. mutmut mutates every function of the listed files, runs only the tests that cover the
+mutated function (fastest first, stopping at the first failure), and records killed / survived / timeout /
+no-tests per mutant. A small pytest plugin (deadline_plugin.py) gives every test of a mutant run its own
+deadline, so a mutant that makes a loop endless costs seconds rather than mutmut's limit for the whole
+covering test set. The summary lists every surviving mutant with its diff and the reason recorded for it in
+survivors.toml (an equivalent mutant, or the test still to add). Exit status 1 when a target is below its
+``min_killed`` share (timeouts count as detected, as in mutmut's own score).
 
-    .venv/bin/python benchmarks/mutation/run.py [--only NAME ...] [--timeout-minutes 30]
+    .venv/bin/python benchmarks/mutation/run.py [--group core|plugins|all] [--only NAME ...] [--keep DIR]
+                                                [--retest] [--mutants GLOB ...]
+
+Targets have a group ("core" unless targets.toml says otherwise); without --only the chosen group runs
+(default: core, which is what `make mutation` runs).
+
+``--keep DIR`` reuses DIR/<target> between runs: mutmut then re-tests only functions whose code changed,
+and ``--mutants`` re-tests the named mutants (fnmatch globs, e.g. after adding a test). The result file is
+only rewritten for targets run in full (no ``--mutants``).
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ import importlib.metadata
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,53 +43,147 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 RESULT = REPO / "benchmarks" / "results" / "mutation.json"
 IGNORE = shutil.ignore_patterns(".venv", "mutants", "__pycache__", ".pytest_cache", ".git", "*.egg-info", "runs")
+PLUGIN = "mutation_deadline"
+# the per-test deadline above is the real guard; mutmut's own wall limit, (estimate + constant) * multiplier
+# over the whole covering test set, is the backstop for hangs the plugin cannot interrupt (C loops)
+TIMEOUT_MULTIPLIER = 4.0
+TIMEOUT_CONSTANT = 10.0
+DETECTED = ("killed", "caught by type check", "timeout")
+UNDETECTED = ("survived", "no tests", "suspicious", "segfault")
+
+
+def _lines(values: list[str]) -> str:
+    return "\n" + "\n".join(f"    {v}" for v in values)
 
 
 def _setup_cfg(target: dict) -> str:
-    def lines(values: list[str]) -> str:
-        return "\n" + "\n".join(f"    {v}" for v in values)
-
+    pytest_args = [
+        "-x",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-p",
+        PLUGIN,
+        *target.get("pytest_args", []),
+    ]
     return (
         "[mutmut]\n"
         f"source_paths = {target['source']}\n"
-        f"only_mutate ={lines(target['mutate'])}\n"
-        f"pytest_add_cli_args_test_selection ={lines(target['tests'])}\n"
-        f"pytest_add_cli_args ={lines(['-x', '-q', '-p', 'no:cacheprovider', '-p', 'no:randomly'])}\n"
-        "max_children = 2\n"
+        f"only_mutate ={_lines(target['mutate'])}\n"
+        f"pytest_add_cli_args_test_selection ={_lines(target['tests'])}\n"
+        f"pytest_add_cli_args ={_lines(pytest_args)}\n"
+        f"also_copy ={_lines([f'{PLUGIN}.py'])}\n"
+        f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
+        f"timeout_constant = {TIMEOUT_CONSTANT}\n"
+        "use_git_change_detection = false\n"
     )
 
 
-def _copy_target(target: dict, into: Path) -> Path:
+def _sync_tree(src: Path, dst: Path) -> None:
+    """Make ``dst`` a copy of ``src``; unchanged files keep their mtime so mutmut keeps their results."""
+    if dst.exists():
+        stale = {p.relative_to(dst) for p in dst.rglob("*") if p.is_file()} - {
+            p.relative_to(src) for p in src.rglob("*") if p.is_file()
+        }
+        for rel in stale:
+            if "__pycache__" not in rel.parts:
+                (dst / rel).unlink()
+    shutil.copytree(src, dst, ignore=IGNORE, dirs_exist_ok=True, copy_function=shutil.copy2)
+
+
+def _prepare(target: dict, work: Path, shared: Path) -> Path:
     root = REPO / target["root"]
-    work = into / "pkg"
+    work.mkdir(parents=True, exist_ok=True)
     if target["root"] == ".":
-        work.mkdir()
-        for name in ("safedata_core", "tests", "schemas", "docs"):
+        for name in ("safedata_core", "tests", "schemas"):
             if (root / name).exists():
-                shutil.copytree(root / name, work / name, ignore=IGNORE)
+                _sync_tree(root / name, work / name)
         text = (root / "pyproject.toml").read_text()
         (work / "pyproject.toml").write_text(re.sub(r"(?ms)^\[tool\.mutmut\].*?(?=^\[|\Z)", "", text))
+        # tests/conftest.py finds the reference data at <repo>/../shared/data; from mutants/tests that is
+        # <work>/shared/data
+        link = work / "shared"
+        if link.is_symlink():
+            link.unlink()
+        if (shared / "data").is_dir():
+            link.symlink_to(shared.resolve())
     else:
-        shutil.copytree(root, work, ignore=IGNORE)
-    (work / "setup.cfg").write_text(_setup_cfg(target))
+        for name in (target["source"], "tests"):
+            _sync_tree(root / name, work / name)
+        for name in ("pyproject.toml", "README.md"):
+            if (root / name).exists():
+                shutil.copy2(root / name, work / name)
+    shutil.copy2(HERE / "deadline_plugin.py", work / f"{PLUGIN}.py")
+    cfg = _setup_cfg(target)
+    if not (work / "setup.cfg").exists() or (work / "setup.cfg").read_text() != cfg:
+        (work / "setup.cfg").write_text(cfg)
     return work
 
 
-def _statuses(work: Path, env: dict[str, str]) -> dict[str, str]:
-    out = subprocess.run(
-        [str(Path(sys.executable).parent / "mutmut"), "results", "--all", "true"],
+def _reset_survivors(work: Path) -> int:
+    """Forget the verdicts of undetected mutants in a kept work folder, so the next run re-tests them."""
+    undetected = {0, 33, 35, -11, -9, 2}  # survived, no tests, suspicious, segfault, interrupted
+    count = 0
+    for meta in (work / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        reset = [k for k, v in codes.items() if v in undetected]
+        for k in reset:
+            codes[k] = None
+        if reset:
+            meta.write_text(json.dumps(data, indent=4))
+            count += len(reset)
+    return count
+
+
+def _mutmut(work: Path, env: dict[str, str], *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "mutmut"), *args],
         cwd=work,
         env=env,
         capture_output=True,
         text=True,
+        timeout=timeout,
         check=False,
-    ).stdout
+    )
+
+
+def _statuses(work: Path, env: dict[str, str]) -> dict[str, str]:
     found = {}
-    for line in out.splitlines():
+    for line in _mutmut(work, env, "results", "--all", "true").stdout.splitlines():
         name, sep, status = line.strip().rpartition(": ")
         if sep and name:
             found[name] = status
     return found
+
+
+_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+out = {}
+for name in json.load(sys.stdin):
+    try:
+        diff = get_diff_for_mutant(name, path=find_mutant(name).path)
+    except Exception as exc:  # report, do not fail the summary
+        diff = f"(no diff: {exc})"
+    lines = [l.strip() for l in diff.splitlines()[2:] if l.startswith(("+", "-")) and l.strip() not in "+-"]
+    out[name] = " | ".join(lines)[:400]
+print(json.dumps(out))
+"""
+
+
+def _diffs(work: Path, env: dict[str, str], names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    proc = subprocess.run(
+        [sys.executable, "-c", _DIFFS], cwd=work, env=env, input=json.dumps(names), capture_output=True, text=True
+    )
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return {}
 
 
 def _module_of(mutant: str) -> str:
@@ -92,86 +199,129 @@ def _reason(mutant: str, reasons: dict[str, str]) -> str:
     return "no reason recorded: add a test that kills it or record why it is equivalent in survivors.toml"
 
 
-def run_target(target: dict, reasons: dict[str, str], timeout: float) -> dict:
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"mutation-{target['name']}-") as tmp:
-        work = _copy_target(target, Path(tmp))
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "SAFEDATA_MUTATION": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-        env.pop("PYTHONPATH", None)
-        proc = subprocess.run(
-            [str(Path(sys.executable).parent / "mutmut"), "run"],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        statuses = _statuses(work, env)
-        if not statuses or all(s == "not checked" for s in statuses.values()):
-            tail = re.sub(r"[\u2800-\u28ff][^\u2800-\u28ff\n]*", "", proc.stdout + proc.stderr)[-3000:]
-            raise SystemExit(f"mutation target '{target['name']}': mutmut checked no mutant:\n{tail}")
-    per_module: dict[str, Counter] = defaultdict(Counter)
-    survivors = []
-    for mutant, status in sorted(statuses.items()):
-        per_module[_module_of(mutant)][status] += 1
-        if status in ("survived", "no tests", "suspicious"):
-            survivors.append({"mutant": mutant, "status": status, "reason": _reason(mutant, reasons)})
-    modules = {m: _summary(c) for m, c in sorted(per_module.items())}
-    total = _summary(sum(per_module.values(), Counter()))
-    return {
-        "name": target["name"],
-        "seconds": round(time.perf_counter() - started, 1),
-        "min_killed": target.get("min_killed", 0.0),
-        "total": total,
-        "modules": modules,
-        "survivors": survivors,
-    }
-
-
 def _summary(c: Counter) -> dict:
     total = sum(c.values())
     killed = c["killed"] + c["caught by type check"]
     return {
         "total": total,
         "killed": killed,
-        "survived": c["survived"],
         "timeout": c["timeout"],
+        "survived": c["survived"],
         "no_tests": c["no tests"],
-        "other": total - killed - c["survived"] - c["timeout"] - c["no tests"],
+        "not_checked": c["not checked"],
+        "other": total - killed - sum(c[k] for k in ("timeout", "survived", "no tests", "not checked")),
         # a timeout is a detected mutant (the tests did not pass), as mutmut's own score counts it
         "killed_share": round((killed + c["timeout"]) / total, 4) if total else None,
+    }
+
+
+def run_target(
+    target: dict,
+    reasons: dict[str, str],
+    timeout: float,
+    keep: Path | None,
+    mutants: list[str],
+    shared: Path,
+    retest: bool = False,
+) -> dict:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"mutation-{target['name']}-") as tmp:
+        work = _prepare(target, (keep / target["name"]) if keep else Path(tmp) / "pkg", shared)
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "SAFEDATA_MUTATION": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop("PYTHONPATH", None)
+        if retest:
+            print(f"mutation: {target['name']}: re-testing {_reset_survivors(work)} undetected mutants", flush=True)
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc = _mutmut(work, env, "run", *mutants, timeout=timeout)
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+        statuses = _statuses(work, env)
+        if not statuses or all(s in ("not checked", "no tests") for s in statuses.values()):
+            tail = re.sub(r"[\u2800-\u28ff][^\u2800-\u28ff\n]*", "", proc.stdout + proc.stderr)[-3000:]
+            raise SystemExit(f"mutation target '{target['name']}': mutmut checked no mutant:\n{tail}")
+        left = [m for m, s in statuses.items() if s in UNDETECTED]
+        diffs = _diffs(work, env, left)
+    per_module: dict[str, Counter] = defaultdict(Counter)
+    survivors = []
+    for mutant, status in sorted(statuses.items()):
+        per_module[_module_of(mutant)][status] += 1
+        if status in UNDETECTED:
+            survivors.append(
+                {"mutant": mutant, "status": status, "diff": diffs.get(mutant, ""), "reason": _reason(mutant, reasons)}
+            )
+    return {
+        "name": target["name"],
+        "seconds": round(time.perf_counter() - started, 1),
+        # CPU time of mutmut and its test processes: about twice the wall time on an otherwise idle 2-core machine
+        "cpu_seconds": round(cpu, 1),
+        "incremental": keep is not None,
+        "min_killed": target.get("min_killed", 0.0),
+        "pytest_args": target.get("pytest_args", []),
+        "total": _summary(sum(per_module.values(), Counter())),
+        "modules": {m: _summary(c) for m, c in sorted(per_module.items())},
+        "survivors": survivors,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="run only these target names")
-    ap.add_argument("--timeout-minutes", type=float, default=30.0, help="per target")
+    ap.add_argument("--group", default="core", help="targets of this group when --only is not given (all: every one)")
+    ap.add_argument("--timeout-minutes", type=float, default=60.0, help="per target")
+    ap.add_argument("--keep", type=Path, help="persistent work folder (incremental re-runs)")
+    ap.add_argument("--mutants", nargs="*", default=[], help="re-test only these mutant names/globs (needs --keep)")
+    ap.add_argument("--retest", action="store_true", help="with --keep: re-test the undetected mutants too")
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=REPO.parent / "shared",
+        help="folder holding the reference data/ (default: ../shared beside the repo; tests needing it skip without)",
+    )
     args = ap.parse_args(argv)
+    if (args.mutants or args.retest) and not args.keep:
+        ap.error("--mutants and --retest need --keep (a previous run's work folder)")
     targets = tomllib.loads((HERE / "targets.toml").read_text())["target"]
     reasons = tomllib.loads((HERE / "survivors.toml").read_text()).get("reasons", {})
-    chosen = [t for t in targets if not args.only or t["name"] in args.only]
-    previous = json.loads(RESULT.read_text()) if RESULT.exists() else {"targets": {}}
+    if args.only:
+        chosen = [t for t in targets if t["name"] in args.only]
+    else:
+        chosen = [t for t in targets if args.group == "all" or t.get("group", "core") == args.group]
+    if args.only and len(chosen) != len(args.only):
+        ap.error(f"unknown target in {args.only}; targets: {[t['name'] for t in targets]}")
     started = time.perf_counter()
     failed = []
+    results = {}
     for target in chosen:
         print(f"mutation: {target['name']} ...", flush=True)
-        res = run_target(target, reasons, args.timeout_minutes * 60)
-        previous["targets"][target["name"]] = res
+        keep = args.keep.resolve() if args.keep else None
+        res = run_target(target, reasons, args.timeout_minutes * 60, keep, args.mutants, args.shared, args.retest)
+        results[target["name"]] = res
+        for module, s in res["modules"].items():
+            print(f"  {module}: {s['killed'] + s['timeout']}/{s['total']} detected ({s['killed_share']:.1%})")
         share = res["total"]["killed_share"] or 0.0
         print(
-            f"mutation: {target['name']}: {res['total']['killed']}/{res['total']['total']} killed"
-            f" ({share:.1%}, timeouts counted as detected) in {res['seconds']:.0f} s",
+            f"mutation: {target['name']}: {res['total']['killed'] + res['total']['timeout']}/{res['total']['total']}"
+            f" detected ({share:.1%}; {res['total']['timeout']} timeouts) in {res['seconds']:.0f} s;"
+            f" {len(res['survivors'])} left",
             flush=True,
         )
+        for s in res["survivors"]:
+            if s["reason"].startswith("no reason recorded") or args.mutants:
+                print(f"    {s['status']}: {s['mutant']}  {s['diff']}")
         if share < target.get("min_killed", 0.0):
             failed.append(f"{target['name']} {share:.1%} < {target['min_killed']:.0%}")
-    previous["seconds_last_run"] = round(time.perf_counter() - started, 1)
-    previous["tool"] = f"mutmut {importlib.metadata.version('mutmut')}"
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(previous, indent=2, ensure_ascii=False) + "\n")
-    print(f"mutation: wrote {RESULT.relative_to(REPO)}")
+    if not args.mutants:
+        # read the file only now: another run may have updated other targets meanwhile
+        previous = json.loads(RESULT.read_text()) if RESULT.exists() else {"targets": {}}
+        previous["targets"].update(results)
+        previous["seconds_last_run"] = round(time.perf_counter() - started, 1)
+        previous["targets_last_run"] = [t["name"] for t in chosen]
+        previous["tool"] = f"mutmut {importlib.metadata.version('mutmut')}"
+        previous["cpus"] = os.cpu_count()
+        previous["reference_data"] = (args.shared / "data").is_dir()
+        RESULT.parent.mkdir(parents=True, exist_ok=True)
+        RESULT.write_text(json.dumps(previous, indent=2, ensure_ascii=False) + "\n")
+        print(f"mutation: wrote {RESULT.relative_to(REPO)} ({previous['seconds_last_run']:.0f} s)")
     if failed:
         print("mutation: below threshold: " + "; ".join(failed), file=sys.stderr)
         return 1

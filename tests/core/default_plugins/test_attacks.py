@@ -102,8 +102,12 @@ def test_columns_subset_and_bad_column(adult_splits) -> None:  # type: ignore[no
 
 def test_attacks_handle_missing_values_and_booleans() -> None:
     a, b, c = tiny_table(300, seed=0), tiny_table(300, seed=1), tiny_table(300, seed=2)
-    for attack in (SinglingOutAttack({"n_attacks": 30}), AttributeInferenceAttack({"secrets": ["smoker", "income"]}),
-                   MembershipInferenceAttack({"n_attacks": 100}), DCRAttack({"n_samples": 200})):
+    for attack in (
+        SinglingOutAttack({"n_attacks": 30}),
+        AttributeInferenceAttack({"secrets": ["smoker", "income"]}),
+        MembershipInferenceAttack({"n_attacks": 100}),
+        DCRAttack({"n_samples": 200}),
+    ):
         res = attack.run(a, b, c, seed=3)
         assert np.isfinite(res.risk) and res.n_attempts > 0
 

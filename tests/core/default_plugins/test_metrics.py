@@ -61,8 +61,13 @@ class TestDetectionContract(MetricContract):
 def placements() -> tuple[Table, Table, dict]:
     folder = shared_data("sdmetrics_demo_student_placements")
     spec = json.loads((folder / "metadata.json").read_text())["tables"]["student_placements"]["columns"]
-    types = {"datetime": "datetime", "numerical": "numerical", "categorical": "categorical", "boolean": "boolean",
-             "id": "text"}
+    types = {
+        "datetime": "datetime",
+        "numerical": "numerical",
+        "categorical": "categorical",
+        "boolean": "boolean",
+        "id": "text",
+    }
     meta = Metadata(columns={c: ColumnMeta(type=types[v["sdtype"]]) for c, v in spec.items()})
     real = Table.from_dataframe(pd.read_csv(folder / "student_placements_real.csv"), meta)
     synth = Table.from_dataframe(pd.read_csv(folder / "student_placements_synthetic.csv")[real.columns], meta)
@@ -98,8 +103,7 @@ def test_pair_trends_match_sdmetrics_where_implemented(placements) -> None:  # t
     assert cd[("start_date", "second_perc")]["score"] == pytest.approx(sim[1], abs=1e-9)
     assert cd[("start_date", "second_perc")]["original"] == pytest.approx(sim[2]["real_corr"], abs=1e-9)
     assert m2[("start_date", "work_experience")] == pytest.approx(ref[("start_date", "work_experience")][1], abs=1e-9)
-    assert m2[("work_experience", "degree_type")] == pytest.approx(ref[("work_experience", "degree_type")][1],
-                                                                    abs=1e-9)
+    assert m2[("work_experience", "degree_type")] == pytest.approx(ref[("work_experience", "degree_type")][1], abs=1e-9)
 
 
 def test_sdmetrics_unit_cases() -> None:
@@ -115,8 +119,12 @@ def test_identical_tables_are_perfect_and_shifted_ones_are_not() -> None:
     df["age"] = df["age"] + 30
     df["region"] = "north"
     b = a.with_df(df)
-    for metric, best in ((JSDivergenceMetric({}), 0.0), (HistogramOverlapMetric({}), 1.0),
-                         (Marginal2WayMetric({}), 1.0), (CorrelationDifferenceMetric({}), 1.0)):
+    for metric, best in (
+        (JSDivergenceMetric({}), 0.0),
+        (HistogramOverlapMetric({}), 1.0),
+        (Marginal2WayMetric({}), 1.0),
+        (CorrelationDifferenceMetric({}), 1.0),
+    ):
         same = metric.compute(a, a).score
         assert same == pytest.approx(best, abs=1e-12), metric.name
         worse = metric.compute(a, b)

@@ -7,10 +7,42 @@ import pandas as pd
 
 from safedata_core.inventory.checksums import verhoeff_valid
 
-FIRST = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "David", "Sarah", "Priya",
-         "Wei", "Carlos", "Fatima", "Olga", "Hiroshi"]
-LAST = ["Smith", "Johnson", "Brown", "Garcia", "Miller", "Davis", "Lopez", "Wilson", "Khan", "Chen", "Kumar",
-        "Novak", "Tanaka", "Okafor", "Rossi", "Muller"]
+FIRST = [
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Sarah",
+    "Priya",
+    "Wei",
+    "Carlos",
+    "Fatima",
+    "Olga",
+    "Hiroshi",
+]
+LAST = [
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Lopez",
+    "Wilson",
+    "Khan",
+    "Chen",
+    "Kumar",
+    "Novak",
+    "Tanaka",
+    "Okafor",
+    "Rossi",
+    "Muller",
+]
 
 
 def digits_strings(rng: np.random.Generator, n: int, length: int, first_low: int = 1) -> pd.Series:
@@ -41,16 +73,18 @@ def pii_frame(n: int = 300, seed: int = 7) -> pd.DataFrame:
     idx = rng.choice(n, 20, replace=False)
     notes[idx] = [f"please mail {u}@example.org about the refund" for u in np.asarray(users)[idx]]
     nine = digits_strings(rng, n, 9).astype("int64")
-    return pd.DataFrame({
-        "customer_id": np.arange(1000, 1000 + n),
-        "full_name": [f"{f} {ln}" for f, ln in zip(first, last, strict=True)],
-        "contact": [f"{u}@example.com" for u in users],
-        "mobile": [f"+1 ({a}) {m}-{e:04d}" for a, m, e in zip(area, mid, end, strict=True)],
-        "notes": notes,
-        "age": rng.integers(18, 90, n),
-        "sex": rng.choice(["F", "M"], n),
-        "region": rng.choice(["north", "south", "east", "west"], n),
-        "ref_nine": nine,
-        "ref_twelve": aadhaar_numbers(rng, n, valid=False).astype("int64"),
-        "score": np.round(rng.normal(50, 10, n), 2),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(1000, 1000 + n),
+            "full_name": [f"{f} {ln}" for f, ln in zip(first, last, strict=True)],
+            "contact": [f"{u}@example.com" for u in users],
+            "mobile": [f"+1 ({a}) {m}-{e:04d}" for a, m, e in zip(area, mid, end, strict=True)],
+            "notes": notes,
+            "age": rng.integers(18, 90, n),
+            "sex": rng.choice(["F", "M"], n),
+            "region": rng.choice(["north", "south", "east", "west"], n),
+            "ref_nine": nine,
+            "ref_twelve": aadhaar_numbers(rng, n, valid=False).astype("int64"),
+            "score": np.round(rng.normal(50, 10, n), 2),
+        }
+    )

@@ -22,8 +22,13 @@ def pii_profile() -> dict:
 
 @pytest.mark.parametrize(
     ("column", "kind"),
-    [("customer_id", "near_unique_key"), ("full_name", "person_name"), ("contact", "email"),
-     ("mobile", "phone"), ("notes", "contains_email")],
+    [
+        ("customer_id", "near_unique_key"),
+        ("full_name", "person_name"),
+        ("contact", "email"),
+        ("mobile", "phone"),
+        ("notes", "contains_email"),
+    ],
 )
 def test_pii_columns_are_direct_identifiers(pii_profile: dict, column: str, kind: str) -> None:
     col = pii_profile["columns"][column]

@@ -13,10 +13,21 @@ from safedata_core.inventory import ProfileParams, build_profile, profile_metada
 from safedata_core.inventory.html import render_html
 
 EXPECTED_TYPES = {
-    "age": "integer", "workclass": "categorical", "fnlwgt": "integer", "education": "categorical",
-    "education_num": "integer", "marital_status": "categorical", "occupation": "categorical",
-    "relationship": "categorical", "race": "categorical", "sex": "categorical", "capital_gain": "integer",
-    "capital_loss": "integer", "hours_per_week": "integer", "native_country": "categorical", "income": "categorical",
+    "age": "integer",
+    "workclass": "categorical",
+    "fnlwgt": "integer",
+    "education": "categorical",
+    "education_num": "integer",
+    "marital_status": "categorical",
+    "occupation": "categorical",
+    "relationship": "categorical",
+    "race": "categorical",
+    "sex": "categorical",
+    "capital_gain": "integer",
+    "capital_loss": "integer",
+    "hours_per_week": "integer",
+    "native_country": "categorical",
+    "income": "categorical",
 }
 MUST_QIS = {"age", "sex", "race", "native_country", "marital_status"}
 
@@ -47,8 +58,11 @@ def test_adult_k_anonymity_equals_direct_groupby(adult_profile: tuple[dict, Tabl
     assert risk["sample_uniques"] == int((sizes == 1).sum())
     assert profile["rare_records"] == int((sizes < 5).sum())
     assert sum(d["records"] for d in risk["class_size_distribution"]) == profile["rows"]
-    assert set(risk["l_diversity"]) == set(profile["sensitive"]) == {"occupation", "capital_gain", "capital_loss",
-                                                                     "income"}
+    assert (
+        set(risk["l_diversity"])
+        == set(profile["sensitive"])
+        == {"occupation", "capital_gain", "capital_loss", "income"}
+    )
 
 
 def test_suggested_qis_without_metadata() -> None:
@@ -73,8 +87,14 @@ def test_qi_override_and_unknown_qi() -> None:
 
 def test_uniqueness_drivers_when_no_named_qis() -> None:
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"c1": rng.integers(0, 30, 200), "c2": rng.choice(list("abcde"), 200),
-                       "c3": rng.choice(list("xy"), 200), "c4": [1.5] * 200})
+    df = pd.DataFrame(
+        {
+            "c1": rng.integers(0, 30, 200),
+            "c2": rng.choice(list("abcde"), 200),
+            "c3": rng.choice(list("xy"), 200),
+            "c4": [1.5] * 200,
+        }
+    )
     profile, _ = build_profile(Table.from_dataframe(df))
     assert profile["quasi_identifier_source"] == "suggested"
     sugg = profile["quasi_identifier_suggestions"]
@@ -88,8 +108,10 @@ def test_profile_step_matches_build_profile_and_weights() -> None:
     assert profile["risk"]["records_below_k"]["5"] == int(mask.sum()) == profile["rare_records"]
     weighted, _ = profile_step(table, ProfileParams(quasi_identifiers=["age", "sex", "race"], weight="fnlwgt"))
     ir = weighted["risk"]["individual_risk"]
-    assert ir["weighted"] and ir["expected_reidentifications"] < profile["risk"]["individual_risk"][
-        "expected_reidentifications"]
+    assert (
+        ir["weighted"]
+        and ir["expected_reidentifications"] < profile["risk"]["individual_risk"]["expected_reidentifications"]
+    )
 
 
 def test_metadata_is_reusable_and_hides_data_domains(tmp_path, adult_profile) -> None:  # type: ignore[no-untyped-def]
@@ -127,13 +149,16 @@ def test_pipeline_step_lists_no_rare_values_by_default() -> None:
 def test_pipeline_profile_step_puts_the_profile_in_the_report() -> None:
     from safedata_core import Engine
 
-    pipeline = {"data": {"source": "builtin:adult"},
-                "steps": [{"id": "profile", "use": "profile", "params": {"k": 3, "quasi_identifiers": ["age", "sex"]}}]}
+    pipeline = {
+        "data": {"source": "builtin:adult"},
+        "steps": [{"id": "profile", "use": "profile", "params": {"k": 3, "quasi_identifiers": ["age", "sex"]}}],
+    }
     result = Engine(autoload=False).run(pipeline)
     assert result.ok
     prof = result.report["profile"]
-    direct, _ = build_profile(read_table("builtin:adult"), quasi_identifiers=["age", "sex"], k=3,
-                              max_rare_combinations=0, progress=False)
+    direct, _ = build_profile(
+        read_table("builtin:adult"), quasi_identifiers=["age", "sex"], k=3, max_rare_combinations=0, progress=False
+    )
     assert prof["risk"]["records_below_k"] == direct["risk"]["records_below_k"]
     assert prof["quasi_identifiers"] == ["age", "sex"] and prof["columns"].keys() == direct["columns"].keys()
 

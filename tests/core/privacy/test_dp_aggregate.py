@@ -74,6 +74,7 @@ def test_noise_scale_and_budget_split() -> None:
     assert agg.report_extras()["cells"] == 2
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_counts_are_noisy_with_the_right_spread() -> None:
     t = tiny_table()
     agg = DPAggregate({"statistics": [{"stat": "count"}], "clip_counts": False})
@@ -98,6 +99,7 @@ def test_same_seed_gives_fresh_noise_unless_reproducible_test_mode() -> None:
     pd.testing.assert_frame_equal(agg.release(t, budget=c, seed=5).df, agg.release(t, budget=d, seed=5).df)
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 @settings(max_examples=200, deadline=None)
 @given(
     lo=st.floats(-50, 50),

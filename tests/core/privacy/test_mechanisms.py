@@ -62,6 +62,7 @@ def test_laplace_noise_distribution_and_charge() -> None:
     assert budget.spent().epsilon == pytest.approx(0.5)
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_gaussian_noise_is_calibrated_sigma() -> None:
     budget = make_budget(1.0, 1e-5)
     out = GaussianMechanism({"sensitivity": 1.5}).randomise(np.zeros(N), budget=budget)
@@ -99,6 +100,7 @@ def test_geometric_is_exact_discrete_laplace() -> None:
     assert stats.chisquare(counts, pmf[30:51] * N * counts.sum() / (pmf[30:51] * N).sum()).pvalue > 1e-3
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_exponential_selection_frequencies() -> None:
     scores = np.array([0.0, 1.0, 2.0, 4.0])
     mech = ExponentialMechanism({"sensitivity": 1.0, "epsilon": 1.0})
@@ -151,6 +153,7 @@ def test_exponential_empirical_privacy_loss() -> None:
     assert np.max(np.abs(np.log(pa / pb))) <= eps + 1e-12
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_gaussian_empirical_hockey_stick_below_delta() -> None:
     eps, delta = 1.0, 0.05
     mech = GaussianMechanism({"sensitivity": 1.0})

@@ -47,9 +47,50 @@ def test_chacha_backend() -> None:
     assert abs(g.normal(size=20_000).std() - 1) < 0.05
 
 
+@pytest.mark.slow  # statistical/property test: CI runs it; mutation runs use the exact tests
 def test_torch_generator_is_seeded_from_the_source() -> None:
     torch = pytest.importorskip("torch", reason="torch is installed with the deep-learning plugins only")
     a, b = NoiseSource.secure().torch_generator(), NoiseSource.secure().torch_generator()
     assert not torch.equal(torch.rand(4, generator=a), torch.rand(4, generator=b))
     c, d = NoiseSource.reproducible(1).torch_generator(), NoiseSource.reproducible(1).torch_generator()
     assert torch.equal(torch.rand(4, generator=c), torch.rand(4, generator=d))
+
+
+def _replay(seed: int) -> np.random.Generator:
+    """The documented reproducible-test stream, rebuilt independently: PCG64 from SeedSequence([seed, 7])."""
+    return np.random.default_rng(np.random.SeedSequence([seed, 7]))
+
+
+def test_reproducible_stream_and_child_seeds_are_exact() -> None:
+    src = NoiseSource.reproducible(11)
+    assert src.child_seed() == int(_replay(11).integers(0, 1 << 63))
+    ref = _replay(11)
+    ref.integers(0, 1 << 63)
+    np.testing.assert_array_equal(src.generator.random(3), ref.random(3))
+    seeds = [NoiseSource.reproducible(s).child_seed() for s in range(40)]
+    assert all(0 <= s < 1 << 63 for s in seeds) and max(seeds) > 1 << 60  # the full 63-bit range is used
+    assert repr(src) == "NoiseSource(mode='reproducible-test', backend='pcg64-seeded')"
+    # seed 0 is a valid test seed, not "no seed"
+    assert NoiseSource.reproducible(0).child_seed() == int(_replay(0).integers(0, 1 << 63))
+
+
+def test_secure_generator_is_chacha20_with_a_fresh_key() -> None:
+    a, b = NoiseSource.secure(), NoiseSource.secure()
+    assert a.backend == "chacha20" and repr(a) == "NoiseSource(mode='secure', backend='chacha20')"
+    state = a.generator.bit_generator.state["state"]
+    assert state["rounds"] == 20
+    assert not np.array_equal(state["keysetup"], b.generator.bit_generator.state["state"]["keysetup"])
+    assert a.child_seed() != b.child_seed()
+
+
+def test_make_noise_rng_is_secure_unless_asked_for_the_test_stream() -> None:
+    g = noise.make_noise_rng(3)
+    assert type(g.bit_generator).__name__ == "ChaCha"
+    assert not np.array_equal(g.random(4), noise.make_noise_rng(3).random(4))
+    np.testing.assert_array_equal(noise.make_noise_rng(3, secure=False).random(4), _replay(3).random(4))
+
+
+def test_torch_generator_seed_is_the_next_63_bit_draw() -> None:
+    pytest.importorskip("torch", reason="torch is installed with the deep-learning plugins only")
+    gen = NoiseSource.reproducible(2).torch_generator()
+    assert gen.initial_seed() == int(_replay(2).integers(0, 1 << 63))

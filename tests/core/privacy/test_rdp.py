@@ -160,3 +160,81 @@ def test_pure_events_only_compose_below_basic_for_many_small_charges() -> None:
     events = [PrivacyEvent("laplace", 0.01, 0.0, 1, {"sensitivity": 1.0, "scale": 100.0})] * 400
     assert acc.epsilon(events, 1e-6) < 0.5 * sum(e.epsilon for e in events)
     assert acc.epsilon(events, 0.0) == math.inf  # RDP cannot give delta = 0; the ledger then uses basic
+
+
+# -- event curves, recomputed from rdp_curves (reference-free) -------------------------------------------
+
+ORD = np.array([1.5, 2.0, 5.0, 32.0])
+
+
+def _curve(
+    kind: str, eps: float = 1.0, delta: float = 0.0, count: int = 1, params: dict | None = None, **kw: float
+) -> np.ndarray | None:
+    from safedata_core.privacy.rdp import event_rdp
+
+    return event_rdp(PrivacyEvent(kind, eps, delta, count, {**(params or {}), **kw}), ORD)  # type: ignore[arg-type]
+
+
+def test_event_curve_of_each_kind_times_its_count() -> None:
+    eq = np.testing.assert_array_equal
+    eq(_curve("subsampled_gaussian", count=3, noise_multiplier=1.2, sample_rate=0.1),
+       3 * rc.subsampled_gaussian_rdp(1.2, 0.1, ORD))  # fmt: skip
+    eq(_curve("gaussian", count=2, noise_multiplier=4.0), 2 * rc.gaussian_rdp(4.0, ORD))
+    eq(_curve("discrete_gaussian", noise_multiplier=4.0), rc.gaussian_rdp(4.0, ORD))
+    eq(_curve("laplace", count=2, sensitivity=2.0, scale=4.0), 2 * rc.laplace_rdp(0.5, ORD))
+    eq(_curve("geometric", sensitivity=3, scale=2.0), rc.pure_rdp(1.5, ORD))
+    eq(_curve("exponential", 0.9, count=3, epsilon_each=0.3), 3 * rc.exponential_rdp(0.3, ORD))
+    eq(_curve("exponential", 0.9, count=3), 3 * rc.exponential_rdp(0.3, ORD))  # epsilon split over count
+    eq(_curve("pure", 0.8, count=4), 4 * rc.pure_rdp(0.2, ORD))
+    eq(_curve("pure", 0.8, count=4, params={"epsilon": 0.5}), 4 * rc.pure_rdp(0.5, ORD))  # an explicit per-run epsilon
+    eq(_curve("pure", 0.8, count=0), 0 * rc.pure_rdp(0.8, ORD))  # count 0: max(count, 1) guards the split
+
+
+def test_events_without_usable_parameters() -> None:
+    # pure-type claims fall back to pure_rdp of their epsilon; the rest have no RDP curve
+    np.testing.assert_array_equal(_curve("laplace", 0.7, sensitivity=1.0, scale=0.0), rc.pure_rdp(0.7, ORD))
+    np.testing.assert_array_equal(_curve("laplace", 0.7, scale=2.0), rc.pure_rdp(0.7, ORD))
+    np.testing.assert_array_equal(_curve("geometric", 0.7, sensitivity=1), rc.pure_rdp(0.7, ORD))
+    np.testing.assert_array_equal(_curve("geometric", 0.7, sensitivity=1, scale=0.0), rc.pure_rdp(0.7, ORD))
+    assert _curve("laplace", 0.7, delta=1e-6) is None  # an (eps, delta) claim is not pure
+    assert _curve("pure", 0.7, delta=1e-6) is None
+    assert _curve("approx", 0.7) is None
+    assert _curve("gaussian", 1.0) is None
+    assert _curve("discrete_gaussian", 1.0, sigma=3.0) is None
+    assert _curve("subsampled_gaussian", 1.0, noise_multiplier=1.0) is None
+    assert _curve("subsampled_gaussian", 1.0, sample_rate=0.1) is None
+    # a parameter given as None counts as missing; numbers given as strings are read as numbers
+    np.testing.assert_array_equal(
+        _curve("exponential", 0.9, count=3, epsilon_each=None),
+        3 * rc.exponential_rdp(0.3, ORD),  # type: ignore[arg-type]
+    )
+    np.testing.assert_array_equal(_curve("gaussian", noise_multiplier="4"), rc.gaussian_rdp(4.0, ORD))  # type: ignore[arg-type]
+
+
+def test_rdp_accountant_sums_curves_and_converts_once() -> None:
+    from safedata_core.privacy.rdp import RDPAccountant
+
+    acc = RDPAccountant(orders=ORD)
+    g = PrivacyEvent("gaussian", 1.0, 0.0, 1, {"noise_multiplier": 3.0})
+    p = PrivacyEvent("pure", 0.4)
+    a = PrivacyEvent("approx", 0.25, 2e-6)
+    total, eps_a, delta_a = acc.rdp([g, p, a, a])
+    np.testing.assert_allclose(total, rc.gaussian_rdp(3.0, ORD) + rc.pure_rdp(0.4, ORD), rtol=1e-15)
+    assert (eps_a, delta_a) == (0.5, 4e-6)
+    want, _ = rc.rdp_to_epsilon(total, ORD, 1e-5 - 4e-6)
+    assert acc.epsilon([g, p, a, a], 1e-5) == want + 0.5
+    assert acc.epsilon_and_order([g, p, a, a], 1e-5) == rc.rdp_to_epsilon(total, ORD, 1e-5)
+    assert acc.epsilon([a, a], 4e-6) == 0.5  # approx only: basic composition, delta exactly used up
+    assert acc.epsilon([a, a], 4e-6 * (1 - 1e-9)) == math.inf
+    assert acc.epsilon([], 1e-5) == 0.0
+    np.testing.assert_array_equal(RDPAccountant().orders, rc.DEFAULT_ORDERS)
+
+
+def test_epsilon_each_wins_over_the_split_of_the_claim() -> None:
+    # a component may claim more in total than its per-run epsilon implies; the curve uses epsilon_each
+    np.testing.assert_array_equal(
+        _curve("exponential", 0.9, count=3, epsilon_each=0.2), 3 * rc.exponential_rdp(0.2, ORD)
+    )
+    np.testing.assert_array_equal(
+        _curve("pure", 0.9, count=3, params={"epsilon_each": 0.1, "epsilon": 0.2}), 3 * rc.pure_rdp(0.1, ORD)
+    )

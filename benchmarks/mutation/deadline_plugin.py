@@ -1,0 +1,52 @@
+"""pytest plugin loaded into mutmut's mutant runs by benchmarks/mutation/run.py (copied as ``mutation_deadline.py``).
+
+A mutant that turns a loop into an endless one (``hi *= 2`` -> ``hi /= 2`` in a bracketing loop) would
+otherwise run until mutmut's limit for the whole covering test set, which for widely used functions is
+minutes. Here every test of a mutant run gets its own wall-clock deadline: ``FLOOR`` seconds plus
+``FACTOR`` times the duration mutmut recorded for it on the clean code. A test past its deadline ends the
+mutant's run with exit status 36, which mutmut records as "timeout" (a detected mutant).
+
+Only mutant runs are limited (``MUTANT_UNDER_TEST`` names a mutant); the stats and clean runs are not.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+FLOOR = float(os.environ.get("SAFEDATA_MUTATION_DEADLINE_FLOOR", "5"))
+FACTOR = float(os.environ.get("SAFEDATA_MUTATION_DEADLINE_FACTOR", "10"))
+TIMEOUT_EXIT = 36  # mutmut's exit code for "timeout"
+
+
+@functools.cache
+def _durations() -> dict[str, float]:
+    try:
+        from mutmut.state import state
+    except ImportError:  # pragma: no cover - only loaded under mutmut
+        return {}
+    return dict(state().duration_by_test)
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    os._exit(TIMEOUT_EXIT)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        yield
+        return
+    limit = FLOOR + FACTOR * _durations().get(item.nodeid, 0.0)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
