@@ -11,7 +11,7 @@ from safedata_core.errors import ComponentError
 from safedata_core.privacy import require_declared, undeclared_columns
 from safedata_core.testing.fixtures import tiny_table
 
-INFERRED = "is not declared in the metadata (its type was inferred from the data)"
+INFERRED = "is not declared in the metadata (its type was inferred from the data, which leaks)"
 NO_BOUNDS = "is numeric but has no declared bounds"
 
 
@@ -43,8 +43,8 @@ def test_refusal_is_one_line_with_the_column_and_the_fix() -> None:
     t = _table(income={"bounds": None})
     expected = (
         "step 'fit': DP component 'mst' cannot use column 'income': it is numeric but has no declared bounds; "
-        "declare it in the metadata file, e.g. `income: {type: categorical, categories: [...], nullable: false}` "
-        "or `income: {type: integer, bounds: [low, high]}`, or drop it with data.columns"
+        "declare it in the metadata file named by data.metadata, e.g. "
+        "`income: {type: numerical, bounds: [low, high], nullable: false}`, or drop it with data.columns"
     )
     with pytest.raises(ComponentError, match=f"^{re.escape(expected)}$"):
         require_declared(t, ["age", "income"], where="step 'fit'", component="mst")

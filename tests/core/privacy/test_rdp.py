@@ -176,18 +176,25 @@ def _curve(
 
 
 def test_event_curve_of_each_kind_times_its_count() -> None:
-    eq = np.testing.assert_array_equal
-    eq(_curve("subsampled_gaussian", count=3, noise_multiplier=1.2, sample_rate=0.1),
+    np.testing.assert_array_equal(_curve("subsampled_gaussian", count=3, noise_multiplier=1.2, sample_rate=0.1),
        3 * rc.subsampled_gaussian_rdp(1.2, 0.1, ORD))  # fmt: skip
-    eq(_curve("gaussian", count=2, noise_multiplier=4.0), 2 * rc.gaussian_rdp(4.0, ORD))
-    eq(_curve("discrete_gaussian", noise_multiplier=4.0), rc.gaussian_rdp(4.0, ORD))
-    eq(_curve("laplace", count=2, sensitivity=2.0, scale=4.0), 2 * rc.laplace_rdp(0.5, ORD))
-    eq(_curve("geometric", sensitivity=3, scale=2.0), rc.pure_rdp(1.5, ORD))
-    eq(_curve("exponential", 0.9, count=3, epsilon_each=0.3), 3 * rc.exponential_rdp(0.3, ORD))
-    eq(_curve("exponential", 0.9, count=3), 3 * rc.exponential_rdp(0.3, ORD))  # epsilon split over count
-    eq(_curve("pure", 0.8, count=4), 4 * rc.pure_rdp(0.2, ORD))
-    eq(_curve("pure", 0.8, count=4, params={"epsilon": 0.5}), 4 * rc.pure_rdp(0.5, ORD))  # an explicit per-run epsilon
-    eq(_curve("pure", 0.8, count=0), 0 * rc.pure_rdp(0.8, ORD))  # count 0: max(count, 1) guards the split
+    np.testing.assert_array_equal(_curve("gaussian", count=2, noise_multiplier=4.0), 2 * rc.gaussian_rdp(4.0, ORD))
+    np.testing.assert_array_equal(_curve("discrete_gaussian", noise_multiplier=4.0), rc.gaussian_rdp(4.0, ORD))
+    np.testing.assert_array_equal(_curve("laplace", count=2, sensitivity=2.0, scale=4.0), 2 * rc.laplace_rdp(0.5, ORD))
+    np.testing.assert_array_equal(_curve("geometric", sensitivity=3, scale=2.0), rc.pure_rdp(1.5, ORD))
+    np.testing.assert_array_equal(
+        _curve("exponential", 0.9, count=3, epsilon_each=0.3), 3 * rc.exponential_rdp(0.3, ORD)
+    )
+    np.testing.assert_array_equal(
+        _curve("exponential", 0.9, count=3), 3 * rc.exponential_rdp(0.3, ORD)
+    )  # epsilon split over count
+    np.testing.assert_array_equal(_curve("pure", 0.8, count=4), 4 * rc.pure_rdp(0.2, ORD))
+    np.testing.assert_array_equal(
+        _curve("pure", 0.8, count=4, params={"epsilon": 0.5}), 4 * rc.pure_rdp(0.5, ORD)
+    )  # an explicit per-run epsilon
+    np.testing.assert_array_equal(
+        _curve("pure", 0.8, count=0), 0 * rc.pure_rdp(0.8, ORD)
+    )  # count 0: max(count, 1) guards the split
 
 
 def test_events_without_usable_parameters() -> None:
