@@ -45,3 +45,16 @@ def test_discernibility_and_height() -> None:
     h = generalisation_height({"a": 1, "b": 2}, {"a": 2, "b": 4, "c": 9})
     assert h == {"height": 3, "max_height": 6, "relative_height": 0.5, "levels": {"a": 1, "b": 2}}
     assert generalisation_height({"a": 0}, {"a": 0})["relative_height"] == 0.0
+
+
+def test_entropy_sums_over_columns_and_counts_missing_as_a_value() -> None:
+    orig = pd.DataFrame({"a": ["x", "x", "y", "z"], "b": [1.0, np.nan, np.nan, 2.0]})
+    rel = pd.DataFrame({"a": ["*", "*", "*", "z"], "b": [np.nan, np.nan, np.nan, 2.0]})
+    # a: 2 log2(3/2) + log2(3); b: record 0 joins the two missing ones: log2(3/1), records 1-2: log2(3/2) each
+    want = 2 * math.log2(1.5) + math.log2(3) + math.log2(3) + 2 * math.log2(1.5)
+    assert nonuniform_entropy(orig, rel, ["a", "b"]) == pytest.approx(want)
+
+
+def test_discernibility_takes_any_boolean_like_mask() -> None:
+    df = pd.DataFrame({"a": ["x", "x", "y"]})
+    assert discernibility(df, ["a"], suppressed=[0, 0, 1]) == 4 + 3

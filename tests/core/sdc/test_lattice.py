@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +59,105 @@ def test_small_table_picks_cheapest_node() -> None:
     assert res.levels == {"age": 1, "sex": 1}
     assert space.outliers([1, 1], 4) == 0
     assert space.outliers([1, 0], 4) == 8
+
+
+# -- cheap exact checks against brute force (no reference data) ---------------------------------------------
+
+
+def _table3(n: int = 120, seed: int = 1) -> tuple[pd.DataFrame, dict]:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(20, 60, n).astype(float),
+            "zip": rng.choice(["a", "b", "c", "d", "e"], n),
+            "sex": rng.choice(["F", "M"], n),
+        }
+    )
+    hier = {"age": interval_hierarchy("age", [5, 10, 20]), "zip": flat_hierarchy("zip"), "sex": flat_hierarchy("sex")}
+    return df, hier
+
+
+def _sizes(df: pd.DataFrame, hier: dict, levels: dict) -> np.ndarray:
+    gen = apply_levels(df, hier, levels)
+    return class_sizes(gen, list(levels))
+
+
+def test_class_weights_and_outliers_match_a_direct_count() -> None:
+    df, hier = _table3()
+    space = GeneralisationSpace(df, ["age", "zip", "sex"], hier)
+    for levels in ([0, 0, 0], [1, 0, 1], [2, 1, 0], [4, 1, 1], [3, 0, 0]):
+        lv = dict(zip(["age", "zip", "sex"], levels, strict=True))
+        sizes = _sizes(df, hier, lv)
+        np.testing.assert_array_equal(space.class_weights(levels)[space.inverse], sizes)
+        for k in (2, 3, 5):
+            assert space.outliers(levels, k) == int((sizes < k).sum())
+            np.testing.assert_array_equal(space.outlier_mask(levels, k), sizes < k)
+    assert space.loss([1, 0, 1], "height") == 2.0
+
+
+def test_pair_bounds_are_the_outliers_of_each_pair() -> None:
+    df, hier = _table3()
+    space = GeneralisationSpace(df, ["age", "zip", "sex"], hier)
+    tables = space.pair_outliers(3)
+    assert [(i, j) for i, j, _ in tables] == [(0, 1), (0, 2), (1, 2)]
+    for i, j, table in tables:
+        cols = [["age", "zip", "sex"][i], ["age", "zip", "sex"][j]]
+        assert table.shape == (space.heights[i] + 1, space.heights[j] + 1)
+        for li in range(table.shape[0]):
+            for lj in range(table.shape[1]):
+                sizes = _sizes(df, hier, {cols[0]: li, cols[1]: lj})
+                assert table[li, lj] == int((sizes < 3).sum())
+
+
+@pytest.mark.parametrize(("k", "limit", "loss"), [(3, 0, "entropy"), (5, 6, "entropy"), (4, 3, "height")])
+def test_search_finds_the_brute_force_optimum(k: int, limit: int, loss: str) -> None:
+    import itertools
+
+    df, hier = _table3()
+    qis = ["age", "zip", "sex"]
+    space = GeneralisationSpace(df, qis, hier)
+    res = search_lattice(space, k=k, max_outliers=limit, loss=loss)  # type: ignore[arg-type]
+    best = None
+    for node in itertools.product(*(range(h + 1) for h in space.heights)):
+        out = space.outliers(node, k)
+        if out <= limit and (out == 0 or out >= k):
+            key = (space.loss(node, loss), sum(node), node)  # type: ignore[arg-type]
+            best = key if best is None or key < best else best
+    assert best is not None
+    assert (res.loss, tuple(res.levels.values())) == (best[0], best[2])
+    assert res.lattice_size == 5 * 2 * 2 and 1 <= res.nodes_checked <= res.lattice_size
+    assert res.outliers == space.outliers(best[2], k)
+
+
+def test_large_key_spaces_are_renumbered_and_counted_exactly() -> None:
+    # five columns with 12000 distinct values each: the mixed-radix key would pass 2^62 and is renumbered
+    n = 12_000
+    base = pd.DataFrame({f"c{j}": np.roll(np.arange(n), 37 * j).astype(str) for j in range(5)})
+    df = pd.concat([base, base.iloc[: n // 2]], ignore_index=True)  # half the rows twice
+    hier = {c: flat_hierarchy(c) for c in df.columns}
+    space = GeneralisationSpace(df, list(df.columns), hier)
+    for levels in ([0, 0, 0, 0, 0], [0, 1, 0, 1, 0], [1, 1, 1, 1, 0]):
+        sizes = _sizes(df, hier, dict(zip(df.columns, levels, strict=True)))
+        np.testing.assert_array_equal(space.class_weights(levels)[space.inverse], sizes)
+
+
+def test_no_treated_records() -> None:
+    df, hier = _table3(10)
+    space = GeneralisationSpace(df, ["age", "zip", "sex"], hier, rows=np.zeros(10, dtype=bool))
+    assert space.n_treated == 0 and space.class_weights([0, 0, 0]).size == 0
+    assert space.outliers([0, 0, 0], 5) == 0 and not space.outlier_mask([0, 0, 0], 5).any()
+    res = search_lattice(space, k=5, max_outliers=0)
+    assert res.levels == {"age": 0, "zip": 0, "sex": 0} and res.loss == 0.0
+
+
+def test_unreachable_k_names_the_fix() -> None:
+    df, hier = _table3(10)
+    space = GeneralisationSpace(df, ["age", "zip", "sex"], hier)
+    from safedata_core.errors import DataError
+
+    text = (
+        "generalize: no generalisation reaches k=11 with at most 0 suppressed records "
+        "(10 records treated; raise suppression_limit or lower k)"
+    )
+    with pytest.raises(DataError, match="^" + re.escape(text) + "$"):
+        search_lattice(space, k=11, max_outliers=0)
