@@ -126,7 +126,7 @@ class SinglingOutAttack(Attack):
             successes=successes,
             baseline_successes=baseline_successes,
             n_attempts=n,
-            control_successes=control_successes,  # type: ignore[arg-type]
+            control_successes=control_successes,
             n_control=n if control_successes is not None else None,
             details=details,
         )
@@ -433,8 +433,8 @@ class DCRAttack(Attack):
         if source != "holdout":
             details["warning"] = _PROXY_WARNING
         return AttackResult.from_counts(
-            successes=closer + 0.5 * ties,  # type: ignore[arg-type]
-            baseline_successes=p0 * n,  # type: ignore[arg-type]
+            successes=closer + 0.5 * ties,
+            baseline_successes=p0 * n,
             n_attempts=n,
             details=details,
         )

@@ -258,7 +258,7 @@ class DPAggregate(Mechanism):
             counts = np.bincount(c, minlength=n_cells).astype(float)
             noisy_sum = self._noise(sums, half, eps / 2, delta / 2, budget, f"{st.label} sum")
             noisy_n = self._noise(counts, 1.0, eps / 2, delta / 2, budget, f"{st.label} count", counts=True)
-            return np.clip(mid + noisy_sum / np.maximum(noisy_n, 1.0), lo, hi)
+            return np.asarray(np.clip(mid + noisy_sum / np.maximum(noisy_n, 1.0), lo, hi))
         # quantile: exponential mechanism in every (disjoint) cell, one charge
         budget.charge("exponential", epsilon=eps, epsilon_each=eps, sensitivity=1.0, note=st.label)
         order = np.argsort(c, kind="stable")

@@ -142,7 +142,7 @@ class GaussianMechanism(Mechanism):
 
     def sigma(self, epsilon: float, delta: float) -> float:
         """Noise std giving exactly (epsilon, delta) for the declared L2 sensitivity (exact discrete noise)."""
-        return gaussian_multiplier(epsilon, delta) * self.params.sensitivity
+        return float(gaussian_multiplier(epsilon, delta) * self.params.sensitivity)
 
     def randomise(
         self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None

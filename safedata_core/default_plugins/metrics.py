@@ -39,8 +39,8 @@ class ColumnsParams(BaseModel):
 def _as_numbers(s: pd.Series) -> np.ndarray:
     s = s.dropna()
     if pd.api.types.is_datetime64_any_dtype(s):
-        return s.astype("int64").to_numpy(dtype=float)
-    return pd.to_numeric(s, errors="coerce").dropna().to_numpy(dtype=float)
+        return np.asarray(s.astype("int64").to_numpy(dtype=float))
+    return np.asarray(pd.to_numeric(s, errors="coerce").dropna().to_numpy(dtype=float))
 
 
 def ks_complement(real: pd.Series, synthetic: pd.Series) -> float:

@@ -30,7 +30,7 @@ def _log_pmf(n: int, p: float) -> np.ndarray:
 
     j = np.arange(n + 1, dtype=float)
     with np.errstate(divide="ignore"):
-        return gammaln(n + 1) - gammaln(j + 1) - gammaln(n - j + 1) + j * np.log(p) + (n - j) * np.log1p(-p)
+        return np.asarray(gammaln(n + 1) - gammaln(j + 1) - gammaln(n - j + 1) + j * np.log(p) + (n - j) * np.log1p(-p))
 
 
 def binomial_tail(k: int, n: int, p: float, *, upper: bool) -> float:

@@ -60,13 +60,13 @@ def statistic_names(metadata: Metadata) -> list[str]:
 def _match(series: pd.Series, value: Any, meta: Any, width: float) -> np.ndarray:
     missing = series.isna().to_numpy()
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return missing
+        return np.asarray(missing)
     if meta.is_numeric:
         lo, hi = (float(b) for b in meta.bounds)
         x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
-            return (~missing) & (np.abs(x - float(value)) <= width * (hi - lo))
-    return (~missing) & (series.astype(str).to_numpy() == str(value))
+            return np.asarray((~missing) & (np.abs(x - float(value)) <= width * (hi - lo)))
+    return np.asarray((~missing) & (series.astype(str).to_numpy() == str(value)))
 
 
 def compute_statistics(release: pd.DataFrame, canary: dict[str, Any], metadata: Metadata) -> np.ndarray:

@@ -86,7 +86,7 @@ class Bins:
 
 def _present(values: np.ndarray) -> np.ndarray:
     v = np.asarray(values, dtype=float)
-    return v[~np.isnan(v)]
+    return np.asarray(v[~np.isnan(v)])
 
 
 def quantile_bins(values: np.ndarray, bins: int = 10) -> Bins:

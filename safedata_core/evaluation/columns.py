@@ -31,8 +31,8 @@ def as_numbers(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.astype("int64").to_numpy(dtype=float)
         out[s.isna().to_numpy()] = np.nan
-        return out
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return np.asarray(out)
+    return np.asarray(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
 
 
 def resolve_columns(

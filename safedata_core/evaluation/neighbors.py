@@ -59,7 +59,7 @@ class _Prepared:
             d += len(self.small) - matches
         for j in self.large:
             d += q.codes[:, j][:, None] != self.cand.codes[:, j][None, :]
-        return d
+        return np.asarray(d)
 
 
 def _blocks(n_rows: int, n_cand: int) -> list[slice]:

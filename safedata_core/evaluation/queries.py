@@ -112,9 +112,9 @@ def _condition(x: np.ndarray, op: int, v: np.ndarray) -> np.ndarray:
     xs, vs = x[None, :], v[:, None]
     with np.errstate(invalid="ignore"):
         if op == EQ:
-            return xs == vs
+            return np.asarray(xs == vs)
         if op == NE:
-            return (xs != vs) & ~np.isnan(xs)
+            return np.asarray((xs != vs) & ~np.isnan(xs))
         if op == GT:
             return xs > vs
         if op == LT:
@@ -294,7 +294,7 @@ def random_queries(
 def singling_out_integral(n: float | np.ndarray, w_min: float, w_max: float | np.ndarray) -> np.ndarray:
     """Integral over query weight w in [w_min, w_max] of P(w, n) = n w (1 - w)^(n - 1) (Cohen and Nissim 2020)."""
     n = np.asarray(n, dtype=float)
-    return ((n * w_min + 1) * (1 - w_min) ** n - (n * w_max + 1) * (1 - w_max) ** n) / (n + 1)
+    return np.asarray(((n * w_min + 1) * (1 - w_min) ** n - (n * w_max + 1) * (1 - w_max) ** n) / (n + 1))
 
 
 def size_correction(

@@ -70,7 +70,7 @@ def luhn_valid(digits: pd.Series) -> np.ndarray:
     doubled = vals.copy()
     doubled[:, 1::2] = vals[:, 1::2] * 2
     doubled = np.where(doubled > 9, doubled - 9, doubled)
-    return (doubled.sum(axis=1) % 10 == 0) & (lengths > 1)
+    return np.asarray((doubled.sum(axis=1) % 10 == 0) & (lengths > 1))
 
 
 def verhoeff_valid(digits: pd.Series) -> np.ndarray:
@@ -85,7 +85,7 @@ def verhoeff_valid(digits: pd.Series) -> np.ndarray:
         live = col >= 0
         step = _VERHOEFF_D[c, _VERHOEFF_P[i % 8, np.where(live, col, 0)]]
         c = np.where(live, step, c)
-    return (c == 0) & (lengths > 1)
+    return np.asarray((c == 0) & (lengths > 1))
 
 
 def iban_valid(iban: pd.Series) -> np.ndarray:
@@ -109,4 +109,4 @@ def iban_valid(iban: pd.Series) -> np.ndarray:
         v = value[:, i]
         nxt = np.where(v >= 10, (r * 100 + v) % 97, (r * 10 + v) % 97)
         r = np.where(live & (is_digit[:, i] | is_alpha[:, i]), nxt, r)
-    return ok & (r == 1)
+    return np.asarray(ok & (r == 1))

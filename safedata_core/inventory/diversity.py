@@ -31,7 +31,7 @@ def distinct_l(df: pd.DataFrame, qis: Sequence[str], sensitive: str) -> np.ndarr
     radix = max(m, 1)
     pairs = pd.unique(ids * radix + codes)
     per_class = np.bincount(pairs // radix, minlength=n_groups)
-    return per_class[ids]
+    return np.asarray(per_class[ids])
 
 
 def l_diversity(df: pd.DataFrame, qis: Sequence[str], sensitive: str) -> dict[str, Any]:

@@ -106,7 +106,7 @@ def _row_ids(codes: np.ndarray) -> np.ndarray:
             radix = int(key.max()) + 1
         key = key * card + (col + 1)
         radix *= card
-    return pd.factorize(key)[0].astype(np.int64)
+    return np.asarray(pd.factorize(key)[0].astype(np.int64))
 
 
 def _weights(df: pd.DataFrame, weights: str | np.ndarray | None) -> np.ndarray:
@@ -122,7 +122,7 @@ def _weights(df: pd.DataFrame, weights: str | np.ndarray | None) -> np.ndarray:
         where = "weights"
     if len(w) != len(df) or np.isnan(w).any() or (w <= 0).any():
         raise DataError(f"{where} must hold a positive number for every record (fix or drop the weights)")
-    return w
+    return np.asarray(w)
 
 
 def individual_risk(fk: np.ndarray, Fk: np.ndarray, *, nodes: int = 64) -> np.ndarray:
@@ -134,7 +134,7 @@ def individual_risk(fk: np.ndarray, Fk: np.ndarray, *, nodes: int = 64) -> np.nd
     fk = np.asarray(fk, dtype=float)
     p = np.clip(fk / np.maximum(np.asarray(Fk, dtype=float), fk), 1e-12, 1.0)
     if len(p) == 0 or bool((p >= 1.0).all()):  # no weights: the risk is 1/fk
-        return 1.0 / np.maximum(fk, 1.0)
+        return np.asarray(1.0 / np.maximum(fk, 1.0))
     f_codes, f_uniq = pd.factorize(fk)
     p_codes, p_uniq = pd.factorize(p)
     inverse, pair_uniq = pd.factorize(f_codes.astype(np.int64) * len(p_uniq) + p_codes)
@@ -152,7 +152,7 @@ def individual_risk(fk: np.ndarray, Fk: np.ndarray, *, nodes: int = 64) -> np.nd
     risk_u = (integrand * jac).sum(axis=1)
     exact = p_u[:, 0] >= 1.0
     risk_u[exact] = 1.0 / f_u[exact, 0]
-    return np.clip(risk_u[np.ravel(inverse)], 0.0, 1.0)
+    return np.asarray(np.clip(risk_u[np.ravel(inverse)], 0.0, 1.0))
 
 
 def risk_summary(result: FreqResult, risk: np.ndarray, *, weighted: bool) -> dict[str, Any]:

@@ -44,19 +44,19 @@ def _digits(s: pd.Series) -> pd.Series:
 def _valid_luhn(s: pd.Series) -> np.ndarray:
     d = _digits(s)
     n = d.str.len()
-    return luhn_valid(d) & ((n >= 13) & (n <= 19)).to_numpy() & d.str.match(r"[2-6]").to_numpy()
+    return np.asarray(luhn_valid(d) & ((n >= 13) & (n <= 19)).to_numpy() & d.str.match(r"[2-6]").to_numpy())
 
 
 def _valid_iban(s: pd.Series) -> np.ndarray:
     compact = s.str.replace(" ", "", regex=False).str.upper()
     n = compact.str.len()
-    return iban_valid(compact) & ((n >= 15) & (n <= 34)).to_numpy()
+    return np.asarray(iban_valid(compact) & ((n >= 15) & (n <= 34)).to_numpy())
 
 
 def _valid_ssn(s: pd.Series) -> np.ndarray:
     d = _digits(s)
     area, group, serial = d.str[:3], d.str[3:5], d.str[5:]
-    return (
+    valid = (
         (d.str.len() == 9)
         & (area != "000")
         & (area != "666")
@@ -64,16 +64,17 @@ def _valid_ssn(s: pd.Series) -> np.ndarray:
         & (group != "00")
         & (serial != "0000")
     ).to_numpy()
+    return np.asarray(valid, dtype=bool)
 
 
 def _valid_aadhaar(s: pd.Series) -> np.ndarray:
     d = _digits(s)
-    return verhoeff_valid(d) & ((d.str.len() == 12) & d.str.match(r"[2-9]")).to_numpy()
+    return np.asarray(verhoeff_valid(d) & ((d.str.len() == 12) & d.str.match(r"[2-9]")).to_numpy())
 
 
 def _valid_ipv4(s: pd.Series) -> np.ndarray:
     octets = s.str.split(".", expand=True).apply(pd.to_numeric, errors="coerce")
-    return (octets.le(255).all(axis=1) & octets.notna().all(axis=1)).to_numpy()
+    return np.asarray((octets.le(255).all(axis=1) & octets.notna().all(axis=1)).to_numpy())
 
 
 def _valid_ipv6(s: pd.Series) -> np.ndarray:
@@ -95,18 +96,18 @@ def _valid_phone(s: pd.Series) -> np.ndarray:
     d = _digits(s)
     n = d.str.len()
     not_other = ~s.str.fullmatch(_DATE_LIKE) & ~s.str.fullmatch(r"-?\d+\.\d+") & ~s.str.fullmatch(_IPV4)
-    return ((n >= 7) & (n <= 15) & not_other).to_numpy()
+    return np.asarray(((n >= 7) & (n <= 15) & not_other).to_numpy())
 
 
 def _valid_formatted_phone(s: pd.Series) -> np.ndarray:
     """Without a name hint a phone number must look formatted (leading '+'/'00', brackets or separators)."""
     formatted = s.str.match(r"\+|00|\(") | s.str.contains(r"\d[ .-]\d", regex=True)
-    return _valid_phone(s) & formatted.to_numpy()
+    return np.asarray(_valid_phone(s) & formatted.to_numpy())
 
 
 def _valid_person_name(s: pd.Series) -> np.ndarray:
     first = s.str.split(" ", n=1).str[0].str.lower()
-    return first.isin(FIRST_NAMES).to_numpy()
+    return np.asarray(first.isin(FIRST_NAMES).to_numpy())
 
 
 _NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"

@@ -45,7 +45,7 @@ def class_sizes(df: pd.DataFrame, qis: Sequence[str]) -> np.ndarray:
         return np.full(len(df), len(df), dtype=np.int64)
     ids, n_groups = group_ids(df, list(qis))
     counts = np.bincount(ids, minlength=n_groups)
-    return counts[ids].astype(np.int64)
+    return np.asarray(counts[ids].astype(np.int64))
 
 
 def k_anonymity_summary(df: pd.DataFrame, qis: Sequence[str]) -> dict[str, Any]:

@@ -235,4 +235,5 @@ def build_report(
     report["summary"] = _summary(report)
     report["narrative"] = audit_narrative(report)
     report["compliance"] = compliance_section(report)
-    return json_safe(report)
+    safe: dict[str, Any] = json_safe(report)
+    return safe

@@ -54,8 +54,8 @@ def _suppressed(orig: pd.Series, released: pd.Series, aligned: bool) -> np.ndarr
     rel = released.reset_index(drop=True)
     star = rel.astype("object").eq(TOP).to_numpy(dtype=bool)
     if not aligned or len(orig) != len(released):
-        return star
-    return star | (rel.isna().to_numpy() & orig.reset_index(drop=True).notna().to_numpy())
+        return np.asarray(star)
+    return np.asarray(star | (rel.isna().to_numpy() & orig.reset_index(drop=True).notna().to_numpy()))
 
 
 def column_codes(

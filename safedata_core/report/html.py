@@ -337,7 +337,7 @@ def _group_charges(charges: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _assoc_scale(releases: list[dict[str, Any]]) -> float:
     """One colour-scale top for every association heatmap of the page: the largest difference, rounded up."""
     largest = max([(r.get("association") or {}).get("max_difference", 0.0) for r in releases] + [0.1])
-    return min(1.0, math.ceil(largest * 10 - 1e-9) / 10)
+    return float(min(1.0, math.ceil(largest * 10 - 1e-9) / 10))
 
 
 def _release(r: dict[str, Any], assoc_vmax: float = 1.0) -> str:

@@ -58,12 +58,12 @@ def suppressed_mask(original: pd.Series, released: pd.Series) -> np.ndarray:
     rel = released.reset_index(drop=True)
     orig = original.reset_index(drop=True)
     star = rel.astype("object").eq(TOP).to_numpy(dtype=bool)
-    return star | (rel.isna().to_numpy() & orig.notna().to_numpy())
+    return np.asarray(star | (rel.isna().to_numpy() & orig.notna().to_numpy()))
 
 
 def _text(s: pd.Series) -> np.ndarray:
     """Values as text (missing as one marker), to compare two versions of a column cell by cell."""
-    return s.astype("object").where(s.notna(), "\x00<missing>").astype(str).to_numpy()
+    return np.asarray(s.astype("object").where(s.notna(), "\x00<missing>").astype(str).to_numpy())
 
 
 def _codes(s: pd.Series) -> np.ndarray:
@@ -79,13 +79,13 @@ def _codes(s: pd.Series) -> np.ndarray:
         if np.unique(v[~np.isnan(v)]).size > MAX_EXACT_VALUES:
             return quantile_bins(v, PROXY_BINS).codes(v)
     codes, _ = pd.factorize(s.astype("object"), use_na_sentinel=True)
-    return np.where(codes < 0, codes.max(initial=-1) + 1, codes).astype(np.int64)
+    return np.asarray(np.where(codes < 0, codes.max(initial=-1) + 1, codes).astype(np.int64))
 
 
 def _count(key: np.ndarray, fit: np.ndarray) -> np.ndarray:
     """For each row, how many rows with ``fit`` true share its ``key`` (a pandas hash group-by)."""
     groups, _ = pd.factorize(key)
-    return np.bincount(groups[fit], minlength=groups.max(initial=-1) + 1)[groups].astype(float)
+    return np.asarray(np.bincount(groups[fit], minlength=groups.max(initial=-1) + 1)[groups].astype(float))
 
 
 def _prob(q: np.ndarray, by: np.ndarray | None, k: int) -> np.ndarray:

@@ -158,7 +158,8 @@ def release_view(report: dict[str, Any]) -> dict[str, Any]:
             "no_badge_reason": None if badge else _no_badge_reason(report, dp),
         },
     }
-    return json_safe(view)
+    safe: dict[str, Any] = json_safe(view)
+    return safe
 
 
 def _explainer(report: dict[str, Any], dp: list[str]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from safedata_core.components import Profiler
 from safedata_core.errors import PipelineValidationError, SafedataError, UnknownComponentError
 from safedata_core.privacy.budget import Budget
 from safedata_core.registry import ComponentInfo, Registry
@@ -22,10 +23,9 @@ from safedata_core.schema.loader import check_document, load_document
 from safedata_core.schema.paths import PathOutsideRoot, path_params, resolve_path
 from safedata_core.schema.pipeline import Pipeline, StepSpec
 
-BUILTIN_STEPS: dict[str, str] = {"profile": "inventory and disclosure-risk profile of the step's input"}
 RELEASING_KINDS = ("synthesizer", "sdc", "mechanism")
 
-__all__ = ["BUILTIN_STEPS", "PlannedStep", "ResolvedPipeline", "load_pipeline", "resolve_pipeline"]
+__all__ = ["PlannedStep", "ResolvedPipeline", "load_pipeline", "resolve_pipeline"]
 
 
 @dataclass
@@ -33,7 +33,7 @@ class PlannedStep:
     """A validated step: its component, parsed params and budget share."""
 
     spec: StepSpec
-    kind: str  # component kind, or "profile"
+    kind: str  # the component's kind (``"unknown"`` when its use is not registered)
     info: ComponentInfo | None
     params: BaseModel | None
     share: Budget | None
@@ -164,35 +164,32 @@ def resolve_pipeline(
             problems.append(
                 (f"{where}.input", f"'{step.input}' is not an earlier step (use 'data' or an earlier step id)")
             )
-        elif step.input != "data" and not seen[step.input].produces_table and seen[step.input].kind != "profile":
+        elif step.input != "data" and not seen[step.input].produces_table:
             problems.append((f"{where}.input", f"step '{step.input}' releases no table to read"))
-        if step.use in BUILTIN_STEPS:
-            kind, info, params = "profile", None, _validate_builtin_params(step, where, problems)
-        else:
-            try:
-                info = registry.get(step.use)
-            except UnknownComponentError as exc:
-                problems.append((f"{where}.use", str(exc)))
-                seen[step.id] = PlannedStep(step, "unknown", None, None, None, None)
-                continue
-            kind = info.kind
-            if kind in RELEASING_KINDS and not getattr(info.cls, "releases_table", True):
-                problems.append(
-                    (
-                        f"{where}.use",
-                        f"'{step.use}' perturbs values and releases no table; use the 'dp_aggregate' step "
-                        f"with mechanism: {step.use}",
-                    )
+        try:
+            info = registry.get(step.use)
+        except UnknownComponentError as exc:
+            problems.append((f"{where}.use", str(exc)))
+            seen[step.id] = PlannedStep(step, "unknown", None, None, None, None)
+            continue
+        kind = info.kind
+        if kind in RELEASING_KINDS and not getattr(info.cls, "releases_table", True):
+            problems.append(
+                (
+                    f"{where}.use",
+                    f"'{step.use}' perturbs values and releases no table; use the 'dp_aggregate' step "
+                    f"with mechanism: {step.use}",
                 )
-            try:
-                params = info.cls.Params.model_validate(step.params)
-                params = path_params(params, folder, data_root=root, where=f"{where}.params")
-            except ValidationError as exc:
-                problems += _pydantic_problems(exc, f"{where}.params")
-                params = None
-            except PathOutsideRoot as exc:
-                problems.append((f"{where}.params", str(exc)))
-                params = None
+            )
+        try:
+            params = info.cls.Params.model_validate(step.params)
+            params = path_params(params, folder, data_root=root, where=f"{where}.params")
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, f"{where}.params")
+            params = None
+        except PathOutsideRoot as exc:
+            problems.append((f"{where}.params", str(exc)))
+            params = None
         target = step.target
         if kind in ("attack", "metric"):
             if target is None:
@@ -211,11 +208,13 @@ def resolve_pipeline(
             target = target or "all"
             if target not in ("all", "rare"):
                 problems.append((f"{where}.target", "SDC steps take target 'all' or 'rare'"))
-            elif target == "rare" and not any(p.kind == "profile" for p in seen.values()):
+            elif target == "rare" and not any(
+                p.info is not None and issubclass(p.info.cls, Profiler) for p in seen.values()
+            ):
                 problems.append((f"{where}.target", "target 'rare' needs an earlier 'profile' step"))
         elif target is not None:
             problems.append((f"{where}.target", f"a {kind} step takes no target (remove it)"))
-        if step.privacy is not None and (info is None or info.privacy != "dp" or not getattr(params, "dp", True)):
+        if step.privacy is not None and (info.privacy != "dp" or not getattr(params, "dp", True)):
             problems.append(
                 (
                     f"{where}.privacy",
@@ -300,16 +299,6 @@ def _dp_setting_warnings(planned: list[PlannedStep], n_rows: int | None) -> list
         for w in hook(p.params, n_rows=rows, epsilon=p.share.epsilon, delta=p.share.delta):
             out.append(f"step '{p.spec.id}' ({p.spec.use}): {w}")
     return out
-
-
-def _validate_builtin_params(step: StepSpec, where: str, problems: list[tuple[str, str]]) -> BaseModel | None:
-    from safedata_core.inventory import ProfileParams
-
-    try:
-        return ProfileParams.model_validate(step.params)
-    except ValidationError as exc:
-        problems.extend(_pydantic_problems(exc, f"{where}.params"))
-        return None
 
 
 def _plan_budget(pipeline: Pipeline, planned: list[PlannedStep]) -> list[tuple[str, str]]:

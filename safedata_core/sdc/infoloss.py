@@ -51,7 +51,7 @@ def sse_sst(original: pd.DataFrame, released: pd.DataFrame, columns: Sequence[st
 
 def _freq(s: pd.Series) -> np.ndarray:
     codes, uniq = pd.factorize(s, use_na_sentinel=False)
-    return np.bincount(codes, minlength=len(uniq)).astype(float)[codes]
+    return np.asarray(np.bincount(codes, minlength=len(uniq)).astype(float)[codes])
 
 
 def nonuniform_entropy(original: pd.DataFrame, released: pd.DataFrame, columns: Sequence[str]) -> float:

@@ -41,7 +41,7 @@ def invariant_matrix(counts: np.ndarray, p_stay: float) -> np.ndarray:
     empty = r.sum(axis=1) <= 0
     r[empty] = 0.0
     r[empty, np.flatnonzero(empty)] = 1.0
-    return r / r.sum(axis=1, keepdims=True)
+    return np.asarray(r / r.sum(axis=1, keepdims=True))
 
 
 def check_matrix(m: np.ndarray, where: str) -> np.ndarray:

@@ -53,4 +53,4 @@ def swap_pairs(
         a = _positions(strata, selected, rng)
         b = _positions(strata, pool & ~selected, rng)
         pairs = a.merge(b, on=["stratum", "pos"], suffixes=("_a", "_b"))
-    return pairs[["row_a", "row_b"]].to_numpy(dtype=np.int64).reshape(-1, 2)
+    return np.asarray(pairs[["row_a", "row_b"]].to_numpy(dtype=np.int64).reshape(-1, 2))
