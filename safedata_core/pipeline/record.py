@@ -1,10 +1,14 @@
 """``RunRecord``: the typed account of one run that the runner produces (steps, charges, releases, evaluations).
 
 The record is what readers of a run (report, model card, bench, a service)
-should read instead of the live run context: every step with its share,
-spend, number of ledger charges, result and extras; the released tables; the
+read instead of the live run context: every step with its share, spend,
+number of ledger charges, result and extras; what each planned step uses
+(:class:`ComponentRecord`, with its documented guarantee); a summary of the
+input (:class:`DataRecord`); the profile; the ledger; the released tables; the
 evaluations; and warnings with structured codes (:data:`WARNING_CODES`), so a
-reader never matches a warning's text.
+reader never matches a warning's text. The report is built from the record
+and the tables it names (``"data"`` and the ids of steps with ``rows``):
+:func:`safedata_core.report.build_report`.
 
 It holds exact figures of the real data (row counts, attack results), like
 the internal report: it is not a release.
@@ -12,6 +16,7 @@ the internal report: it is not a release.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -20,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from safedata_core.privacy import Budget
 
 if TYPE_CHECKING:
+    from safedata_core.data import Table
     from safedata_core.pipeline.context import StepOutcome
     from safedata_core.privacy import Ledger
     from safedata_core.schema.validate import PlannedStep, ResolvedPipeline
@@ -27,11 +33,16 @@ if TYPE_CHECKING:
 __all__ = [
     "WARNING_CODES",
     "BudgetRecord",
+    "ComponentRecord",
+    "DataRecord",
     "EvaluationRecord",
     "ReleaseRecord",
     "RunRecord",
     "RunWarning",
     "StepRecord",
+    "component_records",
+    "data_record",
+    "doc_section",
     "failed_step_record",
     "run_record",
     "step_record",
@@ -134,8 +145,58 @@ class EvaluationRecord(_Record):
         return plain(value)
 
 
+class ComponentRecord(_Record):
+    """What a planned step uses: its component, where that came from, its params and documented guarantee.
+
+    ``dp_active`` is true when the component is DP and its params do not set
+    ``dp: false``; ``share`` is the step's planned budget share (``None``: it
+    spends none). ``privacy_guarantee`` and ``assumptions`` are the component
+    docstring's ``**Privacy guarantee**`` and ``**Assumptions**`` paragraphs.
+    """
+
+    step: str
+    use: str
+    kind: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    target: str | None = None
+    share: BudgetRecord | None = None
+    privacy: str = "none"
+    plugin: str = "safedata-core"
+    distribution: str | None = "safedata-core"
+    version: str | None = None
+    summary: str = ""
+    privacy_guarantee: str | None = None
+    assumptions: str | None = None
+    dp_active: bool = False
+
+
+class DataRecord(_Record):
+    """The run's input after the holdout split and the dropping of direct identifiers (exact: internal only)."""
+
+    rows: int
+    columns: list[str]
+    column_types: dict[str, str]
+    column_roles: dict[str, str]
+    holdout_rows: int = 0
+    dropped_direct_identifiers: list[str] = Field(default_factory=list)
+    kept_direct_identifiers: list[str] = Field(default_factory=list)
+    quasi_identifiers: list[str] = Field(default_factory=list)
+    sensitive: list[str] = Field(default_factory=list)
+    without_public_domain: list[str] = Field(
+        default_factory=list, description="columns (not boolean or text) with no declared public domain"
+    )
+
+
 class RunRecord(_Record):
-    """The typed account of one run."""
+    """The typed account of one run.
+
+    ``data`` is ``None`` when the run failed before its input was loaded;
+    ``profile`` is what the last ``profile`` step found; ``ledger`` is the
+    privacy ledger as ``ledger.json`` holds it; ``thresholds`` are the
+    pipeline's own ``report.thresholds`` (the report merges the defaults);
+    ``audit_head`` is the hash chain's last link and ``audit_events`` the
+    number of audit events (``None`` when no data was loaded).
+    """
 
     schema_version: Literal[1] = 1
     run_id: str
@@ -149,10 +210,37 @@ class RunRecord(_Record):
     budget: BudgetRecord | None = None
     spent: BudgetRecord | None = None
     accountant: str | None = None
+    data_source: str = ""
+    data: DataRecord | None = None
+    profile: dict[str, Any] | None = None
+    components: list[ComponentRecord] = Field(default_factory=list)
+    ledger: dict[str, Any] = Field(default_factory=dict)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)
+    audit_head: str = ""
+    audit_events: int | None = None
     steps: list[StepRecord] = Field(default_factory=list)
     releases: list[ReleaseRecord] = Field(default_factory=list)
     evaluations: list[EvaluationRecord] = Field(default_factory=list)
     warnings: list[RunWarning] = Field(default_factory=list)
+
+    @field_serializer("profile", "ledger")
+    def _plain(self, value: Any) -> Any:
+        return plain(value)
+
+    @property
+    def failed_step(self) -> StepRecord | None:
+        """The step a failed run stopped at (``None`` when no step failed)."""
+        return next((s for s in self.steps if s.status == "failed"), None)
+
+    @property
+    def succeeded_steps(self) -> list[StepRecord]:
+        """The steps that completed, in order."""
+        return [s for s in self.steps if s.status == "succeeded"]
+
+    def component(self, step_id: str) -> ComponentRecord | None:
+        """What step ``step_id`` uses (``None`` for an id no planned step has)."""
+        return next((c for c in self.components if c.step == step_id), None)
 
     def step(self, step_id: str) -> StepRecord:
         """The record of step ``step_id`` (``KeyError`` when it did not run)."""
@@ -164,6 +252,66 @@ class RunRecord(_Record):
     def codes(self) -> list[str]:
         """The codes of all warnings, in order."""
         return [w.code for w in self.warnings]
+
+
+_SECTION_RE = re.compile(r"\*\*(?P<title>[^*]+)\*\*\s*:?\s*(?P<body>.*?)(?=\n\s*\n|\n\s*\*\*|\Z)", re.S)
+
+
+def doc_section(doc: str | None, title: str) -> str | None:
+    """The text of a ``**Title**: ...`` paragraph of a component docstring, on one line."""
+    for m in _SECTION_RE.finditer(doc or ""):
+        if m.group("title").strip().lower() == title.lower():
+            return " ".join(m.group("body").split()) or None
+    return None
+
+
+def component_records(resolved: ResolvedPipeline) -> list[ComponentRecord]:
+    """What each planned step uses: component, origin, declared privacy and documented guarantee."""
+    out = []
+    for plan in resolved.steps:
+        info = plan.info
+        params = plan.params.model_dump(mode="json") if plan.params is not None else {}
+        row: dict[str, Any] = {
+            "step": plan.spec.id,
+            "use": plan.spec.use,
+            "kind": plan.kind,
+            "params": params,
+            "target": plan.target,
+            "share": BudgetRecord.of(plan.share),
+        }
+        if info is not None:
+            doc = info.cls.__doc__
+            row.update(
+                privacy=info.privacy,
+                plugin=info.plugin,
+                distribution=info.distribution,
+                version=info.version,
+                summary=info.cls.summary(),
+                privacy_guarantee=doc_section(doc, "Privacy guarantee"),
+                assumptions=doc_section(doc, "Assumptions"),
+                dp_active=info.privacy == "dp" and bool(params.get("dp", True)),
+            )
+        out.append(ComponentRecord(**row))
+    return out
+
+
+def data_record(data: Table, holdout: Table | None, dropped: list[str]) -> DataRecord:
+    """The summary of the run's input ``data`` (its holdout and the direct identifiers dropped from it)."""
+    meta = data.metadata
+    return DataRecord(
+        rows=len(data),
+        columns=list(data.columns),
+        column_types={n: str(c.type) for n, c in meta.columns.items()},
+        column_roles={n: str(c.role) for n, c in meta.columns.items()},
+        holdout_rows=len(holdout) if holdout is not None else 0,
+        dropped_direct_identifiers=list(dropped),
+        kept_direct_identifiers=list(meta.direct_identifiers),
+        quasi_identifiers=list(meta.quasi_identifiers),
+        sensitive=list(meta.sensitive),
+        without_public_domain=[
+            n for n, c in meta.columns.items() if not c.is_public_domain and c.type not in ("boolean", "text")
+        ],
+    )
 
 
 NOT_A_TABLE = (None, "all", "rare")  # step targets that name records to treat, not a table to evaluate
@@ -220,6 +368,11 @@ def run_record(
     noise: str | None,
     steps: list[StepRecord],
     warnings: list[RunWarning],
+    data: DataRecord | None = None,
+    profile: dict[str, Any] | None = None,
+    versions: dict[str, str] | None = None,
+    audit_head: str = "",
+    audit_events: int | None = None,
 ) -> RunRecord:
     """The record of a whole run; releases only when it succeeded (a failed run releases nothing)."""
     pipeline = resolved.pipeline
@@ -255,6 +408,15 @@ def run_record(
         budget=BudgetRecord.of(ledger.budget),
         spent=BudgetRecord.of(ledger.spent()) if ledger.budget is not None else None,
         accountant=ledger.accountant_name if ledger.budget is not None else None,
+        data_source=pipeline.data.source,
+        data=data,
+        profile=profile,
+        components=component_records(resolved),
+        ledger=ledger.to_dict(),
+        thresholds=dict(pipeline.report.thresholds),
+        versions=dict(versions or {}),
+        audit_head=audit_head,
+        audit_events=audit_events,
         steps=steps,
         releases=releases,
         evaluations=evaluations,

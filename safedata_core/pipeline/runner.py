@@ -42,7 +42,14 @@ from safedata_core.pipeline.interrupts import InterruptGuard, RunInterrupted
 from safedata_core.pipeline.loading import drop_direct_identifiers, load_input
 from safedata_core.pipeline.privacy_checks import check_dp_steps, dp_steps, reproducible_noise
 from safedata_core.pipeline.publish import write_failure, write_internal, write_release, write_release_tables
-from safedata_core.pipeline.record import RunRecord, StepRecord, failed_step_record, run_record, step_record
+from safedata_core.pipeline.record import (
+    RunRecord,
+    StepRecord,
+    data_record,
+    failed_step_record,
+    run_record,
+    step_record,
+)
 from safedata_core.pipeline.rundir import RunDir
 from safedata_core.pipeline.verdicts import run_outcome
 from safedata_core.privacy import Budget, Ledger
@@ -237,10 +244,6 @@ class _Run:
             audit.event("run_succeeded", released=sorted(released), seconds=round(seconds, 3))
         ledger_dict = ledger.to_dict()
         audit.close()
-        report = self._report(ctx, ledger_dict, status, error, seconds, audit.head)
-        if stage is not None:
-            self._publish(report, ledger_dict, ctx, stage)
-        outcome = run_outcome(report)
         record = run_record(
             run_id=self.run_id,
             resolved=resolved,
@@ -252,7 +255,16 @@ class _Run:
             noise=("reproducible-test" if reproducible_noise(pipeline) else "secure") if self.dp else None,
             steps=self.records,
             warnings=ctx.coded_warnings if ctx is not None else [],
+            data=data_record(ctx.data, ctx.holdout, ctx.dropped_identifiers) if ctx is not None else None,
+            profile=ctx.profile if ctx is not None else None,
+            versions=self.versions,
+            audit_head=audit.head,
+            audit_events=len(audit.lines) if ctx is not None else None,
         )
+        report = self._report(record, ctx)
+        if stage is not None:
+            self._publish(report, ledger_dict, ctx, stage)
+        outcome = run_outcome(report)
         return RunResult(
             status=status,
             released=released,
@@ -277,23 +289,12 @@ class _Run:
             return f"{self.phase}: {message}"
         return message
 
-    def _report(
-        self, ctx: RunContext | None, ledger: dict[str, Any], status: str, error: str | None, seconds: float, head: str
-    ) -> dict[str, Any]:
+    def _report(self, record: RunRecord, ctx: RunContext | None) -> dict[str, Any]:
+        """The report, built from the record and the tables it names (the input and each step's table)."""
         from safedata_core.report import build_report
 
-        return build_report(
-            resolved=self.resolved,
-            ctx=ctx,
-            ledger=ledger,
-            status=status,
-            error=error,
-            pipeline_sha256=self.sha,
-            run_id=self.run_id,
-            versions=self.versions,
-            seconds=seconds,
-            audit_head=head,
-        )
+        tables = {"data": ctx.data.df, **{k: t.df for k, t in ctx.tables.items()}} if ctx is not None else {}
+        return build_report(record, tables)
 
     def _publish(self, report: dict[str, Any], ledger: dict[str, Any], ctx: RunContext | None, stage: Path) -> None:
         formats = self.resolved.pipeline.report.formats

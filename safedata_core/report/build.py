@@ -1,4 +1,8 @@
-"""Build ``report.json``: the source of truth for every rendering of a run's results.
+"""Build ``report.json`` from a run's typed record: the source of truth for every rendering of its results.
+
+The report reads only the :class:`~safedata_core.pipeline.record.RunRecord`
+and the tables it names (:data:`RunTables`: ``"data"``, the run's input, and
+the id of each step that produced a table); never the live run context.
 
 The report holds: run identity, data summary, inventory findings, the
 components used (with their documented guarantees), the privacy ledger, one
@@ -18,28 +22,26 @@ report of the release package is derived from it by
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from safedata_core.pipeline.record import RunRecord, StepRecord
 from safedata_core.report.compliance import compliance_section
-from safedata_core.report.dpstatus import NOT_A_RELEASE, TEST_NOISE_LABEL, noise_mode, privacy_section
+from safedata_core.report.dpstatus import NOT_A_RELEASE, TEST_NOISE_LABEL, privacy_section
 from safedata_core.report.narrative import audit_narrative
 from safedata_core.report.publish import privacy_explainer, publish_decisions
 from safedata_core.report.sections import (
     attack_section,
-    component_info,
     inventory_section,
     release_section,
     sdc_section,
     utility_section,
 )
 from safedata_core.report.verdict import merge_thresholds, overall, release_checks, release_verdicts, threshold_text
-
-if TYPE_CHECKING:
-    from safedata_core.pipeline.context import RunContext
-    from safedata_core.schema.validate import ResolvedPipeline
 
 REPORT_SCHEMA_VERSION = 4
 INTERNAL_NOTICE = (
@@ -48,7 +50,10 @@ INTERNAL_NOTICE = (
     "fidelity, timings). The publishable, DP-only report is in the run's release/ package."
 )
 
-__all__ = ["INTERNAL_NOTICE", "NOT_A_RELEASE", "REPORT_SCHEMA_VERSION", "build_report", "json_safe"]
+RunTables = Mapping[str, pd.DataFrame]
+"""The tables a record names: ``"data"`` (the run's input) and each table-producing step's output by step id."""
+
+__all__ = ["INTERNAL_NOTICE", "NOT_A_RELEASE", "REPORT_SCHEMA_VERSION", "RunTables", "build_report", "json_safe"]
 
 
 def json_safe(value: Any) -> Any:
@@ -71,16 +76,43 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def _failed_step(
-    resolved: ResolvedPipeline, ctx: RunContext | None, status: str, components: list[dict[str, Any]]
-) -> dict[str, Any] | None:
-    if status == "succeeded" or ctx is None:
+def _failed_step(record: RunRecord) -> dict[str, Any] | None:
+    failed = record.failed_step
+    if record.status == "succeeded" or failed is None:
         return None
-    done = {o.step for o in ctx.outcomes}
-    for plan, comp in zip(resolved.steps, components, strict=True):
-        if plan.spec.id not in done:
-            return {"step": plan.spec.id, "use": plan.spec.use, "kind": plan.kind, "dp": bool(comp["dp_active"])}
-    return None
+    comp = record.component(failed.id)
+    return {"step": failed.id, "use": failed.use, "kind": failed.kind, "dp": bool(comp and comp.dp_active)}
+
+
+def _data_summary(record: RunRecord) -> dict[str, Any]:
+    summary: dict[str, Any] = {"source": record.data_source}
+    data = record.data
+    if data is not None:
+        summary.update(
+            rows=data.rows,
+            columns=data.columns,
+            column_types=data.column_types,
+            column_roles=data.column_roles,
+            holdout_rows=data.holdout_rows,
+            dropped_direct_identifiers=data.dropped_direct_identifiers,
+        )
+    return summary
+
+
+def _step_entry(step: StepRecord) -> dict[str, Any]:
+    """A completed step as the report's ``steps`` list shows it."""
+    return {
+        "step": step.id,
+        "use": step.use,
+        "kind": step.kind,
+        "rows": step.rows,
+        "released": step.released,
+        "result": step.result,
+        "share": step.share.model_dump() if step.share else None,
+        "spent": step.spent.model_dump() if step.spent else None,
+        "seconds": step.seconds,
+        "extras": step.extras,
+    }
 
 
 def _summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -146,86 +178,57 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_report(
-    *,
-    resolved: ResolvedPipeline,
-    ctx: RunContext | None,
-    ledger: dict[str, Any],
-    status: str,
-    error: str | None,
-    pipeline_sha256: str,
-    run_id: str,
-    versions: dict[str, str],
-    seconds: float,
-    audit_head: str,
-) -> dict[str, Any]:
-    """Assemble the report dict from the run context and ledger (strict-JSON safe)."""
-    pipeline = resolved.pipeline
-    thresholds, threshold_warnings = merge_thresholds(pipeline.report.thresholds)
-    outcomes = [o.to_dict() for o in ctx.outcomes] if ctx is not None else []
-    components = component_info(resolved)
-    warnings = [*(ctx.warnings if ctx is not None else []), *threshold_warnings]
-    failed = _failed_step(resolved, ctx, status, components)
-    data_summary: dict[str, Any] = {"source": pipeline.data.source}
-    if ctx is not None:
-        meta = ctx.data.metadata
-        data_summary.update(
-            {
-                "rows": len(ctx.data),
-                "columns": ctx.data.columns,
-                "column_types": {n: c.type for n, c in meta.columns.items()},
-                "column_roles": {n: c.role for n, c in meta.columns.items()},
-                "holdout_rows": len(ctx.holdout) if ctx.holdout is not None else 0,
-                "dropped_direct_identifiers": ctx.dropped_identifiers,
-            }
-        )
-    noise = noise_mode(pipeline.privacy)
-    completed = {o.step for o in ctx.outcomes} if ctx is not None else set()
-    privacy = privacy_section(
-        ledger, components, status=status, failed=failed, thresholds=thresholds, noise=noise, completed=completed
-    )
+def build_report(record: RunRecord, tables: RunTables | None = None) -> dict[str, Any]:
+    """The report dict of the run ``record`` (strict-JSON safe).
+
+    ``tables`` holds the tables the record names (``"data"`` and the outputs
+    of the steps with ``rows``); the releases, SDC and fidelity sections need
+    them and are empty without them (a run that failed before loading its data).
+    """
+    thresholds, threshold_warnings = merge_thresholds(record.thresholds)
+    tables = tables or {}
+    components = [c.model_dump(mode="json") for c in record.components]
+    loaded = record.data is not None and "data" in tables
+    failed = _failed_step(record)
+    privacy = privacy_section(record, failed=failed, thresholds=thresholds)
+    succeeded = record.status == "succeeded"
     releases = (
-        release_section(
-            ctx,
-            components,
-            ledger,
-            noise=privacy["noise"],
-            silent=privacy["silent_steps"],
-            inputs={plan.spec.id: plan.spec.input for plan in resolved.steps},
-        )
-        if ctx is not None and status == "succeeded"
+        release_section(record, tables, components, noise=privacy["noise"], silent=privacy["silent_steps"])
+        if loaded and succeeded
         else []
     )
+    # warnings of the run itself (the validator's DP-setting warnings are shown when the pipeline validates)
+    warnings = [w.message for w in record.warnings if w.code != "pipeline.dp_setting"]
     report: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "kind": "internal",
         "notice": INTERNAL_NOTICE,
         "run": {
-            "id": run_id,
-            "name": pipeline.name,
-            "status": status,
-            "error": error,
+            "id": record.run_id,
+            "name": record.pipeline,
+            "status": record.status,
+            "error": record.error,
             "failed_step": failed,
-            "pipeline_sha256": pipeline_sha256,
-            "seed": pipeline.seed,
-            "versions": versions,
+            "pipeline_sha256": record.pipeline_sha256,
+            "seed": record.seed,
+            "versions": record.versions,
             "finished_at": datetime.now(UTC).isoformat(),
-            "seconds": round(seconds, 3),
-            "audit_head": audit_head,
-            "audit_events": len(ctx.audit.lines) if ctx is not None else None,
+            "seconds": record.seconds,
+            "audit_head": record.audit_head,
+            "audit_events": record.audit_events,
         },
         "thresholds": thresholds,
-        "data": data_summary,
-        "inventory": inventory_section(ctx),
-        "profile": ctx.profile if ctx is not None else None,
+        "data": _data_summary(record),
+        "inventory": inventory_section(record),
+        "profile": record.profile,
         "components": components,
         "privacy": privacy,
         "releases": releases,
-        "sdc": sdc_section(ctx, thresholds, {plan.spec.id: plan.spec.input for plan in resolved.steps}),
-        "attacks": attack_section(ctx, components, thresholds),
-        "utility": utility_section(ctx, components, thresholds),
-        "steps": outcomes,
-        "warnings": warnings,
+        "sdc": sdc_section(record, tables, thresholds) if loaded else sdc_section(None, {}, thresholds),
+        "attacks": attack_section(record if record.data is not None else None, thresholds),
+        "utility": utility_section(record if record.data is not None else None, thresholds),
+        "steps": [_step_entry(s) for s in record.succeeded_steps],
+        "warnings": [*warnings, *threshold_warnings],
     }
     per_release = release_verdicts(report)
     checks = release_checks(report)

@@ -7,8 +7,9 @@ be rebuilt from the published seed, so the report says
 :data:`TEST_NOISE_LABEL` and claims nothing (``dp_status:
 "reproducible_noise"``).
 
-Everything here reads structured fields (the ledger's charges, the pipeline's
-privacy settings, the components' shares), never the text of a warning, and
+Everything here reads structured fields of the run record (each step's
+number of ledger charges, the noise mode, the components' shares), never the
+text of a warning, and
 the DP warnings it writes mention only public settings and ledger quantities,
 so they can travel with the release package.
 """
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from safedata_core.pipeline.record import RunRecord
+
 __all__ = [
     "DP_STATUSES",
     "NOT_A_RELEASE",
     "SECURE",
     "TEST_NOISE_LABEL",
-    "noise_mode",
     "privacy_section",
     "silent_dp_steps",
 ]
@@ -40,30 +42,12 @@ NOT_A_RELEASE = (
 )
 
 
-def noise_mode(privacy: Any) -> str | None:
-    """The DP noise mode of a pipeline's ``privacy`` block (``None`` when the pipeline has no budget).
-
-    Reads ``privacy.noise`` (``"secure"`` or a reproducible test mode) and, for
-    pipelines that only have the older ``privacy.secure`` flag, maps it to
-    ``"secure"`` / ``"reproducible-test"``.
-    """
-    if privacy is None:
-        return None
-    mode = getattr(privacy, "noise", None)
-    if isinstance(mode, str) and mode:
-        return mode
-    return SECURE if bool(getattr(privacy, "secure", False)) else "reproducible-test"
-
-
-def silent_dp_steps(
-    components: list[dict[str, Any]], ledger: dict[str, Any], completed: set[str]
-) -> list[dict[str, str]]:
-    """DP steps that completed without a single charge in the ledger (read from the ledger, not warnings)."""
-    charged = {c.get("step") for c in ledger.get("charges") or []}
+def silent_dp_steps(record: RunRecord) -> list[dict[str, str]]:
+    """DP steps that completed without a single charge in the ledger (the record's charge counts, not warnings)."""
     return [
-        {"step": c["step"], "use": c["use"]}
-        for c in components
-        if c.get("share") is not None and c.get("dp_active") and c["step"] in completed and c["step"] not in charged
+        {"step": s.id, "use": s.use}
+        for s in record.succeeded_steps
+        if s.share is not None and s.charges == 0 and (c := record.component(s.id)) is not None and c.dp_active
     ]
 
 
@@ -78,19 +62,13 @@ def _dp_status(dp_steps: list[str], status: str, failed: dict[str, Any] | None, 
 
 
 def privacy_section(
-    ledger: dict[str, Any],
-    components: list[dict[str, Any]],
-    *,
-    status: str,
-    failed: dict[str, Any] | None,
-    thresholds: dict[str, float],
-    noise: str | None,
-    completed: set[str],
+    record: RunRecord, *, failed: dict[str, Any] | None, thresholds: dict[str, float]
 ) -> dict[str, Any]:
     """The ``privacy`` section: ledger, DP status, noise mode, verdict with reasons and DP warnings."""
-    dp_steps = [c["step"] for c in components if c.get("share") is not None]
-    dp_status = _dp_status(dp_steps, status, failed, noise if dp_steps else None)
-    silent = silent_dp_steps(components, ledger, completed)
+    ledger, noise = record.ledger, record.noise
+    dp_steps = [c.step for c in record.components if c.share is not None]
+    dp_status = _dp_status(dp_steps, record.status, failed, noise if dp_steps else None)
+    silent = silent_dp_steps(record)
     spent = (ledger.get("spent") or {}).get("epsilon", 0.0) or 0.0
     dp_warnings: list[str] = []
     if dp_status == "reproducible_noise":

@@ -1,4 +1,4 @@
-"""Report sections built from step outcomes: components, releases, SDC, attacks, utility, inventory.
+"""Report sections built from the run record and the tables it names: releases, SDC, attacks, utility, inventory.
 
 Each ``*_section`` function returns a JSON-ready dict with a ``verdict`` and
 the ``reasons`` behind it (see :mod:`safedata_core.report.verdict`).
@@ -7,26 +7,21 @@ the ``reasons`` behind it (see :mod:`safedata_core.report.verdict`).
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from safedata_core.pipeline.record import RunRecord, StepRecord, doc_section
 from safedata_core.report.dpstatus import SECURE, TEST_NOISE_LABEL
 from safedata_core.report.fidelity import association_difference, marginal_comparison
 from safedata_core.report.proxies import find_proxies
 from safedata_core.report.verdict import threshold_text, worst
 
-if TYPE_CHECKING:
-    from safedata_core.pipeline.context import RunContext
-    from safedata_core.schema.validate import ResolvedPipeline
-
 __all__ = [
     "SDC_LABEL",
     "attack_section",
-    "component_info",
     "docstring_section",
     "inventory_section",
     "release_label",
@@ -37,56 +32,16 @@ __all__ = [
 
 MAX_FIDELITY_ROWS = 60_000
 SDC_LABEL = "not DP: statistical disclosure control"
-_SECTION_RE = re.compile(r"\*\*(?P<title>[^*]+)\*\*\s*:?\s*(?P<body>.*?)(?=\n\s*\n|\n\s*\*\*|\Z)", re.S)
+docstring_section = doc_section  # the ``**Title**: ...`` paragraph of a component docstring
 
 
-def docstring_section(doc: str | None, title: str) -> str | None:
-    """The text of a ``**Title**: ...`` paragraph in a component docstring, on one line."""
-    for m in _SECTION_RE.finditer(doc or ""):
-        if m.group("title").strip().lower() == title.lower():
-            return " ".join(m.group("body").split()) or None
-    return None
+def _tables_of(record: RunRecord, kind: str | None = None) -> list[StepRecord]:
+    """The completed steps (of ``kind``) that produced a table, in order."""
+    return [s for s in record.succeeded_steps if s.rows is not None and (kind is None or s.kind == kind)]
 
 
-def component_info(resolved: ResolvedPipeline) -> list[dict[str, Any]]:
-    """What each step used: component, origin, declared privacy and its documented guarantee."""
-    out = []
-    for plan in resolved.steps:
-        info = plan.info
-        params = plan.params.model_dump(mode="json") if plan.params is not None else {}
-        row: dict[str, Any] = {
-            "step": plan.spec.id,
-            "use": plan.spec.use,
-            "kind": plan.kind,
-            "params": params,
-            "target": plan.target,
-            "share": plan.share.to_dict() if plan.share else None,
-        }
-        if info is not None:
-            doc = info.cls.__doc__
-            row.update(
-                privacy=info.privacy,
-                plugin=info.plugin,
-                distribution=info.distribution,
-                version=info.version,
-                summary=info.cls.summary(),
-                privacy_guarantee=docstring_section(doc, "Privacy guarantee"),
-                assumptions=docstring_section(doc, "Assumptions"),
-                dp_active=info.privacy == "dp" and bool(params.get("dp", True)),
-            )
-        else:
-            row.update(
-                privacy="none",
-                plugin="safedata-core",
-                distribution="safedata-core",
-                version=None,
-                summary="inventory and disclosure-risk profile",
-                privacy_guarantee=None,
-                assumptions=None,
-                dp_active=False,
-            )
-        out.append(row)
-    return out
+def _evaluations(record: RunRecord, kind: str) -> list[StepRecord]:
+    return [s for s in record.succeeded_steps if s.kind == kind]
 
 
 def _sample(df: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -113,39 +68,38 @@ def release_label(comp: dict[str, Any], *, dp: bool, charged: bool, noise: str |
 
 
 def release_section(
-    ctx: RunContext,
+    record: RunRecord,
+    tables: Mapping[str, pd.DataFrame],
     components: list[dict[str, Any]],
-    ledger: dict[str, Any],
     *,
     noise: str | None = None,
     silent: Collection[str] = (),
-    inputs: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per released table: what made it, its spend, DP label, and fidelity to the original.
 
     ``dp`` is true only for a DP component's table whose step charged the ledger
     and drew its noise from the secure generator (``noise == "secure"``). An SDC
-    table whose chain read the input (``inputs`` maps step ids to the table they
-    read) is compared row by row, so its blanked cells are drawn as "suppressed".
+    table whose chain read the input is compared row by row, so its blanked
+    cells are drawn as "suppressed".
     """
     by_step = {c["step"]: c for c in components}
-    inputs = dict(inputs or {})
-    sdc_ids = {o.step for o in ctx.outcomes if o.kind == "sdc"}
-    original = _sample(ctx.data.df, ctx.seed)
+    inputs = {s.id: s.input for s in record.steps}
+    sdc_ids = {s.id for s in record.succeeded_steps if s.kind == "sdc"}
+    data = tables["data"]
+    original = _sample(data, record.seed)
     out = []
-    for o in ctx.outcomes:
-        if o.table is None:
-            continue
-        comp = by_step.get(o.step, {"kind": o.kind})
-        spent = o.spent.to_dict() if o.spent else None
-        charged = o.step not in silent
+    for o in _tables_of(record):
+        table = tables[o.id]
+        comp = by_step.get(o.id, {"kind": o.kind})
+        spent = o.spent.model_dump() if o.spent else None
+        charged = o.id not in silent
         dp = bool(comp.get("dp_active")) and spent is not None and charged and noise == SECURE
-        origin = inputs.get(_chain(o.step, inputs, sdc_ids)[0], "data")
-        aligned = o.kind == "sdc" and origin == "data" and len(o.table) == len(ctx.data)
-        released = _sample(o.table.df, ctx.seed if aligned else ctx.seed + 1)
+        origin = inputs.get(_chain(o.id, inputs, sdc_ids)[0], "data")
+        aligned = o.kind == "sdc" and origin == "data" and len(table) == len(data)
+        released = _sample(table, record.seed if aligned else record.seed + 1)
         out.append(
             {
-                "step": o.step,
+                "step": o.id,
                 "use": o.use,
                 "kind": o.kind,
                 "privacy": comp.get("privacy", "none"),
@@ -154,8 +108,8 @@ def release_section(
                     comp, dp=dp, charged=charged, noise=noise, eps=spent["epsilon"] if spent else None
                 ),
                 "noise": noise if comp.get("dp_active") else None,
-                "rows": len(o.table),
-                "columns": list(o.table.columns),
+                "rows": len(table),
+                "columns": list(table.columns),
                 "released": o.released,
                 "epsilon": spent["epsilon"] if spent else None,
                 "delta": spent["delta"] if spent else None,
@@ -163,7 +117,6 @@ def release_section(
                 "association": association_difference(original, released),
             }
         )
-    _ = ledger
     return out
 
 
@@ -208,7 +161,7 @@ def _chain(step: str, inputs: dict[str, str], sdc_ids: set[str]) -> list[str]:
 
 
 def sdc_section(
-    ctx: RunContext | None, thresholds: dict[str, float], inputs: dict[str, str] | None = None
+    record: RunRecord | None, tables: Mapping[str, pd.DataFrame], thresholds: dict[str, float]
 ) -> dict[str, Any]:
     """SDC steps: what changed, information loss, k-anonymity before and after, judged per release chain.
 
@@ -217,18 +170,22 @@ def sdc_section(
     (k-anonymity and records suppressed against the chain's input). Every step still
     shows its own before/after (against the table it read); intermediate steps are
     ``not_applicable`` (an intermediate k below the threshold is expected by design).
-    ``inputs`` maps step ids to the table they read (default: ``data``).
+    ``tables`` holds the input (``"data"``) and each step's table by step id.
     """
     from safedata_core.inventory.risk import class_sizes, k_anonymity_summary
 
-    if ctx is None:
+    if record is None or record.data is None:
         return {"verdict": "not_applicable", "reasons": [], "steps": [], "chains": []}
-    inputs = dict(inputs or {})
-    qis = list((ctx.profile or {}).get("quasi_identifiers") or ctx.data.metadata.quasi_identifiers)
+    inputs = {s.id: s.input for s in record.steps}
+    qis = list((record.profile or {}).get("quasi_identifiers") or record.data.quasi_identifiers)
     min_k = int(thresholds["min_k"])
-    outcomes = [o for o in ctx.outcomes if o.kind == "sdc" and o.table is not None]
-    sdc_ids = {o.step for o in outcomes}
-    read_by_sdc = {inputs.get(o.step, "data") for o in outcomes}
+    outcomes = _tables_of(record, "sdc")
+    sdc_ids = {o.id for o in outcomes}
+    read_by_sdc = {inputs.get(o.id, "data") for o in outcomes}
+
+    def table(ref: str) -> pd.DataFrame:
+        return tables[ref] if ref in tables else tables["data"]
+
     k_cache: dict[str, int | None] = {}
 
     def k_of(ref: str, df: pd.DataFrame) -> int | None:
@@ -242,14 +199,13 @@ def sdc_section(
     reasons: list[str] = []
     verdicts: list[str] = []
     for o in outcomes:
-        source = inputs.get(o.step, "data")
-        before_df = ctx.table(source).df if source == "data" or source in ctx.tables else ctx.data.df
-        assert o.table is not None  # SDC outcomes always carry their table
-        rel = o.table.df
-        final = o.step not in read_by_sdc
-        chain = _chain(o.step, inputs, sdc_ids)
+        source = inputs.get(o.id, "data")
+        before_df = table(source)
+        rel = tables[o.id]
+        final = o.id not in read_by_sdc
+        chain = _chain(o.id, inputs, sdc_ids)
         entry: dict[str, Any] = {
-            "step": o.step,
+            "step": o.id,
             "use": o.use,
             "input": source,
             "final": final,
@@ -261,7 +217,7 @@ def sdc_section(
         }
         usable_qis = [q for q in qis if q in rel.columns]
         if usable_qis:
-            entry["k_before"], entry["k_after"] = k_of(source, before_df), k_of(o.step, rel)
+            entry["k_before"], entry["k_after"] = k_of(source, before_df), k_of(o.id, rel)
             entry["records_below_k_after"] = int((class_sizes(rel, usable_qis) < min_k).sum())
             entry["quasi_identifiers"] = usable_qis
         if not final:
@@ -271,7 +227,7 @@ def sdc_section(
             steps.append(entry)
             continue
         origin = inputs.get(chain[0], "data")
-        origin_df = ctx.table(origin).df if origin == "data" or origin in ctx.tables else ctx.data.df
+        origin_df = table(origin)
         loss = entry["information_loss"] if len(chain) == 1 else _information_loss(origin_df, rel)
         lost = _lost_share(loss)
         own: list[str] = []
@@ -296,7 +252,7 @@ def sdc_section(
         checks.sort(key=lambda c: c["verdict"] != "fail")
         own = [c["reason"] for c in checks]
         v = worst([c["verdict"] for c in checks]) if checks else "pass"
-        reasons += [f"{o.step}: {r}" for r in own]
+        reasons += [f"{o.id}: {r}" for r in own]
         entry["checks"] = checks
         entry["reasons"] = own
         entry["verdict"] = v
@@ -304,7 +260,7 @@ def sdc_section(
         steps.append(entry)
         chains.append(
             {
-                "release": o.step,
+                "release": o.id,
                 "steps": chain,
                 "input": origin,
                 "k_before": k_of(origin, origin_df) if usable_qis else None,
@@ -339,23 +295,18 @@ def _finite(x: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def attack_section(
-    ctx: RunContext | None, components: list[dict[str, Any]], thresholds: dict[str, float]
-) -> dict[str, Any]:
+def attack_section(record: RunRecord | None, thresholds: dict[str, float]) -> dict[str, Any]:
     """Attack results with intervals and baselines, each judged against ``max_risk``."""
-    if ctx is None:
+    if record is None:
         return {"verdict": "not_applicable", "reasons": [], "results": []}
-    targets = {c["step"]: c.get("target") for c in components}
     max_risk = thresholds["max_risk"]
     results, reasons, verdicts = [], [], []
-    for o in ctx.outcomes:
-        if o.kind != "attack":
-            continue
+    for o in _evaluations(record, "attack"):
         r = dict(o.result)
         risk = _finite(r.get("risk")) or 0.0
         ci = r.get("risk_ci") or (risk, risk)
         hi = _finite(ci[1]) if len(ci) > 1 else risk
-        check = f"{o.use} attack '{o.step}'"
+        check = f"{o.use} attack '{o.id}'"
         copies = _finite((r.get("details") or {}).get("exact_copy_rate"))
         extra = f" (exact-copy rate {copies:.2f})" if copies is not None else ""
         reason: str | None = None
@@ -369,13 +320,13 @@ def attack_section(
         else:
             v = "pass"
         if reason:
-            reasons.append(f"on '{targets.get(o.step)}': {reason}")
+            reasons.append(f"on '{o.target}': {reason}")
         verdicts.append(v)
         results.append(
             {
-                "step": o.step,
+                "step": o.id,
                 "use": o.use,
-                "target": targets.get(o.step),
+                "target": o.target,
                 "verdict": v,
                 "reason": reason,
                 "risk": risk,
@@ -393,24 +344,19 @@ def attack_section(
     return {"verdict": worst(verdicts), "reasons": reasons, "results": results}
 
 
-def utility_section(
-    ctx: RunContext | None, components: list[dict[str, Any]], thresholds: dict[str, float]
-) -> dict[str, Any]:
+def utility_section(record: RunRecord | None, thresholds: dict[str, float]) -> dict[str, Any]:
     """Utility metric scores per release; a release's headline is the mean of its [0, 1] scores."""
-    if ctx is None:
+    if record is None:
         return {"verdict": "not_applicable", "reasons": [], "results": [], "per_release": {}, "release_verdicts": {}}
-    targets = {c["step"]: c.get("target") for c in components}
     results: list[dict[str, Any]] = []
     by_target: dict[str, list[float]] = {}
-    for o in ctx.outcomes:
-        if o.kind != "metric":
-            continue
+    for o in _evaluations(record, "metric"):
         score = _finite(o.result.get("score"))
         hib = bool(o.result.get("higher_is_better", True))
-        target = targets.get(o.step) or "data"
+        target = o.target or "data"
         results.append(
             {
-                "step": o.step,
+                "step": o.id,
                 "use": o.use,
                 "target": target,
                 "score": score,
@@ -445,25 +391,19 @@ def utility_section(
     }
 
 
-def inventory_section(ctx: RunContext | None) -> dict[str, Any]:
+def inventory_section(record: RunRecord) -> dict[str, Any]:
     """Findings about the input: identifiers dropped, quasi-identifier risk, sensitive columns, public domains."""
-    if ctx is None:
+    data = record.data
+    if data is None:
         return {"findings": [], "profile": None}
-    meta = ctx.data.metadata
     findings: list[dict[str, str]] = []
-    if ctx.dropped_identifiers:
-        findings.append(
-            {
-                "severity": "info",
-                "message": "direct identifiers dropped before any release: " + ", ".join(ctx.dropped_identifiers),
-            }
-        )
-    kept_ids = meta.direct_identifiers
-    if kept_ids:
-        findings.append(
-            {"severity": "fail", "message": "direct identifiers were KEPT on purpose: " + ", ".join(kept_ids)}
-        )
-    prof = ctx.profile
+    if data.dropped_direct_identifiers:
+        dropped = ", ".join(data.dropped_direct_identifiers)
+        findings.append({"severity": "info", "message": "direct identifiers dropped before any release: " + dropped})
+    if data.kept_direct_identifiers:
+        kept = ", ".join(data.kept_direct_identifiers)
+        findings.append({"severity": "fail", "message": "direct identifiers were KEPT on purpose: " + kept})
+    prof = record.profile
     if prof:
         risk = prof.get("risk", {})
         k = prof.get("k", 5)
@@ -480,15 +420,14 @@ def inventory_section(ctx: RunContext | None) -> dict[str, Any]:
                 ),
             }
         )
-    if meta.sensitive:
-        findings.append({"severity": "info", "message": "sensitive columns: " + ", ".join(meta.sensitive)})
-    not_public = [n for n, c in meta.columns.items() if not c.is_public_domain and c.type not in ("boolean", "text")]
-    if not_public:
+    if data.sensitive:
+        findings.append({"severity": "info", "message": "sensitive columns: " + ", ".join(data.sensitive)})
+    if data.without_public_domain:
         findings.append(
             {
                 "severity": "info",
                 "message": "columns without a declared public domain (DP components "
-                "must learn or be given it): " + ", ".join(not_public),
+                "must learn or be given it): " + ", ".join(data.without_public_domain),
             }
         )
     return {"findings": findings, "profile": prof}

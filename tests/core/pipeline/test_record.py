@@ -98,3 +98,19 @@ def test_record_of_a_failed_run_names_the_failed_step_and_releases_nothing() -> 
     assert error.startswith("step 'bad' (boom) failed with ZeroDivisionError")
     assert record.releases == [] and record.step("copy").released  # made, but a failed run releases nothing
     assert record.noise is None and record.budget is None
+
+
+def test_record_holds_what_the_report_reads() -> None:
+    p = _pipeline({"id": "prof", "use": "profile", "params": {"k": 3}}, {"id": "synth", "use": "noisy_count"})
+    result = fakes.engine().run(p, data=tiny_table(150))
+    record = result.record
+    assert record is not None and record.data is not None, result.error
+    assert record.data.rows == result.report["data"]["rows"] and record.data.columns == result.report["data"]["columns"]
+    assert record.profile is not None and record.profile["k"] == 3
+    assert [(c.step, c.kind, c.dp_active) for c in record.components] == [
+        ("prof", "profile", False),
+        ("synth", "synthesizer", True),
+    ]
+    assert record.component("prof") is not None and record.component("prof").distribution == "safedata-core"
+    assert record.ledger == result.ledger and record.audit_events == len(result.audit_lines)
+    assert record.data_source == "mem" and record.failed_step is None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from safedata_core import Table
-from safedata_core.report import render_model_card
+from safedata_core.pipeline.record import RunRecord
+from safedata_core.report import build_report, render_model_card
 from tests.core.report.helpers import make_engine, pipeline, small_adult, validate
 
 
@@ -112,3 +114,45 @@ def test_failed_dp_step_is_in_summary_and_blocks_compliance(tmp_path: Path) -> N
     assert not (tmp_path / "run" / "release").exists()
     card = render_model_card(report)
     assert "FAILED" in card
+
+
+@pytest.fixture(scope="module")
+def recorded() -> tuple[dict[str, Any], RunRecord]:
+    engine = make_engine()
+    result = engine.run(pipeline(), data=small_adult(engine, rows=600))
+    assert result.ok and result.record is not None, result.error
+    return result.report, result.record
+
+
+def test_report_is_rebuilt_from_the_record_alone(recorded: tuple[dict[str, Any], RunRecord]) -> None:
+    report, record = recorded
+    stored = RunRecord.model_validate_json(record.model_dump_json())  # the record survives JSON
+    rebuilt = build_report(stored)  # no tables: the sections that compare tables are empty
+    validate(rebuilt)
+    for key in ("data", "inventory", "profile", "components", "privacy", "attacks", "utility", "steps", "warnings"):
+        assert rebuilt[key] == report[key], key
+    assert {k: v for k, v in rebuilt["run"].items() if k != "finished_at"} == {
+        k: v for k, v in report["run"].items() if k != "finished_at"
+    }
+    assert rebuilt["releases"] == [] and report["releases"]
+    assert stored.data is not None and report["data"]["rows"] == stored.data.rows
+    assert [c.step for c in stored.components] == [s["step"] for s in report["components"]]
+
+
+def test_a_dp_step_without_charges_in_the_record_is_flagged(recorded: tuple[dict[str, Any], RunRecord]) -> None:
+    _, record = recorded
+    steps = [s.model_copy(update={"charges": 0}) if s.id == "synthetic" else s for s in record.steps]
+    report = build_report(record.model_copy(update={"steps": steps}))
+    priv = report["privacy"]
+    assert priv["silent_steps"] == ["synthetic"] and priv["verdict"] == "warn"
+    assert any("recorded no charge" in w for w in priv["dp_warnings"])
+    assert build_report(record)["privacy"]["silent_steps"] == []
+
+
+def test_a_failed_step_in_the_record_is_the_failed_step(recorded: tuple[dict[str, Any], RunRecord]) -> None:
+    _, record = recorded
+    steps = [*record.steps[:2], record.step("synthetic").model_copy(update={"status": "failed", "error": "boom"})]
+    report = build_report(record.model_copy(update={"steps": steps, "status": "failed", "error": "boom"}))
+    validate(report)
+    assert report["run"]["failed_step"] == {"step": "synthetic", "use": "example", "kind": "synthesizer", "dp": True}
+    assert report["privacy"]["dp_status"] == "failed" and report["compliance"]["claim"] is False
