@@ -11,7 +11,8 @@ original), SDC information loss, attack results with intervals and
 baselines, utility scores, a verdict per section against
 ``report.thresholds`` (see :mod:`safedata_core.report.verdict`), a
 compliance mapping, a plain-language audit narrative and a one-screen
-summary. Its shape is ``schemas/report.schema.json``.
+summary. Its shape is the models of :mod:`safedata_core.schema.report`
+(``schemas/report.schema.json`` is generated from them).
 
 This full report is INTERNAL (``kind: "internal"``): it holds non-DP
 statistics of the real data and says so first (``notice``). The publishable
@@ -42,8 +43,8 @@ from safedata_core.report.sections import (
     utility_section,
 )
 from safedata_core.report.verdict import merge_thresholds, overall, release_checks, release_verdicts, threshold_text
+from safedata_core.schema.report import REPORT_SCHEMA_VERSION
 
-REPORT_SCHEMA_VERSION = 4
 INTERNAL_NOTICE = (
     "INTERNAL EVALUATION, DO NOT PUBLISH: this report contains non-DP statistics of the real data "
     "(row counts, exact marginals, ranges and categories, profile, attack results on real records, "

@@ -1,4 +1,4 @@
-"""JSON Schema export: ``schemas/pipeline.schema.json`` and one file per component Params.
+"""JSON Schema export: the pipeline and report schemas (``schemas/``) and one file per component Params.
 
 ``safedata schema export --check`` compares the committed files with what the
 code generates and fails when they are stale.
@@ -12,6 +12,7 @@ from typing import Any
 
 from safedata_core.registry import Registry
 from safedata_core.schema.pipeline import pipeline_json_schema
+from safedata_core.schema.report import report_json_schema
 
 FIRST_PARTY_DISTRIBUTIONS: frozenset[str] = frozenset(
     {
@@ -27,7 +28,7 @@ FIRST_PARTY_DISTRIBUTIONS: frozenset[str] = frozenset(
 )
 
 # schemas/ files maintained by hand (not generated from code), left alone by export and check
-HAND_WRITTEN: frozenset[str] = frozenset({"report.schema.json", "release-report.schema.json"})
+HAND_WRITTEN: frozenset[str] = frozenset({"release-report.schema.json"})
 
 __all__ = ["FIRST_PARTY_DISTRIBUTIONS", "HAND_WRITTEN", "check_schemas", "generate_schemas", "write_schemas"]
 
@@ -38,7 +39,7 @@ def _dump(obj: dict[str, Any]) -> str:
 
 def generate_schemas(registry: Registry, *, installed: bool = False) -> dict[str, str]:
     """Relative path -> file text for every schema file (first-party components unless ``installed``)."""
-    files = {"pipeline.schema.json": _dump(pipeline_json_schema())}
+    files = {"pipeline.schema.json": _dump(pipeline_json_schema()), "report.schema.json": _dump(report_json_schema())}
     for info in registry:
         if not installed and info.distribution not in FIRST_PARTY_DISTRIBUTIONS:
             continue
@@ -50,6 +51,7 @@ def generate_schemas(registry: Registry, *, installed: bool = False) -> dict[str
 
 
 def write_schemas(registry: Registry, directory: Path, *, installed: bool = False) -> list[Path]:
+    """Write every generated schema file into ``directory`` and delete generated files no longer made."""
     files = generate_schemas(registry, installed=installed)
     written = []
     for rel, text in files.items():

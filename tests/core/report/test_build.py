@@ -11,6 +11,7 @@ import pytest
 from safedata_core import Table
 from safedata_core.pipeline.record import RunRecord
 from safedata_core.report import build_report, render_model_card
+from safedata_core.schema.report import Report
 from tests.core.report.helpers import make_engine, pipeline, small_adult, validate
 
 
@@ -136,6 +137,7 @@ def test_report_is_rebuilt_from_the_record_alone(recorded: tuple[dict[str, Any],
     }
     assert rebuilt["releases"] == [] and report["releases"]
     assert stored.data is not None and report["data"]["rows"] == stored.data.rows
+    assert Report.model_validate(report).run.id == Report.model_validate(rebuilt).run.id == record.run_id
     assert [c.step for c in stored.components] == [s["step"] for s in report["components"]]
 
 
