@@ -12,7 +12,7 @@ ledger's accountant composes it tightly. Table releases go through the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,7 +50,19 @@ def _epsilon(budget: BudgetShare, wanted: float | None, name: str) -> float:
     return float(eps)
 
 
-class LaplaceMechanism(Mechanism):
+class _AdditiveMechanism(Mechanism):
+    """A pure epsilon-DP mechanism adding ``noise(sensitivity, epsilon)`` to each value (subclasses set ``noise``)."""
+
+    noise: ClassVar[type[Laplace] | type[DiscreteLaplace]]
+
+    def randomise(
+        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
+        eps = _epsilon(budget, self.params.epsilon, self.name)
+        return add_noise(budget, self.noise(self.params.sensitivity, eps), values, note=self.name)
+
+
+class LaplaceMechanism(_AdditiveMechanism):
     """Laplace mechanism: adds Laplace(sensitivity / epsilon) noise to each value.
 
     **Privacy guarantee**: epsilon-DP (add/remove one record) for a query whose
@@ -67,22 +79,14 @@ class LaplaceMechanism(Mechanism):
 
     name = "laplace"
     Params = _PureParams
-
-    def randomise(
-        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
-    ) -> np.ndarray:
-        eps = _epsilon(budget, self.params.epsilon, self.name)
-        return add_noise(budget, Laplace(self.params.sensitivity, eps), values, note=self.name)
+    noise = Laplace
 
 
-class GeometricParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class GeometricParams(_PureParams):
     sensitivity: int = Field(gt=0, description="Integer L1 sensitivity of the count vector (public, declared).")
-    epsilon: float | None = Field(None, gt=0, description="Epsilon to spend; default: all that is left of the share.")
 
 
-class GeometricMechanism(Mechanism):
+class GeometricMechanism(_AdditiveMechanism):
     """Geometric (discrete Laplace) mechanism for integer counts: exact integer noise.
 
     Adds K with P(K = k) proportional to exp(-epsilon |k| / sensitivity), sampled
@@ -101,12 +105,7 @@ class GeometricMechanism(Mechanism):
 
     name = "geometric"
     Params = GeometricParams
-
-    def randomise(
-        self, values: np.ndarray, *, budget: BudgetShare, rng: np.random.Generator | None = None
-    ) -> np.ndarray:
-        eps = _epsilon(budget, self.params.epsilon, self.name)
-        return add_noise(budget, DiscreteLaplace(self.params.sensitivity, eps), values, note=self.name)
+    noise = DiscreteLaplace
 
 
 class GaussianParams(BaseModel):
