@@ -9,6 +9,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml) $(wildcard contrib/*/pyproject.toml)))
 STAMP := $(VENV)/.installed
+# the plugins' packages (mypy checks them with the root [tool.mypy] settings)
+PLUGIN_PACKAGES := $(filter-out %.egg-info,$(wildcard plugins/*/src/safedata_* contrib/*/src/safedata_*))
+PLUGIN_SRC_PATH := $(subst $(eval) ,:,$(wildcard plugins/*/src contrib/*/src))
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -39,6 +42,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks
 	$(VENV)/bin/mypy safedata_core
+	MYPYPATH=$(PLUGIN_SRC_PATH) $(VENV)/bin/mypy --explicit-package-bases $(PLUGIN_PACKAGES)
 	$(VENV)/bin/lint-imports
 
 # mutation testing of the privacy and SDC code (benchmarks/mutation/run.py, targets in

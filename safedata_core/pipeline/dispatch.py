@@ -16,7 +16,7 @@ import numpy as np
 from safedata_core.components import Component, StepInputs
 from safedata_core.errors import ComponentError
 from safedata_core.pipeline.privacy_checks import rows_to_sample
-from safedata_core.pipeline.record import NOT_A_TABLE
+from safedata_core.pipeline.recording import NOT_A_TABLE
 from safedata_core.privacy import NoiseSource
 
 if TYPE_CHECKING:

@@ -42,14 +42,8 @@ from safedata_core.pipeline.interrupts import InterruptGuard, RunInterrupted
 from safedata_core.pipeline.loading import drop_direct_identifiers, load_input
 from safedata_core.pipeline.privacy_checks import check_dp_steps, dp_steps, reproducible_noise
 from safedata_core.pipeline.publish import write_failure, write_internal, write_release, write_release_tables
-from safedata_core.pipeline.record import (
-    RunRecord,
-    StepRecord,
-    data_record,
-    failed_step_record,
-    run_record,
-    step_record,
-)
+from safedata_core.pipeline.record import RunRecord, StepRecord
+from safedata_core.pipeline.recording import data_record, failed_step_record, run_record, step_record
 from safedata_core.pipeline.rundir import RunDir
 from safedata_core.pipeline.verdicts import run_outcome
 from safedata_core.privacy import Budget, Ledger

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safedata_core.pipeline.record import RunRecord, StepRecord, doc_section
+from safedata_core.pipeline.record import RunRecord, StepRecord
 from safedata_core.report.dpstatus import SECURE, TEST_NOISE_LABEL
 from safedata_core.report.fidelity import association_difference, marginal_comparison
 from safedata_core.report.proxies import find_proxies
@@ -22,7 +22,6 @@ from safedata_core.report.verdict import threshold_text, worst
 __all__ = [
     "SDC_LABEL",
     "attack_section",
-    "docstring_section",
     "inventory_section",
     "release_label",
     "release_section",
@@ -32,7 +31,6 @@ __all__ = [
 
 MAX_FIDELITY_ROWS = 60_000
 SDC_LABEL = "not DP: statistical disclosure control"
-docstring_section = doc_section  # the ``**Title**: ...`` paragraph of a component docstring
 
 
 def _tables_of(record: RunRecord, kind: str | None = None) -> list[StepRecord]:

@@ -14,7 +14,7 @@ unless its type says so. Change a model together with the builder, bump
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -201,7 +201,7 @@ class Marginal(_Open):
     labels: list[str] | SkipJsonSchema[None] = None
     original: list[float] | SkipJsonSchema[None] = None
     released: list[float] | SkipJsonSchema[None] = None
-    tvd: float | SkipJsonSchema[None] = Field(None, ge=0, le=1)
+    tvd: Annotated[float, Field(ge=0, le=1)] | SkipJsonSchema[None] = None
     note: str | SkipJsonSchema[None] = None
 
 

@@ -19,7 +19,7 @@ from safedata_bayesnet.privbayes import (
     noisy_conditionals,
     useful_domain_limit,
 )
-from safedata_core import ComponentError, PrivacyBudgetError, Synthesizer, Table
+from safedata_core import ComponentError, Synthesizer, Table
 from safedata_core.data import Metadata
 from safedata_core.privacy import BudgetShare, DiscreteLaplace, Exponential, add_noise, require_declared
 
@@ -123,13 +123,9 @@ class BayesNetSynthesizer(Synthesizer):
         self._n_estimate: int | None = None
 
     # -- fitting --------------------------------------------------------------
-    def fit(self, table: Table, *, budget: BudgetShare | None, seed: int) -> None:
+    def _fit(self, table: Table, *, budget: BudgetShare | None, seed: int) -> None:
+        """Learn the model; the base ``fit`` has refused a DP fit without a budget."""
         p = self.params
-        if p.dp and budget is None:
-            raise PrivacyBudgetError(
-                "bayes_net: DP fit needs a privacy budget share (give the pipeline a privacy budget, "
-                "or set params.dp: false for a non-private fit)"
-            )
         if p.dp:
             assert budget is not None
             self._fit_dp(table, budget)

@@ -16,7 +16,7 @@ from safedata_copula.correlation import (
 )
 from safedata_copula.fitting import dp_marginal, plain_marginal
 from safedata_copula.marginals import Marginal
-from safedata_core import ComponentError, PrivacyBudgetError, Synthesizer, Table
+from safedata_core import ComponentError, Synthesizer, Table
 from safedata_core.data import Metadata
 from safedata_core.privacy import BudgetShare, require_declared
 
@@ -103,13 +103,9 @@ class GaussianCopulaSynthesizer(Synthesizer):
         self._facts: dict[str, Any] = {}
         self._n_estimate: int | None = None
 
-    def fit(self, table: Table, *, budget: BudgetShare | None, seed: int) -> None:
+    def _fit(self, table: Table, *, budget: BudgetShare | None, seed: int) -> None:
+        """Learn the model; the base ``fit`` has refused a DP fit without a budget."""
         p = self.params
-        if p.dp and budget is None:
-            raise PrivacyBudgetError(
-                "gaussian_copula: DP fit needs a privacy budget share (give the pipeline a privacy budget, "
-                "or set params.dp: false for a non-private fit)"
-            )
         if p.dp:
             assert budget is not None
             self._fit_dp(table, budget)

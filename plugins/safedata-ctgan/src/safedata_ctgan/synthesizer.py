@@ -94,15 +94,10 @@ class CTGANSynthesizer(DeepSynthesizer):
     """
 
     name = "ctgan"
-    privacy = "dp"
     Params = CTGANParams
 
-    def __init__(self, params: Any = None) -> None:
-        super().__init__(params)
-        self._transformer: DataTransformer | None = None
-        self._metadata: Metadata | None = None
-        self._gen: Any = None
-        self._cond: Any = None
+    _gen: Any = None  # the trained generator (set by fit and load)
+    _cond: Any = None  # its condition sampler
 
     # -- fitting -----------------------------------------------------------
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:

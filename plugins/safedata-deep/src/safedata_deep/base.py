@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from safedata_core import PrivacyBudgetError, Synthesizer, Table
+from safedata_core import Metadata, PrivacyBudgetError, Synthesizer, Table
 from safedata_deep.dpplan import DPSGDPlan, charge_dpsgd, dp_setting_warnings, plan_dpsgd
 from safedata_deep.params import DeepParams
+from safedata_deep.transformer import DataTransformer
 
 if TYPE_CHECKING:
     import torch
@@ -33,6 +34,8 @@ class DeepSynthesizer(Synthesizer):
         super().__init__(params)
         self._extras: dict[str, Any] = {}
         self._n_hat: float | None = None
+        self._transformer: DataTransformer | None = None
+        self._metadata: Metadata | None = None
 
     @classmethod
     def dp_warnings(cls, params: Any, *, n_rows: int | None, epsilon: float | None, delta: float | None) -> list[str]:

@@ -84,14 +84,9 @@ class TVAESynthesizer(DeepSynthesizer):
     """
 
     name = "tvae"
-    privacy = "dp"
     Params = TVAEParams
 
-    def __init__(self, params: Any = None) -> None:
-        super().__init__(params)
-        self._transformer: DataTransformer | None = None
-        self._metadata: Metadata | None = None
-        self._net: Any = None
+    _net: Any = None  # the trained network (set by fit and load)
 
     # -- fitting -----------------------------------------------------------
     def fit(self, table: Table, *, budget: Any, seed: int) -> None:
