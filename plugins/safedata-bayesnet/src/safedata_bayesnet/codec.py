@@ -29,6 +29,10 @@ __all__ = ["CodecKind", "ColumnCodec"]
 CodecKind = Literal["numeric", "categorical", "boolean"]
 
 
+_PLAIN_FIELDS = ("name", "kind", "missing", "labels", "integer")  # saved as they are
+_ARRAY_FIELDS = ("cell_lo", "cell_hi", "cell_weight", "cell_bin")  # saved as lists
+
+
 @dataclass
 class ColumnCodec:
     """How one column maps to codes ``0 .. size-1`` (the last one is 'missing' when ``missing``)."""
@@ -118,34 +122,16 @@ class ColumnCodec:
 
     # -- state -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        def arr(a: np.ndarray | None) -> list[float] | None:
-            return None if a is None else np.asarray(a).tolist()
-
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "missing": self.missing,
-            "labels": self.labels,
-            "integer": self.integer,
-            "cell_lo": arr(self.cell_lo),
-            "cell_hi": arr(self.cell_hi),
-            "cell_weight": arr(self.cell_weight),
-            "cell_bin": arr(self.cell_bin),
-        }
+        state = {key: getattr(self, key) for key in _PLAIN_FIELDS}
+        for key in _ARRAY_FIELDS:
+            value = getattr(self, key)
+            state[key] = None if value is None else np.asarray(value).tolist()
+        return state
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ColumnCodec:
-        def arr(a: list[float] | None, dtype: Any = float) -> np.ndarray | None:
-            return None if a is None else np.asarray(a, dtype=dtype)
-
-        return cls(
-            name=d["name"],
-            kind=d["kind"],
-            missing=d["missing"],
-            labels=d["labels"],
-            integer=d["integer"],
-            cell_lo=arr(d["cell_lo"]),
-            cell_hi=arr(d["cell_hi"]),
-            cell_weight=arr(d["cell_weight"]),
-            cell_bin=arr(d["cell_bin"], np.int64),
-        )
+        state: dict[str, Any] = {key: d[key] for key in _PLAIN_FIELDS}
+        for key in _ARRAY_FIELDS:
+            dtype = np.int64 if key == "cell_bin" else float
+            state[key] = None if d[key] is None else np.asarray(d[key], dtype=dtype)
+        return cls(**state)
