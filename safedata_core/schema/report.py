@@ -28,6 +28,7 @@ Verdict = Literal["pass", "warn", "fail"]
 SectionVerdict = Literal["pass", "warn", "fail", "not_applicable"]
 DPStatus = Literal["claimed", "failed", "not_claimed", "reproducible_noise"]
 PrivacyKind = Literal["dp", "sdc", "none"]
+OneLine = Annotated[str, Field(pattern=r"^[^\n]*$")]
 
 # cross-section rules that a model per object cannot say: no badge without a DP claim and secure noise
 _RULES: list[dict[str, Any]] = [
@@ -228,6 +229,19 @@ class Check(_Open):
 class ReleaseEntry(_Open):
     """One released table: what made it, its spend, DP label, fidelity to the original and verdict."""
 
+    # a warning or failing release says why
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"verdict": {"enum": ["warn", "fail"]}}},
+                    "then": {"properties": {"reasons": {"minItems": 1}}},
+                }
+            ]
+        },
+    )
+
     step: str
     use: str
     kind: Literal["synthesizer", "sdc", "mechanism"]
@@ -243,7 +257,7 @@ class ReleaseEntry(_Open):
     noise: str | None
     columns: list[str]
     verdict: Verdict
-    reasons: list[str] = Field(description="Failing/warning checks, most severe first, one line each.")
+    reasons: list[OneLine] = Field(description="Failing/warning checks, most severe first, one line each.")
     checks: list[Check] = Field(description="Every check that concerns this table.")
 
 
@@ -414,6 +428,17 @@ class SectionVerdicts(_Open):
 
 class PublishDecision(_Open):
     """Whether one released table may be published, and why."""
+
+    # the decision follows the verdict: pass -> yes, warn -> review, fail -> no
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "allOf": [
+                {"if": {"properties": {"verdict": {"const": v}}}, "then": {"properties": {"decision": {"const": d}}}}
+                for v, d in (("pass", "yes"), ("warn", "review"), ("fail", "no"))
+            ]
+        },
+    )
 
     release: str
     decision: Literal["yes", "review", "no"]

@@ -65,3 +65,13 @@ def test_models_parse_what_they_describe() -> None:
     fields = Report.model_fields
     assert [name for name, field in fields.items() if field.is_required()] == TOP_LEVEL
     assert fields["profile"].is_required() is False and fields["run"].is_required()
+
+
+def test_nested_rules_a_failing_release_says_why_and_publish_follows_the_verdict() -> None:
+    releases = report_json_schema()["$defs"]["ReleaseEntry"]
+    rule = jsonschema.Draft202012Validator({"allOf": releases["allOf"]})
+    assert not rule.is_valid({"verdict": "fail", "reasons": []}) and rule.is_valid({"verdict": "pass", "reasons": []})
+    assert releases["properties"]["reasons"]["items"]["pattern"] == "^[^\\n]*$"
+    publish = jsonschema.Draft202012Validator({"allOf": report_json_schema()["$defs"]["PublishDecision"]["allOf"]})
+    assert publish.is_valid({"verdict": "warn", "decision": "review"})
+    assert not publish.is_valid({"verdict": "fail", "decision": "yes"})
