@@ -22,7 +22,18 @@ from typing import Any
 
 from safedata_core.errors import SafedataError
 
-COMMANDS: tuple[str, ...] = ("plugins", "schema", "validate", "run", "audit", "profile", "demo", "bench", "dp_audit")
+COMMANDS: tuple[str, ...] = (
+    "plugins",
+    "schema",
+    "validate",
+    "run",
+    "audit",
+    "profile",
+    "metadata",
+    "demo",
+    "bench",
+    "dp_audit",
+)
 
 __all__ = ["HELP", "build_parser", "main", "version_text"]
 
