@@ -80,6 +80,11 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
             "safedata profile my.csv --qi age,sex,zip --k 5 --out prof",
         ),
     ),
+    "metadata": (
+        "Confirm that the types and domains `safedata profile` read from the data (marked `# review`) are "
+        "public, so DP steps may use them; prints what becomes public.",
+        ("safedata metadata confirm prof/metadata.yaml", "safedata metadata confirm prof/metadata.yaml --columns age"),
+    ),
     "demo": (
         "Run the end-to-end demo on the embedded UCI Adult data with what is installed: profile, an SDC "
         "release, a DP synthetic release (epsilon 1), attacks, utility metrics and the report.",

@@ -17,9 +17,9 @@ the command prints what becomes public and rewrites FILE (or --out)."""
 
 EXAMPLES = """\
 examples:
-  safedata profile my.csv --out prof
   safedata metadata confirm prof/metadata.yaml
-  safedata metadata confirm prof/metadata.yaml --columns age,sex"""
+  safedata metadata confirm prof/metadata.yaml --columns age,sex
+  safedata metadata confirm prof/metadata.yaml --out public.yaml"""
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
