@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -93,7 +94,7 @@ def test_cli_grid_file_with_processes(
     assert len(board) == 2 and (board["runs"] == 1).all()
 
 
-def test_failing_evaluator_falls_back_and_records_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_evaluator_leaves_its_figure_empty_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     from safedata_core.bench.runner import run_job
     from safedata_core.default_plugins.metrics_ml import TSTRMetric
 
@@ -105,7 +106,8 @@ def test_failing_evaluator_falls_back_and_records_its_error(monkeypatch: pytest.
     row = run_job(grid.jobs()[0], grid)
     assert row["status"] == "ok"
     assert row["evaluator_errors"] == "tstr: RuntimeError: boom"  # first line of the message only
-    assert "tstr" not in row["evaluators"].split(",") and 0.0 <= row["tstr_auc"] <= 1.0  # the built-in fallback
+    assert "tstr" not in row["evaluators"].split(",") and row["tstr_auc"] is None  # no second implementation
+    assert row["fidelity_2way"] is not None and "marginal_2way" in row["evaluators"].split(",")
     board = aggregate([row])
     assert board["evaluator_errors"].iloc[0] == "tstr: RuntimeError: boom"
 
@@ -124,8 +126,36 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert "pip install 'dask[distributed]'" in capsys.readouterr().err
 
 
-def test_builtin_evaluators_on_known_cases() -> None:
-    df = pd.DataFrame({"a": range(200), "b": ["x", "y"] * 100, "y": ["0"] * 150 + ["1"] * 50})
-    assert ev.exact_copy_rate(df, df) == 1.0 and ev.exact_copy_rate(df, df.assign(a=df["a"] + 0.5)) == 0.0
-    assert ev.fidelity_1way(df, df) == pytest.approx(1.0) and ev.fidelity_2way(df, df) == pytest.approx(1.0)
-    assert ev.tstr_auc(df, df, "y") > 0.95  # the label is a function of 'a'
+def test_figures_come_from_the_registered_components(table: Any) -> None:
+    from safedata_core import Engine
+
+    registry = Engine(autoload=False).registry
+    names = {n for f in ev.FIGURES.values() for n in f.components}
+    assert names == {
+        "tstr",
+        "ks_complement",
+        "tv_complement",
+        "marginal_2way",
+        "detection",
+        "dcr",
+        "membership_inference",
+    }
+    df = table.df
+    train = table.with_df(df.iloc[:150].reset_index(drop=True))
+    hold = table.with_df(df.iloc[150:].reset_index(drop=True))
+    figures, used, errors = ev.evaluate(registry, train, hold, train, "sex", 0, fast=True)
+    assert errors == "" and set(used.split(",")) == names
+    # a release that copies the training rows: perfect fidelity, every row an exact copy
+    assert figures["fidelity_1way"] == pytest.approx(1.0) and figures["fidelity_2way"] == pytest.approx(1.0)
+    assert figures["exact_copy_rate"] == pytest.approx(1.0)
+    assert all(v is not None and 0.0 <= v <= 1.0 for v in figures.values())
+
+
+def test_a_missing_component_is_named() -> None:
+    class Empty:
+        def get(self, name: str) -> None:
+            raise KeyError(name)
+
+    figures, used, errors = ev.evaluate(Empty(), None, None, None, "y", 0)
+    assert used == "" and all(v is None for v in figures.values())
+    assert "tstr: not installed" in errors and "membership_inference: not installed" in errors
