@@ -159,3 +159,90 @@ def test_a_missing_component_is_named() -> None:
     figures, used, errors = ev.evaluate(Empty(), None, None, None, "y", 0)
     assert used == "" and all(v is None for v in figures.values())
     assert "tstr: not installed" in errors and "membership_inference: not installed" in errors
+
+
+def _claims(tmp_path: Path, n: int = 300) -> tuple[Path, Path]:
+    """A non-Adult table (insurance claims) and its public metadata."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    age = rng.integers(18, 80, n)
+    df = pd.DataFrame(
+        {
+            "age": age,
+            "plan": rng.choice(["basic", "silver", "gold"], n),
+            "region": rng.choice(["north", "south", "east"], n),
+            "cost": np.round(rng.gamma(2.0, 800.0, n) + 20 * age, 2),
+            "claim": np.where(rng.random(n) < 0.2 + age / 200, "yes", "no"),
+        }
+    )
+    data = tmp_path / "claims.csv"
+    df.to_csv(data, index=False)
+    meta = tmp_path / "claims.yaml"
+    meta.write_text(
+        "columns:\n"
+        "  age: {type: integer, bounds: [18, 80]}\n"
+        "  plan: {type: categorical, categories: [basic, silver, gold]}\n"
+        "  region: {type: categorical, categories: [north, south, east]}\n"
+        "  cost: {type: numerical, bounds: [0, 20000]}\n"
+        "  claim: {type: categorical, categories: ['no', 'yes']}\n"
+    )
+    return data, meta
+
+
+@pytest.fixture
+def bench_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_core import Engine, commands
+
+    monkeypatch.setattr(commands, "make_engine", lambda _a: Engine(plugins=PLUGINS))
+
+
+@pytest.mark.usefixtures("bench_engine")
+def test_own_dataset_with_metadata_fills_every_dp_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, meta = _claims(tmp_path)
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(f"synthesizers: [example, uniform_domain]\nplugins: {PLUGINS}\nfast: true\n")
+    args = ["bench", str(grid), "--epsilon", "1", "--dataset", str(data), "--label", "claim"]
+    assert main([*args, "--metadata", str(meta), "--out", str(tmp_path / "ok")]) == 0
+    captured = capsys.readouterr()
+    assert f"--metadata {meta}" in captured.out and "did not produce figures" not in captured.err
+    board = pd.read_csv(tmp_path / "ok" / "leaderboard.csv")
+    assert len(board) == 2 and (board["runs"] == 1).all() and not board["domains_from_data"].any()
+    cols = [f"{m}_mean" for m in METRIC_COLUMNS]
+    assert not board[cols].isna().any().any()
+    # without metadata every DP fit is refused: exit 1 with the reason, once, and a count
+    assert main([*args, "--synthesizers", "example", "--repeats", "2", "--out", str(tmp_path / "none")]) == 1
+    err = capsys.readouterr().err
+    assert "bench: 2 of 2 runs did not produce figures:" in err and "every run failed" in err
+    assert err.count("cannot use column 'age'") == 1 and "  2 x error: ComponentError: " in err  # reason once
+
+
+@pytest.mark.usefixtures("bench_engine")
+def test_domains_from_the_data_are_marked_not_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, _ = _claims(tmp_path)
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(f"synthesizers: [example]\nplugins: {PLUGINS}\nfast: true\nlabel: claim\n")
+    out = tmp_path / "out"
+    cmd = ["bench", str(grid), "--epsilon", "1,inf", "--dataset", str(data), "--public-domain-from-data"]
+    assert main([*cmd, "--out", str(out)]) == 0
+    board = pd.read_csv(out / "leaderboard.csv").set_index("epsilon")
+    assert (board["runs"] == 1).all()
+    assert bool(board.loc[1.0, "domains_from_data"]) and not bool(board.loc[math.inf, "domains_from_data"])
+    md = (out / "leaderboard.md").read_text()
+    assert "| example † | 1 |" in md and "† not end-to-end DP: domains taken from the data" in md
+    assert "not end-to-end DP" in (out / "leaderboard.html").read_text()
+    assert "--public-domain-from-data" in capsys.readouterr().out
+
+
+def test_grid_datasets_name_their_metadata(tmp_path: Path) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(
+        "synthesizers: [example]\nmetadata: all.yaml\n"
+        "datasets: [builtin:adult, {source: claims.csv, metadata: claims.yaml}]\n"
+    )
+    loaded = load_grid(grid)
+    assert loaded.datasets == ["builtin:adult", "claims.csv"]
+    assert loaded.metadata_for("claims.csv") == "claims.yaml" and loaded.metadata_for("builtin:adult") == "all.yaml"
+    grid.write_text("synthesizers: [example]\ndatasets: [{path: x.csv}]\n")
+    with pytest.raises(SafedataError, match=r"a datasets entry is a path or \{source: PATH, metadata: FILE\}"):
+        load_grid(grid)
