@@ -55,6 +55,14 @@ def _column_scores(results: list[Any]) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def _tstr_auc(details: dict[str, Any]) -> float | None:
+    """TSTR ROC AUC; a release with one label class trains a constant model, whose AUC is 0.5 by definition."""
+    auc = from_details(details, "tstr.roc_auc")
+    if auc is None and "two label values" in str((details.get("tstr") or {}).get("error", "")):
+        return 0.5
+    return auc
+
+
 def _score(results: list[Any]) -> float | None:
     s = results[0].score
     return float(s) if isinstance(s, int | float) and math.isfinite(float(s)) else None
@@ -70,7 +78,7 @@ class Figure:
 
 
 FIGURES: dict[str, Figure] = {
-    "tstr_auc": Figure(("tstr",), "metric", lambda rs: from_details(rs[0].details, "tstr.roc_auc")),
+    "tstr_auc": Figure(("tstr",), "metric", lambda rs: _tstr_auc(rs[0].details)),
     "fidelity_1way": Figure(("ks_complement", "tv_complement"), "metric", _column_scores),
     "fidelity_2way": Figure(("marginal_2way",), "metric", _score),
     "detection_auc": Figure(("detection",), "metric", lambda rs: from_details(rs[0].details, "auc")),

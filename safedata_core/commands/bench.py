@@ -116,7 +116,13 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise SafedataError(f"bench --jobs {args.jobs}: give 1 or more")
     grid = _grid(args)
-    registry = make_engine(args).registry
+    # the names are checked against what the runs will load: installed plugins plus the grid's plugin modules
+    if grid.plugins:
+        from safedata_core import Engine
+
+        registry = Engine(strict=bool(getattr(args, "strict_plugins", False)), plugins=list(grid.plugins)).registry
+    else:
+        registry = make_engine(args).registry
     for name in grid.synthesizers:
         info = registry.get(name)  # raises a one-line UnknownComponentError with suggestions
         if info.kind != "synthesizer":
@@ -129,9 +135,8 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(row: dict[str, Any]) -> None:
         eps = "inf" if math.isinf(row["epsilon"]) else f"{row['epsilon']:g}"
-        tail = (
-            f"tstr_auc={row['tstr_auc']:.3f} fit={row['fit_seconds']:.1f}s" if row["status"] == "ok" else row["status"]
-        )
+        auc = "-" if row["tstr_auc"] is None else f"{row['tstr_auc']:.3f}"
+        tail = f"tstr_auc={auc} fit={row['fit_seconds']:.1f}s" if row["status"] == "ok" else row["status"]
         print(f"  {row['synthesizer']:<18} eps={eps:<5} repeat={row['repeat']}  {tail}", flush=True)
 
     rows = run_grid(grid, jobs=args.jobs, dask=args.dask, progress=progress)

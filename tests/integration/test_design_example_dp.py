@@ -129,3 +129,24 @@ def test_design_example_runs_with_an_epsilon_only_share(synthesizer: str, hospit
     assert set(synthetic["ward"].dropna()) <= set(META["ward"]["categories"])
     spent = result.ledger["spent"]
     assert 0 < spent["epsilon"] <= 1.0 + 1e-9 and spent["delta"] <= 1e-6 * (1 + 1e-9)
+
+
+def test_bench_with_metadata_fills_every_dp_row(hospital: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 16 done-when: `safedata bench --dataset X.csv --metadata X.yaml` on a non-Adult table
+    from safedata_core.cli import main
+
+    names = ["mst", "aim", "bayes_net", "gaussian_copula"]  # ctgan/tvae: the pipeline test above
+    modules = sorted({PLUGIN[n] for n in names})
+    for module in modules:
+        pytest.importorskip(module, reason=f"{module} is not installed (make install installs every plugin)")
+    grid = hospital / "grid.yaml"
+    grid.write_text(yaml.safe_dump({"plugins": modules, "params": {n: TINY[n] for n in names}, "fast": True}))
+    out = hospital / "bench"
+    argv = ["bench", str(grid), "--synthesizers", ",".join(names), "--epsilon", "1", "--label", "readmitted"]
+    argv += ["--dataset", str(hospital / "stays.csv"), "--metadata", str(hospital / "stays.meta.yaml")]
+    assert main([*argv, "--out", str(out)]) == 0, capsys.readouterr().err
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(board["synthesizer"]) == sorted(names) and (board["runs"] == 1).all()
+    empty = board[[c for c in board.columns if c.endswith("_mean")]].isna().any(axis=1)
+    assert not empty.any(), board.loc[empty, ["synthesizer", "evaluator_errors"]].to_dict("records")
+    assert (board["epsilon_spent"] <= 1.0 + 1e-9).all() and not board["domains_from_data"].any()
