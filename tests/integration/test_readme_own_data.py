@@ -62,6 +62,7 @@ def test_the_readme_own_data_recipe_runs_as_written(tmp_path: Path) -> None:
     _insurance().to_csv(tmp_path / "my.csv", index=False)
     (tmp_path / "pipeline.yaml").write_text(pipeline, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "SAFEDATA_DISABLE_PLUGIN_AUTOLOAD"}
+    env["SAFEDATA_LOAD_PLUGINS"] = "safedata-marginal"  # the recipe's plugin (other installed plugins don't matter)
     for argv in commands:
         done = subprocess.run(
             [sys.executable, "-m", "safedata_core.cli", *argv[1:]],
