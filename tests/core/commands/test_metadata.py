@@ -74,3 +74,26 @@ def test_a_missing_file_is_a_one_line_error(tmp_path: Path, capsys: pytest.Captu
     assert main(["metadata", "confirm", str(tmp_path / "nope.yaml")]) == 2
     err = capsys.readouterr().err
     assert "not found" in err and err.count("\n") == 1
+
+
+def test_validate_warns_about_drafted_columns_of_a_dp_pipeline(
+    drafted: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safedata_core import Engine
+    from safedata_core.commands import validate as validate_command
+
+    monkeypatch.setattr(
+        validate_command, "make_engine", lambda _a: Engine(autoload=False, plugins=["safedata_example"])
+    )
+    pipeline = drafted.parent.parent / "p.yaml"
+    pipeline.write_text(
+        "name: p\ndata: {source: h.csv, metadata: prof/metadata.yaml}\nprivacy: {epsilon: 1.0}\n"
+        "steps:\n  - {id: synth, use: example, privacy: {epsilon: 1.0}}\n"
+    )
+    capsys.readouterr()
+    assert main(["validate", str(pipeline)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: data.metadata: 3 column(s) still marked for review (inferred: true): age, ward, stay" in out
+    assert "safedata metadata confirm prof/metadata.yaml" in out
+    assert main(["metadata", "confirm", str(drafted)]) == 0 and main(["validate", str(pipeline)]) == 0
+    assert "marked for review" not in capsys.readouterr().out
