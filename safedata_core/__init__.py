@@ -44,6 +44,7 @@ from safedata_core.errors import (
     UnknownComponentError,
 )
 from safedata_core.hookspecs import hookimpl, hookspec
+from safedata_core.own_data import confirm_metadata, draft_metadata
 from safedata_core.plugins import core_version
 from safedata_core.privacy import Budget, BudgetShare, Ledger
 from safedata_core.quick import SDC as QuickSDC
@@ -80,6 +81,8 @@ __all__ = [
     "Table",
     "UnknownComponentError",
     "__version__",
+    "confirm_metadata",
+    "draft_metadata",
     "hookimpl",
     "hookspec",
     "wilson_interval",

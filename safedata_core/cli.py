@@ -22,7 +22,18 @@ from typing import Any
 
 from safedata_core.errors import SafedataError
 
-COMMANDS: tuple[str, ...] = ("plugins", "schema", "validate", "run", "audit", "profile", "demo", "bench", "dp_audit")
+COMMANDS: tuple[str, ...] = (
+    "plugins",
+    "schema",
+    "validate",
+    "run",
+    "audit",
+    "profile",
+    "metadata",
+    "demo",
+    "bench",
+    "dp_audit",
+)
 
 __all__ = ["HELP", "build_parser", "main", "version_text"]
 
@@ -68,6 +79,11 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
             "safedata profile builtin:adult --out runs/profile",
             "safedata profile my.csv --qi age,sex,zip --k 5 --out prof",
         ),
+    ),
+    "metadata": (
+        "Confirm that the types and domains `safedata profile` read from the data (marked `# review`) are "
+        "public, so DP steps may use them; prints what becomes public.",
+        ("safedata metadata confirm prof/metadata.yaml", "safedata metadata confirm prof/metadata.yaml --columns age"),
     ),
     "demo": (
         "Run the end-to-end demo on the embedded UCI Adult data with what is installed: profile, an SDC "

@@ -1,180 +1,145 @@
-"""Built-in evaluators for the benchmark (used when no registered metric/attack provides the figure).
+"""The benchmark's figures, each computed by a registered metric or attack (the code a pipeline step runs).
 
-* ``tstr_auc``: train a gradient-boosted classifier on the synthetic rows, test on the real holdout (ROC AUC).
-* ``fidelity_1way``: mean over columns of 1 - KS (numbers) or 1 - TVD (categories).
-* ``fidelity_2way``: mean over column pairs of 1 - TVD of the binned joint distribution.
-* ``detection_auc``: cross-validated AUC of a classifier telling real from synthetic rows (0.5 = indistinguishable).
-* ``exact_copy_rate``: share of synthetic rows equal to some training row.
-* ``mia_auc``: distance-to-closest-synthetic-record membership attack: AUC of training rows vs holdout rows.
+==================  ==========================================  ===================================
+column              component(s)                                figure
+==================  ==========================================  ===================================
+tstr_auc            ``tstr`` (metric)                           TSTR ROC AUC on the holdout
+fidelity_1way       ``ks_complement`` + ``tv_complement``       mean over columns of 1 - KS / 1 - TVD
+fidelity_2way       ``marginal_2way``                           mean over pairs of 1 - TVD (quantile bins)
+detection_auc       ``detection``                               real-vs-synthetic classifier AUC
+exact_copy_rate     ``dcr`` (attack)                            share of released rows copying a training row
+mia_auc             ``membership_inference`` (attack)           membership attack AUC (its ``method``)
+==================  ==========================================  ===================================
+
+Each component gets the parameters it accepts from those the bench offers
+(the label, and lighter settings under ``fast``). A component that is not
+registered, cannot take those parameters, raises, or reports no figure leaves
+its column empty and says why in ``evaluator_errors``: there is no second
+implementation to fall back on.
 """
 
 from __future__ import annotations
 
-import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from safedata_core.default_plugins.metrics import ks_complement, tv_complement
-from safedata_core.report.fidelity import column_codes
+__all__ = ["FAST_EVALUATION", "FIGURES", "Figure", "evaluate", "from_details"]
 
-__all__ = [
-    "Encoder",
-    "detection_auc",
-    "exact_copy_rate",
-    "fidelity_1way",
-    "fidelity_2way",
-    "mia_auc",
-    "tstr_auc",
-]
-
-MAX_ROWS = 5000
+#: parameters offered to the evaluating components when ``grid.fast`` is set (each takes those it has)
+FAST_EVALUATION: dict[str, Any] = {"max_iter": 20, "max_rows": 2000, "n_attacks": 200, "n_samples": 1000}
 
 
-def _is_num(s: pd.Series) -> bool:
-    return bool(pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s))
+def from_details(details: dict[str, Any], *keys: str) -> float | None:
+    """The first finite number among ``details[key]``; a key may be a dotted path (``tstr.roc_auc``)."""
+    for k in keys:
+        v: Any = details
+        for part in k.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(float(v)):
+            return float(v)
+    return None
 
 
-class Encoder:
-    """Numeric feature matrix fitted on a real table: standardised numbers, one-hot categories, NaN indicators."""
-
-    def __init__(self, real: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
-        self.num = [c for c in real.columns if c not in exclude and _is_num(real[c])]
-        self.cat = [c for c in real.columns if c not in exclude and not _is_num(real[c])]
-        nums = real[self.num].astype(float)
-        self.mean, self.std = nums.mean().fillna(0.0), nums.std().replace(0, 1).fillna(1.0)
-        self.levels = {c: real[c].dropna().astype(str).value_counts().index[:30].tolist() for c in self.cat}
-
-    def transform(self, df: pd.DataFrame) -> np.ndarray:
-        parts = []
-        if self.num:
-            nums = df[self.num].apply(pd.to_numeric, errors="coerce").astype(float)
-            z = ((nums - self.mean) / self.std).to_numpy()
-            parts += [np.nan_to_num(z), np.isnan(z).astype(float)]
-        for c in self.cat:
-            cat = pd.Categorical(df[c].astype("object").where(df[c].notna(), None), categories=self.levels[c])
-            parts.append(pd.get_dummies(cat, dummy_na=True).to_numpy(dtype=float))
-        return np.hstack(parts) if parts else np.zeros((len(df), 1))
-
-
-def _tree_features(
-    real: pd.DataFrame, others: list[pd.DataFrame], exclude: tuple[str, ...] = ()
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """Compact features for gradient-boosted trees: numbers as they are (NaN kept), categories as codes."""
-    cols = [c for c in real.columns if c not in exclude]
-    is_cat = np.array([not _is_num(real[c]) for c in cols], dtype=bool)
-    levels = {
-        c: {v: i for i, v in enumerate(real[c].dropna().astype(str).value_counts().index[:250])}
-        for c, cat in zip(cols, is_cat, strict=True)
-        if cat
-    }
-
-    def encode(df: pd.DataFrame) -> np.ndarray:
-        out = np.empty((len(df), len(cols)), dtype=float)
-        for j, c in enumerate(cols):
-            if c in levels:
-                codes = df[c].astype("object").where(df[c].notna(), None).map(levels)
-                out[:, j] = pd.to_numeric(codes, errors="coerce").to_numpy(dtype=float)
-            else:
-                out[:, j] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
-        return out
-
-    return [encode(real), *[encode(o) for o in others]], is_cat
-
-
-def _sample(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    return df if len(df) <= n else df.sample(n, random_state=seed)
-
-
-def _auc(y: np.ndarray, score: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else 0.5
-
-
-def tstr_auc(
-    train_synth: pd.DataFrame, test_real: pd.DataFrame, label: str, *, seed: int = 0, max_iter: int = 100
-) -> float:
-    """ROC AUC on the real holdout of a classifier trained on the synthetic rows (binary: positive = 2nd class)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    classes = sorted(test_real[label].dropna().astype(str).unique())
-    if len(classes) < 2:
-        return float("nan")
-    positive = classes[-1]
-    synth = train_synth[train_synth[label].notna()]
-    y_train = (synth[label].astype(str) == positive).to_numpy()
-    real = test_real[test_real[label].notna()]
-    y_test = (real[label].astype(str) == positive).to_numpy()
-    if len(np.unique(y_train)) < 2:
-        return 0.5
-    (x_test, x_train), is_cat = _tree_features(real, [synth], exclude=(label,))
-    model = HistGradientBoostingClassifier(max_iter=max_iter, categorical_features=is_cat, random_state=seed)
-    model.fit(x_train, y_train)
-    return _auc(y_test, model.predict_proba(x_test)[:, 1])
-
-
-def fidelity_1way(real: pd.DataFrame, synth: pd.DataFrame) -> float:
-    scores = [
-        (ks_complement if _is_num(real[c]) else tv_complement)(real[c], synth[c])
-        for c in real.columns
-        if c in synth.columns
+def _column_scores(results: list[Any]) -> float | None:
+    """Mean of the per-column scores of several column metrics (``details['columns']``)."""
+    values = [
+        float(v)
+        for r in results
+        for v in (r.details.get("columns") or {}).values()
+        if isinstance(v, int | float) and math.isfinite(float(v))
     ]
-    valid = [s for s in scores if not np.isnan(s)]
-    return float(np.mean(valid)) if valid else float("nan")
+    return float(np.mean(values)) if values else None
 
 
-def fidelity_2way(real: pd.DataFrame, synth: pd.DataFrame, *, max_columns: int = 15) -> float:
-    coded = {}
-    for c in list(real.columns)[:max_columns]:
-        if c in synth.columns:
-            out = column_codes(real[c], synth[c])
-            if out is not None:
-                coded[c] = out
-    scores = []
-    for a, b in itertools.combinations(coded, 2):
-        la, ra, sa = coded[a]
-        lb, rb, sb = coded[b]
-        nb = len(lb)
-        cells = len(la) * nb
-        p = np.bincount(ra * nb + rb, minlength=cells) / len(ra)
-        q = np.bincount(sa * nb + sb, minlength=cells) / max(len(sa), 1)
-        scores.append(1 - 0.5 * np.abs(p - q).sum())
-    return float(np.mean(scores)) if scores else float("nan")
+def _tstr_auc(details: dict[str, Any]) -> float | None:
+    """TSTR ROC AUC; a release with one label class trains a constant model, whose AUC is 0.5 by definition."""
+    auc = from_details(details, "tstr.roc_auc")
+    if auc is None and "two label values" in str((details.get("tstr") or {}).get("error", "")):
+        return 0.5
+    return auc
 
 
-def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, *, seed: int = 0, max_iter: int = 60) -> float:
-    """3-fold cross-validated AUC of real-vs-synthetic classification on up to 5,000 rows of each."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import cross_val_predict
-
-    n = min(len(real), len(synth), MAX_ROWS)
-    r, s = _sample(real, n, seed), _sample(synth, n, seed + 1)
-    (xr, xs), is_cat = _tree_features(r, [s])
-    x = np.vstack([xr, xs])
-    y = np.r_[np.zeros(len(r)), np.ones(len(s))]
-    model = HistGradientBoostingClassifier(max_iter=max_iter, categorical_features=is_cat, random_state=seed)
-    proba = cross_val_predict(model, x, y, cv=3, method="predict_proba")[:, 1]
-    return _auc(y, proba)
+def _score(results: list[Any]) -> float | None:
+    s = results[0].score
+    return float(s) if isinstance(s, int | float) and math.isfinite(float(s)) else None
 
 
-def _row_hashes(df: pd.DataFrame) -> np.ndarray:
-    return pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+@dataclass(frozen=True)
+class Figure:
+    """One leaderboard column: the registered components that compute it and how to read their results."""
+
+    components: tuple[str, ...]
+    kind: str
+    pick: Callable[[list[Any]], float | None]
 
 
-def exact_copy_rate(train: pd.DataFrame, synth: pd.DataFrame) -> float:
-    cols = [c for c in train.columns if c in synth.columns]
-    return float(np.isin(_row_hashes(synth[cols]), _row_hashes(train[cols])).mean()) if len(synth) else 0.0
+FIGURES: dict[str, Figure] = {
+    "tstr_auc": Figure(("tstr",), "metric", lambda rs: _tstr_auc(rs[0].details)),
+    "fidelity_1way": Figure(("ks_complement", "tv_complement"), "metric", _column_scores),
+    "fidelity_2way": Figure(("marginal_2way",), "metric", _score),
+    "detection_auc": Figure(("detection",), "metric", lambda rs: from_details(rs[0].details, "auc")),
+    "exact_copy_rate": Figure(("dcr",), "attack", lambda rs: from_details(rs[0].details, "exact_copy_rate")),
+    "mia_auc": Figure(
+        ("membership_inference",),
+        "attack",
+        lambda rs: from_details(rs[0].details, f"{rs[0].details.get('method')}.auc", "auc"),
+    ),
+}
 
 
-def mia_auc(train: pd.DataFrame, holdout: pd.DataFrame, synth: pd.DataFrame, *, seed: int = 0) -> float:
-    """Members (training rows) vs non-members (holdout rows), scored by closeness to the synthetic rows."""
-    from sklearn.neighbors import NearestNeighbors
+class _Unavailable(Exception):
+    """A component the bench cannot run (not installed, wrong kind, parameters that do not fit)."""
 
-    n = min(len(train), len(holdout), 2000)
-    members, others = _sample(train, n, seed), _sample(holdout, n, seed + 1)
-    enc = Encoder(train)
-    nn = NearestNeighbors(n_neighbors=1).fit(enc.transform(_sample(synth, MAX_ROWS, seed + 2)))
-    d_in = nn.kneighbors(enc.transform(members))[0][:, 0]
-    d_out = nn.kneighbors(enc.transform(others))[0][:, 0]
-    return _auc(np.r_[np.ones(n), np.zeros(n)], -np.r_[d_in, d_out])
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"
+
+
+def _run(registry: Any, name: str, kind: str, offered: dict[str, Any], tables: tuple[Any, Any, Any], seed: int) -> Any:
+    """Run one registered component on (train, synthetic, holdout); raises a one-line reason when it cannot."""
+    from safedata_core.components.params import fit_params
+
+    try:
+        info = registry.get(name)
+    except Exception:
+        raise _Unavailable("not installed") from None
+    if info.kind != kind:
+        raise _Unavailable(f"registered as a {info.kind}, not a {kind}")
+    params = fit_params(info.cls.Params, offered)
+    if params is None:
+        raise _Unavailable(f"its parameters do not validate with {sorted(offered)}")
+    train, synth, holdout = tables
+    component = info.cls(info.cls.Params.model_validate(params))
+    if kind == "metric":
+        return component.compute(train, synth, holdout=holdout, seed=seed)
+    return component.run(train, synth, holdout, seed=seed)
+
+
+def evaluate(
+    registry: Any, train: Any, holdout: Any, synth: Any, label: str, seed: int, *, fast: bool = False
+) -> tuple[dict[str, float | None], str, str]:
+    """Every figure of :data:`FIGURES`, the components that gave one, and one error line per component that did not."""
+    offered = {"label": label, **(FAST_EVALUATION if fast else {})}
+    figures: dict[str, float | None] = {}
+    used: list[str] = []
+    errors: list[str] = []
+    for column, figure in FIGURES.items():
+        results = []
+        for name in figure.components:
+            try:
+                results.append(_run(registry, name, figure.kind, offered, (train, synth, holdout), seed))
+            except Exception as exc:  # the row keeps its other figures; the reason stays visible
+                reason = str(exc) if isinstance(exc, _Unavailable) else _one_line(exc)
+                errors.append(f"{name}: {reason}"[:200])
+        value = figure.pick(results) if len(results) == len(figure.components) else None
+        if value is None and len(results) == len(figure.components):
+            errors.append(f"{'+'.join(figure.components)}: reported no usable figure")
+        if value is not None:
+            used += [n for n in figure.components if n not in used]
+        figures[column] = value
+    return figures, ",".join(used), "; ".join(errors)

@@ -4,7 +4,9 @@ YAML shape (every key optional except ``synthesizers``)::
 
     synthesizers: [bayes_net, example]
     epsilon: [1, 3, inf]
-    datasets: [builtin:adult]
+    datasets: [builtin:adult, {source: claims.csv, metadata: claims.yaml}]
+    metadata: my.yaml     # metadata of every dataset that names none (CLI: --metadata)
+    public_domain_from_data: false   # benchmarking only: treat domains read from the data as public
     repeats: 3
     rows: 5000            # subsample the train split (and the holdout) for speed
     label: income         # TSTR target (default: income if present, else the last categorical column)
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safedata_core.errors import SafedataError
 
@@ -59,7 +61,19 @@ class BenchGrid(BaseModel):
 
     synthesizers: list[str] = Field(min_length=1, description="Registered synthesizer names.")
     epsilon: list[float] = Field(default_factory=lambda: [1.0, math.inf], description="Epsilons; inf = non-private.")
-    datasets: list[str] = Field(default_factory=lambda: ["builtin:adult"], description="builtin:NAME or file paths.")
+    datasets: list[str] = Field(
+        default_factory=lambda: ["builtin:adult"],
+        description="builtin:NAME or file paths; an entry {source: PATH, metadata: FILE} names its metadata.",
+    )
+    dataset_metadata: dict[str, str] = Field(
+        default_factory=dict, description="Metadata file per dataset (filled from the datasets entries)."
+    )
+    metadata: str | None = Field(None, description="Metadata file of every dataset that names none.")
+    public_domain_from_data: bool = Field(
+        False,
+        description="Benchmarking only: treat bounds and categories read from the data as public (rows are "
+        "marked: not an end-to-end DP result).",
+    )
     repeats: int = Field(1, ge=1, le=100, description="Repeats per combination (different seeds).")
     rows: int | None = Field(None, ge=50, description="Subsample the train split (and holdout) to this many rows.")
     label: str | None = Field(None, description="TSTR target column.")
@@ -79,6 +93,29 @@ class BenchGrid(BaseModel):
         "this many fits on each neighbouring table.",
     )
     eps_lower_rows: int = Field(1000, ge=10, description="Rows of the audited table (drawn from the train split).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dataset_entries(cls, data: Any) -> Any:
+        """``datasets`` entries given as ``{source, metadata}`` become a source plus a ``dataset_metadata`` entry."""
+        if not isinstance(data, dict) or not isinstance(data.get("datasets"), list):
+            return data
+        sources: list[Any] = []
+        metadata = dict(data.get("dataset_metadata") or {})
+        for entry in data["datasets"]:
+            if isinstance(entry, dict):
+                unknown = sorted(set(entry) - {"source", "metadata"})
+                if unknown or not isinstance(entry.get("source"), str):
+                    raise ValueError(f"a datasets entry is a path or {{source: PATH, metadata: FILE}}, not {entry}")
+                if entry.get("metadata") is not None:
+                    metadata[entry["source"]] = str(entry["metadata"])
+                entry = entry["source"]
+            sources.append(entry)
+        return {**data, "datasets": sources, "dataset_metadata": metadata}
+
+    def metadata_for(self, dataset: str) -> str | None:
+        """The metadata file of ``dataset``: its own, else the grid's ``metadata``, else none (inferred)."""
+        return self.dataset_metadata.get(dataset, self.metadata)
 
     @field_validator("epsilon", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from safedata_core.report import svg
 __all__ = ["aggregate", "write_leaderboard"]
 
 KEYS = ["dataset", "synthesizer", "epsilon"]
+NOT_END_TO_END = "not end-to-end DP: domains taken from the data (--public-domain-from-data)"
 HIGHER_IS_BETTER = {
     "tstr_auc": True,
     "fidelity_1way": True,
@@ -47,6 +48,9 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
             vals = pd.to_numeric(good[m], errors="coerce")
             rec[f"{m}_mean"] = float(vals.mean()) if len(good) else math.nan
             rec[f"{m}_std"] = float(vals.std(ddof=1)) if len(good) > 1 else 0.0 if len(good) else math.nan
+        from_data = grp["domains_from_data"] if "domains_from_data" in grp else pd.Series([False])
+        # a DP row fitted on domains read from the data is not an end-to-end DP result
+        rec["domains_from_data"] = bool(from_data.fillna(False).astype(bool).any()) and not math.isinf(rec["epsilon"])
         rec["evaluators"] = ";".join(sorted(set(good["evaluators"].astype(str)))) if len(good) else ""
         errs = good["evaluator_errors"].fillna("").astype(str) if "evaluator_errors" in good else []
         rec["evaluator_errors"] = "; ".join(sorted({e for e in errs if e}))
@@ -57,6 +61,11 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
 def _metrics(board: pd.DataFrame) -> list[str]:
     """The figure columns of ``board``: every metric plus the optional ones the runs produced."""
     return [*METRIC_COLUMNS, *(c for c in OPTIONAL_COLUMNS if f"{c}_mean" in board.columns)]
+
+
+def _name(rec: pd.Series) -> str:
+    """The synthesizer's name, marked with a dagger when its DP row used domains read from the data."""
+    return f"{rec['synthesizer']} †" if bool(rec.get("domains_from_data", False)) else str(rec["synthesizer"])
 
 
 def _eps(e: float) -> str:
@@ -91,11 +100,13 @@ def _markdown(board: pd.DataFrame, command: str) -> str:
     for _, r in board.iterrows():
         cells = [
             str(r["dataset"]),
-            str(r["synthesizer"]),
+            _name(r),
             _eps(r["epsilon"]),
             f"{r['runs']}" + (f" ({r['failed']} failed)" if r["failed"] else ""),
         ]
         lines.append("| " + " | ".join(cells + [_cell(r, m) for m in metrics]) + " |")
+    if "domains_from_data" in board and board["domains_from_data"].any():
+        lines.append(f"\n† {NOT_END_TO_END}.")
     failed = board[board["runs"] == 0]
     for _, r in failed.iterrows():
         lines.append(f"\n- {r['synthesizer']} ε={_eps(r['epsilon'])}: {r['status']}")
@@ -134,7 +145,7 @@ def _html(board: pd.DataFrame, command: str) -> str:
             f"<td>{e(str(v))}</td>"
             for v in [
                 r["dataset"],
-                r["synthesizer"],
+                _name(r),
                 _eps(r["epsilon"]),
                 r["runs"],
                 *[_cell(r, m) for m in metrics],
@@ -143,6 +154,8 @@ def _html(board: pd.DataFrame, command: str) -> str:
         + "</tr>"
         for _, r in board.iterrows()
     )
+    marked = "domains_from_data" in board and bool(board["domains_from_data"].any())
+    note = f"<p>† {e(NOT_END_TO_END)}.</p>" if marked else ""
     css = (
         "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:80rem;padding:0 1rem}"
         "table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #bbb;padding:.2rem .4rem}"
@@ -152,7 +165,7 @@ def _html(board: pd.DataFrame, command: str) -> str:
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>safedata leaderboard</title>"
         f"<style>{css}</style></head><body><h1>safedata benchmark leaderboard</h1>"
         f"<p>Command: <code>{e(command)}</code></p><p>Mean ± standard deviation over repeats.</p>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{plot}</body></html>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}{plot}</body></html>"
     )
 
 

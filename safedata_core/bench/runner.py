@@ -3,17 +3,20 @@
 Each job builds its own :class:`~safedata_core.Engine` (so it can run in another
 process or on a Dask worker), loads its dataset, fits the synthesizer with a
 fresh ledger (epsilon ``inf`` = non-private fit: ``params.dp = False`` and no
-budget), samples as many rows as the train split has, and evaluates. Figures
-come from registered components when they are installed and report them
-(``tstr``, ``detection``, ``marginal_2way``, ``membership_inference``,
-``dcr``), otherwise from :mod:`safedata_core.bench.evaluate`; the row's
-``evaluators`` column says which, and ``evaluator_errors`` holds the error of
-every registered component that failed (its figure then comes from the
-built-in fallback). ``grid.fast`` asks for a lighter evaluation (see
-:data:`FAST_EVALUATION`). ``grid.eps_lower_runs`` adds the optional
-``eps_lower`` column: the empirical DP audit of :mod:`safedata_core.dpaudit`
-run on ``grid.eps_lower_rows`` rows of the train split for every DP row
-(``None`` for non-private rows; an audit error goes to ``evaluator_errors``).
+budget), samples as many rows as the train split has, and evaluates it
+with the registered metrics and attacks (:mod:`safedata_core.bench.evaluate`);
+the row's ``evaluators`` column names the components that gave figures and
+``evaluator_errors`` says why any figure is missing. ``grid.fast`` asks for a
+lighter evaluation (see :data:`FAST_EVALUATION`). ``grid.eps_lower_runs`` adds
+the optional ``eps_lower`` column: the empirical DP audit of
+:mod:`safedata_core.dpaudit` run on ``grid.eps_lower_rows`` rows of the train
+split for every DP row (``None`` for non-private rows; an audit error goes to
+``evaluator_errors``).
+
+Datasets are read with their metadata (``grid.metadata_for``). With
+``grid.public_domain_from_data`` every domain still inferred from the data is
+treated as public: for benchmarking only, the row is marked
+``domains_from_data`` and is not an end-to-end DP result.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from safedata_core.bench import evaluate as ev
+from safedata_core.bench.evaluate import FAST_EVALUATION
 from safedata_core.bench.grid import BenchGrid, BenchJob
 from safedata_core.errors import SafedataError
 
@@ -46,8 +50,6 @@ METRIC_COLUMNS: tuple[str, ...] = (
 )
 #: columns a row has only when the grid asks for them
 OPTIONAL_COLUMNS: tuple[str, ...] = ("eps_lower",)
-#: parameters offered to the evaluating components when ``grid.fast`` is set (each takes those it has)
-FAST_EVALUATION: dict[str, Any] = {"max_iter": 20, "max_rows": 2000, "n_attacks": 200, "n_samples": 1000}
 _ENGINES: dict[tuple[str, ...], Any] = {}
 
 
@@ -60,9 +62,15 @@ def _engine(plugins: tuple[str, ...]) -> Any:
 
 
 def _split(engine: Any, grid: BenchGrid, dataset: str, seed: int) -> tuple[Any, Any]:
-    train = engine.read_table(dataset)
+    metadata = grid.metadata_for(dataset)
+    train = engine.read_table(dataset, metadata)
+    if grid.public_domain_from_data:  # benchmarking only: the row is marked, not an end-to-end DP result
+        from safedata_core.data import Table
+        from safedata_core.data.review import confirm_metadata
+
+        train = Table(train.df, confirm_metadata(train.metadata))
     if dataset == "builtin:adult":
-        holdout = engine.read_table("builtin:adult_test")
+        holdout = engine.read_table("builtin:adult_test", metadata)
     else:
         idx = np.random.default_rng(seed).permutation(len(train))
         cut = max(1, int(len(train) * 0.2))
@@ -85,89 +93,7 @@ def _label(grid: BenchGrid, train: Any) -> str:
     cats = [c for c, m in train.metadata.columns.items() if m.type in ("categorical", "boolean")]
     if not cats:
         raise SafedataError("bench: no categorical column to use as the TSTR label (give --label COLUMN)")
-    return cats[-1]
-
-
-def _registered(engine: Any, name: str, kind: str) -> Any | None:
-    try:
-        info = engine.registry.get(name)
-    except Exception:
-        return None
-    return info if info.kind == kind else None
-
-
-def _from_details(details: dict[str, Any], keys: tuple[str, ...]) -> float | None:
-    """The first finite number among ``details[key]`` for ``keys``; a key may be a dotted path (``tstr.roc_auc``)."""
-    for k in keys:
-        v: Any = details
-        for part in k.split("."):
-            v = v.get(part) if isinstance(v, dict) else None
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v)):
-            return float(v)
-    return None
-
-
-def _evaluate(
-    engine: Any, train: Any, holdout: Any, synth: Any, label: str, seed: int, *, fast: bool = False
-) -> tuple[dict[str, float], str, str]:
-    """The row's figures, the registered components that gave them, and the errors of those that failed."""
-    from safedata_core.components.params import fit_params
-
-    offered = {"label": label, "target_column": label, "label_column": label, **(FAST_EVALUATION if fast else {})}
-    out: dict[str, float] = {}
-    used: list[str] = []
-    errors: list[str] = []
-
-    def component(name: str, kind: str, pick: Callable[[Any], float | None]) -> float | None:
-        info = _registered(engine, name, kind)
-        if info is None:
-            return None
-        params = fit_params(info.cls.Params, offered)
-        if params is None:
-            errors.append(f"{name}: its parameters do not validate with {sorted(offered)}")
-            return None
-        try:
-            comp = info.cls(params)
-            res = (
-                comp.compute(train, synth, holdout=holdout, seed=seed)
-                if kind == "metric"
-                else comp.run(train, synth, holdout, seed=seed)
-            )
-            value = pick(res)
-        except Exception as exc:  # the built-in fallback gives the figure; the error stays visible in the row
-            msg = str(exc).splitlines()[0] if str(exc) else ""
-            errors.append(f"{name}: {type(exc).__name__}: {msg}"[:200])
-            return None
-        if value is not None:
-            used.append(name)
-        else:
-            errors.append(f"{name}: reported no usable figure")
-        return value
-
-    real, fake, hold = train.df, synth.df, holdout.df
-    iters = {"max_iter": FAST_EVALUATION["max_iter"]} if fast else {}
-    tstr = component(
-        "tstr", "metric", lambda r: _from_details(r.details, ("tstr.roc_auc", "auc", "roc_auc", "tstr_auc"))
-    )
-    out["tstr_auc"] = tstr if tstr is not None else ev.tstr_auc(fake, hold, label, seed=seed, **iters)
-    out["fidelity_1way"] = ev.fidelity_1way(real, fake)
-    two = component("marginal_2way", "metric", lambda r: float(r.score) if math.isfinite(r.score) else None)
-    out["fidelity_2way"] = two if two is not None else ev.fidelity_2way(real, fake)
-    det = component("detection", "metric", lambda r: _from_details(r.details, ("auc", "roc_auc", "detection_auc")))
-    out["detection_auc"] = det if det is not None else ev.detection_auc(real, fake, seed=seed, **iters)
-    dcr = component(
-        "dcr",
-        "attack",
-        lambda r: _from_details(r.details, ("exact_copy_rate", "exact_match_rate", "exact_matches", "share_exact")),
-    )
-    out["exact_copy_rate"] = dcr if dcr is not None else ev.exact_copy_rate(real, fake)
-    mia = component(
-        "membership_inference",
-        "attack",
-        lambda r: _from_details(r.details, (f"{r.details.get('method')}.auc", "auc", "roc_auc")),
-    )
-    out["mia_auc"] = mia if mia is not None else ev.mia_auc(real, hold, fake, seed=seed)
-    return out, ",".join(used) or "builtin", "; ".join(errors)
+    return str(cats[-1])
 
 
 def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
@@ -185,6 +111,7 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
         **dict.fromkeys(METRIC_COLUMNS),
         "evaluators": "",
         "evaluator_errors": "",
+        "domains_from_data": bool(grid.public_domain_from_data),
     }
     if grid.eps_lower_runs is not None:
         row["eps_lower"] = None
@@ -225,7 +152,7 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
             peak_memory_mb=peak / 2**20,
             epsilon_spent=budget.spent().epsilon if budget is not None else math.inf,
         )
-        scores, used, errors = _evaluate(engine, train, holdout, synth, label, job.seed, fast=grid.fast)
+        scores, used, errors = ev.evaluate(engine.registry, train, holdout, synth, label, job.seed, fast=grid.fast)
         row.update(scores, evaluators=used, evaluator_errors=errors)
         if grid.eps_lower_runs is not None and private:
             row["eps_lower"], audit_error = _eps_lower(synth_cls, params, train, job, grid)
@@ -284,16 +211,16 @@ def run_grid(
         except ImportError:
             raise SafedataError("bench --dask needs dask.distributed: pip install 'dask[distributed]'") from None
         if dask == "local":
-            cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True)
-            client = Client(cluster)
+            cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True)  # type: ignore[no-untyped-call,unused-ignore]
+            client = Client(cluster)  # type: ignore[no-untyped-call,unused-ignore]
         else:
-            cluster, client = None, Client(dask)
+            cluster, client = None, Client(dask)  # type: ignore[no-untyped-call,unused-ignore]
         try:
             futures = client.map(_run_job_args, [(j, grid) for j in todo], pure=False)
-            for fut in as_completed(futures):
+            for fut in as_completed(futures):  # type: ignore[no-untyped-call,unused-ignore]
                 done(fut.result())
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call,unused-ignore]
             if cluster is not None:
                 cluster.close()
     elif jobs > 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,21 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    p = sub.add_parser("bench", help="benchmark synthesizers x epsilons and write a leaderboard")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "bench", help="benchmark synthesizers x epsilons and write a leaderboard"
+    )
     p.add_argument("grid", nargs="?", help="YAML grid file (flags below override its keys)")
     p.add_argument("--synthesizers", help="comma-separated synthesizer names, e.g. bayes_net,example")
     p.add_argument("--epsilon", help="comma-separated epsilons; inf = non-private fit (default: 1,inf)")
     p.add_argument("--dataset", action="append", help="builtin:NAME or a CSV/Parquet path (repeatable)")
+    p.add_argument("--metadata", help="metadata YAML/JSON of the datasets (declares types and public domains)")
+    p.add_argument(
+        "--public-domain-from-data",
+        action="store_true",
+        default=None,
+        help="benchmarking only: treat bounds/categories read from the data as public "
+        "(rows are marked: not an end-to-end DP result)",
+    )
     p.add_argument("--repeats", type=int, help="repeats per combination (default: 1)")
     p.add_argument("--rows", type=int, help="subsample the train split and the holdout to N rows")
     p.add_argument("--label", help="TSTR target column (default: income, else the last categorical column)")
@@ -53,6 +64,8 @@ def _grid(args: argparse.Namespace) -> Any:
         "synthesizers": [s.strip() for s in args.synthesizers.split(",") if s.strip()] if args.synthesizers else None,
         "epsilon": args.epsilon,
         "datasets": args.dataset,
+        "metadata": args.metadata,
+        "public_domain_from_data": args.public_domain_from_data,
         "repeats": args.repeats,
         "rows": args.rows,
         "label": args.label,
@@ -73,6 +86,10 @@ def grid_command(grid: Any) -> str:
     parts = ["safedata", "bench", "--synthesizers", ",".join(grid.synthesizers), "--epsilon", eps]
     for d in grid.datasets:
         parts += ["--dataset", d]
+    if grid.metadata is not None:
+        parts += ["--metadata", grid.metadata]
+    if grid.public_domain_from_data:
+        parts.append("--public-domain-from-data")
     parts += ["--repeats", str(grid.repeats)]
     if grid.fast:
         parts.append("--fast")
@@ -99,7 +116,13 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise SafedataError(f"bench --jobs {args.jobs}: give 1 or more")
     grid = _grid(args)
-    registry = make_engine(args).registry
+    # the names are checked against what the runs will load: installed plugins plus the grid's plugin modules
+    if grid.plugins:
+        from safedata_core import Engine
+
+        registry = Engine(strict=bool(getattr(args, "strict_plugins", False)), plugins=list(grid.plugins)).registry
+    else:
+        registry = make_engine(args).registry
     for name in grid.synthesizers:
         info = registry.get(name)  # raises a one-line UnknownComponentError with suggestions
         if info.kind != "synthesizer":
@@ -112,15 +135,31 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(row: dict[str, Any]) -> None:
         eps = "inf" if math.isinf(row["epsilon"]) else f"{row['epsilon']:g}"
-        tail = (
-            f"tstr_auc={row['tstr_auc']:.3f} fit={row['fit_seconds']:.1f}s" if row["status"] == "ok" else row["status"]
-        )
+        auc = "-" if row["tstr_auc"] is None else f"{row['tstr_auc']:.3f}"
+        tail = f"tstr_auc={auc} fit={row['fit_seconds']:.1f}s" if row["status"] == "ok" else row["status"]
         print(f"  {row['synthesizer']:<18} eps={eps:<5} repeat={row['repeat']}  {tail}", flush=True)
 
     rows = run_grid(grid, jobs=args.jobs, dask=args.dask, progress=progress)
     command = grid_command(grid)
     out = Path(args.out)
-    board = write_leaderboard(rows, out, command=command)
+    write_leaderboard(rows, out, command=command)
     print((out / "leaderboard.md").read_text(encoding="utf-8"))
     print(f"leaderboard: {out / 'leaderboard.html'}")
-    return 0 if int(board["runs"].sum()) > 0 else 1
+    return _summary(rows)
+
+
+def _summary(rows: list[dict[str, Any]]) -> int:
+    """Say how many runs failed and why (each distinct reason once); exit 1 when none succeeded."""
+    failed = [r for r in rows if r["status"] != "ok"]
+    if not failed:
+        return 0
+    reasons: dict[str, int] = {}
+    for r in failed:
+        reasons[r["status"]] = reasons.get(r["status"], 0) + 1
+    print(f"bench: {len(failed)} of {len(rows)} runs did not produce figures:", file=sys.stderr)
+    for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        print(f"  {count} x {reason}", file=sys.stderr)
+    if len(failed) == len(rows):
+        print("bench: every run failed; nothing was benchmarked (see the reasons above)", file=sys.stderr)
+        return 1
+    return 0

@@ -10,7 +10,9 @@ from safedata_core.errors import DataError
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    p = sub.add_parser("profile", help="profile a dataset: types, direct identifiers, quasi-identifiers and risk")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "profile", help="profile a dataset: types, direct identifiers, quasi-identifiers and risk"
+    )
     p.add_argument("data", help="CSV/Parquet file or builtin:NAME")
     p.add_argument("--metadata", help="metadata YAML/JSON declaring types and roles (declared roles win)")
     p.add_argument("--qi", help="comma-separated quasi-identifier columns (overrides the suggestion)")
@@ -27,7 +29,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--with-domains",
         action="store_true",
-        help="write data-derived bounds/categories into metadata.yaml (they become public!)",
+        help="write data-derived bounds/categories already confirmed as public (default: marked for review)",
     )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     return p
@@ -58,6 +60,7 @@ def direct_identifier_summary(profile: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from safedata_core.data.review import mark_for_review, needs_review
     from safedata_core.inventory import build_profile, profile_metadata
     from safedata_core.inventory.outputs import write_outputs
     from safedata_core.inventory.profile import require_profilable
@@ -78,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
         progress=False if args.no_progress else None,
     )
     profile["source"] = args.data
+    draft = profile_metadata(table, profile, with_domains=True)
+    if not args.with_domains:  # domains read from the data stay private until `safedata metadata confirm`
+        draft = mark_for_review(draft, table.metadata)
     paths = write_outputs(
         profile,
-        profile_metadata(table, profile, with_domains=args.with_domains),
+        draft,
         args.out,
         title=f"safedata profile: {args.data}",
     )
@@ -95,4 +101,10 @@ def run(args: argparse.Namespace) -> int:
     for w in profile["warnings"]:
         print(f"warning: {w}")
     print(f"wrote {paths['json']}, {paths['metadata']}, {paths['html']}")
+    review = needs_review(draft)
+    if review:
+        print(
+            f"review {paths['metadata']}: {len(review)} column(s) hold types and domains read from the data, "
+            f"not public until you confirm (edit them, then: safedata metadata confirm {paths['metadata']})"
+        )
     return 0

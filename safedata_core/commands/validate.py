@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safedata_core.commands import make_engine
-from safedata_core.errors import PipelineValidationError
+from safedata_core.errors import PipelineValidationError, SafedataError
 from safedata_core.schema import resolve_pipeline
+
+if TYPE_CHECKING:
+    from safedata_core.schema.validate import ResolvedPipeline
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    p = sub.add_parser("validate", help="validate a pipeline file and print its privacy budget plan")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "validate", help="validate a pipeline file and print its privacy budget plan"
+    )
     p.add_argument("pipeline", help="pipeline YAML/JSON file")
     add_data_root(p)
     return p
@@ -50,6 +55,28 @@ def run(args: argparse.Namespace) -> int:
         )
         for row in resolved.budget_plan():
             print(f"  {row['step']:<20} {row['use']:<18} epsilon={row['epsilon']:g} delta={row['delta']:g}")
-    for w in resolved.warnings:
+    for w in [*resolved.warnings, *_review_warnings(resolved)]:
         print(f"warning: {w}")
     return 0
+
+
+def _review_warnings(resolved: ResolvedPipeline) -> list[str]:
+    """A DP pipeline whose metadata file still has drafted entries: the run would refuse those columns."""
+    from safedata_core.data import Metadata
+    from safedata_core.data.review import needs_review
+
+    spec = resolved.pipeline.data
+    if spec.metadata is None or not any(p.share is not None for p in resolved.steps):
+        return []
+    try:
+        path = resolved.resolve_source(spec.metadata, "data.metadata")
+        pending = needs_review(Metadata.load(path))
+    except SafedataError:
+        return []  # the run reports an unreadable metadata file with its own one-line error
+    if not pending:
+        return []
+    shown = ", ".join(pending[:6]) + (f" and {len(pending) - 6} more" if len(pending) > 6 else "")
+    return [
+        f"data.metadata: {len(pending)} column(s) still marked for review (inferred: true): {shown}; DP steps "
+        f"refuse them until you confirm their domains are public: safedata metadata confirm {spec.metadata}"
+    ]

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from safedata_core.data.normalize import normalize_categories
 from safedata_core.errors import DataError
 
 ColumnType = Literal["numerical", "integer", "categorical", "boolean", "datetime", "text"]
@@ -40,6 +41,11 @@ class ColumnMeta(BaseModel):
     categories: list[Any] | None = Field(None, description="Public list of the values a categorical column can take.")
     nullable: bool = Field(True, description="Whether the column may contain missing values.")
     inferred: bool = Field(False, description="True when this entry was inferred from the data, not declared.")
+
+    @field_validator("categories")
+    @classmethod
+    def _normalize_categories(cls, value: list[Any] | None) -> list[Any] | None:
+        return normalize_categories(value)  # the rule the data gets (data/normalize.py)
 
     @model_validator(mode="after")
     def _check_domain(self) -> ColumnMeta:
@@ -150,7 +156,9 @@ class Metadata(BaseModel):
                 # (bounds/categories) is public only when it is declared
                 # (nullable defaults to True: whether the data has missing values is
                 # itself a fact about the data, so it is not carried over either)
-                base = {"type": col.type, "nullable": True, **declared, "inferred": False}
+                # an entry the file itself marks `inferred: true` (a profile draft not yet
+                # confirmed) keeps that mark: its domain is not public
+                base = {"type": col.type, "nullable": True, "inferred": False, **declared}
                 merged[name] = ColumnMeta.model_validate(base)
             else:
                 merged[name] = col

@@ -15,6 +15,7 @@ import pandas as pd
 
 from safedata_core.data.infer import MAX_EXACT_INT, clean_missing, infer_metadata, refuse_infinities, to_numbers
 from safedata_core.data.metadata import Metadata
+from safedata_core.data.normalize import normalize_frame
 from safedata_core.errors import DataError
 
 __all__ = ["Table"]
@@ -36,6 +37,7 @@ class Table:
             raise DataError(f"{source}: the table has no rows (give a non-empty file)")
         df = df.copy()
         df.columns = [str(c).strip() for c in df.columns]
+        df = normalize_frame(df)  # one rule for text in data and metadata (data/normalize.py)
         if df.columns.duplicated().any():
             dups = sorted(set(df.columns[df.columns.duplicated()]))
             raise DataError(

@@ -7,8 +7,9 @@ bin per point mass (a value held by at least ``1 / bins`` of the rows, such as
 ``capital_gain = 0``; see :mod:`safedata_core.evaluation.binning`), so a
 release that halves such a spike scores worse; ``binning: uniform`` is SDMetrics'
 ContingencySimilarity (``np.histogram_bin_edges``, equal widths), which cannot
-see a spike that stays inside its bin. The numeric part of
-``correlation_difference`` is SDMetrics' CorrelationSimilarity
+see a spike that stays inside its bin. ``correlation_difference`` bins the
+numbers of its mixed pairs the same way (same ``binning`` option, same
+default). Its numeric part is SDMetrics' CorrelationSimilarity
 (1 - |r_original - r_released| / 2, Pearson on rows where both are present).
 """
 
@@ -49,6 +50,15 @@ def _quantile_codes(original: Table, released: Table, cols: list[str], bins: int
         binner = quantile_bins(a, bins)
         out[c] = (binner.codes(a), binner.codes(b), np.asarray(binner.n_codes))
     return out
+
+
+def _binned(
+    original: Table, released: Table, cols: list[str], bins: int, binning: str
+) -> dict[str, tuple[np.ndarray, ...]]:
+    """Shared codes of ``cols``: numbers in quantile bins with point masses (default) or equal-width bins."""
+    if binning == "uniform":
+        return _codes(original, released, cols, bins)
+    return _quantile_codes(original, released, cols, bins)
 
 
 def _joint(a: np.ndarray, b: np.ndarray, na: int, nb: int) -> np.ndarray:
@@ -107,6 +117,17 @@ class Marginal2WayParams(PairParams):
     )
 
 
+class CorrelationDifferenceParams(PairParams):
+    categorical: Literal["cramers_v", "theil_u"] = Field(
+        "cramers_v", description="Association measure for pairs with a categorical column."
+    )
+    binning: Literal["quantile", "uniform"] = Field(
+        "quantile",
+        description="Numeric bins of mixed pairs: 'quantile' (quantile intervals plus one bin per point mass) "
+        "or 'uniform' (equal widths over the original's range, as SDMetrics).",
+    )
+
+
 class Marginal2WayMetric(Metric):
     """Pairwise fidelity: mean over all column pairs of 1 - total variation distance of the 2-way marginals.
 
@@ -130,10 +151,7 @@ class Marginal2WayMetric(Metric):
         from safedata_core.evaluation import resolve_columns
 
         cols = resolve_columns(self.params.columns, original, released, where="marginal_2way params.columns")
-        if self.params.binning == "uniform":
-            codes = _codes(original, released, cols, self.params.bins)
-        else:
-            codes = _quantile_codes(original, released, cols, self.params.bins)
+        codes = _binned(original, released, cols, self.params.bins, self.params.binning)
         pairs = []
         for a, b in combinations(cols, 2):
             (ra, sa, na), (rb, sb, nb) = codes[a], codes[b]
@@ -154,26 +172,24 @@ class CorrelationDifferenceMetric(Metric):
 
     **Privacy guarantee**: none; an evaluation on the original data, not a release.
 
-    **Assumptions**: Pearson uses rows where both values are present; for
-    categorical pairs numbers are binned on the original's range and missing values
-    are a category.
+    **Assumptions**: Pearson uses rows where both values are present; for pairs
+    with a categorical column numbers are binned on the original, by default
+    (``binning: quantile``) into quantile intervals plus one bin per point mass as
+    ``marginal_2way`` does (``binning: uniform``: equal widths over the original's
+    range), and missing values are a category.
 
     **Example**: ``{"use": "correlation_difference", "target": "synth", "params": {"categorical": "theil_u"}}``
     """
 
     name = "correlation_difference"
-
-    class Params(PairParams):
-        categorical: Literal["cramers_v", "theil_u"] = Field(
-            "cramers_v", description="Association measure for pairs with a categorical column."
-        )
+    Params = CorrelationDifferenceParams
 
     def compute(self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0) -> MetricResult:
         from safedata_core.evaluation import as_numbers, is_numeric_column, resolve_columns
 
         cols = resolve_columns(self.params.columns, original, released, where="correlation_difference params.columns")
         numeric = {c: is_numeric_column(original, c) for c in cols}
-        codes = _codes(original, released, cols, self.params.bins)
+        codes = _binned(original, released, cols, self.params.bins, self.params.binning)
         assoc = cramers_v if self.params.categorical == "cramers_v" else theil_u
         pairs: list[dict[str, Any]] = []
         for a, b in combinations(cols, 2):

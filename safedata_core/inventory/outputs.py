@@ -6,19 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from safedata_core.data import Metadata
+from safedata_core.data.review import HEADER, metadata_text
 from safedata_core.errors import DataError
 from safedata_core.inventory.html import render_html
 
 __all__ = ["METADATA_HEADER", "write_outputs"]
 
-METADATA_HEADER = """\
-# Metadata inferred by `safedata profile`. Review it, then pass it to a pipeline as data.metadata.
-# Everything in this file is treated as PUBLIC knowledge by DP components. Domains (bounds, categories)
-# read from the data are omitted unless `--with-domains` was given: add only domains that are public.
-"""
+METADATA_HEADER = HEADER  # the drafted file explains the review marks (data/review.py)
 
 
 def write_outputs(profile: dict[str, Any], metadata: Metadata, out_dir: str | Path, *, title: str) -> dict[str, Path]:
@@ -28,7 +23,7 @@ def write_outputs(profile: dict[str, Any], metadata: Metadata, out_dir: str | Pa
     """
     out = Path(out_dir)
     paths = {"json": out / "profile.json", "metadata": out / "metadata.yaml", "html": out / "profile.html"}
-    meta_text = METADATA_HEADER + yaml.safe_dump(metadata.to_dict(), sort_keys=False)
+    meta_text = metadata_text(metadata, header=METADATA_HEADER)
     try:
         out.mkdir(parents=True, exist_ok=True)
         paths["json"].write_text(json.dumps(profile, indent=2, default=str) + "\n", encoding="utf-8")

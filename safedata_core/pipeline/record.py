@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 WARNING_CODES: dict[str, str] = {
+    "data.categories": "declared categories match no value, or data values lie outside the declared ones",
     "dp.no_charge": "a DP step completed without a single charge in the ledger: its output is not DP",
     "dp.reproducible_noise": "DP noise came from the seed (reproducible-test mode): the run is not DP",
     "pipeline.dp_setting": "a DP setting likely to give poor results (from validation)",

@@ -35,6 +35,7 @@ import pandas as pd
 
 from safedata_core.audit import AuditLog
 from safedata_core.data import Table
+from safedata_core.data.normalize import category_warnings
 from safedata_core.errors import ComponentError, SafedataError
 from safedata_core.pipeline.context import RunContext, StepOutcome
 from safedata_core.pipeline.dispatch import check_traits, component_classes, step_budget, step_inputs
@@ -324,6 +325,8 @@ class _Run:
             secure_noise=not reproducible,
             dropped_identifiers=dropped,
         )
+        for message in category_warnings(table):  # declared categories vs the data, before any step
+            ctx.warn("data.categories", message)
         sizes: dict[str, Any] = {"rows": len(table), "holdout_rows": len(holdout) if holdout is not None else 0}
         audit.event(
             "data_loaded",

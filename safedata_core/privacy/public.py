@@ -50,7 +50,9 @@ def require_declared(table: Table, columns: Iterable[str] | None = None, *, wher
         example = f"`{name}: {{type: {meta.type}, bounds: [low, high], nullable: false}}`"
     else:
         example = f"`{name}: {{type: categorical, categories: [...], nullable: false}}`"
+    hint = " (if a drafted metadata file marks it `inferred: true`: safedata metadata confirm FILE)"
+    hint = hint if meta is not None and meta.inferred else ""
     raise ComponentError(
         f"{where}: DP component '{component}' cannot use column '{name}': it {what}{more}; declare it in the "
-        f"metadata file named by data.metadata, e.g. {example}, or drop it with data.columns"
+        f"metadata file named by data.metadata, e.g. {example}, or drop it with data.columns{hint}"
     )

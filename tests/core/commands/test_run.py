@@ -72,15 +72,17 @@ def test_failed_run_exits_1_and_cannot_start_exits_2(tmp_path: Path, capsys: pyt
 
 def test_run_validates_the_pipeline_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import safedata_core.engine as engine_module
+    import safedata_core.schema as schema_module
 
     calls: list[object] = []
     real = engine_module.resolve_pipeline
 
-    def counting(source: Any, registry: Any) -> Any:
+    def counting(source: Any, registry: Any, **kwargs: Any) -> Any:
         calls.append(source)
-        return real(source, registry)
+        return real(source, registry, **kwargs)
 
     monkeypatch.setattr(engine_module, "resolve_pipeline", counting)
+    monkeypatch.setattr(schema_module, "resolve_pipeline", counting)
     monkeypatch.setattr(run_command, "make_engine", lambda _args: fakes.engine())
     assert main(["run", str(write_pipeline(tmp_path)), "--out", str(tmp_path / "run")]) == 0
     assert len(calls) == 1
@@ -108,3 +110,49 @@ def test_adult_sdc_example_exits_3(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert main(["run", str(example), "--out", str(tmp_path / "run")]) == 3
     err = capsys.readouterr().err
     assert "verdict FAIL: release 'suppress' FAILED: " in err and "education_num" in err
+
+
+@pytest.mark.usefixtures("fake_engine")
+def test_progress_lines_on_stderr_and_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_pipeline(tmp_path)
+    assert main(["run", str(path), "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert re.fullmatch(r"\[1/2\] copy \(resample\): \d+\.\d s", lines[0]), err
+    assert re.fullmatch(r"\[2/2\] tv \(tv_complement\): \d+\.\d s", lines[1]), err
+    assert main(["run", str(path), "--out", str(tmp_path / "quiet"), "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.usefixtures("fake_engine")
+def test_json_result_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    path = write_pipeline(tmp_path)
+    assert main(["run", str(path), "--out", str(tmp_path / "run"), "--json", "--quiet"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] is True and result["exit_code"] == 0 and result["status"] == "succeeded"
+    assert result["verdict"] == "pass" and result["verdicts"] == {"copy": "pass"} and result["released"] == ["copy"]
+    assert result["run_dir"] == str(tmp_path / "run") and set(result["ledger"]) == {"budget", "spent"}
+    strict = write_pipeline(tmp_path, report={"thresholds": {"min_utility": 2.0}})
+    assert main(["run", str(strict), "--out", str(tmp_path / "fail"), "--json", "--quiet"]) == 3
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] is False and result["exit_code"] == 3 and result["verdict"] == "fail"
+    assert result["verdict_failures"] and result["verdict_failures"][0].startswith("release 'copy' FAILED")
+    assert main(["run", str(path), "--out", str(tmp_path / "run"), "--json"]) == 2  # not empty
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["exit_code"] == 2 and "not empty" in result["error"] and captured.err.startswith("error: ")
+
+
+@pytest.mark.usefixtures("fake_engine")
+def test_set_overrides_a_pipeline_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_pipeline(tmp_path)
+    args = ["run", str(path), "--out", str(tmp_path / "run"), "--quiet"]
+    assert main([*args, "--set", "steps.copy.rows=7", "--set", "name=renamed"]) == 0
+    lock = (tmp_path / "run" / "pipeline.lock.json").read_text()
+    assert '"rows": 7' in lock and '"name": "renamed"' in lock
+    assert len((tmp_path / "run" / "release" / "copy.csv").read_text().splitlines()) == 8
+    assert main([*args, "--force", "--set", "steps.cpy.rows=7"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: --set 'steps.cpy.rows=7': 'steps' has no entry 'cpy' (known: copy, tv)\n"

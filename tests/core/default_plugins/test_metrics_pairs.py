@@ -50,3 +50,42 @@ def test_default_is_quantile_and_params_are_checked() -> None:
 
     with pytest.raises(ValidationError):
         Marginal2WayMetric({"binning": "equal"})
+
+
+def _claims(released: bool) -> Table:
+    """``amount`` is 0 for 40% of rows; the spike and the small amounts (1..99) tell ``status`` apart.
+
+    The release keeps every count of the first equal-width bin [0, 100): 400 'paid' and 100 'open' rows,
+    but mixes them across the spike and the small amounts, which weakens the association.
+    """
+    rng = np.random.default_rng(0)
+    zero, small, rest = np.zeros(400), rng.integers(1, 100, 100).astype(float), rng.uniform(100, 1000, 500)
+    status_rest = np.array(["paid", "open"] * 250)
+    if released:
+        status_zero = np.array(["paid"] * 320 + ["open"] * 80)
+        status_small = np.array(["paid"] * 80 + ["open"] * 20)
+    else:
+        status_zero, status_small = np.array(["paid"] * 400), np.array(["open"] * 100)
+    df = pd.DataFrame(
+        {
+            "amount": np.r_[zero, small, rest],
+            "status": np.r_[status_zero, status_small, status_rest],
+        }
+    )
+    meta = Metadata(columns={"amount": ColumnMeta(type="numerical"), "status": ColumnMeta(type="categorical")})
+    return Table.from_dataframe(df, meta)
+
+
+def test_correlation_difference_uses_quantile_bins_by_default() -> None:
+    # issue 16: correlation_difference still binned numbers in equal widths, blind inside a spike's bin
+    from safedata_core.default_plugins.metrics_pairs import CorrelationDifferenceMetric
+
+    real, release = _claims(False), _claims(True)
+    default = CorrelationDifferenceMetric({})
+    uniform = CorrelationDifferenceMetric({"binning": "uniform"})
+    assert default.params.binning == "quantile"
+    assert uniform.compute(real, release).score == pytest.approx(1.0, abs=1e-9)  # equal widths see no change
+    pair = default.compute(real, release).details["pairs"][0]
+    assert pair["measure"] == "cramers_v" and pair["original"] > pair["released"] + 0.2
+    assert default.compute(real, release).score < 0.8
+    assert default.compute(real, real).score == pytest.approx(1.0)
