@@ -51,9 +51,16 @@ def clean_missing(series: pd.Series) -> pd.Series:
     return pd.Series(u.array.take(codes, allow_fill=True), index=series.index, name=series.name)
 
 
-def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[ColumnType, str]:
-    """Return the inferred logical type of ``series`` and a one-line reason."""
-    cleaned = clean_missing(series)
+def infer_column_type(
+    series: pd.Series, *, max_categories: int = 50, cleaned: pd.Series | None = None
+) -> tuple[ColumnType, str]:
+    """Return the inferred logical type of ``series`` and a one-line reason.
+
+    ``cleaned`` is ``clean_missing(series)`` when the caller has it already. Checks that depend only on
+    which values occur (distinct counts, true/false words, number formats) look at each distinct value
+    once; shares and probes use the rows, so the answer is the same as value by value.
+    """
+    cleaned = clean_missing(series) if cleaned is None else cleaned
     s = cleaned.dropna()
     n = len(s)
     markers = int(series.notna().sum()) - n  # '?', blanks, 'NA'... read as missing
@@ -70,19 +77,22 @@ def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[C
         ntype, reason = _numeric_type(s.to_numpy(dtype=float))
         return ntype, reason + note
     text = s.astype("string")
-    nunique = text.nunique()
-    if nunique <= 2 and set(text.str.lower().unique()) <= _BOOL_WORDS:
+    codes, uniques = pd.factorize(text)
+    distinct = pd.Series(uniques, dtype="string")
+    nunique = len(distinct)
+    if nunique <= 2 and set(distinct.str.lower().unique()) <= _BOOL_WORDS:
         return "boolean", "two values that read as true/false" + note
-    grouped = _grouped_numbers(text)
+    grouped = _grouped_numbers(distinct)
     if grouped is not None:
         ntype, reason = _numeric_type(grouped.to_numpy(dtype=float))
         return ntype, f"numbers with thousands separators (1,000); {reason}{note}"
     share_numeric = _numeric_share(text)
     if share_numeric >= 0.98:
-        numbers = pd.to_numeric(text, errors="coerce")
-        share_numeric = float(numbers.notna().mean())
+        numbers = pd.to_numeric(distinct, errors="coerce")
+        counts = np.bincount(codes, minlength=nunique)
+        share_numeric = float(counts[numbers.notna().to_numpy()].sum() / n)
         if share_numeric >= 0.98:
-            whole = numbers.notna() & text.str.fullmatch(WHOLE_NUMBER).fillna(False).astype(bool)
+            whole = numbers.notna() & distinct.str.fullmatch(WHOLE_NUMBER).fillna(False).astype(bool)
             if _beyond_exact(numbers[whole].to_numpy(dtype=float)):
                 return "categorical", _BIG_INTS + note
             ntype, reason = _numeric_type(numbers.dropna().to_numpy(dtype=float))
@@ -174,8 +184,8 @@ def infer_metadata(df: pd.DataFrame, *, source: str = "data") -> Metadata:
     """Infer a :class:`Metadata` for ``df``. Domains are recorded but marked inferred."""
     columns: dict[str, ColumnMeta] = {}
     for name in df.columns:
-        ctype, _ = infer_column_type(df[name])
         s = clean_missing(df[name])
+        ctype, _ = infer_column_type(df[name], cleaned=s)
         bounds = None
         categories = None
         if ctype in ("integer", "numerical"):
@@ -184,7 +194,7 @@ def infer_metadata(df: pd.DataFrame, *, source: str = "data") -> Metadata:
             if len(num):
                 bounds = (float(num.min()), float(num.max()))
         elif ctype in ("categorical", "boolean"):
-            categories = sorted(s.dropna().astype(str).unique().tolist())
+            categories = sorted(pd.Series(s.dropna().unique()).astype(str).unique().tolist())
         columns[str(name)] = ColumnMeta(
             type=ctype,
             bounds=bounds,
