@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from safedata_core.errors import SafedataError
+from safedata_core.lazy import deferred_imports
 
 COMMANDS: tuple[str, ...] = (
     "plugins",
@@ -35,7 +36,12 @@ COMMANDS: tuple[str, ...] = (
     "dp_audit",
 )
 
-__all__ = ["HELP", "build_parser", "main", "version_text"]
+#: commands that only list what is installed: plugin modules load without their heavy dependencies
+QUICK_COMMANDS: frozenset[str] = frozenset({"plugins"})
+#: third-party modules a quick command never needs (imported for real on first use all the same)
+DEFERRED_MODULES: tuple[str, ...] = ("pandas", "numpy")
+
+__all__ = ["DEFERRED_MODULES", "HELP", "QUICK_COMMANDS", "build_parser", "main", "version_text"]
 
 # command -> (description, example command lines)
 HELP: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -140,7 +146,12 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``safedata`` parser. Given ``argv`` naming a command, only that command's module is imported.
+
+    The other commands get a placeholder subparser (their name only), so starting a command never pays
+    for the imports of the others; without a command every module is imported for the full ``--help``.
+    """
     parser = argparse.ArgumentParser(
         prog="safedata",
         description="Privacy-preserving data release: profile, protect (SDC), synthesize (DP), attack, report.",
@@ -152,7 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--strict-plugins", action="store_true", help="fail when an installed plugin cannot be loaded")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = _chosen_command(argv)
+    version_only = argv is not None and bool({"-V", "--version"} & set(_top_options(argv)))
     for name in COMMANDS:
+        if version_only or (chosen is not None and name != chosen):
+            sub.add_parser(_cli_name(name), add_help=False)
+            continue
         try:
             module = importlib.import_module(f"safedata_core.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -163,6 +179,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(_run=module.run)
         _describe(p, name)
     return parser
+
+
+def _cli_name(module: str) -> str:
+    return module.replace("_", "-")
+
+
+def _chosen_command(argv: Sequence[str] | None) -> str | None:
+    """The command module ``argv`` runs (its first word that is not an option), or None."""
+    if argv is None:
+        return None
+    by_cli = {_cli_name(n): n for n in COMMANDS} | {n: n for n in COMMANDS}
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return by_cli.get(word)
+    return None
 
 
 def _describe(p: argparse.ArgumentParser, name: str) -> None:
@@ -177,7 +210,24 @@ def _describe(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    quick = _chosen_command(argv) in QUICK_COMMANDS or bool({"-V", "--version"} & set(_top_options(argv)))
+    with deferred_imports(DEFERRED_MODULES if quick else ()):
+        return _main(argv)
+
+
+def _top_options(argv: Sequence[str]) -> list[str]:
+    """The options before the command word."""
+    out = []
+    for word in argv:
+        if not word.startswith("-"):
+            break
+        out.append(word)
+    return out
+
+
+def _main(argv: list[str]) -> int:
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -12,24 +12,33 @@ from __future__ import annotations
 import importlib.metadata as md
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import pandas as pd
 import pluggy
 
 from safedata_core.config import Config
-from safedata_core.data import Metadata, Table
 from safedata_core.errors import PluginLoadError, PluginRegistrationError
-from safedata_core.pipeline.loading import read_source
-from safedata_core.pipeline.runner import RunResult, run_pipeline
 from safedata_core.plugins import PluginSet, build_plugin_manager, core_version
 from safedata_core.registry import GENERIC_HOOK, HOOK_FOR_KIND, Registry
-from safedata_core.schema import Pipeline, ResolvedPipeline, resolve_pipeline
+
+if TYPE_CHECKING:  # the pipeline machinery (pandas, structlog...) is imported when a pipeline is read or run
+    import pandas as pd
+
+    from safedata_core.data import Metadata, Table
+    from safedata_core.pipeline.runner import RunResult
+    from safedata_core.schema import Pipeline, ResolvedPipeline
 
 __all__ = ["Engine"]
 
-PipelineSource = str | Path | Mapping[str, Any] | Pipeline
-RunnableSource = PipelineSource | ResolvedPipeline
+PipelineSource: TypeAlias = "str | Path | Mapping[str, Any] | Pipeline"
+RunnableSource: TypeAlias = "PipelineSource | ResolvedPipeline"
+
+
+def resolve_pipeline(pipeline: PipelineSource, registry: Registry) -> ResolvedPipeline:
+    """:func:`safedata_core.schema.resolve_pipeline`, imported on first use (the schema pulls in pandas)."""
+    from safedata_core.schema import resolve_pipeline as resolve
+
+    return resolve(pipeline, registry)
 
 
 class Engine:
@@ -121,6 +130,8 @@ class Engine:
     # -- data, validation and runs --------------------------------------------
     def read_table(self, source: str, metadata: Metadata | str | Path | None = None) -> Table:
         """Read ``source`` with the installed readers (``read_table`` hooks); ``metadata`` declares its columns."""
+        from safedata_core.pipeline.loading import read_source
+
         return read_source(self.pm, source, metadata)
 
     def validate(self, pipeline: PipelineSource) -> ResolvedPipeline:
@@ -144,6 +155,9 @@ class Engine:
         not empty or in use, a DP step reading undeclared columns); a run that started and failed returns
         a result with ``ok`` false. ``result.verdict`` is the report's ``"pass"`` / ``"fail"``.
         """
+        from safedata_core.pipeline.runner import run_pipeline
+        from safedata_core.schema import ResolvedPipeline
+
         resolved = pipeline if isinstance(pipeline, ResolvedPipeline) else self.validate(pipeline)
         return run_pipeline(
             resolved,

@@ -13,6 +13,7 @@ such integers is kept as exact text (categorical); infinities are refused.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "infer_column_type",
     "infer_metadata",
     "refuse_infinities",
+    "sample_positions",
     "to_numbers",
 ]
 
@@ -51,9 +53,16 @@ def clean_missing(series: pd.Series) -> pd.Series:
     return pd.Series(u.array.take(codes, allow_fill=True), index=series.index, name=series.name)
 
 
-def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[ColumnType, str]:
-    """Return the inferred logical type of ``series`` and a one-line reason."""
-    cleaned = clean_missing(series)
+def infer_column_type(
+    series: pd.Series, *, max_categories: int = 50, cleaned: pd.Series | None = None
+) -> tuple[ColumnType, str]:
+    """Return the inferred logical type of ``series`` and a one-line reason.
+
+    ``cleaned`` is ``clean_missing(series)`` when the caller has it already. Checks that depend only on
+    which values occur (distinct counts, true/false words, number formats) look at each distinct value
+    once; shares and probes use the rows, so the answer is the same as value by value.
+    """
+    cleaned = clean_missing(series) if cleaned is None else cleaned
     s = cleaned.dropna()
     n = len(s)
     markers = int(series.notna().sum()) - n  # '?', blanks, 'NA'... read as missing
@@ -70,26 +79,29 @@ def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[C
         ntype, reason = _numeric_type(s.to_numpy(dtype=float))
         return ntype, reason + note
     text = s.astype("string")
-    nunique = text.nunique()
-    if nunique <= 2 and set(text.str.lower().unique()) <= _BOOL_WORDS:
+    codes, uniques = pd.factorize(text)
+    distinct = pd.Series(uniques, dtype="string")
+    nunique = len(distinct)
+    if nunique <= 2 and set(distinct.str.lower().unique()) <= _BOOL_WORDS:
         return "boolean", "two values that read as true/false" + note
-    grouped = _grouped_numbers(text)
+    grouped = _grouped_numbers(distinct)
     if grouped is not None:
         ntype, reason = _numeric_type(grouped.to_numpy(dtype=float))
         return ntype, f"numbers with thousands separators (1,000); {reason}{note}"
     share_numeric = _numeric_share(text)
     if share_numeric >= 0.98:
-        numbers = pd.to_numeric(text, errors="coerce")
-        share_numeric = float(numbers.notna().mean())
+        numbers = pd.to_numeric(distinct, errors="coerce")
+        counts = np.bincount(codes, minlength=nunique)
+        share_numeric = float(counts[numbers.notna().to_numpy()].sum() / n)
         if share_numeric >= 0.98:
-            whole = numbers.notna() & text.str.fullmatch(WHOLE_NUMBER).fillna(False).astype(bool)
+            whole = numbers.notna() & distinct.str.fullmatch(WHOLE_NUMBER).fillna(False).astype(bool)
             if _beyond_exact(numbers[whole].to_numpy(dtype=float)):
                 return "categorical", _BIG_INTS + note
             ntype, reason = _numeric_type(numbers.dropna().to_numpy(dtype=float))
             return ntype, f"{share_numeric:.0%} of values parse as numbers; {reason}{note}"
     if nunique > max_categories and _looks_like_dates(text):
         return "datetime", "values parse as dates" + note
-    probe = text if n <= _PROBE else text.sample(_PROBE, random_state=0)
+    probe = text if n <= _PROBE else text.iloc[sample_positions(n, _PROBE)]
     mean_len = float(probe.str.len().mean())
     if nunique > max_categories and (mean_len > 30 or probe.str.contains(" ", regex=False).mean() > 0.5):
         return "text", f"{nunique} distinct values, mean length {mean_len:.0f}: free text" + note
@@ -101,6 +113,30 @@ def infer_column_type(series: pd.Series, *, max_categories: int = 50) -> tuple[C
 
 
 _PROBE = 5000
+
+
+@functools.lru_cache(maxsize=8)
+def _positions(n: int, size: int) -> np.ndarray:
+    positions = np.random.RandomState(0).choice(n, size=size, replace=False).astype(np.intp)
+    positions.setflags(write=False)
+    return positions
+
+
+def sample_positions(n: int, size: int) -> np.ndarray:
+    """The rows ``Series.sample(size, random_state=0)`` picks from ``n`` rows (computed once per n and size).
+
+    Same draw as pandas (a RandomState(0) choice without replacement); every column of a table has
+    the same length, so the permutation of a million rows is drawn once, not once per column.
+    """
+    return _positions(n, size)
+
+
+def _any_comma(text: pd.Series) -> bool:
+    """Does any value hold a ',' (one substring search over the joined values, not one per value)?"""
+    values = text.dropna()
+    return bool(len(values)) and "," in "\x00".join(values.astype(str).tolist())
+
+
 _BIG_INTS = "whole numbers beyond 2^53 cannot be held exactly as numbers: kept as exact text"
 
 
@@ -115,7 +151,7 @@ def _grouped_numbers(text: pd.Series) -> pd.Series | None:
     then groups of exactly 3), and at least one must be grouped: "1,5" (a
     decimal comma?) leaves the column as text.
     """
-    if not text.str.contains(",", regex=False).any():
+    if not _any_comma(text):
         return None
     grouped = text.str.fullmatch(GROUPED_NUMBER).fillna(False).astype(bool)
     plain = text.str.fullmatch(PLAIN_NUMBER).fillna(False).astype(bool)
@@ -147,7 +183,7 @@ def refuse_infinities(name: str, values: pd.Series | np.ndarray, *, source: str 
 
 def _numeric_share(text: pd.Series) -> float:
     """Share of values that parse as numbers, from a fixed sample of large columns."""
-    probe = text if len(text) <= _PROBE else text.sample(_PROBE, random_state=0)
+    probe = text if len(text) <= _PROBE else text.iloc[sample_positions(len(text), _PROBE)]
     return float(pd.to_numeric(probe, errors="coerce").notna().mean())
 
 
@@ -170,12 +206,18 @@ def _looks_like_dates(text: pd.Series) -> bool:
     return bool(parsed.notna().mean() >= 0.9)
 
 
-def infer_metadata(df: pd.DataFrame, *, source: str = "data") -> Metadata:
-    """Infer a :class:`Metadata` for ``df``. Domains are recorded but marked inferred."""
+def infer_metadata(df: pd.DataFrame, *, source: str = "data", cleaned: dict[str, pd.Series] | None = None) -> Metadata:
+    """Infer a :class:`Metadata` for ``df``. Domains are recorded but marked inferred.
+
+    ``cleaned``: ``clean_missing`` of each column when the caller has them (filled in otherwise).
+    """
     columns: dict[str, ColumnMeta] = {}
+    cleaned = {} if cleaned is None else cleaned
     for name in df.columns:
-        ctype, _ = infer_column_type(df[name])
-        s = clean_missing(df[name])
+        if name not in cleaned:
+            cleaned[name] = clean_missing(df[name])
+        s = cleaned[name]
+        ctype, _ = infer_column_type(df[name], cleaned=s)
         bounds = None
         categories = None
         if ctype in ("integer", "numerical"):
@@ -184,7 +226,7 @@ def infer_metadata(df: pd.DataFrame, *, source: str = "data") -> Metadata:
             if len(num):
                 bounds = (float(num.min()), float(num.max()))
         elif ctype in ("categorical", "boolean"):
-            categories = sorted(s.dropna().astype(str).unique().tolist())
+            categories = sorted(pd.Series(s.dropna().unique()).astype(str).unique().tolist())
         columns[str(name)] = ColumnMeta(
             type=ctype,
             bounds=bounds,

@@ -21,7 +21,7 @@ from safedata_core.data.normalize import normalize_categories
 from safedata_core.errors import DataError
 
 ColumnType = Literal["numerical", "integer", "categorical", "boolean", "datetime", "text"]
-ColumnRole = Literal["direct_identifier", "quasi_identifier", "sensitive", "weight", "other"]
+ColumnRole = Literal["direct_identifier", "quasi_identifier", "sensitive", "label", "weight", "other"]
 NUMERIC_TYPES: frozenset[str] = frozenset({"numerical", "integer"})
 DISCRETE_TYPES: frozenset[str] = frozenset({"categorical", "boolean"})
 
@@ -34,7 +34,11 @@ class ColumnMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: ColumnType = Field(description="Logical type of the column.")
-    role: ColumnRole = Field("other", description="Disclosure role of the column.")
+    role: ColumnRole = Field(
+        "other",
+        description="Disclosure role of the column. 'label': the column a release will be used to predict "
+        "(synthesizers such as aim weight it; disclosure checks treat it as sensitive).",
+    )
     bounds: tuple[float, float] | None = Field(
         None, description="Public [low, high] range of a numeric column (used by DP components)."
     )
@@ -135,7 +139,13 @@ class Metadata(BaseModel):
 
     @property
     def sensitive(self) -> list[str]:
-        return self.names(role="sensitive")
+        """Sensitive columns; a ``label`` column counts as sensitive too."""
+        return [name for name, col in self.columns.items() if col.role in ("sensitive", "label")]
+
+    @property
+    def labels(self) -> list[str]:
+        """Columns with role ``label``: what a release will be used to predict (a public choice)."""
+        return self.names(role="label")
 
     @property
     def direct_identifiers(self) -> list[str]:

@@ -50,9 +50,10 @@ class Table:
                     f"{source}: metadata names column '{unknown[0]}' which the data does not have "
                     f"(columns are: {', '.join(df.columns[:12])}{'...' if df.shape[1] > 12 else ''})"
                 )
-        inferred = infer_metadata(df, source=source)
+        cleaned: dict[str, pd.Series] = {}  # clean_missing of each column, computed once for both passes
+        inferred = infer_metadata(df, source=source, cleaned=cleaned)
         meta = metadata.merged_over(inferred) if metadata is not None else inferred
-        return cls(df=coerce_to_metadata(df, meta, source=source), metadata=meta)
+        return cls(df=coerce_to_metadata(df, meta, source=source, cleaned=cleaned), metadata=meta)
 
     # -- convenience ------------------------------------------------------
     @property
@@ -77,7 +78,9 @@ class Table:
             raise DataError(f"{where}: unknown column '{missing[0]}' (available: {', '.join(self.df.columns)})")
 
 
-def coerce_to_metadata(df: pd.DataFrame, meta: Metadata, *, source: str = "data") -> pd.DataFrame:
+def coerce_to_metadata(
+    df: pd.DataFrame, meta: Metadata, *, source: str = "data", cleaned: dict[str, pd.Series] | None = None
+) -> pd.DataFrame:
     """Return ``df`` with each column cast to the dtype its metadata declares.
 
     Numeric columns refuse infinities, and integer columns refuse whole numbers
@@ -86,7 +89,7 @@ def coerce_to_metadata(df: pd.DataFrame, meta: Metadata, *, source: str = "data"
     out = {}
     for name in df.columns:
         col = meta.columns[name]
-        s = clean_missing(df[name])
+        s = cleaned[name] if cleaned is not None and name in cleaned else clean_missing(df[name])
         if col.type in ("integer", "numerical"):
             # numbers are float64 in memory (NaN = missing); integer columns are
             # written back as whole numbers by write_table

@@ -13,34 +13,29 @@ import pandas as pd
 
 __all__ = ["digit_matrix", "iban_valid", "luhn_valid", "verhoeff_valid"]
 
-# Verhoeff dihedral-group tables (multiplication d, permutation p)
-_VERHOEFF_D = np.array(
-    [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-    ],
-    dtype=np.int8,
+# Verhoeff dihedral-group tables (multiplication d, permutation p), as plain rows: the numpy arrays
+# are built on use, so importing this module does not need numpy
+_VERHOEFF_D_ROWS = (
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
 )
-_VERHOEFF_P = np.array(
-    [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-        [5, 8, 0, 3, 7, 9, 6, 4, 2, 1],
-        [8, 9, 1, 6, 0, 4, 3, 5, 7, 2],
-        [9, 4, 5, 8, 3, 1, 2, 0, 6, 7],
-        [4, 2, 8, 6, 5, 7, 1, 3, 9, 0],
-        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-    ],
-    dtype=np.int8,
+_VERHOEFF_P_ROWS = (
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 4, 2, 1],
+    [8, 9, 1, 6, 0, 4, 3, 5, 7, 2],
+    [9, 4, 5, 8, 3, 1, 2, 0, 6, 7],
+    [4, 2, 8, 6, 5, 7, 1, 3, 9, 0],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
 )
 
 
@@ -79,11 +74,12 @@ def verhoeff_valid(digits: pd.Series) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     mat, lengths = digit_matrix(digits)
     rev = mat[:, ::-1]
+    table_d, table_p = np.array(_VERHOEFF_D_ROWS, dtype=np.int8), np.array(_VERHOEFF_P_ROWS, dtype=np.int8)
     c = np.zeros(len(digits), dtype=np.int64)
     for i in range(rev.shape[1]):
         col = rev[:, i]
         live = col >= 0
-        step = _VERHOEFF_D[c, _VERHOEFF_P[i % 8, np.where(live, col, 0)]]
+        step = table_d[c, table_p[i % 8, np.where(live, col, 0)]]
         c = np.where(live, step, c)
     return np.asarray((c == 0) & (lengths > 1))
 

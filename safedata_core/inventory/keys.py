@@ -15,7 +15,7 @@ import pandas as pd
 
 __all__ = ["column_codes", "group_ids"]
 
-_LIMIT = np.iinfo(np.int64).max // 4
+_LIMIT = (2**63 - 1) // 4  # np.iinfo(np.int64).max // 4
 
 
 def column_codes(series: pd.Series, *, na_code: bool = True) -> tuple[np.ndarray, int]:

@@ -21,7 +21,7 @@ from safedata_core.inventory.names import FIRST_NAMES
 
 __all__ = ["PATTERNS", "Pattern", "match_counts"]
 
-Validator = Callable[[pd.Series], np.ndarray]
+Validator = Callable[["pd.Series"], "np.ndarray"]
 
 
 @dataclass(frozen=True)

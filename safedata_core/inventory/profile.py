@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from safedata_core.data import Metadata, Table
-from safedata_core.data.infer import infer_column_type
+from safedata_core.data.infer import infer_column_type, sample_positions
 from safedata_core.errors import DataError
 from safedata_core.inventory.diversity import l_diversity, t_closeness
 from safedata_core.inventory.freq import freq_calc, individual_risk, risk_summary
@@ -210,7 +210,7 @@ def _coded(df: pd.DataFrame, qis: list[str], sensitive: list[str]) -> tuple[pd.D
 def _type_reason(series: pd.Series, inferred: bool, ctype: str) -> str:
     if not inferred:
         return "declared in metadata"
-    s = series if len(series) <= REASON_SAMPLE else series.sample(REASON_SAMPLE, random_state=0)
+    s = series if len(series) <= REASON_SAMPLE else series.iloc[sample_positions(len(series), REASON_SAMPLE)]
     _, reason = infer_column_type(s)
     return reason if len(series) <= REASON_SAMPLE else f"{reason} (reason from a {REASON_SAMPLE:,}-row sample)"
 

@@ -187,3 +187,18 @@ def test_empty_other_code_joins_the_largest_category() -> None:
 def test_aim_target_must_be_a_column() -> None:
     with pytest.raises(ComponentError, match="params.target"):
         AIMSynthesizer({"target": "nope", "progress": False}).fit(_leaky_table(), budget=make_budget(), seed=0)
+
+
+def test_aim_centres_its_workload_on_the_metadata_label() -> None:
+    rng = np.random.default_rng(0)
+    n = 200
+    df = pd.DataFrame({c: rng.choice(["a", "b"], n) for c in ("w", "x", "y", "z")})
+    meta = {c: ColumnMeta(type="categorical", categories=["a", "b"]) for c in df.columns}
+    plain = Table.from_dataframe(df, Metadata(columns=meta))
+    labelled = Table.from_dataframe(df, Metadata(columns={**meta, "z": meta["z"].model_copy(update={"role": "label"})}))
+    aim = AIMSynthesizer({"progress": False})
+    by_param = AIMSynthesizer({"progress": False, "target": "z"})._workload(plain, 3)
+    assert aim.targets(labelled) == ["z"] and aim.targets(plain) == []
+    assert aim._workload(labelled, 3) == by_param
+    assert all(3 in c for c in by_param if len(c) == 3) and len(by_param) == 6 + 3
+    assert aim._workload(plain, 3) == [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]

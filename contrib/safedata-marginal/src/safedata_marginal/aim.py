@@ -39,8 +39,9 @@ class AIMParams(BaseModel):
     degree: int = Field(3, ge=1, le=4, description="Workload: all marginals on this many columns.")
     target: str | None = Field(
         None,
-        description="Column the synthetic data will be used to predict (e.g. a label). When set, the workload is "
-        "every 2-way marginal plus every degree-way marginal containing this column (a public choice).",
+        description="Column the synthetic data will be used to predict. When set (default: the metadata's "
+        "'label' columns), the workload is every 2-way marginal plus every degree-way marginal containing it "
+        "(a public choice).",
     )
     max_model_cells: float = Field(
         2e5, gt=0, description="Largest junction tree (total cells) the model may grow to, reached at the full budget."
@@ -88,8 +89,9 @@ class AIMSynthesizer(MarginalSynthesizer):
     inferred column is refused); numeric columns need public ``bounds``; categories
     come from metadata (or DP selection), never from the data; a ``nullable: false``
     column never gets missing values. The workload is every ``degree``-way marginal,
-    weighted equally; with ``target`` set, every 2-way marginal plus every
-    ``degree``-way marginal holding the target (a public choice). ``max_seconds`` is
+    weighted equally; with a target (``target``, or else the metadata's ``label``
+    columns), every 2-way marginal plus every ``degree``-way marginal holding it
+    (a public choice). ``max_seconds`` is
     a planning figure, not a deadline: a fit can run longer when a round takes more
     than ``round_seconds``.
 
@@ -180,19 +182,29 @@ class AIMSynthesizer(MarginalSynthesizer):
         }
 
     def _workload(self, table: Table, degree: int) -> list[tuple[int, ...]]:
-        """All ``degree``-way marginals, or (with ``target``) all 2-way plus the ``degree``-way ones holding it."""
+        """All ``degree``-way marginals, or (with a target) all 2-way plus the ``degree``-way ones holding one.
+
+        The targets are ``params.target``, else the metadata's ``label`` columns (both public choices).
+        """
         d = len(table.columns)
+        targets = self.targets(table)
+        if not targets:
+            return list(itertools.combinations(range(d), degree))
+        idx = {table.columns.index(t) for t in targets}
+        pairs = list(itertools.combinations(range(d), min(2, degree)))
+        high = [c for c in itertools.combinations(range(d), degree) if idx & set(c)] if degree > 2 else []
+        return pairs + high
+
+    def targets(self, table: Table) -> list[str]:
+        """The columns the workload centres on: ``params.target``, else the metadata's ``label`` columns."""
         target = self.params.target
         if target is None:
-            return list(itertools.combinations(range(d), degree))
+            return [c for c in table.metadata.labels if c in table.columns]
         if target not in table.columns:
             raise ComponentError(
                 f"{self.name}: params.target '{target}' is not a column of the table; use one of {table.columns}"
             )
-        t = table.columns.index(target)
-        pairs = list(itertools.combinations(range(d), min(2, degree)))
-        high = [c for c in itertools.combinations(range(d), degree) if t in c] if degree > 2 else []
-        return pairs + high
+        return [target]
 
     @staticmethod
     def _fitting(

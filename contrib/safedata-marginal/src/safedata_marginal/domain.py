@@ -42,7 +42,7 @@ __all__ = ["ColumnDomain", "Measure", "build_domain", "fine_cells", "group_order
 
 DomainKind = Literal["numeric", "categorical", "boolean"]
 #: measure(exact_counts, note) -> (released counts, per-cell noise std); exact counts when non-private
-Measure = Callable[[np.ndarray, str], tuple[np.ndarray, float]]
+Measure = Callable[["np.ndarray", str], tuple["np.ndarray", float]]
 
 
 def fine_cells(lo: float, hi: float, integer: bool, n_cells: int) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["discrete_laplace_variance", "dp_marginal", "plain_marginal"]
 
 MarginalMode = Literal["auto", "empirical", "parametric"]
-_QUANTILE_KNOTS = np.linspace(0.0, 1.0, 257)
+_N_KNOTS = 257  # quantile knots 0, 1/256, ..., 1 (np.linspace at use: importing stays numpy-free)
 
 
 def _kind(name: str, meta: ColumnMeta) -> Literal["numeric", "categorical", "boolean"]:
@@ -70,10 +70,10 @@ def plain_marginal(
     if mode != "empirical":
         family, dist, ks = fit_parametric(x, integer, meta.bounds)
         if dist is not None and (mode == "parametric" or ks <= ks_tolerance):
-            qs = np.clip(_QUANTILE_KNOTS, 1e-4, 1 - 1e-4)
+            qs = np.clip(np.linspace(0.0, 1.0, _N_KNOTS), 1e-4, 1 - 1e-4)
             xs = np.maximum.accumulate(dist.ppf(qs))
             m = Marginal.numeric_from_knots(
-                name, family, xs, _QUANTILE_KNOTS, integer=integer, p_missing=p_missing, clip=clip
+                name, family, xs, np.linspace(0.0, 1.0, _N_KNOTS), integer=integer, p_missing=p_missing, clip=clip
             )
             m.extras["ks"] = ks
             return m

@@ -5,7 +5,8 @@ datasets the attacker holds about the same people). For each target record the
 attacker looks up the released records closest to its A-part and to its B-part
 (``n_neighbors`` each, Gower distance; or, in ``exact`` mode, the released
 records equal on those columns); the two parts are linked when the two sets share
-a record. Distances are computed in vectorised blocks (safedata_core.evaluation).
+a record. Distances are computed once per pair of distinct rows, within category groups
+first (see :mod:`safedata_linkage.shared`).
 """
 
 from __future__ import annotations
@@ -113,17 +114,17 @@ class LinkageAttack(Attack):
 
     def _link(self, released: Table, targets: Table, aux_a: list[str], aux_b: list[str]) -> np.ndarray:
         """Boolean per target: do its two views reach a common released record."""
-        from safedata_core.evaluation import encode_gower, shared_nearest
+        from safedata_core.evaluation import encode_gower
+        from safedata_linkage.shared import shared_nearest_unique
 
         if self.params.mode == "exact":
             enc = encode_gower([released, targets], aux_a + aux_b)
             return np.isin(_row_keys(enc[1]), _row_keys(enc[0]))
         views = [encode_gower([released, targets], aux) for aux in (aux_a, aux_b)]
         k = min(self.params.n_neighbors, len(released))
-        return shared_nearest((views[0][1], views[1][1]), (views[0][0], views[1][0]), k)
+        return shared_nearest_unique((views[0][1], views[1][1]), (views[0][0], views[1][0]), k)
 
 
 def _row_keys(enc: Any) -> np.ndarray:
     mat = np.ascontiguousarray(np.column_stack([enc.numeric, enc.codes.astype(np.float64)]))
     return mat.view(np.dtype((np.void, mat.shape[1] * 8))).ravel()
-
