@@ -52,6 +52,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="exit 0 when the run succeeded even if its verdict is FAIL (default: exit 3)",
     )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run on a Dask cluster (tcp://host:8786, or 'local' for a 2-worker LocalCluster); "
+        "overrides the pipeline's execution setting",
+    )
     return p
 
 
@@ -67,7 +73,13 @@ def run(args: argparse.Namespace) -> int:
         if args.out
         else Path("runs") / (f"{resolved.pipeline.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     )
-    result = engine.run(resolved, out=out, force=args.force)
+    if getattr(args, "dask", None):
+        from safedata_core.execution import dask_session
+
+        with dask_session(args.dask, partitions=resolved.pipeline.execution.partitions):
+            result = engine.run(resolved, out=out, force=args.force)
+    else:
+        result = engine.run(resolved, out=out, force=args.force)
     if not result.ok:
         print(
             f"error: run failed: {result.error} (nothing was released; see {out / 'run-failed.txt'})", file=sys.stderr

@@ -40,16 +40,19 @@ def _add(parts: list[Any]) -> Any:
     raise TypeError(f"cannot add partial results of type {type(first).__name__}")
 
 
-def partition_reduce(ddf: Any, fn: Callable[..., Any], *args: Any) -> Any:
+def partition_reduce(
+    ddf: Any, fn: Callable[..., Any], *args: Any, combine: Callable[[list[Any]], Any] | None = None
+) -> Any:
     """``sum(fn(partition, *args) for partition in ddf)`` computed on the cluster in one pass.
 
     ``fn`` returns numpy arrays, group-count frames (key columns, then ``__``-prefixed sums) or
-    lists/dicts/tuples of them; partial results are added in a tree of fan-in 8.
+    lists/dicts/tuples of them; partial results are added (or merged by ``combine``, which takes
+    a list of partial results) in a tree of fan-in 8.
     """
     import dask
 
     parts = [dask.delayed(fn)(p, *args) for p in ddf.to_delayed()]
-    add = dask.delayed(_add)
+    add = dask.delayed(combine or _add)
     while len(parts) > 1:
         parts = [add(parts[i : i + _FANIN]) for i in range(0, len(parts), _FANIN)]
     (result,) = dask.compute(parts[0])
