@@ -102,9 +102,7 @@ def _groups(pdf: pd.DataFrame, key_sets: Any, weight: str | None) -> list[pd.Dat
     return out
 
 
-def group_counts(
-    ddf: Any, key_sets: Sequence[Sequence[str]], *, weight: str | None = None
-) -> list[pd.DataFrame]:
+def group_counts(ddf: Any, key_sets: Sequence[Sequence[str]], *, weight: str | None = None) -> list[pd.DataFrame]:
     """For each key set, the distinct value combinations (missing kept) with ``__count`` (and ``__weight``)."""
     sets = [list(k) for k in key_sets]
     if not sets:

@@ -74,7 +74,9 @@ def read_dask_frame(source: str, *, columns: list[str] | None = None) -> Any:
         return ddf[columns] if columns else ddf
     except (OSError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"data source '{source}' could not be read on Dask: {first} (check the path and format)") from None
+        raise DataError(
+            f"data source '{source}' could not be read on Dask: {first} (check the path and format)"
+        ) from None
 
 
 def sample_frame(ddf: Any, rows: int = SAMPLE_ROWS, *, parts: int = 8) -> pd.DataFrame:

@@ -49,8 +49,6 @@ def sample_to_parquet(synth: Any, n: int, out: str | Path, *, seed: int, chunk_r
     sizes = [chunk_rows] * (n // chunk_rows) + ([n % chunk_rows] if n % chunk_rows else [])
     seeds = np.random.SeedSequence(seed).generate_state(max(len(sizes), 1))
     paths = [out / f"part-{i:05d}.parquet" for i in range(len(sizes))]
-    tasks = [
-        dask.delayed(_chunk)(synth, size, int(s), str(p)) for size, s, p in zip(sizes, seeds, paths, strict=False)
-    ]
+    tasks = [dask.delayed(_chunk)(synth, size, int(s), str(p)) for size, s, p in zip(sizes, seeds, paths, strict=False)]
     dask.compute(*tasks)
     return paths

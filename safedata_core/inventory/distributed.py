@@ -95,7 +95,7 @@ def column_stats(ddf: Any, sample: pd.DataFrame) -> dict[str, dict[str, Any]]:
         if st["values"] is not None:
             distinct, approx = len(st["values"]), False
         else:
-            distinct, approx = int(round(float(estimate_count(st["hll"], _HLL_BITS)))), True
+            distinct, approx = round(float(estimate_count(st["hll"], _HLL_BITS))), True
         out[name] = {"missing": st["missing"], "distinct": distinct, "distinct_approx": approx}
     return out
 
@@ -314,13 +314,16 @@ def build_profile_distributed(
             "findings": found,
         }
 
-    declared_roles = {c: m.role for c, m in meta.columns.items() if not m.inferred}
+    declared_roles: dict[str, str] = {c: m.role for c, m in meta.columns.items() if not m.inferred}
     direct = [c for c in names if _is_direct(c, declared_roles, findings)]
     warnings = [
         f"column '{c}' is declared '{declared_roles[c]}' but looks like a direct identifier "
         f"({findings[c][0]['kind']}, confidence {findings[c][0]['confidence']:.2f})"
         for c in names
-        if c in declared_roles and declared_roles[c] != "direct_identifier" and c in direct and _strong_direct(findings[c])
+        if c in declared_roles
+        and declared_roles[c] != "direct_identifier"
+        and c in direct
+        and _strong_direct(findings[c])
     ]
     direct = [d for d in direct if declared_roles.get(d, "direct_identifier") == "direct_identifier"]
     types = {c: m.type for c, m in meta.columns.items()}
@@ -385,4 +388,3 @@ def build_profile_distributed(
             "from_sample": ["type_reason", "findings", "quasi_identifier_suggestions (when suggested)"],
         },
     }
-
