@@ -24,6 +24,7 @@ __all__ = ["DaskSession", "active_session", "dask_session", "is_dask_frame", "pi
 
 INSTALL_HINT = "pip install 'safedata-core[dask]'"
 LOCAL_WORKERS = 2
+LOCAL_PROCESSES = True  # worker processes (no shared GIL); tests set False for a fast in-process cluster
 
 _ACTIVE: ContextVar[DaskSession | None] = ContextVar("safedata_dask_session", default=None)
 
@@ -62,10 +63,11 @@ def is_dask_frame(obj: object) -> bool:
 
 @contextmanager
 def dask_session(
-    address: str, *, partitions: int | None = None, workers: int = LOCAL_WORKERS, processes: bool = True
+    address: str, *, partitions: int | None = None, workers: int = LOCAL_WORKERS, processes: bool | None = None
 ) -> Iterator[DaskSession]:
     """Open a client on ``address`` (``"local"``: a LocalCluster of ``workers`` single-thread workers)."""
     require_dask(f"--dask {address}")
+    processes = LOCAL_PROCESSES if processes is None else processes
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -74,7 +76,7 @@ def dask_session(
             n_workers=workers,
             threads_per_worker=1,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",
             memory_limit=0 if not processes else "auto",
         )
         client = Client(cluster, set_as_default=True)
