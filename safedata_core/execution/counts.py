@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["group_counts", "marginal_counts", "partition_reduce"]
+__all__ = ["add_partials", "group_counts", "marginal_counts", "partition_groups", "partition_reduce"]
 
 _FANIN = 8
 
 
-def _add(parts: list[Any]) -> Any:
+def add_partials(parts: list[Any]) -> Any:
     """Sum of partial results: arrays add, frames of group counts merge, lists/dicts/tuples element-wise."""
     first = parts[0]
     if isinstance(first, np.ndarray) or np.isscalar(first):
@@ -34,9 +34,9 @@ def _add(parts: list[Any]) -> Any:
             return frame.sum().to_frame().T
         return frame.groupby(keys, dropna=False, sort=False, observed=True).sum().reset_index()
     if isinstance(first, dict):
-        return {k: _add([p[k] for p in parts]) for k in first}
+        return {k: add_partials([p[k] for p in parts]) for k in first}
     if isinstance(first, (list, tuple)):
-        return type(first)(_add([p[i] for p in parts]) for i in range(len(first)))
+        return type(first)(add_partials([p[i] for p in parts]) for i in range(len(first)))
     raise TypeError(f"cannot add partial results of type {type(first).__name__}")
 
 
@@ -52,7 +52,7 @@ def partition_reduce(
     import dask
 
     parts = [dask.delayed(fn)(p, *args) for p in ddf.to_delayed()]
-    add = dask.delayed(combine or _add)
+    add = dask.delayed(combine or add_partials)
     while len(parts) > 1:
         parts = [add(parts[i : i + _FANIN]) for i in range(0, len(parts), _FANIN)]
     (result,) = dask.compute(parts[0])
@@ -87,7 +87,8 @@ def marginal_counts(
     return [f.reshape([dom[a] for a in s]).astype(float) for f, s in zip(flat, sets, strict=True)]
 
 
-def _groups(pdf: pd.DataFrame, key_sets: Any, weight: str | None) -> list[pd.DataFrame]:
+def partition_groups(pdf: pd.DataFrame, key_sets: Any, weight: str | None) -> list[pd.DataFrame]:
+    """Group counts of one partition for every key set (see :func:`group_counts`)."""
     out = []
     for keys in key_sets:
         sub = pdf[list(keys)].copy()
@@ -107,7 +108,7 @@ def group_counts(ddf: Any, key_sets: Sequence[Sequence[str]], *, weight: str | N
     sets = [list(k) for k in key_sets]
     if not sets:
         return []
-    frames = partition_reduce(ddf, _groups, sets, weight)
+    frames = partition_reduce(ddf, partition_groups, sets, weight)
     out = []
     for f in frames:
         f = f.reset_index(drop=True)

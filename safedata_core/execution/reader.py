@@ -23,7 +23,8 @@ from safedata_core.execution.session import active_session, require_dask
 
 __all__ = ["SAMPLE_ROWS", "read_dask_frame", "read_dask_table", "sample_frame"]
 
-SAMPLE_ROWS = 20_000
+SAMPLE_ROWS = 50_000
+_SAMPLES: dict[str, pd.DataFrame] = {}  # typed sample of each table read here, by its dask name (last few)
 _PARQUET = (".parquet", ".pq")
 _CSV = (".csv", ".csv.gz", ".tsv", ".txt")
 
@@ -80,9 +81,15 @@ def read_dask_frame(source: str, *, columns: list[str] | None = None) -> Any:
 
 
 def sample_frame(ddf: Any, rows: int = SAMPLE_ROWS, *, parts: int = 8) -> pd.DataFrame:
-    """About ``rows`` rows taken from up to ``parts`` partitions spread over the table (their first rows)."""
+    """About ``rows`` rows taken from up to ``parts`` partitions spread over the table (their first rows).
+
+    The sample the reader typed the table with is reused (no second read) when it is large enough.
+    """
     import dask
 
+    cached = _SAMPLES.get(getattr(ddf, "_name", ""))
+    if cached is not None and len(cached) >= min(rows, SAMPLE_ROWS):
+        return cached.head(rows)
     n = int(ddf.npartitions)
     picks = sorted({round(i * (n - 1) / max(parts - 1, 1)) for i in range(min(parts, n))})
     per = max(rows // len(picks), 1)
@@ -118,4 +125,7 @@ def read_dask_table(
     session = active_session()
     if session is not None and session.partitions:
         typed = typed.repartition(npartitions=session.partitions)
+    while len(_SAMPLES) >= 4:
+        _SAMPLES.pop(next(iter(_SAMPLES)))
+    _SAMPLES[typed._name] = coerce_to_metadata(sample, meta, source=source)
     return Table(typed, meta)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from safedata_core.data import Table
 from safedata_core.data.infer import infer_column_type
-from safedata_core.execution.counts import group_counts, partition_reduce
+from safedata_core.execution.counts import add_partials, partition_groups, partition_reduce
 from safedata_core.execution.reader import sample_frame
 from safedata_core.inventory.diversity import sensitive_codes
 from safedata_core.inventory.freq import FreqResult, freq_calc, individual_risk
@@ -81,15 +81,17 @@ def _stats_merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def column_stats(ddf: Any, sample: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per column, in one pass: ``missing``, ``distinct`` and ``distinct_approx`` (HyperLogLog) counts."""
+def _exact_columns(sample: pd.DataFrame) -> dict[str, bool]:
+    out = {}
+    for name in sample.columns:
+        s = sample[name].dropna()
+        out[str(name)] = len(s) == 0 or s.nunique() <= max(EXACT_DISTINCT_RATIO * len(s), 50)
+    return out
+
+
+def _finish_stats(merged: dict[str, Any]) -> dict[str, dict[str, Any]]:
     from dask.dataframe.hyperloglog import estimate_count
 
-    exact = {}
-    for name in ddf.columns:
-        s = sample[name].dropna()
-        exact[name] = len(s) == 0 or s.nunique() <= max(EXACT_DISTINCT_RATIO * len(s), 50)
-    merged = partition_reduce(ddf, _stats_part, exact, combine=_stats_merge)
     out = {}
     for name, st in merged.items():
         if st["values"] is not None:
@@ -98,6 +100,28 @@ def column_stats(ddf: Any, sample: pd.DataFrame) -> dict[str, dict[str, Any]]:
             distinct, approx = round(float(estimate_count(st["hll"], _HLL_BITS))), True
         out[name] = {"missing": st["missing"], "distinct": distinct, "distinct_approx": approx}
     return out
+
+
+def column_stats(ddf: Any, sample: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per column, in one pass: ``missing``, ``distinct`` and ``distinct_approx`` (HyperLogLog) counts."""
+    return _finish_stats(partition_reduce(ddf, _stats_part, _exact_columns(sample), combine=_stats_merge))
+
+
+def _profile_part(pdf: pd.DataFrame, exact: dict[str, bool], key_sets: Any, weight: str | None) -> dict[str, Any]:
+    """Everything the profile reads from one partition: column statistics, group counts, bad weights."""
+    bad = 0
+    if weight is not None:
+        w = pd.to_numeric(pdf[weight], errors="coerce").to_numpy(dtype=float)
+        bad = int((np.isnan(w) | (w <= 0)).sum())
+    return {"stats": _stats_part(pdf, exact), "groups": partition_groups(pdf, key_sets, weight), "bad": bad}
+
+
+def _profile_merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "stats": _stats_merge([p["stats"] for p in parts]),
+        "groups": add_partials([p["groups"] for p in parts]),
+        "bad": sum(p["bad"] for p in parts),
+    }
 
 
 # -- risk from group counts ----------------------------------------------------------------------
@@ -265,11 +289,6 @@ def rare_from_counts(table: pd.DataFrame, qis: Sequence[str], k: int, *, limit: 
 
 
 # -- the profile ---------------------------------------------------------------------------------
-def _positive_weights(pdf: pd.DataFrame, weight: str) -> np.ndarray:
-    w = pd.to_numeric(pdf[weight], errors="coerce").to_numpy(dtype=float)
-    return np.array([int((np.isnan(w) | (w <= 0)).sum())], dtype=np.int64)
-
-
 def build_profile_distributed(
     table: Table,
     *,
@@ -294,26 +313,11 @@ def build_profile_distributed(
     ):
         table.require_columns(cols, where=f"profile {what}")
     sample = sample_frame(ddf, sample_rows)
-    stats = column_stats(ddf, sample)
 
-    columns: dict[str, dict[str, Any]] = {}
-    findings: dict[str, list[dict[str, Any]]] = {}
-    for name in names:
-        col, st = meta.columns[name], stats[name]
-        found = detect_identifiers(sample[name], name, col.type, sample_size=sample_size, seed=seed)
-        findings[name] = found
-        reason = "declared in metadata" if not col.inferred else infer_column_type(sample[name])[1]
-        columns[name] = {
-            "type": col.type,
-            "type_reason": reason,
-            "declared": not col.inferred,
-            "role": col.role,
-            "missing": st["missing"],
-            "distinct": st["distinct"],
-            **({"distinct_approx": True} if st["distinct_approx"] else {}),
-            "findings": found,
-        }
-
+    findings = {
+        name: detect_identifiers(sample[name], name, meta.columns[name].type, sample_size=sample_size, seed=seed)
+        for name in names
+    }
     declared_roles: dict[str, str] = {c: m.role for c, m in meta.columns.items() if not m.inferred}
     direct = [c for c in names if _is_direct(c, declared_roles, findings)]
     warnings = [
@@ -345,15 +349,26 @@ def build_profile_distributed(
     else:
         sens = suggest_sensitive(sample, types, exclude=[*direct, *qis, *([weight] if weight else [])])
     sens = [s for s in sens if s not in qis]
-    for name, info in columns.items():
-        info["role"] = _role(name, direct, qis, sens, weight)
-
-    if weight:
-        bad = partition_reduce(ddf, _positive_weights, weight)
-        if int(bad[0]):
-            raise DataError(f"weight column '{weight}' must hold a positive number for every record (fix the weights)")
-    tables = group_counts(ddf, [qis, *[[*qis, s] for s in sens]], weight=weight)
+    key_sets = [qis, *[[*qis, s] for s in sens]]
+    merged = partition_reduce(ddf, _profile_part, _exact_columns(sample), key_sets, weight, combine=_profile_merge)
+    if merged["bad"]:
+        raise DataError(f"weight column '{weight}' must hold a positive number for every record (fix the weights)")
+    stats = _finish_stats(merged["stats"])
+    tables = [f.reset_index(drop=True).astype({COUNT: np.int64}) for f in merged["groups"]]
     classes, by_sensitive = tables[0], dict(zip(sens, tables[1:], strict=True))
+    columns: dict[str, dict[str, Any]] = {}
+    for name in names:
+        col, st = meta.columns[name], stats[name]
+        columns[name] = {
+            "type": col.type,
+            "type_reason": "declared in metadata" if not col.inferred else infer_column_type(sample[name])[1],
+            "declared": not col.inferred,
+            "role": _role(name, direct, qis, sens, weight),
+            "missing": st["missing"],
+            "distinct": st["distinct"],
+            **({"distinct_approx": True} if st["distinct_approx"] else {}),
+            "findings": findings[name],
+        }
     counts = classes[COUNT].to_numpy(dtype=np.int64)
     n_total = int(counts.sum())
     if len(sample) < n_total:
