@@ -4,7 +4,9 @@
 is a Dask DataFrame: nothing is read beyond a sample until a computation runs.
 Column types come from the sample (hand-written metadata wins); every partition
 is then cast to those types by the same :func:`~safedata_core.data.table.coerce_to_metadata`
-the local path uses (a typed full pass, run lazily by whatever computes on it).
+the local path uses, column by column (a typed full pass, run lazily by whatever computes
+on it; a column-wise cast lets dask read only the columns a computation needs and take
+a Parquet table's length from its footer).
 Inferred domains (bounds, categories) are the sample's: they are never public.
 """
 
@@ -97,6 +99,13 @@ def sample_frame(ddf: Any, rows: int = SAMPLE_ROWS, *, parts: int = 8) -> pd.Dat
     return pd.concat(heads, ignore_index=True)
 
 
+def _coerce_column(s: pd.Series, meta: Metadata, name: str, source: str) -> pd.Series:
+    """One column of one partition cast like the local path does (column-wise, so dask can project and count)."""
+    out = coerce_to_metadata(s.to_frame(name), meta, source=source)[name]
+    out.index = s.index
+    return out
+
+
 def read_dask_table(
     source: str, metadata: Metadata | str | Path | None = None, *, sample_rows: int = SAMPLE_ROWS
 ) -> Table:
@@ -120,8 +129,18 @@ def read_dask_table(
         raise DataError(f"{source}: the table has no rows (give a non-empty file)")
     inferred = infer_metadata(sample, source=source)
     meta = meta_declared.merged_over(inferred) if meta_declared is not None else inferred
-    empty = coerce_to_metadata(sample.head(50), meta, source=source).iloc[:0]
-    typed = ddf.map_partitions(coerce_to_metadata, meta, source=source, meta=empty)
+    typed = ddf.assign(
+        **{
+            name: ddf[name].map_partitions(
+                _coerce_column,
+                meta.subset([name]),
+                name,
+                source,
+                meta=_coerce_column(sample[name].head(50), meta.subset([name]), name, source).iloc[:0],
+            )
+            for name in names
+        }
+    )
     session = active_session()
     if session is not None and session.partitions:
         typed = typed.repartition(npartitions=session.partitions)

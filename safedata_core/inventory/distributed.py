@@ -24,6 +24,7 @@ import pandas as pd
 from safedata_core.data import Table
 from safedata_core.data.infer import infer_column_type
 from safedata_core.execution.counts import add_partials, partition_groups, partition_reduce
+from safedata_core.execution.hll import estimate, registers
 from safedata_core.execution.reader import sample_frame
 from safedata_core.inventory.diversity import sensitive_codes
 from safedata_core.inventory.freq import FreqResult, freq_calc, individual_risk
@@ -46,7 +47,6 @@ log = logging.getLogger("safedata.inventory")
 
 SAMPLE_ROWS = 50_000
 EXACT_DISTINCT_RATIO = 0.2  # a column whose sample is more distinct than this gets a HyperLogLog count
-_HLL_BITS = 14
 _CELL_BUDGET = 4_000_000
 COUNT = "__count"
 WEIGHT = "__weight"
@@ -54,8 +54,6 @@ WEIGHT = "__weight"
 
 # -- column statistics ---------------------------------------------------------------------------
 def _stats_part(pdf: pd.DataFrame, exact: dict[str, bool]) -> dict[str, Any]:
-    from dask.dataframe.hyperloglog import compute_hll_array
-
     out: dict[str, Any] = {}
     for name, is_exact in exact.items():
         s = pdf[name]
@@ -63,7 +61,7 @@ def _stats_part(pdf: pd.DataFrame, exact: dict[str, bool]) -> dict[str, Any]:
         out[name] = {
             "missing": int(s.isna().sum()),
             "values": pd.unique(values.to_numpy()) if is_exact else None,
-            "hll": None if is_exact else compute_hll_array(values, _HLL_BITS),
+            "hll": None if is_exact else registers(values),
         }
     return out
 
@@ -90,14 +88,12 @@ def _exact_columns(sample: pd.DataFrame) -> dict[str, bool]:
 
 
 def _finish_stats(merged: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from dask.dataframe.hyperloglog import estimate_count
-
     out = {}
     for name, st in merged.items():
         if st["values"] is not None:
             distinct, approx = len(st["values"]), False
         else:
-            distinct, approx = round(float(estimate_count(st["hll"], _HLL_BITS))), True
+            distinct, approx = round(estimate(st["hll"])), True
         out[name] = {"missing": st["missing"], "distinct": distinct, "distinct_approx": approx}
     return out
 

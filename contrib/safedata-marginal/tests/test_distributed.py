@@ -1,4 +1,4 @@
-"""mst on a Dask LocalCluster: the same exact counts before noise and the same ledger as the local run."""
+"""mst and aim on a Dask LocalCluster: the same exact counts before noise and the same ledger as the local run."""
 
 from __future__ import annotations
 
@@ -64,25 +64,32 @@ def write_data(folder: Path, n: int = 600) -> Path:
     return parts
 
 
-def pipeline(folder: Path, parts: Path) -> dict[str, Any]:
+FAST = {
+    "mst": {"bins": 6, "iters": 30},
+    "aim": {"bins": 6, "max_rounds": 3, "round_iters": 5, "final_iters": 10, "progress": False},
+}
+
+
+def pipeline(folder: Path, parts: Path, use: str = "mst") -> dict[str, Any]:
     return {
         "version": 1,
         "name": "mst-dask",
         "data": {"source": str(parts), "metadata": str(folder / "meta.yaml")},
         "privacy": {"epsilon": 1.0, "delta": 1e-6, "noise": "reproducible-test"},
-        "steps": [{"id": "synth", "use": "mst", "privacy": {"epsilon": 1.0}, "params": {"bins": 6, "iters": 30}}],
+        "steps": [{"id": "synth", "use": use, "privacy": {"epsilon": 1.0}, "params": FAST[use]}],
         "report": {"formats": ["json"]},
         "seed": 11,
     }
 
 
-def test_mst_on_dask_counts_and_ledger_equal_local(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: Any
+@pytest.mark.parametrize("use", ["mst", "aim"])
+def test_on_dask_counts_and_ledger_equal_local(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: Any, use: str
 ) -> None:
     from safedata_core.execution import dask_session
 
     engine = Engine(autoload=False, plugins=["safedata_marginal"])
-    spec = pipeline(tmp_path, write_data(tmp_path))
+    spec = pipeline(tmp_path, write_data(tmp_path), use)
     local_rec = Recorder(monkeypatch)
     local = engine.run(spec)
     dask_rec = Recorder(monkeypatch)
@@ -90,7 +97,7 @@ def test_mst_on_dask_counts_and_ledger_equal_local(
         assert s.workers == 2
         distributed = engine.run(spec)
     assert local.ok and distributed.ok, (local.error, distributed.error)
-    assert len(dask_rec.exact) == len(local_rec.exact) > 4  # 4 one-way histograms + the tree's 2-way marginals
+    assert len(dask_rec.exact) == len(local_rec.exact) > 4  # 4 one-way histograms + the chosen marginals
     for (note_l, exact_l), (note_d, exact_d) in zip(local_rec.exact, dask_rec.exact, strict=True):
         assert note_l == note_d
         np.testing.assert_array_equal(exact_d, exact_l)
@@ -120,7 +127,6 @@ def test_dask_requires_public_categories(session: Any) -> None:
 def test_pipeline_refuses_components_without_dask_support(tmp_path: Path, session: Any) -> None:
     engine = Engine(autoload=False, plugins=["safedata_marginal"])
     spec = pipeline(tmp_path, write_data(tmp_path))
-    spec["steps"][0]["use"] = "aim"
-    spec["steps"][0]["params"] = {}
-    with pytest.raises(ComponentError, match=r"step 'synth' \(aim\) does not run on Dask .*mst"):
+    spec["steps"].append({"id": "detect", "use": "detection", "target": "synth"})
+    with pytest.raises(ComponentError, match=r"step 'detect' \(detection\) does not run on Dask .*aim, .*mst"):
         engine.run(spec)

@@ -104,9 +104,8 @@ def test_override_without_weights_and_sensitive(session: Any) -> None:
 
     local = Table.from_dataframe(df, Metadata(columns={}))
     want, _ = build_profile(local, quasi_identifiers=["sex", "region"], sensitive=[], progress=False)
-    got = build_profile_distributed(
-        Table(dd.from_pandas(local.df, npartitions=3), local.metadata), quasi_identifiers=["sex", "region"], sensitive=[]
-    )
+    dtable = Table(dd.from_pandas(local.df, npartitions=3), local.metadata)
+    got = build_profile_distributed(dtable, quasi_identifiers=["sex", "region"], sensitive=[])
     assert got["quasi_identifier_source"] == "override"
     for key in ("k_anonymity", "records_below_k", "equivalence_classes", "individual_risk", "uniqueness_contribution"):
         assert_close(got["risk"][key], want["risk"][key])

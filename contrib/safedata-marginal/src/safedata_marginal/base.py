@@ -72,10 +72,18 @@ class FitContext:
         self.frame: Any = None  # a Dask DataFrame: marginals are counted over its partitions
         self.domains: list[ColumnDomain] = []
         self._exact: dict[tuple[int, ...], np.ndarray] = {}
+        self.fine_pairs: dict[tuple[int, int], np.ndarray] = {}
 
     def prefetch(self, attr_sets: list[tuple[int, ...]]) -> None:
         """Count the exact marginals of ``attr_sets`` now (one pass over the partitions on Dask)."""
         todo = [a for a in dict.fromkeys(tuple(a) for a in attr_sets) if a not in self._exact]
+        if self.fine_pairs:  # pairs counted on fine cells with the 1-way histograms: sum them into codes
+            from safedata_marginal.distributed import coarsen
+
+            for a in [a for a in todo if a in self.fine_pairs]:
+                doms = [self.domains[i] for i in a]
+                self._exact[a] = coarsen(self.fine_pairs[a], [d.group for d in doms], [d.size for d in doms])
+            todo = [a for a in todo if a not in self._exact]
         if self.frame is not None and todo:
             from safedata_marginal.distributed import marginals
 
@@ -225,7 +233,9 @@ class MarginalSynthesizer(Synthesizer):
                 )
                 for col in table.columns
             ]
-            exact = list(fine_histograms(ctx.frame, layouts))
+            pairs = self._dask_fine_pairs(len(layouts))
+            hists, ctx.fine_pairs = fine_histograms(ctx.frame, layouts, pairs)
+            exact = list(hists)
         for i, col in enumerate(table.columns):
             dom, y, std = build_domain(
                 col,
@@ -251,6 +261,10 @@ class MarginalSynthesizer(Synthesizer):
             Measurement((i,), y, 1.0 / std if ctx.private else np.ones(1))
             for i, (y, std) in enumerate(zip(ys, stds, strict=True))
         ]
+
+    def _dask_fine_pairs(self, d: int) -> list[tuple[int, int]]:
+        """Pairs to count on fine cells with the 1-way histograms on Dask (default none; MST: all)."""
+        return []
 
     # -- sample ------------------------------------------------------------------
     def sample(self, n: int, *, seed: int) -> Table:

@@ -64,6 +64,9 @@ class MSTSynthesizer(MarginalSynthesizer):
     supports_dask = True  # exact marginals over partitions (safedata_marginal.distributed)
     Params = MSTParams
 
+    def _dask_fine_pairs(self, d: int) -> list[tuple[int, int]]:
+        return [(a, b) for a in range(d) for b in range(a + 1, d)]  # the whole fit in one pass over the data
+
     def _fit_model(self, table: Table, ctx: FitContext) -> None:
         labels = self._private_labels(table, ctx)
         d = len(table.columns)
@@ -119,9 +122,7 @@ def edge_scores(
     def exact(p: tuple[int, ...]) -> np.ndarray:
         return marginal(p) if marginal is not None else exact_marginal(codes, p, dom)
 
-    scores = np.array(
-        [np.abs(exact(p) - total * np.outer(probs[p[0]], probs[p[1]])).sum() for p in pairs]
-    )
+    scores = np.array([np.abs(exact(p) - total * np.outer(probs[p[0]], probs[p[1]])).sum() for p in pairs])
     return pairs, scores
 
 
