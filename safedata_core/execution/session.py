@@ -46,7 +46,7 @@ def require_dask(what: str) -> None:
     """Raise a one-line error naming the extra when dask/distributed are not installed."""
     try:
         import dask.dataframe  # noqa: F401
-        import distributed  # noqa: F401
+        import dask.distributed  # noqa: F401
     except ImportError:
         raise SafedataError(f"{what} needs dask and distributed: {INSTALL_HINT}") from None
 
@@ -68,7 +68,7 @@ def dask_session(
     """Open a client on ``address`` (``"local"``: a LocalCluster of ``workers`` single-thread workers)."""
     require_dask(f"--dask {address}")
     processes = LOCAL_PROCESSES if processes is None else processes
-    from distributed import Client, LocalCluster
+    from dask.distributed import Client, LocalCluster
 
     cluster = None
     if address == "local":
