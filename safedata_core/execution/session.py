@@ -45,7 +45,7 @@ class DaskSession:
 def require_dask(what: str) -> None:
     """Raise a one-line error naming the extra when dask/distributed are not installed."""
     try:
-        import dask.dataframe  # noqa: F401
+        import dask.dataframe
         import dask.distributed  # noqa: F401
     except ImportError:
         raise SafedataError(f"{what} needs dask and distributed: {INSTALL_HINT}") from None
