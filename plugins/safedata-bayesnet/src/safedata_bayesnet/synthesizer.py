@@ -191,7 +191,8 @@ class BayesNetSynthesizer(Synthesizer):
             codes: Any = DaskCodes(table.df, codecs)
         else:
             codes = np.column_stack([c.encode(table.df[c.name]) for c in codecs])
-            codes = codes[(codes >= 0).all(axis=1)]  # values with no code (not nullable / not kept) leave their record out
+            # values with no code (not nullable / not kept) leave their record out
+            codes = codes[(codes >= 0).all(axis=1)]
         sizes = [c.size for c in codecs]
         limit = useful_domain_limit(n_hat, eps_m * d, d, p.theta)
         network = greedy_structure(
