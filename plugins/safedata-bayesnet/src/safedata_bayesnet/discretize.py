@@ -177,9 +177,7 @@ def _dp_numeric(
         fine = codec.fine_codes(s)
         if not cm.nullable:
             fine = fine[fine < len(hi)]  # a missing value in a non-nullable column is counted nowhere
-        noisy = noisy_histogram(
-            fine, len(hi) + int(cm.nullable), budget=budget, epsilon=eps, note=f"{note} histogram"
-        )
+        noisy = noisy_histogram(fine, len(hi) + int(cm.nullable), budget=budget, epsilon=eps, note=f"{note} histogram")
     codec.cell_weight = np.clip(noisy[: len(hi)], 0.0, None)
     codec.cell_bin = group_by_mass(codec.cell_weight, n_bins)
     codec.missing = bool(cm.nullable) and keeps_missing(float(noisy[-1]), 1.0 / eps)
