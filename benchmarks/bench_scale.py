@@ -11,7 +11,9 @@ Run (nice: it takes a while)::
     nice -n 10 .venv/bin/python benchmarks/bench_scale.py --rows 1000000 10000000
     nice -n 10 .venv/bin/python benchmarks/bench_scale.py --rows 50000000 --local-limit-gib 12
 
-Data goes to ``--data`` (default /tmp/safedata-scale), results to
+``--in-process`` also times the local and the Dask code paths in the
+benchmark's own process (Dask's synchronous scheduler), which separates the
+cost of the code from that of the cluster. Data goes to ``--data`` (default /tmp/safedata-scale), results to
 ``benchmarks/results/scale.json`` (gitignored). Local runs get an address-space
 limit (``--local-limit-gib``, default 14 GiB) so that a table too large for
 pandas fails with a MemoryError instead of pulling the machine into swap or the
@@ -225,6 +227,40 @@ def pipeline(data: Path, meta: Path, rows_out: int) -> dict[str, Any]:
     }
 
 
+def in_process(path: Path, meta: Path) -> dict[str, float]:
+    """The code paths alone, in this process (Dask's synchronous scheduler): read/type, profile, MST fit."""
+    import dask
+    from safedata_marginal.mst import MSTSynthesizer
+
+    from safedata_core.data import Metadata, Table
+    from safedata_core.execution.reader import read_dask_table
+    from safedata_core.inventory import build_profile
+    from safedata_core.inventory.distributed import build_profile_distributed
+    from safedata_core.testing import make_budget
+
+    dask.config.set(scheduler="synchronous")
+    declared = Metadata.load(meta)
+    out: dict[str, float] = {}
+    for engine in ("local", "dask"):
+        t = time.perf_counter()
+        if engine == "local":
+            table = Table.from_dataframe(pd.read_parquet(path), declared)
+        else:
+            table = read_dask_table(str(path), declared)
+        out[f"{engine}_read"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if engine == "local":
+            build_profile(table, sensitive=["income", "occupation"], progress=False)
+        else:
+            build_profile_distributed(table, sensitive=["income", "occupation"])
+        out[f"{engine}_profile"] = time.perf_counter() - t
+        t = time.perf_counter()
+        MSTSynthesizer({"iters": 300}).fit(table, budget=make_budget(1.0, 1e-6), seed=0)
+        out[f"{engine}_mst_fit"] = time.perf_counter() - t
+        del table
+    return {k: round(v, 1) for k, v in out.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
@@ -233,6 +269,7 @@ def main() -> None:
     ap.add_argument("--tasks", nargs="+", default=["profile", "mst"], choices=["profile", "mst"])
     ap.add_argument("--local-limit-gib", type=float, default=14.0)
     ap.add_argument("--synthetic-rows", type=int, default=100_000, help="rows the MST step releases")
+    ap.add_argument("--in-process", action="store_true", help="also time the local and Dask code paths in this process")
     ap.add_argument("--plugins", default="safedata-marginal", help="SAFEDATA_LOAD_PLUGINS for the runs")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "scale.json"))
     args = ap.parse_args()
@@ -251,6 +288,10 @@ def main() -> None:
         t0 = time.perf_counter()
         data = generate(rows, root / f"census-{rows}.parquet")
         print(f"{rows:>11,} rows: data ready in {time.perf_counter() - t0:.0f} s ({data})", flush=True)
+        if args.in_process:
+            results[f"in_process/{rows}"] = figures = in_process(data, meta)
+            results_path.write_text(json.dumps(results, indent=2))
+            print(f"{rows:>11,} in one process (seconds): {figures}", flush=True)
         spec = root / f"mst-{rows}.json"
         spec.write_text(json.dumps(pipeline(data, meta, args.synthetic_rows)))
         for task in args.tasks:
