@@ -64,7 +64,9 @@ def read_dask_frame(source: str, *, columns: list[str] | None = None) -> Any:
     kind, path = _kind(source)
     try:
         if kind == "parquet":
-            return dd.read_parquet(path, columns=columns)
+            # one partition per row group: a Parquet file's compressed size says little about its size in
+            # pandas (strings grow many times), so row groups are the unit that bounds a worker's memory
+            return dd.read_parquet(path, columns=columns, split_row_groups=True)
         compression = "gzip" if path.lower().endswith(".gz") else None
         ddf = dd.read_csv(
             path,
