@@ -206,23 +206,17 @@ def run_grid(
             progress(row)
 
     if dask is not None:
-        try:
-            from dask.distributed import Client, LocalCluster, as_completed
-        except ImportError:
-            raise SafedataError("bench --dask needs dask.distributed: pip install 'dask[distributed]'") from None
-        if dask == "local":
-            cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True)  # type: ignore[no-untyped-call,unused-ignore]
-            client = Client(cluster)  # type: ignore[no-untyped-call,unused-ignore]
-        else:
-            cluster, client = None, Client(dask)  # type: ignore[no-untyped-call,unused-ignore]
-        try:
-            futures = client.map(_run_job_args, [(j, grid) for j in todo], pure=False)
-            for fut in as_completed(futures):  # type: ignore[no-untyped-call,unused-ignore]
+        from contextlib import nullcontext
+
+        from safedata_core.execution import active_session, dask_session
+
+        current = active_session()  # an open session (e.g. a caller's cluster) is used as is
+        with nullcontext(current) if current is not None else dask_session(dask, workers=max(jobs, 2)) as session:
+            from dask.distributed import as_completed
+
+            futures = session.client.map(_run_job_args, [(j, grid) for j in todo], pure=False)
+            for fut in as_completed(futures):
                 done(fut.result())
-        finally:
-            client.close()  # type: ignore[no-untyped-call,unused-ignore]
-            if cluster is not None:
-                cluster.close()
     elif jobs > 1:
         import multiprocessing as mp
 

@@ -32,6 +32,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="write data-derived bounds/categories already confirmed as public (default: marked for review)",
     )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="profile on a Dask cluster (tcp://host:8786, or 'local' for a 2-worker LocalCluster); "
+        "the data is read lazily from CSV/Parquet files or folders",
+    )
     return p
 
 
@@ -69,17 +75,22 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"--k {args.k} is too small (give k >= 2)")
     qis = _columns(args.qi, "--qi")
     sensitive = _columns(args.sensitive, "--sensitive")
-    table = make_engine(args).read_table(args.data, args.metadata)
-    require_profilable(table, args.data)
-    profile, _ = build_profile(
-        table,
-        quasi_identifiers=qis,
-        sensitive=sensitive,
-        weight=args.weight,
-        k=args.k,
-        max_rare_combinations=max(args.max_rare, 0),
-        progress=False if args.no_progress else None,
-    )
+    if getattr(args, "dask", None):
+        from safedata_core.execution.profile import profile_on_dask
+
+        table, profile = profile_on_dask(args, qis, sensitive)
+    else:
+        table = make_engine(args).read_table(args.data, args.metadata)
+        require_profilable(table, args.data)
+        profile, _ = build_profile(
+            table,
+            quasi_identifiers=qis,
+            sensitive=sensitive,
+            weight=args.weight,
+            k=args.k,
+            max_rare_combinations=max(args.max_rare, 0),
+            progress=False if args.no_progress else None,
+        )
     profile["source"] = args.data
     draft = profile_metadata(table, profile, with_domains=True)
     if not args.with_domains:  # domains read from the data stay private until `safedata metadata confirm`

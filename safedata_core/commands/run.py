@@ -78,6 +78,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (and --json's object)")
     add_data_root(p)
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run on a Dask cluster (tcp://host:8786, or 'local' for a 2-worker LocalCluster); "
+        "overrides the pipeline's execution setting",
+    )
     return p
 
 
@@ -171,7 +177,13 @@ def _run(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         engine.pm.register(Progress(len(resolved.steps)))
-    result = engine.run(resolved, out=out, force=args.force)
+    if getattr(args, "dask", None):
+        from safedata_core.execution import dask_session
+
+        with dask_session(args.dask, partitions=resolved.pipeline.execution.partitions):
+            result = engine.run(resolved, out=out, force=args.force)
+    else:
+        result = engine.run(resolved, out=out, force=args.force)
     code = _exit_code(result, args.allow_fail_verdict)
     if args.json:
         print(json.dumps(summary(result, code, out), default=str))

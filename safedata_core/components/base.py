@@ -61,8 +61,9 @@ class Component(ABC, Generic[P]):
       released (unless a later step protects it further).
     * ``requires_delta``: a DP step needs a share with ``delta > 0`` (Gaussian
       noise, DP-SGD); the runner refuses it otherwise before any step runs.
-    * ``supports_dask``: the component accepts Dask-backed tables (no runner
-      uses this yet; declare it truthfully).
+    * ``supports_dask``: the component accepts Dask-backed tables (``table.df``
+      a Dask DataFrame; see docs/concepts/scale.md); a Dask run refuses a step
+      whose component does not declare it.
     """
 
     kind: ClassVar[str]

@@ -90,9 +90,16 @@ class KSComplementMetric(Metric):
 
     name = "ks_complement"
     Params = ColumnsParams
+    supports_dask = True  # on a seeded random sample of a Dask original (details.sample_rows)
 
     def compute(self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0) -> MetricResult:
-        return _score_columns(original, released, self.params.columns, True, ks_complement)
+        from safedata_core.evaluation.distributed import local_sample
+
+        original, sampled = local_sample(original, seed)
+        result = _score_columns(original, released, self.params.columns, True, ks_complement)
+        if sampled is not None:
+            result.details["sample_rows"] = sampled
+        return result
 
 
 class TVComplementMetric(Metric):
@@ -105,9 +112,23 @@ class TVComplementMetric(Metric):
 
     name = "tv_complement"
     Params = ColumnsParams
+    supports_dask = True  # a Dask original's frequencies are counted exactly over its partitions
 
     def compute(self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0) -> MetricResult:
+        from safedata_core.execution import is_dask_frame
+
+        if is_dask_frame(original.df):
+            from safedata_core.evaluation.distributed import tv_complement_exact
+
+            probe = _score_columns(original, released.with_df(released.df.head(0)), self.params.columns, False, _nan)
+            scores = tv_complement_exact(original, released, list(probe.details["columns"]))
+            valid = [v for v in scores.values() if not np.isnan(v)]
+            return MetricResult(score=float(np.mean(valid)) if valid else float("nan"), details={"columns": scores})
         return _score_columns(original, released, self.params.columns, False, tv_complement)
+
+
+def _nan(real: pd.Series, synthetic: pd.Series) -> float:
+    return float("nan")
 
 
 class BinnedParams(BaseModel):

@@ -146,9 +146,13 @@ class Marginal2WayMetric(Metric):
 
     name = "marginal_2way"
     Params = Marginal2WayParams
+    supports_dask = True  # on a seeded random sample of a Dask original (details.sample_rows)
 
     def compute(self, original: Table, released: Table, *, holdout: Table | None = None, seed: int = 0) -> MetricResult:
         from safedata_core.evaluation import resolve_columns
+        from safedata_core.evaluation.distributed import local_sample
+
+        original, sampled = local_sample(original, seed)
 
         cols = resolve_columns(self.params.columns, original, released, where="marginal_2way params.columns")
         codes = _binned(original, released, cols, self.params.bins, self.params.binning)
@@ -159,7 +163,10 @@ class Marginal2WayMetric(Metric):
             q = _joint(sa, sb, int(na), int(nb)) / max(len(sa), 1)
             pairs.append({"columns": [a, b], "score": float(1 - 0.5 * np.abs(p - q).sum())})
         score = float(np.mean([x["score"] for x in pairs])) if pairs else float("nan")
-        return MetricResult(score=score, details={"pairs": pairs, "binning": self.params.binning})
+        details: dict[str, Any] = {"pairs": pairs, "binning": self.params.binning}
+        if sampled is not None:
+            details["sample_rows"] = sampled
+        return MetricResult(score=score, details=details)
 
 
 class CorrelationDifferenceMetric(Metric):

@@ -13,6 +13,7 @@ import pandas as pd
 
 from safedata_core.data import Metadata, Table
 from safedata_core.errors import DataError
+from safedata_core.execution import active_session
 from safedata_core.pipeline.holdout import holdout_key, split_holdout
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ def load_input(
     meta = Metadata.load(resolve_source(spec.metadata, base)) if spec.metadata else None
     if data is not None:
         table = data if isinstance(data, Table) else Table.from_dataframe(data, meta, source="data")
+    elif active_session() is not None:  # Dask: the table is read lazily, partition by partition
+        from safedata_core.execution.reader import read_dask_table
+
+        table = read_dask_table(resolve_source(spec.source, base), meta)
     else:
         table = read_source(pm, resolve_source(spec.source, base), meta)
     if spec.columns:

@@ -127,6 +127,27 @@ def run_pipeline(
     """
     classes = component_classes(resolved, registry)
     check_traits(resolved, classes)
+    from safedata_core.execution import active_session, pipeline_session
+
+    if active_session() is not None or resolved.pipeline.execution.engine == "dask":
+        from safedata_core.execution.support import require_dask_support
+
+        require_dask_support(resolved, classes, [i.cls for i in registry] if registry is not None else ())
+        with pipeline_session(resolved.pipeline.execution):
+            return _run_pipeline(resolved, pm, classes, data=data, out=out, force=force, versions=versions)
+    return _run_pipeline(resolved, pm, classes, data=data, out=out, force=force, versions=versions)
+
+
+def _run_pipeline(
+    resolved: ResolvedPipeline,
+    pm: pluggy.PluginManager,
+    classes: dict[str, type[Component]],
+    *,
+    data: Table | pd.DataFrame | None,
+    out: Path | None,
+    force: bool,
+    versions: dict[str, str] | None,
+) -> RunResult:
     run = _Run(resolved, pm, versions or {}, classes)
     rundir = RunDir(out, run.run_id, force=force).open() if out is not None else None
     guard = InterruptGuard()

@@ -43,6 +43,12 @@ def _evaluations(record: RunRecord, kind: str) -> list[StepRecord]:
 
 
 def _sample(df: pd.DataFrame, seed: int) -> pd.DataFrame:
+    from safedata_core.execution import is_dask_frame
+
+    if is_dask_frame(df):  # a Dask table: a seeded random sample over its partitions
+        from safedata_core.execution.sampling import random_sample
+
+        return random_sample(df, MAX_FIDELITY_ROWS, seed)
     if len(df) <= MAX_FIDELITY_ROWS:
         return df
     return df.sample(MAX_FIDELITY_ROWS, random_state=seed)

@@ -26,6 +26,7 @@ __all__ = [
     "PATH_FIELD",
     "STEP_ID_PATTERN",
     "DataSpec",
+    "ExecutionSpec",
     "FiniteReal",
     "NoiseMode",
     "Pipeline",
@@ -184,6 +185,25 @@ class ReportSpec(_Strict):
     )
 
 
+class ExecutionSpec(_Strict):
+    """Where the run computes: local pandas (the default) or a Dask cluster (see docs/concepts/scale.md)."""
+
+    engine: Literal["local", "dask"] = Field("local", description="'local' (pandas in this process) or 'dask'.")
+    address: str | None = Field(
+        None,
+        description="Dask scheduler address (tcp://host:8786) or 'local' for a LocalCluster (default: 'local').",
+    )
+    partitions: WholeNumber | None = Field(
+        None, gt=0, description="Dask: repartition the input into this many partitions (default: as read)."
+    )
+
+    @model_validator(mode="after")
+    def _dask_only(self) -> ExecutionSpec:
+        if self.engine == "local" and (self.address is not None or self.partitions is not None):
+            raise ValueError("address and partitions need engine: dask (or remove them)")
+        return self
+
+
 class Pipeline(_Strict):
     """A safedata pipeline (schema version 1)."""
 
@@ -200,6 +220,9 @@ class Pipeline(_Strict):
     privacy: PrivacySpec | None = None
     steps: list[StepSpec] = Field(min_length=1)
     report: ReportSpec = Field(default_factory=ReportSpec)
+    execution: ExecutionSpec = Field(
+        default_factory=ExecutionSpec, description="Local pandas (default) or a Dask cluster for large tables."
+    )
     seed: WholeNumber = Field(
         0, ge=0, lt=2**63, description="Seed for every non-DP random choice (published; never drives DP noise)."
     )

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from safedata_core import ComponentError, Table
-from safedata_marginal.base import FitContext, MarginalSynthesizer, exact_marginal, measured_total
+from safedata_marginal.base import FitContext, MarginalSynthesizer, measured_total
 from safedata_marginal.pgm import GraphicalModel, model_cells, warm_start
 
 __all__ = ["AIMParams", "AIMSynthesizer", "choose_round", "round_scores", "workload_weights"]
@@ -100,6 +100,7 @@ class AIMSynthesizer(MarginalSynthesizer):
 
     name = "aim"
     Params = AIMParams
+    supports_dask = True  # exact marginals over partitions (safedata_marginal.distributed)
 
     def planned_rounds(self, n_columns: int) -> int:
         """The round budget, fixed before fitting from public quantities only (never from the clock)."""
@@ -125,7 +126,8 @@ class AIMSynthesizer(MarginalSynthesizer):
         weights = workload_weights(workload, degree)
         candidates = sorted(weights)
         sensitivity = max(weights.values())
-        answers = {c: exact_marginal(ctx.codes, c, ctx.dom) for c in candidates}
+        ctx.prefetch(candidates)  # Dask: every candidate's exact marginal in one pass
+        answers = {c: ctx.exact(c) for c in candidates}
         cells = {c: float(answers[c].size) for c in candidates}
         model = GraphicalModel(ctx.dom, [m.attrs for m in measurements], measured_total(measurements, ctx.private))
         model.fit(measurements, iters=p.round_iters)

@@ -22,9 +22,10 @@ import pandas as pd
 
 from safedata_core import ComponentError, DataError, PrivacyBudgetError, Synthesizer, Table
 from safedata_core.data import Metadata
+from safedata_core.execution import is_dask_frame
 from safedata_core.privacy import BudgetShare, Exponential, add_noise, require_declared, select
 from safedata_marginal.accounting import Planner, measurement
-from safedata_marginal.domain import ColumnDomain, Measure, build_domain
+from safedata_marginal.domain import ColumnDomain, Measure, build_domain, fine_layout
 from safedata_marginal.pgm import GraphicalModel, Measurement
 
 __all__ = ["FitContext", "MarginalSynthesizer", "exact_marginal", "measured_total"]
@@ -68,6 +69,32 @@ class FitContext:
         self.planner = Planner(budget) if budget is not None else None
         self.codes = np.zeros((0, 0), dtype=np.int64)
         self.dom: list[int] = []
+        self.frame: Any = None  # a Dask DataFrame: marginals are counted over its partitions
+        self.domains: list[ColumnDomain] = []
+        self._exact: dict[tuple[int, ...], np.ndarray] = {}
+        self.fine_pairs: dict[tuple[int, int], np.ndarray] = {}
+
+    def prefetch(self, attr_sets: list[tuple[int, ...]]) -> None:
+        """Count the exact marginals of ``attr_sets`` now (one pass over the partitions on Dask)."""
+        todo = [a for a in dict.fromkeys(tuple(a) for a in attr_sets) if a not in self._exact]
+        if self.fine_pairs:  # pairs counted on fine cells with the 1-way histograms: sum them into codes
+            from safedata_marginal.distributed import coarsen
+
+            for a in [a for a in todo if a in self.fine_pairs]:
+                doms = [self.domains[i] for i in a]
+                self._exact[a] = coarsen(self.fine_pairs[a], [d.group for d in doms], [d.size for d in doms])
+            todo = [a for a in todo if a not in self._exact]
+        if self.frame is not None and todo:
+            from safedata_marginal.distributed import marginals
+
+            self._exact.update(zip(todo, marginals(self.frame, self.domains, todo), strict=True))
+
+    def exact(self, attrs: tuple[int, ...]) -> np.ndarray:
+        """Exact counts of the marginal on ``attrs`` (from the code matrix, or counted over partitions)."""
+        if self.frame is None:
+            return exact_marginal(self.codes, attrs, self.dom)
+        self.prefetch([attrs])
+        return self._exact[tuple(attrs)]
 
     @property
     def private(self) -> bool:
@@ -81,7 +108,7 @@ class FitContext:
 
     def measure(self, attrs: tuple[int, ...], sigma: float, note: str) -> Measurement:
         """Noisy (or, non-private, exact) marginal on ``attrs`` as a weighted measurement."""
-        x = exact_marginal(self.codes, attrs, self.dom)
+        x = self.exact(attrs)
         if not self.private:
             return Measurement(attrs, x, np.ones(1))
         y = self.noisy_counts(x, sigma, note)
@@ -139,6 +166,8 @@ class MarginalSynthesizer(Synthesizer):
                     f"{budget.spent().epsilon:.6g} of it is already spent; give the step a fresh share"
                 )
         ctx = FitContext(self.name, budget)
+        if is_dask_frame(table.df):
+            ctx.frame = table.df
         self._metadata = table.metadata
         self._fit_model(table, ctx)
         # the model's total is an inverse-variance mean of the noisy measurements' totals: a DP row count
@@ -163,6 +192,11 @@ class MarginalSynthesizer(Synthesizer):
         unknown = [c for c in table.columns if meta[c].type == "categorical" and not meta[c].is_public_domain]
         if not unknown:
             return {}
+        if ctx.frame is not None:
+            raise ComponentError(
+                f"{self.name} on Dask: categorical column '{unknown[0]}' has no public categories; declare its "
+                "categories in the metadata (or run locally, where they can be selected privately)"
+            )
         from safedata_core.privacy import dp_select_categories
 
         eps = ctx.budget.epsilon * CATEGORY_EPSILON_SHARE / len(unknown)
@@ -183,10 +217,29 @@ class MarginalSynthesizer(Synthesizer):
     ) -> list[Measurement]:
         """Column domains from one fine-cell histogram each; fills ``ctx.codes``/``ctx.dom``; 1-way measurements."""
         domains, ys, stds = [], [], []
-        for col in table.columns:
+        exact: list[np.ndarray | None] = [None] * len(table.columns)
+        if ctx.frame is not None:  # Dask: every fine-cell histogram in one pass (the cells are public)
+            from safedata_marginal.distributed import fine_histograms
+
+            layouts = [
+                fine_layout(
+                    col,
+                    None,
+                    table.metadata.columns[col],
+                    private=ctx.private,
+                    labels=labels.get(col),
+                    n_fine=self.params.fine_cells,
+                    where=self.name,
+                )
+                for col in table.columns
+            ]
+            pairs = self._dask_fine_pairs(len(layouts))
+            hists, ctx.fine_pairs = fine_histograms(ctx.frame, layouts, pairs)
+            exact = list(hists)
+        for i, col in enumerate(table.columns):
             dom, y, std = build_domain(
                 col,
-                table.df[col],
+                table.df[col] if ctx.frame is None else None,
                 table.metadata.columns[col],
                 measure=ctx.measure_fine(sigma),
                 private=ctx.private,
@@ -194,17 +247,24 @@ class MarginalSynthesizer(Synthesizer):
                 n_bins=self.params.bins,
                 n_fine=self.params.fine_cells,
                 where=self.name,
+                exact=exact[i],
             )
             domains.append(dom)
             ys.append(y)
             stds.append(std)
         self._domains = domains
         ctx.dom = [d.size for d in domains]
-        ctx.codes = np.stack([d.encode(table.df[d.name]) for d in domains], axis=1)
+        ctx.domains = domains
+        if ctx.frame is None:
+            ctx.codes = np.stack([d.encode(table.df[d.name]) for d in domains], axis=1)
         return [
             Measurement((i,), y, 1.0 / std if ctx.private else np.ones(1))
             for i, (y, std) in enumerate(zip(ys, stds, strict=True))
         ]
+
+    def _dask_fine_pairs(self, d: int) -> list[tuple[int, int]]:
+        """Pairs to count on fine cells with the 1-way histograms on Dask (default none; MST: all)."""
+        return []
 
     # -- sample ------------------------------------------------------------------
     def sample(self, n: int, *, seed: int) -> Table:

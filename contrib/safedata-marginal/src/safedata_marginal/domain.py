@@ -38,7 +38,7 @@ import pandas as pd
 from safedata_core import ComponentError
 from safedata_core.data import ColumnMeta
 
-__all__ = ["ColumnDomain", "Measure", "build_domain", "fine_cells", "group_ordered"]
+__all__ = ["ColumnDomain", "Measure", "build_domain", "fine_cells", "fine_layout", "group_ordered"]
 
 DomainKind = Literal["numeric", "categorical", "boolean"]
 #: measure(exact_counts, note) -> (released counts, per-cell noise std); exact counts when non-private
@@ -210,26 +210,19 @@ class ColumnDomain:
         )
 
 
-def build_domain(
+def fine_layout(
     name: str,
-    s: pd.Series,
+    s: Any,
     meta: ColumnMeta,
     *,
-    measure: Measure,
     private: bool,
     labels: list[Any] | None = None,
-    n_bins: int = 16,
     n_fine: int = 64,
-    threshold: float = 3.0,
     where: str = "marginal",
-) -> tuple[ColumnDomain, np.ndarray, np.ndarray]:
-    """Build the domain of one column from one (noisy) fine-cell histogram.
+) -> ColumnDomain:
+    """The fine cells of one column before any count (one code per cell): see :func:`build_domain`.
 
-    ``labels`` overrides the category list (e.g. a DP selection). Returns the
-    domain, the released 1-way counts per code and their noise std per code.
-    Under ``private`` the column must be declared (not inferred) and its domain
-    public (bounds, categories, or ``labels``); without it missing
-    bounds/categories are read from the data.
+    ``s`` is read only for a non-private column without declared bounds/categories.
     """
     if private and meta.inferred:
         raise ComponentError(
@@ -279,16 +272,44 @@ def build_domain(
             "categorical, boolean or numerical in the metadata"
         )
     n_cells = (len(lo) if kind == "numeric" else len(cat_labels)) + int(has_missing)
-    dom = ColumnDomain(
+    return ColumnDomain(
         name, kind, integer, cat_labels, lo, hi, has_missing, np.ones(n_cells), np.zeros(n_cells, int), meta.nullable
     )
-    exact = np.bincount(dom.fine_index(s), minlength=n_cells).astype(float)
+
+
+def build_domain(
+    name: str,
+    s: Any,
+    meta: ColumnMeta,
+    *,
+    measure: Measure,
+    private: bool,
+    labels: list[Any] | None = None,
+    n_bins: int = 16,
+    n_fine: int = 64,
+    threshold: float = 3.0,
+    where: str = "marginal",
+    exact: np.ndarray | None = None,
+) -> tuple[ColumnDomain, np.ndarray, np.ndarray]:
+    """Build the domain of one column from one (noisy) fine-cell histogram.
+
+    ``labels`` overrides the category list (e.g. a DP selection). Returns the
+    domain, the released 1-way counts per code and their noise std per code.
+    Under ``private`` the column must be declared (not inferred) and its domain
+    public (bounds, categories, or ``labels``); without it missing
+    bounds/categories are read from the data. ``exact``: the exact fine-cell
+    histogram when the caller counted it already (e.g. over Dask partitions).
+    """
+    dom = fine_layout(name, s, meta, private=private, labels=labels, n_fine=n_fine, where=where)
+    kind, n_cells, has_missing = dom.kind, dom.n_fine, dom.has_missing
+    if exact is None:
+        exact = np.bincount(dom.fine_index(s), minlength=n_cells).astype(float)
     noisy, std = measure(exact, f"1-way fine histogram of '{name}'")
     cut = threshold * std if private else 0.0
     # decoding weights: counts that could be noise are zeroed (post-processing)
     weight = np.where(noisy >= (2.0 * std if private else 0.5), noisy, 0.0)
     if kind == "numeric":
-        n_num = len(lo)
+        n_num = len(dom.lo)
         group = group_ordered(weight[:n_num], n_bins)
         if has_missing:
             if noisy[-1] >= max(cut, 0.5):

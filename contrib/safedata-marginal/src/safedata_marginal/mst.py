@@ -11,6 +11,7 @@ graphical model is fit to all measurements and sampled.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,7 +61,11 @@ class MSTSynthesizer(MarginalSynthesizer):
     """
 
     name = "mst"
+    supports_dask = True  # exact marginals over partitions (safedata_marginal.distributed)
     Params = MSTParams
+
+    def _dask_fine_pairs(self, d: int) -> list[tuple[int, int]]:
+        return [(a, b) for a in range(d) for b in range(a + 1, d)]  # the whole fit in one pass over the data
 
     def _fit_model(self, table: Table, ctx: FitContext) -> None:
         labels = self._private_labels(table, ctx)
@@ -72,7 +77,9 @@ class MSTSynthesizer(MarginalSynthesizer):
             sigma1 = math.sqrt(d / (2.0 * rho / parts))
             eps_sel = math.sqrt(8.0 * (rho / parts) / max(d - 1, 1))
         oneway = self._build_domains(table, ctx, sigma1, labels)
-        pairs, scores = edge_scores(ctx.codes, ctx.dom, oneway, private=ctx.private)
+        d_pairs = [(a, b) for a in range(d) for b in range(a + 1, d)]
+        ctx.prefetch(d_pairs)  # Dask: every pairwise marginal in one pass
+        pairs, scores = edge_scores(ctx.codes, ctx.dom, oneway, private=ctx.private, marginal=ctx.exact)
         edges = select_tree(ctx, d, pairs, scores, eps_sel)
         sigma2 = 1.0
         if ctx.planner is not None and edges:
@@ -93,10 +100,16 @@ class MSTSynthesizer(MarginalSynthesizer):
 
 
 def edge_scores(
-    codes: np.ndarray, dom: list[int], oneway: list[Measurement], *, private: bool = True
+    codes: np.ndarray,
+    dom: list[int],
+    oneway: list[Measurement],
+    *,
+    private: bool = True,
+    marginal: Callable[[tuple[int, ...]], np.ndarray] | None = None,
 ) -> tuple[list[tuple[int, int]], np.ndarray]:
     """Every column pair and its MST score: the L1 gap between its exact 2-way marginal and the
     independence model ``N * p_a x p_b`` of the noisy 1-way measurements (``N``: their DP total).
+    ``marginal`` gives exact marginals when the codes are not in memory (Dask).
 
     Only the exact 2-way marginal reads the data, and one record moves it by one in
     one cell, so each score has sensitivity 1.
@@ -105,9 +118,11 @@ def edge_scores(
     total = measured_total(oneway, private)
     probs = [np.clip(m.y, 0, None) / max(float(np.clip(m.y, 0, None).sum()), 1e-12) for m in oneway]
     pairs = [(a, b) for a in range(d) for b in range(a + 1, d)]
-    scores = np.array(
-        [np.abs(exact_marginal(codes, p, dom) - total * np.outer(probs[p[0]], probs[p[1]])).sum() for p in pairs]
-    )
+
+    def exact(p: tuple[int, ...]) -> np.ndarray:
+        return marginal(p) if marginal is not None else exact_marginal(codes, p, dom)
+
+    scores = np.array([np.abs(exact(p) - total * np.outer(probs[p[0]], probs[p[1]])).sum() for p in pairs])
     return pairs, scores
 
 

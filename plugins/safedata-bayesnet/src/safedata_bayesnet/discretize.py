@@ -31,6 +31,8 @@ import pandas as pd
 from safedata_bayesnet.codec import CodecKind, ColumnCodec
 from safedata_core import ComponentError, Table
 from safedata_core.data import ColumnMeta, Metadata
+from safedata_core.execution import is_dask_frame
+from safedata_core.execution.primitives import noisy_histogram_counts
 from safedata_core.privacy import DiscreteLaplace, PrivacyEvent, add_noise, dp_select_categories, noisy_histogram
 from safedata_core.privacy.discretize import empirical_cells, fine_cells, group_by_mass, keeps_missing
 
@@ -110,12 +112,18 @@ def build_codecs(
     eps_task = epsilon / len(plan) if plan else 0.0
     delta_select = delta / max(1, sum(1 for _, t in plan if t == "select"))
     tasks = {(c, t) for c, t in plan}
+    counted: dict[str, np.ndarray] | None = None
+    if is_dask_frame(table.df):  # Dask: every binning count in one pass over the partitions
+        from safedata_bayesnet.distributed import column_counts
+
+        counted = column_counts(table, tasks, n_fine, where)
     codecs = []
     for col in table.columns:
         cm, s = meta.columns[col], table.df[col]
         note = f"{where}: '{col}'"
         if codec_kind(col, cm, where) == "numeric":
-            codecs.append(_dp_numeric(col, s, cm, n_bins, n_fine, budget, eps_task, note))
+            exact = counted[col] if counted is not None else None
+            codecs.append(_dp_numeric(col, s, cm, n_bins, n_fine, budget, eps_task, note, exact))
             continue
         if cm.type == "boolean":
             labels: list[object] = [False, True]
@@ -133,7 +141,7 @@ def build_codecs(
             labels = [str(v) for v in cm.categories or []]
         codec = ColumnCodec(col, cm.type, False, labels=labels)  # type: ignore[arg-type]
         if (col, "missing") in tasks:
-            n_other = float(np.sum(codec.encode(s) < 0))
+            n_other = float(counted[col]) if counted is not None else float(np.sum(codec.encode(s) < 0))
             noisy = float(add_noise(budget, DiscreteLaplace(1, eps_task), n_other, note=f"{note} missing count")[()])
             codec.missing = keeps_missing(noisy, 1.0 / eps_task)
         if not labels and not codec.missing:
@@ -146,16 +154,30 @@ def build_codecs(
 
 
 def _dp_numeric(
-    col: str, s: pd.Series, cm: ColumnMeta, n_bins: int, n_fine: int, budget: BudgetShare, eps: float, note: str
+    col: str,
+    s: pd.Series,
+    cm: ColumnMeta,
+    n_bins: int,
+    n_fine: int,
+    budget: BudgetShare,
+    eps: float,
+    note: str,
+    exact: np.ndarray | None = None,
 ) -> ColumnCodec:
-    """One noisy histogram over the public fine cells (plus a missing cell when nullable)."""
+    """One noisy histogram over the public fine cells (plus a missing cell when nullable).
+
+    ``exact``: the fine-cell counts when they were counted already (over Dask partitions).
+    """
     assert cm.bounds is not None
     lo, hi = fine_cells(cm.bounds, cm.type == "integer", n_fine)
     codec = ColumnCodec(col, "numeric", False, integer=cm.type == "integer", cell_lo=lo, cell_hi=hi)
-    fine = codec.fine_codes(s)
-    if not cm.nullable:
-        fine = fine[fine < len(hi)]  # a missing value in a non-nullable column is counted nowhere
-    noisy = noisy_histogram(fine, len(hi) + int(cm.nullable), budget=budget, epsilon=eps, note=f"{note} histogram")
+    if exact is not None:
+        noisy = noisy_histogram_counts(exact, budget=budget, epsilon=eps, note=f"{note} histogram")
+    else:
+        fine = codec.fine_codes(s)
+        if not cm.nullable:
+            fine = fine[fine < len(hi)]  # a missing value in a non-nullable column is counted nowhere
+        noisy = noisy_histogram(fine, len(hi) + int(cm.nullable), budget=budget, epsilon=eps, note=f"{note} histogram")
     codec.cell_weight = np.clip(noisy[: len(hi)], 0.0, None)
     codec.cell_bin = group_by_mass(codec.cell_weight, n_bins)
     codec.missing = bool(cm.nullable) and keeps_missing(float(noisy[-1]), 1.0 / eps)

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from safedata_core.execution.primitives import noisy_histogram_counts
 from safedata_core.privacy import DiscreteLaplace, Exponential, PrivacyEvent, noisy_histogram, select
 
 if TYPE_CHECKING:
@@ -94,8 +95,11 @@ def r_score(codes: np.ndarray, x: int, parents: Sequence[int], sizes: Sequence[i
     n = codes.shape[0]
     if not parents or n == 0:
         return 0.0
-    p_idx, p_cells = joint_index(codes, parents, sizes)
-    joint = np.bincount(p_idx * sizes[x] + codes[:, x], minlength=p_cells * sizes[x]).reshape(p_cells, sizes[x])
+    if hasattr(codes, "joint"):  # a lazy Dask code matrix: the joint table counted over partitions
+        joint = codes.joint([*parents, x]).reshape(-1, sizes[x])
+    else:
+        p_idx, p_cells = joint_index(codes, parents, sizes)
+        joint = np.bincount(p_idx * sizes[x] + codes[:, x], minlength=p_cells * sizes[x]).reshape(p_cells, sizes[x])
     cp, cx = joint.sum(axis=1), joint.sum(axis=0)
     return float(0.5 * np.abs(joint - np.outer(cp, cx) / n).sum())
 
@@ -148,6 +152,8 @@ def greedy_structure(
             if x not in chosen
             for par in parent_candidates(x, chosen, sizes, max_parents, domain_limit)
         ]
+        if hasattr(codes, "prefetch"):  # Dask: every candidate's joint table in one pass
+            codes.prefetch([[*par, x] for x, par in candidates if (x, par) not in cache and par])
         scores = np.empty(len(candidates))
         for i, key in enumerate(candidates):
             if key not in cache:
@@ -186,10 +192,16 @@ def noisy_conditionals(
     Returns the conditional tables and the raw noisy joint counts.
     """
     cpts, raw = [], []
+    if hasattr(codes, "prefetch"):  # Dask: every (parents, attribute) table in one pass
+        codes.prefetch([[*parents, x] for x, parents in network])
     for x, parents in network:
-        idx, cells = joint_index(codes, [*parents, x], sizes)
         note = f"{where}: noisy marginal of attribute {x} with parents {list(parents)}"
-        noisy = noisy_histogram(idx, cells, budget=budget, epsilon=epsilon_each, note=note)
+        if hasattr(codes, "joint"):
+            counts = codes.joint([*parents, x])
+            noisy = noisy_histogram_counts(counts, budget=budget, epsilon=epsilon_each, note=note)
+        else:
+            idx, cells = joint_index(codes, [*parents, x], sizes)
+            noisy = noisy_histogram(idx, cells, budget=budget, epsilon=epsilon_each, note=note)
         raw.append(noisy)
         cpts.append(conditionals_from_counts(noisy, sizes[x]))
     return cpts, raw

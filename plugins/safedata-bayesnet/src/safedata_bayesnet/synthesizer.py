@@ -21,6 +21,7 @@ from safedata_bayesnet.privbayes import (
 )
 from safedata_core import ComponentError, Synthesizer, Table
 from safedata_core.data import Metadata
+from safedata_core.execution import is_dask_frame
 from safedata_core.privacy import BudgetShare, DiscreteLaplace, Exponential, add_noise, require_declared
 
 __all__ = ["BayesNetParams", "BayesNetSynthesizer"]
@@ -110,6 +111,7 @@ class BayesNetSynthesizer(Synthesizer):
     """
 
     name = "bayes_net"
+    supports_dask = True  # DP fits: exact counts over partitions (safedata_bayesnet.distributed)
     privacy = "dp"
     Params = BayesNetParams
 
@@ -126,6 +128,11 @@ class BayesNetSynthesizer(Synthesizer):
     def _fit(self, table: Table, *, budget: BudgetShare | None, seed: int) -> None:
         """Learn the model; the base ``fit`` has refused a DP fit without a budget."""
         p = self.params
+        if is_dask_frame(table.df) and not p.dp:
+            raise ComponentError(
+                "bayes_net on Dask fits under DP only (exact counts noised once); set dp: true with a privacy "
+                "share, or run the non-private fit locally"
+            )
         if p.dp:
             assert budget is not None
             self._fit_dp(table, budget)
@@ -174,8 +181,14 @@ class BayesNetSynthesizer(Synthesizer):
         n_hat = float(
             add_noise(budget, DiscreteLaplace(1, eps_count), float(len(table)), note=f"{where}: noisy row count")[()]
         )
-        codes = np.column_stack([c.encode(table.df[c.name]) for c in codecs])
-        codes = codes[(codes >= 0).all(axis=1)]  # values with no code (not nullable / not kept) leave their record out
+        if is_dask_frame(table.df):  # Dask: the code matrix stays lazy, its joint tables are counted over partitions
+            from safedata_bayesnet.distributed import DaskCodes
+
+            codes: Any = DaskCodes(table.df, codecs)
+        else:
+            codes = np.column_stack([c.encode(table.df[c.name]) for c in codecs])
+            # values with no code (not nullable / not kept) leave their record out
+            codes = codes[(codes >= 0).all(axis=1)]
         sizes = [c.size for c in codecs]
         limit = useful_domain_limit(n_hat, eps_m * d, d, p.theta)
         network = greedy_structure(
