@@ -22,7 +22,7 @@ from typing import Any
 
 from safedata_core.errors import SafedataError
 
-COMMANDS: tuple[str, ...] = ("plugins", "schema", "validate", "run", "audit", "profile", "demo", "bench", "dp_audit")
+COMMANDS: tuple[str, ...] = ("plugins", "schema", "validate", "run", "audit", "profile", "demo", "bench", "dp_audit", "tune")
 
 __all__ = ["HELP", "build_parser", "main", "version_text"]
 
