@@ -22,7 +22,8 @@ from typing import Any
 
 from safedata_core.errors import SafedataError
 
-COMMANDS: tuple[str, ...] = ("plugins", "schema", "validate", "run", "audit", "profile", "demo", "bench", "dp_audit", "tune")
+COMMANDS: tuple[str, ...] = ("plugins", "schema", "validate", "run", "audit", "profile", "demo", "bench", "dp_audit")
+COMMANDS += ("tune",)  # safedata tune (safedata_core/commands/tune.py)
 
 __all__ = ["HELP", "build_parser", "main", "version_text"]
 

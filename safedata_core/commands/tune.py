@@ -24,6 +24,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, help="trials at once in local processes (overrides the file's jobs)")
     p.add_argument("--dask", help="Dask scheduler address, or 'local' (overrides the file's dask)")
     p.add_argument("--seed", type=int, help="seed of the search (overrides the file's seed; never the DP noise)")
+    assert isinstance(p, argparse.ArgumentParser)
     return p
 
 

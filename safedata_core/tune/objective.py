@@ -88,7 +88,7 @@ class Scorer:
         self.seed = seed
 
     def _sigma(self, share: BudgetShare, sensitivity: float) -> float:
-        rho = float(getattr(share, "rho")) / len(self.weights)
+        rho = float(share.rho) / len(self.weights)  # type: ignore[attr-defined]
         return sensitivity / math.sqrt(2.0 * rho)
 
     def _count(self, share: BudgetShare | None, counts: np.ndarray, sensitivity: float, note: str) -> np.ndarray:

@@ -92,7 +92,7 @@ def _html(result: TuneResult, rows: list[dict[str, Any]]) -> str:
                     (label(i), float(rows[i]["risk"]), float(rows[i]["objective"]), 0.0, 0.0)
                     for i in ok
                     if rows[i].get("risk") is not None
-                ],  # fmt: skip
+                ],
                 x_label="membership-inference AUC (lower is safer)",
                 y_label="objective",
             )

@@ -75,7 +75,7 @@ class TuneResult:
                 "params": self.best.config.params,
                 "objective": self.best.objective,
                 "trial": self.best.index,
-            },  # fmt: skip
+            },
             **self.details,
         }
 
@@ -131,13 +131,13 @@ def _execute(jobs: list[TrialJob], spec: TuneSpec) -> Iterator[TrialResult]:
         except ImportError:
             raise SafedataError("tune dask: needs dask.distributed: pip install 'dask[distributed]'") from None
         cluster = LocalCluster(n_workers=spec.jobs, threads_per_worker=1) if spec.dask == "local" else None
-        client = Client(cluster) if cluster is not None else Client(spec.dask)
+        client = Client(cluster) if cluster is not None else Client(spec.dask)  # type: ignore[no-untyped-call]
         try:
-            yield from client.gather(client.map(run_trial, jobs, pure=False))
+            yield from client.gather(client.map(run_trial, jobs, pure=False))  # type: ignore[no-untyped-call]
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
             if cluster is not None:
-                cluster.close()
+                cluster.close()  # type: ignore[no-untyped-call]
     elif spec.jobs > 1 and len(jobs) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor

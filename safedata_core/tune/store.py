@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["dataset_fingerprint", "index_path", "record_result", "recommended_config"]
+__all__ = ["dataset_fingerprint", "index_path", "recommended_config", "record_result"]
 
 
 def index_path() -> Path:
