@@ -130,14 +130,16 @@ def _execute(jobs: list[TrialJob], spec: TuneSpec) -> Iterator[TrialResult]:
             from dask.distributed import Client, LocalCluster
         except ImportError:
             raise SafedataError("tune dask: needs dask.distributed: pip install 'dask[distributed]'") from None
-        cluster = LocalCluster(n_workers=spec.jobs, threads_per_worker=1) if spec.dask == "local" else None
+        cluster: Any = None
+        if spec.dask == "local":
+            cluster = LocalCluster(n_workers=spec.jobs, threads_per_worker=1)  # type: ignore[no-untyped-call]
         client = Client(cluster) if cluster is not None else Client(spec.dask)  # type: ignore[no-untyped-call]
         try:
             yield from client.gather(client.map(run_trial, jobs, pure=False))  # type: ignore[no-untyped-call]
         finally:
             client.close()  # type: ignore[no-untyped-call]
             if cluster is not None:
-                cluster.close()  # type: ignore[no-untyped-call]
+                cluster.close()
     elif spec.jobs > 1 and len(jobs) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
