@@ -34,8 +34,8 @@ def tune(
     """Validate and run a tune; with ``out``, write its outputs there and record it in the stored index."""
     from safedata_core import Engine
 
-    engine = engine or Engine()
     spec = spec if isinstance(spec, TuneSpec) else load_tune(spec)
+    engine = engine or Engine(plugins=list(spec.plugins))
     result = run_tune(spec, engine=engine)
     if out is not None:
         from safedata_core.tune.output import write_outputs

@@ -195,6 +195,7 @@ def _job(spec: TuneSpec, base: dict[str, Any], index: int, config: Config, **kw:
         bins=spec.objective.bins,
         fidelity_columns=spec.objective.fidelity_columns,
         seed=spec.seed + 1000 * index,
+        plugins=tuple(spec.plugins),
         **base,
         **kw,
     )
@@ -205,7 +206,7 @@ def run_tune(spec: TuneSpec, *, engine: Any = None) -> TuneResult:
     from safedata_core import Engine
     from safedata_core.privacy import Budget, Ledger
 
-    engine = engine or Engine()
+    engine = engine or Engine(plugins=list(spec.plugins))
     space = SearchSpace(spec.search, engine.registry)
     private = _subsample(engine.read_table(spec.data.source, spec.data.metadata), spec.data.rows, spec.seed)
     label = _label(spec, private)

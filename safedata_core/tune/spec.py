@@ -145,6 +145,7 @@ class TuneSpec(_Strict):
     objective: Objective = Field(default_factory=Objective)
     constraints: Constraints = Field(default_factory=Constraints)
     seed: int = 0
+    plugins: list[str] = Field(default_factory=list, description="Extra plugin modules to load (importable names).")
     jobs: int = Field(1, ge=1, description="Trials run at once (local processes), public and nonprivate mode.")
     dask: str | None = Field(None, description="Dask scheduler address ('local' starts one), as bench --dask.")
 
