@@ -108,9 +108,12 @@ class Scorer:
         positive = classes[-1]
         cols = [c for c in synth.columns if c != self.label and c in holdout.columns]
         enc = _Encoder(synth, cols)
+        from threadpoolctl import threadpool_limits
+
         model = HistGradientBoostingClassifier(max_iter=60, categorical_features=enc.is_cat, random_state=self.seed)
-        model.fit(enc(synth), (synth[self.label].astype(str) == positive).to_numpy())
-        prob = model.predict_proba(enc(holdout))[:, 1]
+        with threadpool_limits(1):  # trials run side by side; OpenMP threads would oversubscribe the cores
+            model.fit(enc(synth), (synth[self.label].astype(str) == positive).to_numpy())
+            prob = model.predict_proba(enc(holdout))[:, 1]
         truth = (holdout[self.label].astype(str) == positive).to_numpy()
         return prob, truth
 
