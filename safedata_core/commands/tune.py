@@ -42,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("jobs", args.jobs), ("dask", args.dask), ("seed", args.seed)) if v is not None}
     if overrides:
         spec = spec.model_copy(update=overrides)
-    result = tune(spec, Path(args.out), engine=make_engine(args))
+    from safedata_core import Engine
+
+    engine = make_engine(args) if not spec.plugins else Engine(plugins=list(spec.plugins))
+    result = tune(spec, Path(args.out), engine=engine)
     ok = sum(1 for t in result.trials if t.status == "ok")
     print(f"mode: {MODE_TEXT[result.mode]}")
     print(f"trials: {len(result.trials)} run, {ok} ok")

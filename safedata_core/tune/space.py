@@ -1,8 +1,8 @@
 """The search space: which component to use and its params, as scikit-optimize dimensions.
 
-One categorical dimension ``use`` picks the component; each searched param of
-each component is a dimension named ``<use>.<param>`` (ignored when another
-component is picked). ``auto`` takes the range from the component's Params
+One categorical dimension ``use`` picks a search entry; each searched param of
+each entry is a dimension named ``<entry index>:<use>.<param>`` (ignored when
+another entry is picked; one component may appear in several entries). ``auto`` takes the range from the component's Params
 JSON Schema: ``minimum``/``maximum`` (integer or real; log scale when the range
 spans 100x or more from a positive low, or when the field declares
 ``json_schema_extra={"log": true}``), ``enum`` or a boolean as choices.
@@ -67,7 +67,7 @@ class SearchSpace:
     def __init__(self, entries: list[SearchEntry], registry: Any) -> None:
         self.entries = entries
         self.infos: dict[str, Any] = {}
-        self.ranges: dict[str, tuple[str, str, ParamRange, bool]] = {}  # dim -> (use, param, range, integer)
+        self.ranges: dict[str, tuple[int, str, ParamRange, bool]] = {}  # dim -> (entry, param, range, integer)
         for i, entry in enumerate(entries):
             where = f"search.{i}"
             try:
@@ -85,7 +85,7 @@ class SearchSpace:
                 if name not in props:
                     raise PipelineValidationError([(pw, f"'{entry.use}' has no param '{name}'")])
                 integer = _prop(props[name]).get("type") == "integer"
-                self.ranges[f"{entry.use}.{name}"] = (entry.use, name, rng, integer)
+                self.ranges[f"{i}:{entry.use}.{name}"] = (i, name, rng, integer)
 
     @property
     def names(self) -> list[str]:
@@ -113,10 +113,11 @@ class SearchSpace:
     def decode(self, point: list[Any]) -> Config:
         """The configuration of an optimizer point."""
         values = dict(zip(self.names, point, strict=True))
-        entry = self.entries[int(values["use"])]
+        index = int(values["use"])
+        entry = self.entries[index]
         params: dict[str, Any] = dict(entry.fixed)
-        for dim, (use, name, rng, integer) in self.ranges.items():
-            if use != entry.use:
+        for dim, (owner, name, rng, integer) in self.ranges.items():
+            if owner != index:
                 continue
             v = values[dim]
             if rng.choices is not None:
