@@ -12,9 +12,10 @@ For each seed:
 
 Every release is scored by TSTR ROC AUC (``safedata_core.bench.evaluate.tstr_auc``, label
 ``income``) on the SECOND half of ``builtin:adult_test``, which no tune has seen. Writes
-``benchmarks/results/tune.json`` and prints a table.
+``results.json`` in ``--out`` (default ``benchmarks/results/tune/``) and prints a table.
 
-Run: ``nice .venv/bin/python benchmarks/bench_tune.py`` (``--seeds 0 1 2``, ``--modes private public``).
+Run: ``nice .venv/bin/python benchmarks/bench_tune.py`` (``--seeds 0 1 2``, ``--modes private public``,
+``--rows N``: a seeded sample of N Adult rows for every mode, the same sample for the default run).
 """
 
 from __future__ import annotations
@@ -60,24 +61,27 @@ def auc(release: Any, evaluation: Any) -> float:
     return float(tstr_auc(release.df, evaluation.df, "income"))
 
 
-def run_default(eng: Any, seed: int) -> Any:
+def run_default(eng: Any, seed: int, rows: int | None) -> Any:
     from safedata_core.privacy import Budget, Ledger
 
     info = eng.registry.get("mst")
     ledger = Ledger(Budget(EPSILON, DELTA))
     share = ledger.share("synthetic", "mst", Budget(EPSILON, DELTA))
     model = info.cls({})
-    model.fit(eng.read_table("builtin:adult"), budget=share, seed=seed)
+    train = eng.read_table("builtin:adult")
+    if rows is not None:  # the same public subsample the tune takes (data.rows, seeded)
+        train = train.with_df(train.df.sample(rows, random_state=seed).reset_index(drop=True))
+    model.fit(train, budget=share, seed=seed)
     return model.sample(int(model.estimated_rows() or 0), seed=seed + 1), ledger.to_dict()
 
 
-def run_mode(mode: str, seed: int, proxy_csv: Path, meta: Path, out: Path) -> Any:
+def run_mode(mode: str, seed: int, proxy_csv: Path, meta: Path, out: Path, rows: int | None) -> Any:
     from safedata_core.tune import tune
 
     doc: dict[str, Any] = {
         "name": f"adult-{mode}-{seed}",
         "mode": mode,
-        "data": {"source": "builtin:adult", "label": "income", "holdout": 0.3},
+        "data": {"source": "builtin:adult", "label": "income", "holdout": 0.3, "rows": rows},
         "privacy": {"epsilon": EPSILON, "delta": DELTA},
         "search": SEARCH,
         "seed": seed,
@@ -96,6 +100,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--modes", nargs="+", default=["default", "private", "public"])
+    ap.add_argument("--rows", type=int, help="a seeded sample of N Adult rows for every mode (faster)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "tune"))
     args = ap.parse_args()
     os.environ.setdefault("SAFEDATA_TUNE_INDEX", str(Path(args.out) / "index.jsonl"))
@@ -111,11 +116,11 @@ def main() -> None:
         for mode in args.modes:
             t0 = time.perf_counter()
             if mode == "default":
-                release, ledger = run_default(eng, seed)
+                release, ledger = run_default(eng, seed, args.rows)
                 row = {"config": "mst {}", "trials": 0, "charges": [c["mechanism"] for c in ledger["charges"]]}
                 spent = ledger["spent"]["epsilon"]
             else:
-                res = run_mode(mode, seed, tmp / "proxy.csv", tmp / "adult.meta.yaml", out)
+                res = run_mode(mode, seed, tmp / "proxy.csv", tmp / "adult.meta.yaml", out, args.rows)
                 release = res.release
                 led = res.ledger or {"charges": []}
                 row = {
@@ -135,7 +140,7 @@ def main() -> None:
             )
             rows.append(row)
             print(json.dumps(row, default=str), flush=True)
-            (out.parent / "tune.json").write_text(json.dumps(rows, indent=2, default=str) + "\n")
+            (out / "results.json").write_text(json.dumps(rows, indent=2, default=str) + "\n")
     print("\nmode      seeds  TSTR AUC (mean ± sd)   epsilon spent")
     for mode in args.modes:
         vals = [r["tstr_auc"] for r in rows if r["mode"] == mode and r["tstr_auc"] is not None]

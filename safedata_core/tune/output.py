@@ -1,7 +1,9 @@
 """What ``safedata tune --out DIR`` writes.
 
 * ``best.yaml``: the chosen configuration as a ready pipeline (``safedata validate`` accepts it);
-* ``trials.csv``: every trial (params, epsilon, objective, constraints, seconds, status);
+* ``trials.csv``: every trial (params, epsilon, objective, constraints, seconds, status); in private
+  mode only the best trial's figures (the bound covers releasing the best output only) and the
+  full table goes to ``internal/trials.csv``, which is NOT DP and must not be published;
 * ``tune.html``: the mode, the total epsilon spent (tuning included), the best configuration and
   the Pareto front of epsilon vs utility vs risk as inline SVG;
 * ``summary.json`` and ``ledger.json`` (the tune's own ledger: the tuning charge or the final run);
@@ -21,7 +23,7 @@ from typing import Any
 
 from safedata_core.tune.search import MODE_TEXT, TuneResult, penalised
 
-__all__ = ["best_pipeline", "pareto_front", "write_outputs"]
+__all__ = ["best_pipeline", "pareto_front", "released_only", "write_outputs"]
 
 
 def best_pipeline(result: TuneResult, registry: Any) -> dict[str, Any] | None:
@@ -45,6 +47,12 @@ def best_pipeline(result: TuneResult, registry: Any) -> dict[str, Any] | None:
     doc["steps"] = [step]
     doc["seed"] = spec.seed
     return doc
+
+
+def released_only(row: dict[str, Any]) -> dict[str, Any]:
+    """A private-mode trial row without what its run on the data produced (not covered by the bound)."""
+    keep = ("trial", "use", "params", "epsilon")
+    return {**{k: row[k] for k in keep}, "status": "not released", "objective": math.nan, "seconds": math.nan}
 
 
 def pareto_front(rows: list[dict[str, Any]]) -> list[int]:
@@ -122,9 +130,21 @@ def _html(result: TuneResult, rows: list[dict[str, Any]]) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>safedata tune: "
         f"{esc(result.spec.name)}</title></head><body style='font-family:system-ui,sans-serif;max-width:60em'>"
         f"<h1>Tuning: {esc(result.spec.name)}</h1><p>Mode: <strong>{esc(MODE_TEXT[result.mode])}</strong></p>"
-        f"{dp_line}<p>Best configuration: {best_txt}</p>{''.join(charts)}"
+        f"{dp_line}<p>Best configuration: {best_txt}</p>{_private_note(result)}{''.join(charts)}"
         "<h2>Trials</h2><table><tr><th>trial</th><th>use</th><th>params</th><th>epsilon</th><th>objective</th>"
         f"<th>seconds</th><th>status</th></tr>{table}</table></body></html>"
+    )
+
+
+def _private_note(result: TuneResult) -> str:
+    if result.mode != "private":
+        return ""
+    d = result.details
+    return (
+        f"<p>{d.get('trials_drawn')} trials drawn ({html.escape(json.dumps(d.get('distribution')))}), each "
+        f"rho={d.get('rho_per_trial', 0):.4g}-zCDP (epsilon {d.get('epsilon_per_trial', 0):.4g} on its own). Only the "
+        "best trial's output is released; the other trials' figures are in internal/trials.csv, which is "
+        "not DP and must not be published.</p>"
     )
 
 
@@ -141,9 +161,18 @@ def write_outputs(result: TuneResult, out: Path, registry: Any, *, fingerprint: 
     for r, t in zip(rows, result.trials, strict=True):
         r["penalised"] = penalised(t, result.spec)
     paths: dict[str, Path] = {}
-    frame = pd.DataFrame([{**r, "params": json.dumps(r["params"], default=str)} for r in rows])
-    paths["trials"] = out / "trials.csv"
-    frame.to_csv(paths["trials"], index=False)
+
+    def csv(table: list[dict[str, Any]], path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame([{**r, "params": json.dumps(r["params"], default=str)} for r in table]).to_csv(path, index=False)
+        return path
+
+    if result.mode == "private":
+        # only the best trial's output is covered by the selection bound: the other trials' scores, statuses
+        # and timings stay internal (the configurations and K were drawn independently of the data)
+        paths["internal_trials"] = csv(rows, out / "internal" / "trials.csv")
+        rows = [r if result.best is not None and r["trial"] == result.best.index else released_only(r) for r in rows]
+    paths["trials"] = csv(rows, out / "trials.csv")
     doc = best_pipeline(result, registry)
     if doc is not None:
         paths["pipeline"] = out / "best.yaml"

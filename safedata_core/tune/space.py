@@ -2,9 +2,10 @@
 
 One categorical dimension ``use`` picks a search entry; each searched param of
 each entry is a dimension named ``<entry index>:<use>.<param>`` (ignored when
-another entry is picked; one component may appear in several entries). ``auto`` takes the range from the component's Params
-JSON Schema: ``minimum``/``maximum`` (integer or real; log scale when the range
-spans 100x or more from a positive low, or when the field declares
+another entry is picked; one component may appear in several entries).
+``auto`` takes the range from the component's Params JSON Schema:
+``minimum``/``maximum`` (integer or real; log scale when the range spans 100x
+or more from a positive low, or when the field declares
 ``json_schema_extra={"log": true}``), ``enum`` or a boolean as choices.
 Choices are encoded as indices, so any YAML value (``null`` included) works.
 """

@@ -61,6 +61,14 @@ def test_private_tune_charges_the_paper_bound_and_runs_the_drawn_number_of_trial
     assert summary["mode"] == "private" and summary["dp"] is True
     assert "<svg" in (out / "tune.html").read_text() and "Papernot" in (out / "tune.html").read_text()
     assert (out / "release" / "synthetic.csv").is_file()
+    import pandas as pd
+
+    public, internal = pd.read_csv(out / "trials.csv"), pd.read_csv(out / "internal" / "trials.csv")
+    assert len(public) == len(internal) == k
+    best = result.best.index
+    assert (public["status"] == "not released").sum() == k - 1
+    assert public.loc[public["trial"] == best, "objective"].item() == pytest.approx(result.best.objective)
+    assert public.loc[public["trial"] != best, "objective"].isna().all()
     assert json.loads((out / "ledger.json").read_text())["spent"]["epsilon"] == pytest.approx(paper, abs=1e-6)
 
 
