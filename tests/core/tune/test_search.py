@@ -126,3 +126,19 @@ def test_nonprivate_tune_says_it_is_not_dp(tiny_adult: tuple[Path, Path], tmp_pa
     assert all("risk" in t.constraints for t in result.trials if t.status == "ok")
     assert "NOT differentially private" in (tmp_path / "out" / "tune.html").read_text()
     assert "dp: false" in (tmp_path / "out" / "best.yaml").read_text()
+
+
+def test_nonprivate_tune_searches_sdc_methods_with_k_and_suppression_penalties(
+    tiny_adult: tuple[Path, Path], tmp_path: Path
+) -> None:
+    csv, meta = tiny_adult
+    doc = spec(csv, meta, "nonprivate", trials={"calls": 3, "initial": 3}, constraints={"min_k": 3, "penalty": 5.0})
+    doc["search"] = [{"use": "suppress", "params": {"k": {"choices": [2, 3, 5]}}}]
+    result = tune(doc, tmp_path / "out")
+    ok = [t for t in result.trials if t.status == "ok"]
+    assert ok, [t.status for t in result.trials]
+    for t in ok:  # suppression blanks QI cells; classes of blanked records are counted as they are
+        assert {"k", "suppression", "penalty"} <= set(t.constraints)
+        assert t.constraints["suppression"] >= 0
+    assert result.best is not None and result.best.config.use == "suppress"
+    assert not result.dp and "privacy" not in (tmp_path / "out" / "best.yaml").read_text()
