@@ -155,6 +155,9 @@ def _bayesian(spec: TuneSpec, space: SearchSpace, make_job: Callable[[int, Confi
     """Ask/tell Bayesian search (GP; random first points) with penalised objectives, ``jobs`` points at a time."""
     import warnings
 
+    from safedata_core.tune.space import require_skopt
+
+    require_skopt()
     from skopt import Optimizer
 
     opt = Optimizer(

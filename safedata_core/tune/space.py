@@ -16,10 +16,18 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from safedata_core.errors import PipelineValidationError
+from safedata_core.errors import PipelineValidationError, SafedataError
 from safedata_core.tune.spec import ParamRange, SearchEntry
 
-__all__ = ["Config", "SearchSpace", "param_range"]
+__all__ = ["Config", "SearchSpace", "param_range", "require_skopt"]
+
+
+def require_skopt() -> None:
+    """Refuse with the install command when scikit-optimize is missing."""
+    try:
+        import skopt  # noqa: F401
+    except ImportError:
+        raise SafedataError("safedata tune needs scikit-optimize: pip install 'safedata-core[tune]'") from None
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ class SearchSpace:
 
     def dimensions(self) -> list[Any]:
         """scikit-optimize dimensions, in the order of :attr:`names`."""
+        require_skopt()
         from skopt.space import Categorical, Integer, Real
 
         uses = [e.use for e in self.entries]
