@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard contrib
 	@echo "==> installing torch 2.13.0 (CPU build; the first install downloads about 200 MB)"
 	$(PIP) install --progress-bar on "torch==2.13.0"
 	@echo "==> installing safedata-core and $(words $(PLUGIN_DIRS)) plugins (editable) with their dependencies"
-	$(PIP) install --progress-bar on -e ".[test,dask]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
+	$(PIP) install --progress-bar on -e ".[test,dask,tune]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -34,6 +34,7 @@ COMMANDS: tuple[str, ...] = (
     "demo",
     "bench",
     "dp_audit",
+    "tune",
 )
 
 #: commands that only list what is installed: plugin modules load without their heavy dependencies
@@ -102,6 +103,12 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
         ("safedata bench --synthesizers mst,bayes_net --epsilon 1,inf --dataset builtin:adult --out runs/bench",),
     ),
 }
+HELP["tune"] = (  # safedata_core/commands/tune.py; modes and outputs in docs/concepts/tuning.md
+    "Search synthesizers, SDC methods and their params on public proxy data (public), on the private data with "
+    "the tuning charged to the ledger (private, Papernot & Steinke 2022) or without DP (nonprivate); writes the "
+    "best configuration as a pipeline, every trial, and a Pareto page.",
+    ("safedata tune tune.yaml --out tune-out", "safedata tune tune.yaml --out tune-out --jobs 2 --seed 3"),
+)
 TOP_EXAMPLES: tuple[str, ...] = (
     "safedata demo",
     "safedata profile my.csv --out prof",

@@ -16,7 +16,7 @@ MODULE_OF = {"scikit-learn": "sklearn", "pyyaml": "yaml", "dp-accounting": "dp_a
 # used without an import statement of its own
 IMPLICIT = {"pyarrow": "pandas' Parquet engine (data/io.py reads and writes .parquet)"}
 # imported only lazily, behind an error that names the fix, or only by the optional test kit
-OPTIONAL_IMPORTS = {"torch", "dask", "pytest", "PIL"}  # PIL: only to shrink screenshots, when present
+OPTIONAL_IMPORTS = {"torch", "dask", "pytest", "PIL", "skopt"}  # PIL: only to shrink screenshots; skopt: [tune]
 
 
 def third_party_imports() -> dict[str, set[str]]:
@@ -81,7 +81,7 @@ def test_extras_all_is_every_first_party_plugin_and_dev_is_test_tools() -> None:
     tools = {Requirement(r).name for r in extras["test"]}
     assert {"pytest", "hypothesis", "ruff", "mypy"} <= tools and not tools & plugins
     assert extras["dev"] == ["safedata-core[test]"]
-    assert ".[test,dask]" in (ROOT / "Makefile").read_text(encoding="utf-8")  # CI runs the Dask tests too
+    assert ".[test,dask,tune]" in (ROOT / "Makefile").read_text(encoding="utf-8")  # CI runs the Dask tests too
 
 
 def test_make_install_shows_pip_output_and_says_what_it_does() -> None:

@@ -22,6 +22,7 @@ MechanismKind = Literal[
     "exponential",  # params: epsilon_each (per selection; count = selections) (eps-bounded-range, eps^2/8 zCDP)
     "pure",  # any other eps-DP computation (count identical runs; optional param epsilon_each)
     "approx",  # any other (eps, delta)-DP computation: composed by basic composition
+    "tuning",  # params: rho, distribution, mean, eta (best of a random number of rho-zCDP trials; hyperparameter.py)
 ]
 
 __all__ = ["Budget", "MechanismKind", "PrivacyEvent"]

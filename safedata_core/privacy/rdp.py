@@ -62,6 +62,10 @@ def event_rdp(event: PrivacyEvent, orders: np.ndarray) -> np.ndarray | None:
             curve = rc.pure_rdp(sens / scale, orders)
     elif kind == "exponential":
         curve = rc.exponential_rdp(_per_run_epsilon(event), orders)
+    elif kind == "tuning" and "rho" in p and "mean" in p:
+        from safedata_core.privacy.hyperparameter import tuning_rdp
+
+        curve = tuning_rdp(p, orders)
     if curve is None and kind in ("pure", "laplace", "geometric") and event.delta == 0:
         # pure eps-DP claim without usable parameters: identical repetitions, event.epsilon covers all
         curve = rc.pure_rdp(_per_run_epsilon(event), orders)

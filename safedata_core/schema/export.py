@@ -40,6 +40,9 @@ def _dump(obj: dict[str, Any]) -> str:
 def generate_schemas(registry: Registry, *, installed: bool = False) -> dict[str, str]:
     """Relative path -> file text for every schema file (first-party components unless ``installed``)."""
     files = {"pipeline.schema.json": _dump(pipeline_json_schema()), "report.schema.json": _dump(report_json_schema())}
+    from safedata_core.tune.spec import tune_json_schema  # the TUNE file of `safedata tune`
+
+    files["tune.schema.json"] = _dump(tune_json_schema())
     for info in registry:
         if not installed and info.distribution not in FIRST_PARTY_DISTRIBUTIONS:
             continue
