@@ -78,6 +78,8 @@ def _setup_cfg(target: dict) -> str:
         f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
         f"timeout_constant = {TIMEOUT_CONSTANT}\n"
         "use_git_change_detection = false\n"
+        # torch is not fork-safe once it has run: torch targets fork mutants from a clean server process
+        f"process_isolation = {target.get('process_isolation', 'fork')}\n"
     )
 
 
@@ -186,6 +188,28 @@ def _diffs(work: Path, env: dict[str, str], names: list[str]) -> dict[str, str]:
         return {}
 
 
+def scope_globs(target: dict) -> list[str]:
+    """mutmut mutant-name globs for a target's ``functions`` ("module:function", "module:Class.method",
+    "module:*"; fnmatch patterns allowed in the function part); empty when the whole of ``mutate`` is in scope."""
+    globs = []
+    for spec in target.get("functions", []):
+        module, sep, qualname = spec.partition(":")
+        if not sep or not module or not qualname:
+            raise SystemExit(f"targets.toml: {target['name']}: function {spec!r} is not 'module:name'")
+        if qualname == "*":
+            globs.append(f"{module}.*")
+        elif "." in qualname:
+            cls, _, method = qualname.partition(".")
+            globs.append(f"{module}.x\u01c1{cls}\u01c1{method}__mutmut_*")
+        else:
+            globs.append(f"{module}.x_{qualname}__mutmut_*")
+    return globs
+
+
+def _in_scope(mutant: str, globs: list[str]) -> bool:
+    return not globs or any(fnmatch.fnmatchcase(mutant, g) for g in globs)
+
+
 def _module_of(mutant: str) -> str:
     return mutant.split(".x_")[0].split(".xǁ")[0]
 
@@ -232,10 +256,13 @@ def run_target(
         if retest:
             print(f"mutation: {target['name']}: re-testing {_reset_survivors(work)} undetected mutants", flush=True)
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        proc = _mutmut(work, env, "run", *mutants, timeout=timeout)
+        globs = scope_globs(target)
+        names = mutants or globs
+        args = ["run", "--max-children", str(target.get("max_children", 2)), *names]
+        proc = _mutmut(work, env, *args, timeout=timeout)
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-        statuses = _statuses(work, env)
+        statuses = {m: s for m, s in _statuses(work, env).items() if _in_scope(m, globs)}
         if not statuses or all(s in ("not checked", "no tests") for s in statuses.values()):
             tail = re.sub(r"[\u2800-\u28ff][^\u2800-\u28ff\n]*", "", proc.stdout + proc.stderr)[-3000:]
             raise SystemExit(f"mutation target '{target['name']}': mutmut checked no mutant:\n{tail}")
@@ -257,6 +284,8 @@ def run_target(
         "incremental": keep is not None,
         "min_killed": target.get("min_killed", 0.0),
         "pytest_args": target.get("pytest_args", []),
+        "mutated": target["mutate"],
+        "functions": target.get("functions", []),
         "total": _summary(sum(per_module.values(), Counter())),
         "modules": {m: _summary(c) for m, c in sorted(per_module.items())},
         "survivors": survivors,
