@@ -73,7 +73,7 @@ def test_each_counting_query_spends_the_split_rule_share() -> None:
 
 
 def test_plan_follows_the_noisy_row_count() -> None:
-    model, share, _ = _fit(_table(), 2, batch_size=40)
+    model, _, _ = _fit(_table(), 2, batch_size=40)
     n_hat = model._n_hat
     dp = model.report_extras()["dp"]
     assert dp["sample_rate"] == pytest.approx(min(1.0, 40 / n_hat), rel=1e-12)
