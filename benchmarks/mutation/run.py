@@ -214,11 +214,15 @@ def _module_of(mutant: str) -> str:
     return mutant.split(".x_")[0].split(".xǁ")[0]
 
 
-def _reason(mutant: str, reasons: dict[str, str]) -> str:
+def _reason(mutant: str, reasons: dict[str, str], by_diff: dict[str, str] | None = None, diff: str = "") -> str:
     if mutant in reasons:
         return reasons[mutant]
     for pattern, why in reasons.items():
         if any(ch in pattern for ch in "*?[") and fnmatch.fnmatchcase(mutant, pattern):
+            return why
+    # a reason that holds for every mutant making this change (robust to mutmut's renumbering)
+    for regex, why in (by_diff or {}).items():
+        if diff and re.search(regex, diff):
             return why
     return "no reason recorded: add a test that kills it or record why it is equivalent in survivors.toml"
 
@@ -242,6 +246,7 @@ def _summary(c: Counter) -> dict:
 def run_target(
     target: dict,
     reasons: dict[str, str],
+    by_diff: dict[str, str],
     timeout: float,
     keep: Path | None,
     mutants: list[str],
@@ -274,7 +279,12 @@ def run_target(
         per_module[_module_of(mutant)][status] += 1
         if status in UNDETECTED:
             survivors.append(
-                {"mutant": mutant, "status": status, "diff": diffs.get(mutant, ""), "reason": _reason(mutant, reasons)}
+                {
+                    "mutant": mutant,
+                    "status": status,
+                    "diff": diffs.get(mutant, ""),
+                    "reason": _reason(mutant, reasons, by_diff, diffs.get(mutant, "")),
+                }
             )
     return {
         "name": target["name"],
@@ -310,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     if (args.mutants or args.retest) and not args.keep:
         ap.error("--mutants and --retest need --keep (a previous run's work folder)")
     targets = tomllib.loads((HERE / "targets.toml").read_text())["target"]
-    reasons = tomllib.loads((HERE / "survivors.toml").read_text()).get("reasons", {})
+    recorded = tomllib.loads((HERE / "survivors.toml").read_text())
+    reasons, by_diff = recorded.get("reasons", {}), recorded.get("by_diff", {})
     if args.only:
         chosen = [t for t in targets if t["name"] in args.only]
     else:
@@ -323,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     for target in chosen:
         print(f"mutation: {target['name']} ...", flush=True)
         keep = args.keep.resolve() if args.keep else None
-        res = run_target(target, reasons, args.timeout_minutes * 60, keep, args.mutants, args.shared, args.retest)
+        res = run_target(
+            target, reasons, by_diff, args.timeout_minutes * 60, keep, args.mutants, args.shared, args.retest
+        )
         results[target["name"]] = res
         for module, s in res["modules"].items():
             print(f"  {module}: {s['killed'] + s['timeout']}/{s['total']} detected ({s['killed_share']:.1%})")
