@@ -240,6 +240,10 @@ def _summary(c: Counter) -> dict:
         "other": total - killed - sum(c[k] for k in ("timeout", "survived", "no tests", "not checked")),
         # a timeout is a detected mutant (the tests did not pass), as mutmut's own score counts it
         "killed_share": round((killed + c["timeout"]) / total, 4) if total else None,
+        # the same share among the mutants that were run (differs from killed_share after a partial run)
+        "killed_share_of_checked": round((killed + c["timeout"]) / (total - c["not checked"]), 4)
+        if total - c["not checked"]
+        else None,
     }
 
 
@@ -252,6 +256,7 @@ def run_target(
     mutants: list[str],
     shared: Path,
     retest: bool = False,
+    report_only: bool = False,
 ) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutation-{target['name']}-") as tmp:
@@ -264,7 +269,14 @@ def run_target(
         globs = scope_globs(target)
         names = mutants or globs
         args = ["run", "--max-children", str(target.get("max_children", 2)), *names]
-        proc = _mutmut(work, env, *args, timeout=timeout)
+        if report_only:
+            proc = subprocess.CompletedProcess(args, 0, "", "")
+        else:
+            try:
+                proc = _mutmut(work, env, *args, timeout=timeout)
+            except subprocess.TimeoutExpired as exc:  # summarise what was checked; the rest stays "not checked"
+                print(f"mutation: {target['name']}: stopped after {timeout:.0f} s", flush=True)
+                proc = subprocess.CompletedProcess(args, 1, str(exc.stdout or ""), str(exc.stderr or ""))
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         statuses = {m: s for m, s in _statuses(work, env).items() if _in_scope(m, globs)}
@@ -292,6 +304,7 @@ def run_target(
         # CPU time of mutmut and its test processes: about twice the wall time on an otherwise idle 2-core machine
         "cpu_seconds": round(cpu, 1),
         "incremental": keep is not None,
+        "report_only": report_only,
         "min_killed": target.get("min_killed", 0.0),
         "pytest_args": target.get("pytest_args", []),
         "mutated": target["mutate"],
@@ -310,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="persistent work folder (incremental re-runs)")
     ap.add_argument("--mutants", nargs="*", default=[], help="re-test only these mutant names/globs (needs --keep)")
     ap.add_argument("--retest", action="store_true", help="with --keep: re-test the undetected mutants too")
+    ap.add_argument("--report-only", action="store_true", help="with --keep: summarise the kept results, run nothing")
     ap.add_argument(
         "--shared",
         type=Path,
@@ -317,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         help="folder holding the reference data/ (default: ../shared beside the repo; tests needing it skip without)",
     )
     args = ap.parse_args(argv)
-    if (args.mutants or args.retest) and not args.keep:
-        ap.error("--mutants and --retest need --keep (a previous run's work folder)")
+    if (args.mutants or args.retest or args.report_only) and not args.keep:
+        ap.error("--mutants, --retest and --report-only need --keep (a previous run's work folder)")
     targets = tomllib.loads((HERE / "targets.toml").read_text())["target"]
     recorded = tomllib.loads((HERE / "survivors.toml").read_text())
     reasons, by_diff = recorded.get("reasons", {}), recorded.get("by_diff", {})
@@ -335,7 +349,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutation: {target['name']} ...", flush=True)
         keep = args.keep.resolve() if args.keep else None
         res = run_target(
-            target, reasons, by_diff, args.timeout_minutes * 60, keep, args.mutants, args.shared, args.retest
+            target,
+            reasons,
+            by_diff,
+            args.timeout_minutes * 60,
+            keep,
+            args.mutants,
+            args.shared,
+            args.retest,
+            args.report_only,
         )
         results[target["name"]] = res
         for module, s in res["modules"].items():
