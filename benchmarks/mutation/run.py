@@ -78,6 +78,8 @@ def _setup_cfg(target: dict) -> str:
         f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
         f"timeout_constant = {TIMEOUT_CONSTANT}\n"
         "use_git_change_detection = false\n"
+        # torch is not fork-safe once it has run: torch targets fork mutants from a clean server process
+        f"process_isolation = {target.get('process_isolation', 'fork')}\n"
     )
 
 
@@ -186,15 +188,41 @@ def _diffs(work: Path, env: dict[str, str], names: list[str]) -> dict[str, str]:
         return {}
 
 
+def scope_globs(target: dict) -> list[str]:
+    """mutmut mutant-name globs for a target's ``functions`` ("module:function", "module:Class.method",
+    "module:*"; fnmatch patterns allowed in the function part); empty when the whole of ``mutate`` is in scope."""
+    globs = []
+    for spec in target.get("functions", []):
+        module, sep, qualname = spec.partition(":")
+        if not sep or not module or not qualname:
+            raise SystemExit(f"targets.toml: {target['name']}: function {spec!r} is not 'module:name'")
+        if qualname == "*":
+            globs.append(f"{module}.*")
+        elif "." in qualname:
+            cls, _, method = qualname.partition(".")
+            globs.append(f"{module}.x\u01c1{cls}\u01c1{method}__mutmut_*")
+        else:
+            globs.append(f"{module}.x_{qualname}__mutmut_*")
+    return globs
+
+
+def _in_scope(mutant: str, globs: list[str]) -> bool:
+    return not globs or any(fnmatch.fnmatchcase(mutant, g) for g in globs)
+
+
 def _module_of(mutant: str) -> str:
     return mutant.split(".x_")[0].split(".xǁ")[0]
 
 
-def _reason(mutant: str, reasons: dict[str, str]) -> str:
+def _reason(mutant: str, reasons: dict[str, str], by_diff: dict[str, str] | None = None, diff: str = "") -> str:
     if mutant in reasons:
         return reasons[mutant]
     for pattern, why in reasons.items():
         if any(ch in pattern for ch in "*?[") and fnmatch.fnmatchcase(mutant, pattern):
+            return why
+    # a reason that holds for every mutant making this change (robust to mutmut's renumbering)
+    for regex, why in (by_diff or {}).items():
+        if diff and re.search(regex, diff):
             return why
     return "no reason recorded: add a test that kills it or record why it is equivalent in survivors.toml"
 
@@ -212,17 +240,23 @@ def _summary(c: Counter) -> dict:
         "other": total - killed - sum(c[k] for k in ("timeout", "survived", "no tests", "not checked")),
         # a timeout is a detected mutant (the tests did not pass), as mutmut's own score counts it
         "killed_share": round((killed + c["timeout"]) / total, 4) if total else None,
+        # the same share among the mutants that were run (differs from killed_share after a partial run)
+        "killed_share_of_checked": round((killed + c["timeout"]) / (total - c["not checked"]), 4)
+        if total - c["not checked"]
+        else None,
     }
 
 
 def run_target(
     target: dict,
     reasons: dict[str, str],
+    by_diff: dict[str, str],
     timeout: float,
     keep: Path | None,
     mutants: list[str],
     shared: Path,
     retest: bool = False,
+    report_only: bool = False,
 ) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutation-{target['name']}-") as tmp:
@@ -232,10 +266,20 @@ def run_target(
         if retest:
             print(f"mutation: {target['name']}: re-testing {_reset_survivors(work)} undetected mutants", flush=True)
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        proc = _mutmut(work, env, "run", *mutants, timeout=timeout)
+        globs = scope_globs(target)
+        names = mutants or globs
+        args = ["run", "--max-children", str(target.get("max_children", 2)), *names]
+        if report_only:
+            proc = subprocess.CompletedProcess(args, 0, "", "")
+        else:
+            try:
+                proc = _mutmut(work, env, *args, timeout=timeout)
+            except subprocess.TimeoutExpired as exc:  # summarise what was checked; the rest stays "not checked"
+                print(f"mutation: {target['name']}: stopped after {timeout:.0f} s", flush=True)
+                proc = subprocess.CompletedProcess(args, 1, str(exc.stdout or ""), str(exc.stderr or ""))
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-        statuses = _statuses(work, env)
+        statuses = {m: s for m, s in _statuses(work, env).items() if _in_scope(m, globs)}
         if not statuses or all(s in ("not checked", "no tests") for s in statuses.values()):
             tail = re.sub(r"[\u2800-\u28ff][^\u2800-\u28ff\n]*", "", proc.stdout + proc.stderr)[-3000:]
             raise SystemExit(f"mutation target '{target['name']}': mutmut checked no mutant:\n{tail}")
@@ -247,7 +291,12 @@ def run_target(
         per_module[_module_of(mutant)][status] += 1
         if status in UNDETECTED:
             survivors.append(
-                {"mutant": mutant, "status": status, "diff": diffs.get(mutant, ""), "reason": _reason(mutant, reasons)}
+                {
+                    "mutant": mutant,
+                    "status": status,
+                    "diff": diffs.get(mutant, ""),
+                    "reason": _reason(mutant, reasons, by_diff, diffs.get(mutant, "")),
+                }
             )
     return {
         "name": target["name"],
@@ -255,8 +304,11 @@ def run_target(
         # CPU time of mutmut and its test processes: about twice the wall time on an otherwise idle 2-core machine
         "cpu_seconds": round(cpu, 1),
         "incremental": keep is not None,
+        "report_only": report_only,
         "min_killed": target.get("min_killed", 0.0),
         "pytest_args": target.get("pytest_args", []),
+        "mutated": target["mutate"],
+        "functions": target.get("functions", []),
         "total": _summary(sum(per_module.values(), Counter())),
         "modules": {m: _summary(c) for m, c in sorted(per_module.items())},
         "survivors": survivors,
@@ -271,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="persistent work folder (incremental re-runs)")
     ap.add_argument("--mutants", nargs="*", default=[], help="re-test only these mutant names/globs (needs --keep)")
     ap.add_argument("--retest", action="store_true", help="with --keep: re-test the undetected mutants too")
+    ap.add_argument("--report-only", action="store_true", help="with --keep: summarise the kept results, run nothing")
     ap.add_argument(
         "--shared",
         type=Path,
@@ -278,10 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         help="folder holding the reference data/ (default: ../shared beside the repo; tests needing it skip without)",
     )
     args = ap.parse_args(argv)
-    if (args.mutants or args.retest) and not args.keep:
-        ap.error("--mutants and --retest need --keep (a previous run's work folder)")
+    if (args.mutants or args.retest or args.report_only) and not args.keep:
+        ap.error("--mutants, --retest and --report-only need --keep (a previous run's work folder)")
     targets = tomllib.loads((HERE / "targets.toml").read_text())["target"]
-    reasons = tomllib.loads((HERE / "survivors.toml").read_text()).get("reasons", {})
+    recorded = tomllib.loads((HERE / "survivors.toml").read_text())
+    reasons, by_diff = recorded.get("reasons", {}), recorded.get("by_diff", {})
     if args.only:
         chosen = [t for t in targets if t["name"] in args.only]
     else:
@@ -294,7 +348,17 @@ def main(argv: list[str] | None = None) -> int:
     for target in chosen:
         print(f"mutation: {target['name']} ...", flush=True)
         keep = args.keep.resolve() if args.keep else None
-        res = run_target(target, reasons, args.timeout_minutes * 60, keep, args.mutants, args.shared, args.retest)
+        res = run_target(
+            target,
+            reasons,
+            by_diff,
+            args.timeout_minutes * 60,
+            keep,
+            args.mutants,
+            args.shared,
+            args.retest,
+            args.report_only,
+        )
         results[target["name"]] = res
         for module, s in res["modules"].items():
             print(f"  {module}: {s['killed'] + s['timeout']}/{s['total']} detected ({s['killed_share']:.1%})")

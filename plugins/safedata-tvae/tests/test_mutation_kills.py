@@ -1,0 +1,117 @@
+"""tvae's DP fit, checked line by line with tiny fits (the tests `make mutation` runs for target "tvae").
+
+Each test names what a mutation of ``TVAESynthesizer.fit`` would change and checks it against a value
+recomputed here: the epsilon of every preprocessing query from the split rule, the row estimate against the
+exact n, the DP-SGD plan against the noisy row count, the fixed output scale, the released extras.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from safedata_deep.testing import count_dp_steps, reproducible_share
+from safedata_tvae.synthesizer import TVAESynthesizer
+
+from safedata_core import ComponentError, Table
+from safedata_core.data import ColumnMeta, Metadata
+
+TINY = {
+    "epochs": 1, "batch_size": 1000, "embedding_dim": 2, "compress_dims": [4], "decompress_dims": [4],
+    "gmm_rows": 60, "max_modes": 2, "threads": 1, "progress": False, "dp_histogram_bins": 8,
+    "dp_preprocess_fraction": 0.2, "dp_output_scale": 0.25,
+}  # fmt: skip  # batch >= rows: sample rate 1, the accountant's curve is closed-form (fast)
+
+
+def _table(n: int = 120, *, public_colour: bool = True) -> Table:
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(
+        {
+            "x": rng.uniform(0, 10, n),
+            "y": rng.uniform(0, 5, n),
+            "colour": rng.choice(["red", "blue"], n).astype(object),
+        }
+    )
+    colour = ColumnMeta(type="categorical", categories=["red", "blue"]) if public_colour else ColumnMeta(
+        type="categorical"
+    )
+    meta = Metadata(
+        columns={
+            "x": ColumnMeta(type="numerical", bounds=(0, 10)),
+            "y": ColumnMeta(type="numerical", bounds=(0, 5)),
+            "colour": colour,
+        }
+    )
+    return Table.from_dataframe(df, meta)
+
+
+def _fit(t: Table, noise_seed: int, **params: object) -> tuple[TVAESynthesizer, object, list[int]]:
+    share = reproducible_share(1.0, 1e-5, noise_seed)
+    model = TVAESynthesizer({**TINY, **params})
+    with count_dp_steps() as sizes:
+        model.fit(t, budget=share, seed=0)
+    return model, share, sizes
+
+
+def test_each_preprocessing_query_spends_the_split_rule_share_and_names_tvae() -> None:
+    # two numeric columns + the row count are counting queries, the colour without a public domain is one
+    # selection: 0.2 * epsilon over 4 queries each; the selection also takes 0.2 * delta
+    model, share, _ = _fit(_table(public_colour=False), 1)
+    pre = [c for c in share.charges if c.event.mechanism != "subsampled_gaussian"]
+    assert [c.event.mechanism for c in pre].count("geometric") == 3
+    assert [c.event.mechanism for c in pre].count("approx") == 1
+    for c in pre:
+        assert c.event.epsilon == pytest.approx(0.2 * 1.0 / 4, rel=1e-12)
+        assert c.note.startswith("tvae: ")
+    approx = next(c.event for c in pre if c.event.mechanism == "approx")
+    assert approx.delta == pytest.approx(0.2 * 1e-5, rel=1e-12)
+    assert model.report_extras()["dp"]["epsilon_pre"] > 0
+
+
+def test_public_domain_plan_spends_the_fraction_before_training_and_the_rest_on_dp_sgd() -> None:
+    model, share, sizes = _fit(_table(), 2, batch_size=40)  # sample rate ~1/3
+    geometric = [c.event for c in share.charges if c.event.mechanism == "geometric"]
+    assert len(geometric) == 3  # x, y, row count; the colour's domain is public: no selection
+    assert all(e.epsilon == pytest.approx(0.2 / 3, rel=1e-12) for e in geometric)
+    dp = model.report_extras()["dp"]
+    assert dp["epsilon_pre"] == pytest.approx(0.2, rel=1e-9)  # pure counting queries compose by their sum
+    sgd = [c for c in share.charges if c.event.mechanism == "subsampled_gaussian"]
+    assert len(sgd) == 1 and sgd[0].note.startswith("tvae: ")
+    assert sgd[0].event.params["clip_norm"] == 1.0
+    # the plan follows the noisy row count (kept as the estimate), not the exact n
+    n_hat = model._n_hat
+    assert dp["sample_rate"] == pytest.approx(min(1.0, 40 / n_hat), rel=1e-12)
+    assert sgd[0].event.params["sample_rate"] == dp["sample_rate"]
+    assert len(sizes) == sgd[0].event.params["steps"] > 0  # the charged steps are run
+    assert share.spent().epsilon == pytest.approx(1.0, rel=1e-6)
+
+
+def test_row_estimate_is_the_noisy_count_not_the_exact_n() -> None:
+    rows = [_fit(_table(), seed)[0].estimated_rows() for seed in range(6)]
+    # discrete Laplace at epsilon 0.2/3: standard deviation ~21 rows; six equal estimates would be the exact n
+    assert len(set(rows)) > 1
+    assert all(isinstance(r, int) and r >= 1 for r in rows)
+    assert abs(np.mean(rows) - 120) < 60
+
+
+def test_dp_output_scale_is_fixed_and_extras_hold_no_real_loss() -> None:
+    model, _, _ = _fit(_table(), 3)
+    sigma = model._net.sigma
+    assert not sigma.requires_grad
+    np.testing.assert_allclose(sigma.detach().numpy(), 0.25)
+    assert model.report_extras()["training"] == {"loss_per_epoch": []}
+    out = model.sample(50, seed=0).df
+    assert list(out.columns) == ["x", "y", "colour"] and len(out) == 50
+    assert out["x"].dropna().between(0, 10).all() and set(out["colour"].dropna()) <= {"red", "blue"}
+
+
+def test_non_private_fit_needs_two_rows_and_reports_its_training() -> None:
+    t = _table(1)
+    with pytest.raises(ComponentError, match="at least 2 rows"):
+        TVAESynthesizer({**TINY, "dp": False}).fit(t, budget=None, seed=0)
+    model = TVAESynthesizer({**TINY, "dp": False})
+    model.fit(_table(2), budget=None, seed=0)
+    extras = model.report_extras()
+    assert extras["dp"] is None and len(extras["training"]["loss_per_epoch"]) == 1
+    assert model.estimated_rows() is None
+    assert model._net.sigma.requires_grad  # learned outside DP

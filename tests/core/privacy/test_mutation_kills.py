@@ -1,0 +1,44 @@
+"""Checks that close gaps `make mutation` found in safedata_core/privacy (each names the mutation it kills)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from safedata_core.data import Table
+from safedata_core.errors import ComponentError
+from safedata_core.privacy import dp_mean, require_declared
+from safedata_core.testing import make_budget
+from safedata_core.testing.fixtures import tiny_table
+
+
+def test_dp_mean_sum_sensitivity_is_half_the_width_of_bounds_away_from_zero() -> None:
+    # bounds (10, 30): half-width 10 (not (hi + lo) / 2 = 20), and the sum is centred on 20
+    budget = make_budget(1.0, 0.0)
+    dp_mean(np.array([12.0, 15.0, 28.0]), bounds=(10, 30), budget=budget, epsilon=1.0, note="m")
+    sum_event, count_event = (c.event for c in budget.charges)
+    assert sum_event.params["real_sensitivity"] == 10.0
+    assert sum_event.epsilon == count_event.epsilon == 0.5
+    assert count_event.params == {"sensitivity": 1, "scale": 2.0}
+
+
+def _inferred(name: str) -> Table:
+    t = tiny_table(20)
+    meta = t.metadata.model_copy(deep=True)
+    meta.columns[name] = meta.columns[name].model_copy(update={"inferred": True})
+    return Table(df=t.df, metadata=meta)
+
+
+def test_refusal_of_a_categorical_or_unknown_column_shows_the_categorical_example() -> None:
+    expected = (
+        "w: DP component 'c' cannot use column 'sex': it is not declared in the metadata (its type was inferred "
+        "from the data, which leaks); declare it in the metadata file named by data.metadata, e.g. "
+        "`sex: {type: categorical, categories: [...], nullable: false}`, or drop it with data.columns"
+    )
+    with pytest.raises(ComponentError, match=f"^{re.escape(expected)}$"):
+        require_declared(_inferred("sex"), ["sex"], where="w", component="c")
+    # a column missing from the metadata altogether gets the categorical example too
+    with pytest.raises(ComponentError, match=re.escape("e.g. `nope: {type: categorical, categories: [...]")):
+        require_declared(tiny_table(20), ["nope"], where="w", component="c")
