@@ -124,7 +124,8 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, plugin_commands: bool = True) -> argparse.ArgumentParser:
+    """The ``safedata`` parser; ``plugin_commands`` adds the commands plugins register (``register_commands``)."""
     parser = argparse.ArgumentParser(
         prog="safedata",
         description="Privacy-preserving data release: profile, protect (SDC), synthesize (DP), attack, report.",
@@ -146,7 +147,35 @@ def build_parser() -> argparse.ArgumentParser:
         p = module.add_parser(sub)
         p.set_defaults(_run=module.run)
         _describe(p, name)
+    if plugin_commands:
+        _add_plugin_commands(sub)
     return parser
+
+
+def _add_plugin_commands(sub: Any) -> None:
+    """Add the subcommands plugins register through the ``register_commands`` hook."""
+    from safedata_core.errors import PluginRegistrationError
+    from safedata_core.plugins import build_plugin_manager
+
+    pset = build_plugin_manager()
+    for impl in pset.pm.hook.register_commands.get_hookimpls():
+
+        def register(name: str, add_parser: Any, run: Any, _plugin: str = impl.plugin_name) -> None:
+            if name in sub.choices:
+                raise PluginRegistrationError(
+                    f"plugin '{_plugin}': register_commands: the command '{name}' already exists; choose another name",
+                    plugin=_plugin,
+                )
+            p = add_parser(sub)
+            p.set_defaults(_run=run)
+
+        impl.function(**({"register": register} if "register" in impl.argnames else {}))
+
+
+def _names_builtin_command(argv: Sequence[str]) -> bool:
+    """True when the first non-option argument is a built-in command (plugin commands need not load)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first is not None and first.replace("-", "_") in COMMANDS
 
 
 def _describe(p: argparse.ArgumentParser, name: str) -> None:
@@ -161,7 +190,12 @@ def _describe(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser(plugin_commands=not _names_builtin_command(argv))
+    except SafedataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
