@@ -10,7 +10,7 @@ from safedata_server.config import Settings
 from safedata_server.crypto import load_master_key, write_key_file
 from safedata_server.db import Database, upgrade
 from safedata_server.jobs.executor import make_executor
-from safedata_server.jobs.recovery import recover
+from safedata_server.jobs.recovery import mark_crashed, recover
 from safedata_server.jobs.worker import WorkerConfig
 from safedata_server.services.context import Runtime
 from safedata_server.services.keys import bootstrap
@@ -61,6 +61,7 @@ def create_runtime(settings: Settings) -> tuple[Runtime, str | None]:
             worker_config(rt),
             workers=settings.workers,
             address=os.environ.get("SAFEDATA_DASK_ADDRESS"),
+            on_crash=lambda job_id, reason: mark_crashed(rt, job_id, reason),
         )
         for job_id in recovered["requeued"]:
             rt.executor.submit(job_id)

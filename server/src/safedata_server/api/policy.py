@@ -6,9 +6,11 @@ fails the generated test). ``PUBLIC`` routes need no key.
 
 from __future__ import annotations
 
+from typing import Any
+
 from safedata_server.auth import ADMIN, ANY_ROLE, PUBLIC, STEWARD
 
-__all__ = ["ROUTE_ROLES"]
+__all__ = ["ROUTE_ROLES", "route_table"]
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/healthz"): PUBLIC,
@@ -51,3 +53,21 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/pipelines/run"): STEWARD,
     ("GET", "/pipelines/{job_id}"): STEWARD,
 }
+
+
+def route_table(routes: list[Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Every (method, path) an app serves through API routes, including routes of included routers.
+
+    Walks FastAPI's included routers (older FastAPI flattens them into ``APIRoute``s;
+    newer keeps them as included-router entries with ``original_router``).
+    """
+    from fastapi.routing import APIRoute
+
+    found: list[tuple[str, str]] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found += [(m, prefix + route.path) for m in route.methods]
+        elif hasattr(route, "original_router"):
+            context = getattr(route, "include_context", None)
+            found += route_table(route.original_router.routes, prefix + str(getattr(context, "prefix", "") or ""))
+    return sorted(set(found))

@@ -11,8 +11,11 @@ workers need the same database, object folder and master key.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import structlog
@@ -36,22 +39,60 @@ class Executor(ABC):
         """Stop accepting jobs; ``wait`` for the running ones."""
 
 
-class LocalProcessExecutor(Executor):
-    """A pool of ``workers`` spawned processes, each with its own engine and database connection."""
+OnCrash = Callable[[str, str], bool]
 
-    def __init__(self, config: WorkerConfig, workers: int = 2) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=max(1, workers),
+
+class LocalProcessExecutor(Executor):
+    """A pool of ``workers`` spawned processes, each with its own engine and database connection.
+
+    A worker that dies (killed, out of memory) breaks the pool: the jobs it took
+    down are reported to ``on_crash(job_id, reason)`` (the runtime marks them
+    failed) and a fresh pool takes the next jobs.
+    """
+
+    def __init__(self, config: WorkerConfig, workers: int = 2, on_crash: OnCrash | None = None) -> None:
+        self._config, self._workers, self._on_crash = config, max(1, workers), on_crash
+        self._lock = threading.Lock()
+        self._closed = False
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
-            initargs=(config,),
+            initargs=(self._config,),
         )
 
     def submit(self, job_id: str) -> None:
-        future = self._pool.submit(run_job, job_id)
-        future.add_done_callback(lambda f: _report(job_id, f))
+        with self._lock:
+            try:
+                future = self._pool.submit(run_job, job_id)
+            except BrokenProcessPool:
+                self._pool = self._new_pool()
+                future = self._pool.submit(run_job, job_id)
+        future.add_done_callback(lambda f: self._done(job_id, f))
+
+    def _done(self, job_id: str, future: Future[Any]) -> None:
+        exc = _report(job_id, future)
+        if exc is None or self._closed:
+            return
+        again = False
+        if self._on_crash is not None:
+            again = self._on_crash(job_id, f"the worker process died ({type(exc).__name__}); nothing was released")
+        if isinstance(exc, BrokenProcessPool):
+            with self._lock:
+                if self._pool_broken():
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool()
+        if again:
+            self.submit(job_id)
+
+    def _pool_broken(self) -> bool:
+        return bool(getattr(self._pool, "_broken", False))
 
     def shutdown(self, *, wait: bool = False) -> None:
+        self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
@@ -74,18 +115,21 @@ class DaskExecutor(Executor):
         self._client.close()
 
 
-def _report(job_id: str, future: Future[Any] | Any) -> None:
+def _report(job_id: str, future: Future[Any] | Any) -> BaseException | None:
     try:
         exc = future.exception()
-    except Exception as err:  # cancelled futures raise here
-        exc = err
+    except BaseException as err:  # cancelled futures raise here
+        return None if type(err).__name__ == "CancelledError" else err
     if exc is not None:
         log.error("job_executor_error", job_id=job_id, error=type(exc).__name__)
+    return exc
 
 
-def make_executor(kind: str, config: WorkerConfig, *, workers: int, address: str | None = None) -> Executor:
+def make_executor(
+    kind: str, config: WorkerConfig, *, workers: int, address: str | None = None, on_crash: OnCrash | None = None
+) -> Executor:
     if kind == "dask":
         if not address:
             raise ValueError("the dask executor needs SAFEDATA_DASK_ADDRESS (tcp://host:8786)")
         return DaskExecutor(config, address)
-    return LocalProcessExecutor(config, workers)
+    return LocalProcessExecutor(config, workers, on_crash)

@@ -19,7 +19,7 @@ from safedata_server.models import Job, StoredObject, now
 from safedata_server.services.audit import record_event
 from safedata_server.services.context import Runtime
 
-__all__ = ["recover"]
+__all__ = ["mark_crashed", "recover"]
 
 INTERRUPTED = "interrupted: the server stopped while the job ran; nothing was released and its budget stays charged"
 
@@ -61,3 +61,29 @@ def _clean(work_dir: Path, objects_dir: Path, live: set[str]) -> None:
         for path in objects_dir.iterdir():
             if path.name not in live:
                 path.unlink(missing_ok=True)
+
+
+def mark_crashed(rt: Runtime, job_id: str, reason: str) -> bool:
+    """Fail a running job whose worker died under it (budget stays charged; nothing was released).
+
+    Returns True for a job that had not started (still ``queued``): the executor runs it again.
+    """
+    with rt.db.session() as s:
+        job = s.get(Job, job_id, with_for_update=True)
+        if job is None or job.status not in ("queued", "running"):
+            return False
+        if job.status == "queued":
+            return True
+        job.status, job.error, job.finished_at = "failed", reason, now()
+        record_event(
+            s,
+            rt.audit_key,
+            "job_failed",
+            project_id=job.project_id,
+            object=job.id,
+            dataset_id=job.dataset_id,
+            epsilon=job.epsilon,
+            reason="worker died",
+        )
+    shutil.rmtree(rt.settings.work_dir / job_id, ignore_errors=True)
+    return False
