@@ -42,6 +42,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check safedata_core plugins contrib server tests benchmarks
 	$(VENV)/bin/mypy safedata_core
+	$(VENV)/bin/mypy $(SERVER_DIR)src/safedata_server
 	$(VENV)/bin/lint-imports
 
 # mutation testing of the privacy and SDC code (benchmarks/mutation/run.py, targets in

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pandas as pd
@@ -187,3 +188,21 @@ def test_twenty_parallel_http_requests_cannot_overspend(live: tuple[httpx.Client
     assert ledger["reserved"]["epsilon"] == pytest.approx(1.0) and len(ledger["charges"]) == 10
     for gen in [g["id"] for g in client.get("/generators", headers=h, params={"dataset_id": ds}).json()]:
         client.post(f"/generators/{gen}/cancel", headers=h)  # queued ones stop here (budget stays charged)
+
+
+def test_the_httpx_example_in_the_docs_runs(
+    live: tuple[httpx.Client, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "service.md").read_text(encoding="utf-8")
+    section = doc.split("## A Python client with httpx", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    client, admin = live
+    (tmp_path / "patients.csv").write_bytes(csv_bytes(200))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAFEDATA_URL", str(client.base_url))
+    monkeypatch.setenv("SAFEDATA_KEY", admin)
+    monkeypatch.setenv("SAFEDATA_CSV", str(tmp_path / "patients.csv"))
+    exec(compile(code, "docs/service.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("strong ") and float(printed[0].split()[1]) <= 1.0
+    assert len(pd.read_csv(tmp_path / "synthetic.csv")) == 500

@@ -66,7 +66,7 @@ def route_table(routes: list[Any], prefix: str = "") -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for route in routes:
         if isinstance(route, APIRoute):
-            found += [(m, prefix + route.path) for m in route.methods]
+            found += [(m, prefix + route.path) for m in route.methods or ()]
         elif hasattr(route, "original_router"):
             context = getattr(route, "include_context", None)
             found += route_table(route.original_router.routes, prefix + str(getattr(context, "prefix", "") or ""))
