@@ -1,9 +1,13 @@
 """Database engine and sessions; schema upgrades through Alembic.
 
-SQLite: WAL mode, a busy timeout, and every transaction opened with
-``BEGIN IMMEDIATE`` so concurrent writers queue on the database lock instead
-of failing or overspending (the budget check and its charge happen in one
-transaction). PostgreSQL: row locks (``SELECT ... FOR UPDATE``) do the same.
+Two kinds of transaction: ``session(write=False)`` reads (on SQLite a
+deferred ``BEGIN``: readers run side by side under WAL) and ``session(write=True)``
+writes (on SQLite ``BEGIN IMMEDIATE``, so writers queue on the database lock
+instead of failing on a stale snapshot or overspending: a budget check and its
+charge happen in one write transaction). A read session refuses to flush
+changes, so a write in the wrong kind of transaction fails loudly.
+PostgreSQL: row locks (``SELECT ... FOR UPDATE``) serialise the writers that
+need it; both kinds are ordinary transactions.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from safedata_core import SafedataError
 
 __all__ = ["Database", "upgrade"]
 
@@ -34,20 +40,46 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
-            _sqlite_immediate(self.engine)
+            _sqlite_begin(self.engine)
+        self.write_engine: Engine = self.engine.execution_options(sqlite_immediate=True)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
+    def open(self, *, write: bool) -> Session:
+        """A new session (the caller commits and closes); see :meth:`session`."""
+        s = self._factory(bind=self.write_engine if write else self.engine)
+        s.info["read_only"] = not write
+        return s
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, write: bool = True) -> Iterator[Session]:
         """A transaction: committed when the block ends normally, rolled back on an exception."""
-        with self._factory() as s, s.begin():
+        s = self.open(write=write)
+        try:
             yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    def promote(self, session: Session) -> None:
+        """End a read session's transaction and make its next one a write transaction."""
+        session.commit()
+        session.bind = self.write_engine
+        session.info["read_only"] = False
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def _sqlite_immediate(engine: Engine) -> None:
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_in_read_sessions(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise SafedataError("a write in a read-only transaction (a service bug: call ctx.begin_write() first)")
+
+
+def _sqlite_begin(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -59,7 +91,7 @@ def _sqlite_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
 
 
 def upgrade(url: str) -> None:

@@ -93,6 +93,7 @@ class Dataset(Base):
     file_format: Mapped[str] = mapped_column(String(16))
     n_rows: Mapped[int] = mapped_column(Integer)
     n_columns: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[list[str]] = mapped_column(JSON, default=list)
     data_object_id: Mapped[str | None] = mapped_column(ForeignKey("objects.id"), default=None)
     metadata_object_id: Mapped[str | None] = mapped_column(ForeignKey("objects.id"), default=None)
     profile_object_id: Mapped[str | None] = mapped_column(ForeignKey("objects.id"), default=None)

@@ -59,21 +59,26 @@ def record_event(session: Session, key: AuditKey, action: str, **fields: Any) ->
 
 
 def record(ctx: Ctx, action: str, *, obj: str | None = None, epsilon: float | None = None, **fields: Any) -> None:
-    """Audit ``action`` by the caller of ``ctx`` on object ``obj`` (an id)."""
+    """Audit ``action`` by the caller of ``ctx`` on object ``obj`` (an id).
+
+    In a write transaction the event commits with the change it records; after
+    a read-only call it is written right after the read, before the call returns.
+    """
     p = ctx.principal
-    record_event(
-        ctx.session,
-        ctx.rt.audit_key,
-        action,
-        actor=p.key_id if p else None,
-        role=p.role if p else None,
-        project_id=p.project_id if p else fields.pop("project_id", None),
-        route=ctx.route,
-        method=ctx.method,
-        object=obj,
-        epsilon=epsilon,
+    body: dict[str, Any] = {
+        "actor": p.key_id if p else None,
+        "role": p.role if p else None,
+        "project_id": p.project_id if p else fields.pop("project_id", None),
+        "route": ctx.route,
+        "method": ctx.method,
+        "object": obj,
+        "epsilon": epsilon,
         **fields,
-    )
+    }
+    if ctx.writing:
+        record_event(ctx.session, ctx.rt.audit_key, action, **body)
+    else:
+        ctx.pending_audit.append((action, body))
 
 
 def verify_chain(session: Session, key: AuditKey) -> dict[str, Any]:

@@ -86,7 +86,14 @@ class Runtime:
 
 @dataclass
 class Ctx:
-    """One call: the open transaction, who calls, the runtime, and where from (route, method)."""
+    """One call: the open transaction, who calls, the runtime, and where from (route, method).
+
+    A call starts in a *read* transaction; an operation that writes calls
+    :meth:`begin_write` first (after its slow reading and computing), which ends
+    the read transaction and opens a write one (on SQLite the database write lock
+    is held only from there on). Audit events of a call that never wrote are
+    written in a write transaction of their own right after it, before the call returns.
+    """
 
     session: Session
     principal: Principal | None
@@ -94,6 +101,15 @@ class Ctx:
     route: str = ""
     method: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    writing: bool = False
+    pending_audit: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def begin_write(self) -> None:
+        """Switch to a write transaction (idempotent). Re-read (lock) any row the write depends on."""
+        if self.writing:
+            return
+        self.rt.db.promote(self.session)
+        self.writing = True
 
     @property
     def who(self) -> Principal:

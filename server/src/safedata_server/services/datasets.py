@@ -64,8 +64,10 @@ def get_row(ctx: Ctx, dataset_id: str) -> Dataset:
 
 
 def lock(ctx: Ctx, dataset_id: str) -> Dataset:
-    """Like :func:`get_row`, with the row locked until the transaction ends (budget changes)."""
-    ds = ctx.session.scalars(select(Dataset).where(Dataset.id == dataset_id).with_for_update()).first()
+    """Like :func:`get_row`, in a write transaction with the row locked (and re-read) until it ends."""
+    ctx.begin_write()
+    q = select(Dataset).where(Dataset.id == dataset_id).with_for_update()
+    ds = ctx.session.scalars(q.execution_options(populate_existing=True)).first()
     if ds is None or ds.project_id != ctx.who.project_id or ds.deleted_at is not None:
         raise NotFound(f"dataset {dataset_id} not found")
     return ds
@@ -105,6 +107,7 @@ def upload_dataset(
     df, fmt = parse_upload(filename, content)
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
+    ctx.begin_write()
     obj = ctx.rt.store.put(ctx.session, who.project_id, "dataset", buf.getvalue())
     ds = Dataset(
         project_id=who.project_id,
@@ -112,6 +115,7 @@ def upload_dataset(
         file_format=fmt,
         n_rows=len(df),
         n_columns=len(df.columns),
+        columns=list(df.columns),
         data_object_id=obj.id,
         budget_epsilon=float(epsilon),
         budget_delta=float(delta),
@@ -132,8 +136,7 @@ def list_datasets(ctx: Ctx) -> list[dict[str, Any]]:
         .where(Dataset.project_id == who.project_id, Dataset.deleted_at.is_(None))
         .order_by(Dataset.created_at)
     )
-    rows = ctx.session.scalars(q).all()
-    audit.record(ctx, "datasets_listed", count=len(rows))
+    rows = ctx.session.scalars(q).all()  # names and budgets only: not audited
     return [_view(ds, who.role) for ds in rows]
 
 
@@ -187,6 +190,7 @@ def set_metadata(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> dict[st
     except DataError as exc:
         raise Invalid(str(exc)) from None
     stored = json.loads(meta.model_dump_json(exclude_none=True))
+    ds = lock(ctx, dataset_id)
     old = ds.metadata_object_id
     ds.metadata_object_id = ctx.rt.store.put(ctx.session, who.project_id, "metadata", json.dumps(stored).encode()).id
     ctx.rt.store.erase(ctx.session, old)
@@ -217,6 +221,7 @@ def profile_dataset(ctx: Ctx, dataset_id: str, *, k: int = 5) -> dict[str, Any]:
         "suggested_metadata": json.loads(suggested.model_dump_json(exclude_none=True)),
     }
     body = json.dumps(result, default=str).encode()
+    ds = lock(ctx, dataset_id)
     old = ds.profile_object_id
     ds.profile_object_id = ctx.rt.store.put(ctx.session, who.project_id, "profile", body).id
     ctx.rt.store.erase(ctx.session, old)
@@ -250,6 +255,7 @@ def detect_pii(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
         "columns": columns,
     }
     body = json.dumps(result, default=str).encode()
+    ds = lock(ctx, dataset_id)
     old = ds.pii_object_id
     ds.pii_object_id = ctx.rt.store.put(ctx.session, who.project_id, "pii", body).id
     ctx.rt.store.erase(ctx.session, old)

@@ -36,6 +36,7 @@ def start_evaluation(
     unknown = [m for m in names if m not in installed]
     if unknown:
         raise Invalid(f"unknown metric(s): {', '.join(unknown)} (installed: {', '.join(sorted(installed))})")
+    ctx.begin_write()
     job = Job(
         project_id=who.project_id,
         dataset_id=gen.dataset_id,
@@ -69,7 +70,7 @@ def wait_for(rt: Any, job_id: str, timeout: float) -> None:
     """Poll the job row until it ends or ``timeout`` seconds pass (used outside any transaction)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with rt.db.session() as s:
+        with rt.db.session(write=False) as s:
             job = s.get(Job, job_id)
             if job is None or job.status in ("succeeded", "failed", "cancelled"):
                 return

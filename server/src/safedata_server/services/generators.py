@@ -183,7 +183,7 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _columns(ctx: Ctx, ds: Dataset) -> list[str]:
-    return list(datasets.load_frame(ctx, ds).columns)
+    return list(ds.columns) if ds.columns else list(datasets.load_frame(ctx, ds).columns)
 
 
 def validate_config(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
@@ -255,8 +255,8 @@ def submit(ctx: Ctx, job: Job) -> None:
 def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Check, reserve the budget (409 when it would overspend), queue the job; returns its id at once."""
     who = authorize(ctx, STEWARD, "generate synthetic data")
-    ds = datasets.lock(ctx, dataset_id)
-    plan = _plan(ctx, ds, body)
+    plan = _plan(ctx, datasets.get_row(ctx, dataset_id), body)  # read phase: checks, no lock
+    ds = datasets.lock(ctx, dataset_id)  # write phase: the budget is decided under the row lock
     if plan["errors"]:
         budget_errors = [e for e in plan["errors"] if "lifetime budget" in e]
         if budget_errors and len(budget_errors) == len(plan["errors"]):
@@ -295,21 +295,20 @@ def list_generators(ctx: Ctx, dataset_id: str | None = None) -> list[dict[str, A
     q = select(Job).where(Job.project_id == who.project_id, Job.kind == "generate").order_by(Job.created_at)
     if dataset_id:
         q = q.where(Job.dataset_id == dataset_id)
-    rows = ctx.session.scalars(q).all()
-    audit.record(ctx, "generators_listed", count=len(rows))
+    rows = ctx.session.scalars(q).all()  # job states only: not audited
     return [job_view(j, who.role) for j in rows]
 
 
 def get_generator(ctx: Ctx, generator_id: str) -> dict[str, Any]:
     who = authorize(ctx, ANY_ROLE, "show a generator")
-    job = job_row(ctx, generator_id)
-    audit.record(ctx, "generator_read", obj=job.id)
+    job = job_row(ctx, generator_id)  # a job's state, not data: not audited (polled often)
     return job_view(job, who.role)
 
 
 def cancel(ctx: Ctx, generator_id: str, kind: str | None = "generate") -> dict[str, Any]:
     """Cancel a queued job at once, a running one between steps; its budget stays charged."""
     who = authorize(ctx, STEWARD, "cancel a job")
+    ctx.begin_write()
     job = job_row(ctx, generator_id, kind)
     if job.status in ("succeeded", "failed", "cancelled"):
         raise Conflict(f"job {job.id} already ended ({job.status})")

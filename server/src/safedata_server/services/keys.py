@@ -57,6 +57,7 @@ def bootstrap(rt: Runtime, session: Session) -> str | None:
 def create_project(ctx: Ctx, name: str) -> dict[str, Any]:
     """A new project with its first admin key (returned once)."""
     authorize(ctx, ADMIN, "create a project")
+    ctx.begin_write()
     project = Project(name=name[:200] or "project")
     ctx.session.add(project)
     ctx.session.flush()
@@ -68,6 +69,7 @@ def create_project(ctx: Ctx, name: str) -> dict[str, Any]:
 def create_key(ctx: Ctx, name: str, role: str) -> dict[str, Any]:
     """A new key in the caller's project; the response holds the key, shown this once."""
     who = authorize(ctx, ADMIN, "create an API key")
+    ctx.begin_write()
     row, key = _add_key(ctx.session, who.project_id, name, role)
     audit.record(ctx, "key_created", obj=row.id, new_role=role)
     return key_view(row) | {"key": key}
@@ -81,6 +83,7 @@ def list_keys(ctx: Ctx) -> list[dict[str, Any]]:
 
 def revoke_key(ctx: Ctx, key_id: str) -> dict[str, Any]:
     who = authorize(ctx, ADMIN, "revoke an API key")
+    ctx.begin_write()
     row = ctx.session.get(ApiKey, key_id)
     if row is None or row.project_id != who.project_id:
         raise NotFound(f"API key {key_id} not found in this project")

@@ -28,13 +28,16 @@ def run_pipeline(ctx: Ctx, document: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("data.metadata: declare metadata on the dataset (PUT /datasets/{id}/metadata), not a path")
     ds = None
     if source.startswith("dataset:"):
-        ds = datasets.lock(ctx, source.split(":", 1)[1])
+        datasets.get_row(ctx, source.split(":", 1)[1])
     elif not source.startswith("builtin:"):
         raise Invalid("data.source must be 'dataset:<id>' (one of this project's datasets) or 'builtin:NAME'")
     try:
         ctx.rt.engine.validate(document)
     except PipelineValidationError as exc:
         raise Invalid(str(exc).splitlines()[0]) from None
+    ctx.begin_write()
+    if source.startswith("dataset:"):
+        ds = datasets.lock(ctx, source.split(":", 1)[1])
     privacy = document.get("privacy") or None
     eps = float(privacy["epsilon"]) if privacy else None
     delta = float(privacy.get("delta", 1e-6)) if privacy else None

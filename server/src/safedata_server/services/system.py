@@ -25,14 +25,14 @@ def list_plugins(ctx: Ctx) -> dict[str, Any]:
 
 
 def health(rt: Runtime) -> dict[str, Any]:
-    with rt.db.session() as s:
+    with rt.db.session(write=False) as s:
         s.execute(text("SELECT 1"))
     return {"status": "ok", "database": "sqlite" if rt.db.is_sqlite else "postgresql"}
 
 
 def metrics_text(rt: Runtime) -> str:
     """Prometheus text format: jobs by status, datasets, request and upload counters. No ids, no values."""
-    with rt.db.session() as s:
+    with rt.db.session(write=False) as s:
         jobs = dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())
         n_datasets = s.scalar(select(func.count()).select_from(Dataset).where(Dataset.deleted_at.is_(None)))
     lines = [

@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("file_format", sa.String(length=16), nullable=False),
         sa.Column("n_rows", sa.Integer(), nullable=False),
         sa.Column("n_columns", sa.Integer(), nullable=False),
+        sa.Column("columns", sa.JSON(), nullable=False),
         sa.Column("data_object_id", sa.String(length=32), nullable=True),
         sa.Column("metadata_object_id", sa.String(length=32), nullable=True),
         sa.Column("profile_object_id", sa.String(length=32), nullable=True),
