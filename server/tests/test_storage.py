@@ -111,3 +111,29 @@ def test_master_key_file_must_be_private(tmp_path: Path) -> None:
         load_master_key(None, path, create=False)
     with pytest.raises(SafedataError, match="32 bytes"):
         load_master_key("abcd", path, create=False)
+
+
+def test_a_rotation_cut_between_commit_and_rename_is_completed_at_start(tmp_path: Path) -> None:
+    from safedata_server.crypto import write_key_file
+
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    rt, key = create_runtime(settings)
+    with service_ctx(rt, principal_for(rt, key)) as ctx:
+        ds = datasets.upload_dataset(ctx, "p.csv", csv_bytes(40))["id"]
+    pending = settings.key_path.with_name("master.key.new")
+    import secrets
+
+    write_key_file(pending, secrets.token_bytes(32))
+    new = load_master_key(None, pending, create=False)
+    with rt.db.session() as s:  # the rewrap committed, then the process died before the rename
+        rt.store.rewrap(s, new)
+    rt.db.dispose()
+    rt2, _ = create_runtime(settings)
+    assert rt2.store.master.id == new.id and not pending.exists()
+    with rt2.db.session(write=False) as s:
+        assert len(datasets.load_frame(service_ctx_like(rt2, s), s.get(Dataset, ds))) == 40
+    rt2.db.dispose()
+    write_key_file(pending, secrets.token_bytes(32))  # a rotation that never committed is dropped
+    rt3, _ = create_runtime(settings)
+    assert rt3.store.master.id == new.id and not pending.exists()
+    rt3.db.dispose()
