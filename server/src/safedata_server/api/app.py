@@ -72,24 +72,60 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         where = ".".join(str(p) for p in first.get("loc", ()))
         return JSONResponse({"detail": f"{where}: {first.get('msg', 'invalid request')}"}, status_code=422)
 
-    @app.middleware("http")
-    async def _access_log(request: Request, call_next: Any) -> Any:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        log.info(
-            "request",
-            method=request.method,
-            route=getattr(route, "path", "unmatched"),
-            status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
-        )
-        rt = getattr(request.app.state, "runtime", None)
-        if rt is not None:
-            rt.count("http_requests")
-        return response
+    app.add_middleware(AccessLog)
+    import starlette.formparsers
 
+    # uploads up to the limit stay in memory: a raw upload is never spooled to a plaintext temp file
+    starlette.formparsers.MultiPartParser.spool_max_size = max(
+        starlette.formparsers.MultiPartParser.spool_max_size, settings.max_upload_bytes + 2**16
+    )
     return app
+
+
+class AccessLog:
+    """Pure ASGI middleware: one JSON log line per request (method, route template, status, ms), a 413 for
+    an upload whose declared size is over the limit, and the request counter. Never the query or headers."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [500]
+        rt = getattr(scope["app"].state, "runtime", None) if "app" in scope else None
+        if rt is not None and scope["method"] == "POST" and scope["path"] == "/datasets/upload":
+            declared = dict(scope.get("headers") or []).get(b"content-length")
+            if declared is not None and int(declared) > rt.settings.max_upload_bytes + 2**16:
+                response = JSONResponse(
+                    {"detail": f"upload is over the {rt.settings.max_upload_bytes // 2**20} MB limit"},
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+                status[0] = 413
+                log.info("request", method="POST", route="/datasets/upload", status=413, ms=0.0)
+                return
+
+        async def send_status(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "request",
+                method=scope["method"],
+                route=getattr(route, "path", "unmatched"),
+                status=status[0],
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            if rt is not None:
+                rt.count("http_requests")
 
 
 def _mount_web(app: FastAPI) -> None:
