@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,27 @@ def test_cancel_between_steps_releases_nothing(tmp_path: Path) -> None:
         job = s.get(Job, job_id)
         assert job.status == "cancelled" and job.release_object_id is None and job.summary == {}
     rt.db.dispose()
+
+
+def test_the_dask_executor_runs_a_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("safedata_example")
+    distributed = pytest.importorskip("distributed", reason="the dask executor needs the distributed package")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        monkeypatch.setenv("SAFEDATA_DASK_ADDRESS", cluster.scheduler_address)
+        settings = make_settings(tmp_path / "data")
+        settings.executor = "dask"
+        rt, key = create_runtime(settings)
+        assert key is not None
+        _ds, job_id = _queued_job(rt, key)  # submitted to the cluster when its transaction commits
+        for _ in range(600):
+            with rt.db.session(write=False) as s:
+                status = s.get(Job, job_id).status
+            if status in ("succeeded", "failed", "cancelled"):
+                break
+            time.sleep(0.1)
+        assert status == "succeeded"
+        assert rt.executor is not None
+        rt.executor.shutdown()
+        rt.db.dispose()

@@ -4,7 +4,8 @@ Defaults give the embedded setup of ``safedata serve``: SQLite and storage under
 ``./safedata-data/``. Environment: ``SAFEDATA_DATABASE_URL`` (e.g.
 ``postgresql+psycopg://user@host/db``), ``SAFEDATA_DATA_DIR``, ``SAFEDATA_MASTER_KEY``
 (hex or base64, 32 bytes) or ``SAFEDATA_MASTER_KEY_FILE``, ``SAFEDATA_MAX_UPLOAD_MB``,
-``SAFEDATA_WORKERS``.
+``SAFEDATA_WORKERS``, ``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with
+``SAFEDATA_DASK_ADDRESS``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Settings:
             master_key_file=Path(key_file) if key_file else None,
             max_upload_bytes=_env_int("SAFEDATA_MAX_UPLOAD_MB", 50) * 2**20,
             workers=_env_int("SAFEDATA_WORKERS", 2),
+            executor=os.environ.get("SAFEDATA_EXECUTOR") or "local",
         )
         for key, value in overrides.items():
             setattr(settings, key, value)
