@@ -40,7 +40,7 @@ def serve(args: argparse.Namespace) -> int:
         print("warning: listening beyond this machine; put TLS (a reverse proxy) in front", file=sys.stderr)
     app = create_app(settings, runtime=rt)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, timeout_keep_alive=75)
     finally:
         if rt.executor is not None:
             rt.executor.shutdown(wait=False)
