@@ -99,6 +99,11 @@ class Server:
                 time.sleep(0.05)
         raise RuntimeError("server did not come up")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the server process itself, not its job workers (Linux /proc)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
@@ -232,6 +237,7 @@ def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll:
         with httpx.Client(base_url=server.url, headers=admin, timeout=60) as c:
             statuses = [c.get(f"/generators/{g}").json()["status"] for g in jobs]
             audit = c.get("/audit/verify").json()
+        server_cpu = server.cpu_seconds()
         server.stop()
         readable = _decrypt_all(data, uploaded)
     out = timings.summary()
@@ -246,6 +252,8 @@ def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll:
         "audit_events": audit["events"],
         "load_average_1min": os.getloadavg()[0],
         "get_retries": timings.retries,
+        "server_cpu_seconds": round(server_cpu, 1),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, out["requests"]), 2),
     }
     out["nothing_lost"] = (
         len(jobs) == clients * jobs_per_client

@@ -12,6 +12,7 @@ need it; both kinds are ordinary transactions.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,11 +44,24 @@ class Database:
             _sqlite_begin(self.engine)
         self.write_engine: Engine = self.engine.execution_options(sqlite_immediate=True)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: this process's writers queue here, in order, instead of in SQLite's sleeping busy handler
+        self._writer = threading.Lock() if self.is_sqlite else None
+
+    def _lock(self, s: Session) -> None:
+        if self._writer is not None and not s.info.get("locked"):
+            self._writer.acquire()
+            s.info["locked"] = True
+
+    def _unlock(self, s: Session) -> None:
+        if self._writer is not None and s.info.pop("locked", False):
+            self._writer.release()
 
     def open(self, *, write: bool) -> Session:
         """A new session (the caller commits and closes); see :meth:`session`."""
         s = self._factory(bind=self.write_engine if write else self.engine)
         s.info["read_only"] = not write
+        if write:
+            self._lock(s)
         return s
 
     @contextmanager
@@ -62,10 +76,12 @@ class Database:
             raise
         finally:
             s.close()
+            self._unlock(s)
 
     def promote(self, session: Session) -> None:
         """End a read session's transaction and make its next one a write transaction."""
         session.commit()
+        self._lock(session)
         session.bind = self.write_engine
         session.info["read_only"] = False
 
