@@ -101,9 +101,17 @@ def run_job(job_id: str) -> str:
         status = _fail(job_id, "cancelled by request; nothing was released", status="cancelled")
     except SafedataError as exc:
         status = _fail(job_id, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    except Exception as exc:  # a defect: one line for the user, the type for the log
+    except Exception as exc:  # a defect: one line for the user; the log names the type and place, no message
         status = _fail(job_id, f"internal error ({type(exc).__name__}); nothing was released")
-        traceback.print_exc(limit=5)
+        frames = traceback.extract_tb(exc.__traceback__)[-3:]
+        import structlog
+
+        structlog.get_logger("safedata_server.jobs").error(
+            "job_internal_error",
+            job_id=job_id,
+            error=type(exc).__name__,
+            where=[f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in frames],
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return status
