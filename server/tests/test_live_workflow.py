@@ -73,11 +73,38 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Clien
             time.sleep(0.1)
     yield client, key
     client.close()
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert workers and not [p for p in workers if Path(f"/proc/{p}").exists() and not _zombie(p)], (
+        "job workers outlived the server"
+    )
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def _wait(client: httpx.Client, headers: dict[str, str], gen: str) -> dict[str, object]:

@@ -92,8 +92,15 @@ class LocalProcessExecutor(Executor):
         return bool(getattr(self._pool, "_broken", False))
 
     def shutdown(self, *, wait: bool = False) -> None:
+        """``wait``: let queued and running jobs finish. Else queued jobs stay queued (the next start runs
+        them) and running ones are stopped (the next start marks them failed; nothing was released)."""
         self._closed = True
+        processes = list(getattr(self._pool, "_processes", {}).values())
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        if not wait:
+            for proc in processes:
+                if proc.is_alive():
+                    proc.terminate()
 
 
 class DaskExecutor(Executor):

@@ -55,11 +55,30 @@ def init_worker(config: WorkerConfig) -> None:
     from safedata_server.storage import ObjectStore
 
     configure_logging()
+    _watch_parent()
     _STATE.clear()
     _STATE["config"] = config
     _STATE["db"] = Database(config.database_url)
     _STATE["store"] = ObjectStore(Path(config.objects_dir), MasterKey(bytes.fromhex(config.master_key), "worker"))
     _STATE["audit_key"] = AuditKey(bytes.fromhex(config.audit_key), config.audit_key_source or "worker")
+
+
+def _watch_parent() -> None:
+    """Exit when the server process that started this worker is gone (killed, even by SIGKILL).
+
+    A job cut off this way is marked failed by the next server start; nothing of it was released.
+    """
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(70)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _engine() -> Any:
