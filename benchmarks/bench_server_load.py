@@ -104,9 +104,25 @@ class Server:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def kill(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
+    def kill(self, *, group: bool = True) -> None:
+        """SIGKILL the server and its workers (``group``: a crash of the machine's process tree) or the
+        server alone (its workers must notice and exit)."""
+        if group:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            self.proc.kill()
         self.proc.wait()
+
+    def children(self) -> list[int]:
+        kids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
+                kids.append(int(stat.parent.name))
+        return kids
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -284,7 +300,14 @@ def _decrypt_all(data: Path, uploaded: dict[str, int]) -> int:
     return ok
 
 
-def fault_test(workers: int) -> dict[str, Any]:
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def fault_test(workers: int, *, group: bool = True) -> dict[str, Any]:
     from safedata_server.config import Settings
     from safedata_server.db import Database
     from safedata_server.models import BudgetCharge, Job
@@ -309,7 +332,12 @@ def fault_test(workers: int) -> dict[str, Any]:
         time.sleep(2.0)  # mid-job
         state_before = c.get(f"/generators/{gen}").json()["status"]
         c.close()
-        server.kill()  # SIGKILL to the server and its worker processes
+        orphans = server.children()
+        server.kill(group=group)  # SIGKILL to the server (and, with group, its worker processes)
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in orphans) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers_left = [p for p in orphans if _alive(p)]
         scratch_left = any((data / "work").iterdir())
         server = Server(data, workers, fresh=False)
         c = httpx.Client(base_url=server.url, headers=h, timeout=60)
@@ -335,6 +363,8 @@ def fault_test(workers: int) -> dict[str, Any]:
             charged = sum(ch.epsilon for ch in s.query(BudgetCharge).filter(BudgetCharge.job_id == gen))
         db.dispose()
         out = {
+            "killed": "server and workers" if group else "server only",
+            "workers_alive_10s_after_the_kill": len(workers_left),
             "status_when_killed": state_before,
             "scratch_left_by_the_kill": scratch_left,
             "status_after_restart": after["status"],
@@ -369,12 +399,18 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rows", type=int, default=200)
     ap.add_argument("--poll", type=float, default=1.0, help="seconds between a client's status polls")
+    ap.add_argument(
+        "--kill",
+        choices=["group", "server"],
+        default="group",
+        help="fault test: SIGKILL the server with its workers (default) or the server alone",
+    )
     args = ap.parse_args()
     results: dict[str, Any] = {}
     if args.only in (None, "load"):
         results["load"] = load_test(args.clients, args.jobs_per_client, args.workers, args.rows, args.poll)
     if args.only in (None, "fault"):
-        results["fault"] = fault_test(args.workers)
+        results["fault"] = fault_test(args.workers, group=args.kill == "group")
     print(json.dumps(results, indent=2))
     ok = True
     if "load" in results:
