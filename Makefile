@@ -8,6 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml) $(wildcard contrib/*/pyproject.toml)))
+# the REST service (safedata serve), a distribution of its own; its tests run with the plugins'
+SERVER_DIR := server/
 STAMP := $(VENV)/.installed
 # the plugins' packages (mypy checks them with the root [tool.mypy] settings)
 PLUGIN_PACKAGES := $(filter-out %.egg-info,$(wildcard plugins/*/src/safedata_* contrib/*/src/safedata_*))
@@ -17,14 +19,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test install lint schemas bench clean mutation mutation-core mutation-plugins screenshots
 
-$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard contrib/*/pyproject.toml)
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard contrib/*/pyproject.toml) $(SERVER_DIR)pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first and pinned: 2.13.0 is the CPU build on this machine; a looser
 	# request would pull a multi-GB CUDA build
 	@echo "==> installing torch 2.13.0 (CPU build; the first install downloads about 200 MB)"
 	$(PIP) install --progress-bar on "torch==2.13.0"
 	@echo "==> installing safedata-core and $(words $(PLUGIN_DIRS)) plugins (editable) with their dependencies"
-	$(PIP) install --progress-bar on -e ".[test,dask,tune]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
+	$(PIP) install --progress-bar on -e ".[test,dask,tune]" $(foreach d,$(PLUGIN_DIRS),-e $(d)) -e "$(SERVER_DIR)[test]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -36,13 +38,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q tests
 	$(PY) -m pytest -q --import-mode=importlib $(foreach d,$(PLUGIN_DIRS),$(d)tests)
+	$(PY) -m pytest -q --import-mode=importlib $(SERVER_DIR)tests
 	$(VENV)/bin/safedata schema export --check
 	$(MAKE) --no-print-directory lint
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check safedata_core plugins contrib tests benchmarks
+	$(VENV)/bin/ruff check safedata_core plugins contrib server tests benchmarks
 	$(VENV)/bin/mypy safedata_core
 	MYPYPATH=$(PLUGIN_SRC_PATH) $(VENV)/bin/mypy --explicit-package-bases $(PLUGIN_PACKAGES)
+	$(VENV)/bin/mypy $(SERVER_DIR)src/safedata_server
 	$(VENV)/bin/lint-imports
 
 # mutation testing (benchmarks/mutation/run.py, targets in benchmarks/mutation/targets.toml) into

@@ -153,8 +153,10 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None, *, plugin_commands: bool = True) -> argparse.ArgumentParser:
     """The ``safedata`` parser. Given ``argv`` naming a command, only that command's module is imported.
+
+    ``plugin_commands`` adds the commands plugins register (``register_commands``).
 
     The other commands get a placeholder subparser (their name only), so starting a command never pays
     for the imports of the others; without a command every module is imported for the full ``--help``.
@@ -185,7 +187,29 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         p = module.add_parser(sub)
         p.set_defaults(_run=module.run)
         _describe(p, name)
+    if plugin_commands:
+        _add_plugin_commands(sub)
     return parser
+
+
+def _add_plugin_commands(sub: Any) -> None:
+    """Add the subcommands plugins register through the ``register_commands`` hook."""
+    from safedata_core.errors import PluginRegistrationError
+    from safedata_core.plugins import build_plugin_manager
+
+    pset = build_plugin_manager()
+    for impl in pset.pm.hook.register_commands.get_hookimpls():
+
+        def register(name: str, add_parser: Any, run: Any, _plugin: str = impl.plugin_name) -> None:
+            if name in sub.choices:
+                raise PluginRegistrationError(
+                    f"plugin '{_plugin}': register_commands: the command '{name}' already exists; choose another name",
+                    plugin=_plugin,
+                )
+            p = add_parser(sub)
+            p.set_defaults(_run=run)
+
+        impl.function(**({"register": register} if "register" in impl.argnames else {}))
 
 
 def _cli_name(module: str) -> str:
@@ -234,7 +258,12 @@ def _top_options(argv: Sequence[str]) -> list[str]:
 
 
 def _main(argv: list[str]) -> int:
-    parser = build_parser(argv)
+    try:
+        # plugin commands load only when the command line names no built-in command
+        parser = build_parser(argv, plugin_commands=_chosen_command(argv) is None)
+    except SafedataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

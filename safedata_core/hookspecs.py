@@ -10,12 +10,14 @@ Every hook is documented in ``docs/plugins/hooks.md`` (a test checks it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
+    import argparse
+
     from safedata_core.components import Attack, Component, Mechanism, Metric, Register, SDCMethod, Synthesizer
     from safedata_core.config import Config
     from safedata_core.data import Table
@@ -83,6 +85,31 @@ def register_components(register: Register[Component]) -> None:
     direct subclass of :class:`~safedata_core.Component` that sets ``kind`` and
     implements ``run_step``); the built-in kinds may be registered here too.
     The core registers its ``profile`` step through it.
+
+    Added in 0.2.
+    """
+
+
+# -- Command line ---------------------------------------------------------------
+
+
+@hookspec
+def register_commands(
+    register: Callable[
+        [str, Callable[[Any], argparse.ArgumentParser], Callable[[argparse.Namespace], int]],
+        None,
+    ],
+) -> None:
+    """Add subcommands to the ``safedata`` command line.
+
+    Call ``register(name, add_parser, run)`` once per command: ``add_parser(subparsers)``
+    adds and returns the command's parser (``subparsers.add_parser(name, ...)``);
+    ``run(args)`` runs it and returns the exit code. A name already taken (a
+    built-in command or another plugin's) raises
+    :class:`~safedata_core.PluginRegistrationError`. The CLI loads plugin commands
+    only when the command line does not name a built-in one, so keep the module
+    light: import heavy code inside ``run``. ``safedata serve`` (safedata-server)
+    comes this way.
 
     Added in 0.2.
     """

@@ -113,3 +113,37 @@ def test_hook_read_table(obs_engine: Engine) -> None:
     assert len(table) == 7
     # the core's trylast reader still handles everything else
     assert isinstance(obs_engine.read_table("builtin:adult_test").df, pd.DataFrame)
+
+
+def test_hook_register_commands(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from safedata_core import cli, plugins
+    from safedata_core.hookspecs import hookimpl
+
+    def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+        p: argparse.ArgumentParser = sub.add_parser("hello", description="Say hello.", epilog="examples:\n  x")
+        p.add_argument("--name", default="world")
+        return p
+
+    class Commands:
+        @hookimpl
+        def register_commands(self, register: object) -> None:
+            register("hello", add_parser, lambda args: print(f"hello {args.name}") or 0)  # type: ignore[operator]
+
+    class Clash:
+        @hookimpl
+        def register_commands(self, register: object) -> None:
+            register("run", add_parser, lambda args: 0)  # type: ignore[operator]
+
+    real = plugins.build_plugin_manager
+    monkeypatch.setattr(plugins, "build_plugin_manager", lambda **kw: real(autoload=False, plugins=[Commands()]))
+    assert cli.main(["hello", "--name", "plugin"]) == 0
+    assert capsys.readouterr().out == "hello plugin\n"
+    # a built-in command never loads plugin commands
+    builtin_only = cli.build_parser(plugin_commands=False)
+    sub = next(a for a in builtin_only._actions if a.dest == "command")
+    assert "hello" not in sub.choices  # type: ignore[operator]
+    monkeypatch.setattr(plugins, "build_plugin_manager", lambda **kw: real(autoload=False, plugins=[Clash()]))
+    assert cli.main(["hello"]) == 2
+    assert "the command 'run' already exists" in capsys.readouterr().err

@@ -1,0 +1,424 @@
+"""Load and fault test of ``safedata serve`` (loopback only, bounded).
+
+Load: 50 concurrent clients each upload a small dataset, declare its metadata and
+start 2 small DP generate jobs (100 jobs), polling and reading as they go.
+Checked: nothing lost (every job reaches a final state, every accepted upload
+decrypts to the rows sent) and the p95 latency of the non-job endpoints
+(everything but the job's own run time) is under 200 ms.
+
+Fault: a job is started, the server and its workers are killed with SIGKILL
+while the job runs, the server is restarted on the same data, and the state
+must be consistent: the job failed with the interruption reason, its budget
+stays charged, nothing of it was released, no plaintext scratch remains, the
+audit chain verifies and new jobs run.
+
+    .venv/bin/python benchmarks/bench_server_load.py            # both
+    .venv/bin/python benchmarks/bench_server_load.py --only load --clients 50 --jobs-per-client 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+
+META = {
+    "columns": {
+        "age": {"type": "integer", "bounds": [18, 90]},
+        "sex": {"type": "categorical", "categories": ["F", "M"]},
+        "income": {"type": "categorical", "categories": ["<=50K", ">50K"]},
+    }
+}
+FINAL = ("succeeded", "failed", "cancelled")
+
+
+def small_csv(rows: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(18, 91, rows),
+            "sex": rng.choice(["F", "M"], rows),
+            "income": rng.choice(["<=50K", ">50K"], rows),
+        }
+    )
+    return df.to_csv(index=False).encode()
+
+
+class Server:
+    """``safedata serve`` in its own process group on a free loopback port."""
+
+    def __init__(self, data: Path, workers: int, *, fresh: bool = True) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k not in ("SAFEDATA_DISABLE_PLUGIN_AUTOLOAD",)}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "safedata_core.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data",
+                str(data),
+                "--workers",
+                str(workers),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline()
+        assert first.startswith("safedata service on"), first
+        second = self.proc.stdout.readline() if fresh else ""  # a new database prints the admin key
+        self.admin_key = second.rsplit(" ", 1)[-1].strip() if second.startswith("admin API key") else None
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(600):
+            try:
+                if httpx.get(self.url + "/healthz", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not come up")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the server process itself, not its job workers (Linux /proc)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def kill(self, *, group: bool = True) -> None:
+        """SIGKILL the server and its workers (``group``: a crash of the machine's process tree) or the
+        server alone (its workers must notice and exit)."""
+        if group:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            self.proc.kill()
+        self.proc.wait()
+
+    def children(self) -> list[int]:
+        kids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
+                kids.append(int(stat.parent.name))
+        return kids
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+class Timings:
+    def __init__(self) -> None:
+        self.by_route: dict[str, list[float]] = {}
+        self.retries = 0
+
+    async def call(self, client: httpx.AsyncClient, route: str, method: str, url: str, **kw: Any) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            r = await client.request(method, url, **kw)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            if method != "GET":  # only idempotent reads are retried (a kept-alive connection closed under us)
+                raise
+            self.retries += 1
+            r = await client.request(method, url, **kw)
+        self.by_route.setdefault(route, []).append((time.perf_counter() - started) * 1000)
+        return r
+
+    def summary(self) -> dict[str, Any]:
+        every = [v for vs in self.by_route.values() for v in vs]
+        out = {
+            "requests": len(every),
+            "p50_ms": round(float(np.percentile(every, 50)), 1),
+            "p95_ms": round(float(np.percentile(every, 95)), 1),
+            "max_ms": round(float(max(every)), 1),
+        }
+        out["by_route"] = {
+            r: {
+                "n": len(v),
+                "p50_ms": round(float(np.percentile(v, 50)), 1),
+                "p95_ms": round(float(np.percentile(v, 95)), 1),
+            }
+            for r, v in sorted(self.by_route.items())
+        }
+        return out
+
+
+async def _client(
+    i: int,
+    c: httpx.AsyncClient,
+    t: Timings,
+    rows: int,
+    jobs_per_client: int,
+    poll: float,
+    uploaded: dict[str, int],
+    jobs: list[str],
+) -> None:
+    """One client: upload, declare metadata, start its jobs, poll them, read the ledger and the releases."""
+    r = await t.call(
+        c,
+        "POST /datasets/upload",
+        "POST",
+        "/datasets/upload",
+        files={"file": (f"d{i}.csv", small_csv(rows, i))},
+        data={"epsilon": "10", "delta": "1e-4"},
+    )
+    assert r.status_code == 201, r.text
+    ds = r.json()["id"]
+    uploaded[ds] = rows
+    r = await t.call(c, "PUT /datasets/{id}/metadata", "PUT", f"/datasets/{ds}/metadata", json=META)
+    assert r.status_code == 200, r.text
+    mine = []
+    for _ in range(jobs_per_client):
+        r = await t.call(
+            c,
+            "POST generate",
+            "POST",
+            f"/generators/dataset/{ds}/generate",
+            json={"generator_type": "dp-gaussian-copula", "target_epsilon": 1.0, "target_delta": 1e-6, "num_rows": 50},
+        )
+        assert r.status_code == 202, r.text
+        mine.append(r.json()["id"])
+    jobs.extend(mine)
+    await t.call(c, "GET /datasets", "GET", "/datasets")
+    await t.call(c, "GET /datasets/{id}", "GET", f"/datasets/{ds}")
+    pending = set(mine)
+    while pending:
+        await asyncio.sleep(poll)
+        for g in list(pending):
+            st = (await t.call(c, "GET /generators/{id}", "GET", f"/generators/{g}")).json()
+            if st["status"] in FINAL:
+                pending.discard(g)
+    await t.call(c, "GET /datasets/{id}/ledger", "GET", f"/datasets/{ds}/ledger")
+    for g in mine:
+        await t.call(c, "GET /generators/{id}/download", "GET", f"/generators/{g}/download")
+
+
+async def _clients(
+    url: str,
+    key: str,
+    clients: int,
+    rows: int,
+    jobs_per_client: int,
+    poll: float,
+    t: Timings,
+    uploaded: dict[str, int],
+    jobs: list[str],
+) -> None:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=300, limits=limits
+    ) as c:
+        await asyncio.gather(*(_client(i, c, t, rows, jobs_per_client, poll, uploaded, jobs) for i in range(clients)))
+
+
+def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="safedata-load-") as tmp:
+        data = Path(tmp) / "data"
+        server = Server(data, workers)
+        assert server.admin_key is not None
+        timings = Timings()
+        uploaded: dict[str, int] = {}
+        jobs: list[str] = []
+        started = time.perf_counter()
+        asyncio.run(
+            _clients(server.url, server.admin_key, clients, rows, jobs_per_client, poll, timings, uploaded, jobs)
+        )
+        wall = time.perf_counter() - started
+        admin = {"Authorization": f"Bearer {server.admin_key}"}
+        with httpx.Client(base_url=server.url, headers=admin, timeout=60) as c:
+            statuses = [c.get(f"/generators/{g}").json()["status"] for g in jobs]
+            audit = c.get("/audit/verify").json()
+        server_cpu = server.cpu_seconds()
+        server.stop()
+        readable = _decrypt_all(data, uploaded)
+    out = timings.summary()
+    out |= {
+        "clients": clients,
+        "uploads": len(uploaded),
+        "jobs": len(jobs),
+        "wall_seconds": round(wall, 1),
+        "job_statuses": {s: statuses.count(s) for s in sorted(set(statuses))},
+        "uploads_readable": readable,
+        "audit_chain_ok": audit["ok"],
+        "audit_events": audit["events"],
+        "load_average_1min": os.getloadavg()[0],
+        "get_retries": timings.retries,
+        "server_cpu_seconds": round(server_cpu, 1),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, out["requests"]), 2),
+    }
+    out["nothing_lost"] = (
+        len(jobs) == clients * jobs_per_client
+        and all(s in FINAL for s in statuses)
+        and readable == len(uploaded) == clients
+    )
+    return out
+
+
+def _decrypt_all(data: Path, uploaded: dict[str, int]) -> int:
+    """How many uploads decrypt (with the server's master key, outside the server) to the rows sent."""
+    from safedata_server.config import Settings
+    from safedata_server.crypto import load_master_key
+    from safedata_server.db import Database
+    from safedata_server.models import Dataset
+    from safedata_server.storage import ObjectStore
+
+    settings = Settings(data_dir=data)
+    db = Database(settings.url)
+    store = ObjectStore(settings.objects_dir, load_master_key(None, settings.key_path, create=False))
+    ok = 0
+    with db.session() as s:
+        for ds_id, rows in uploaded.items():
+            ds = s.get(Dataset, ds_id)
+            frame = pd.read_parquet(io.BytesIO(store.get(s, ds.data_object_id)))
+            ok += int(len(frame) == rows)
+    db.dispose()
+    return ok
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def fault_test(workers: int, *, group: bool = True) -> dict[str, Any]:
+    from safedata_server.config import Settings
+    from safedata_server.db import Database
+    from safedata_server.models import BudgetCharge, Job
+
+    with tempfile.TemporaryDirectory(prefix="safedata-fault-") as tmp:
+        data = Path(tmp) / "data"
+        server = Server(data, workers)
+        h = {"Authorization": f"Bearer {server.admin_key}"}
+        c = httpx.Client(base_url=server.url, headers=h, timeout=60)
+        ds = c.post(
+            "/datasets/upload", files={"file": ("f.csv", small_csv(2000, 1))}, data={"epsilon": "10", "delta": "1e-4"}
+        ).json()["id"]
+        c.put(f"/datasets/{ds}/metadata", json=META)
+        # a job long enough to be caught running: DP-CTGAN for a few epochs
+        gen = c.post(
+            f"/generators/dataset/{ds}/generate",
+            json={"generator_type": "dp-ctgan", "target_epsilon": 2.0, "epochs": 50, "batch_size": 100},
+        ).json()["id"]
+        deadline = time.monotonic() + 300
+        while c.get(f"/generators/{gen}").json()["status"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2.0)  # mid-job
+        state_before = c.get(f"/generators/{gen}").json()["status"]
+        c.close()
+        orphans = server.children()
+        server.kill(group=group)  # SIGKILL to the server (and, with group, its worker processes)
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in orphans) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers_left = [p for p in orphans if _alive(p)]
+        scratch_left = any((data / "work").iterdir())
+        server = Server(data, workers, fresh=False)
+        c = httpx.Client(base_url=server.url, headers=h, timeout=60)
+        after = c.get(f"/generators/{gen}").json()
+        ledger = c.get(f"/datasets/{ds}/ledger").json()
+        audit = c.get("/audit/verify").json()
+        download = c.get(f"/generators/{gen}/download").status_code
+        new = c.post(
+            f"/generators/dataset/{ds}/generate",
+            json={"generator_type": "dp-gaussian-copula", "target_epsilon": 1.0, "num_rows": 20},
+        ).json()["id"]
+        for _ in range(600):
+            new_status = c.get(f"/generators/{new}").json()["status"]
+            if new_status in FINAL:
+                break
+            time.sleep(0.2)
+        c.close()
+        server.stop()
+        db = Database(Settings(data_dir=data).url)
+        with db.session() as s:
+            job = s.get(Job, gen)
+            released = job.release_object_id is not None
+            charged = sum(ch.epsilon for ch in s.query(BudgetCharge).filter(BudgetCharge.job_id == gen))
+        db.dispose()
+        out = {
+            "killed": "server and workers" if group else "server only",
+            "workers_alive_10s_after_the_kill": len(workers_left),
+            "status_when_killed": state_before,
+            "scratch_left_by_the_kill": scratch_left,
+            "status_after_restart": after["status"],
+            "error_after_restart": after["error"],
+            "budget_still_charged": charged,
+            "ledger_reserved_epsilon": ledger["reserved"]["epsilon"],
+            "released_anything": released,
+            "download_status": download,
+            "scratch_after_restart": any((data / "work").iterdir()),
+            "audit_chain_ok": audit["ok"],
+            "new_job_after_restart": new_status,
+        }
+        out["consistent"] = (
+            state_before == "running"
+            and after["status"] == "failed"
+            and "interrupted" in (after["error"] or "")
+            and charged == 2.0
+            and not released
+            and download == 409
+            and not out["scratch_after_restart"]
+            and audit["ok"]
+            and new_status == "succeeded"
+        )
+        return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", choices=["load", "fault"])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--jobs-per-client", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rows", type=int, default=200)
+    ap.add_argument("--poll", type=float, default=1.0, help="seconds between a client's status polls")
+    ap.add_argument(
+        "--kill",
+        choices=["group", "server"],
+        default="group",
+        help="fault test: SIGKILL the server with its workers (default) or the server alone",
+    )
+    args = ap.parse_args()
+    results: dict[str, Any] = {}
+    if args.only in (None, "load"):
+        results["load"] = load_test(args.clients, args.jobs_per_client, args.workers, args.rows, args.poll)
+    if args.only in (None, "fault"):
+        results["fault"] = fault_test(args.workers, group=args.kill == "group")
+    print(json.dumps(results, indent=2))
+    ok = True
+    if "load" in results:
+        ok &= results["load"]["nothing_lost"] and results["load"]["p95_ms"] < 200
+    if "fault" in results:
+        ok &= results["fault"]["consistent"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

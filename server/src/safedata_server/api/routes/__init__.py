@@ -1,0 +1,1 @@
+"""Route modules, one per resource; each handler is one :func:`~safedata_server.api.calls.call`."""

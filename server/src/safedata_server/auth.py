@@ -1,0 +1,73 @@
+"""API keys and roles.
+
+A key is 32 random bytes, shown once as ``sd_<64 hex>``; only its SHA-256 is
+stored (the key has full entropy, so a slow password hash adds nothing). Roles:
+``admin`` (keys, projects, budgets; everything a steward can do), ``steward``
+(upload, profile, generate, raw-data reports) and ``analyst`` (released data and
+DP release packages only). Every key belongs to one project and sees only its
+objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safedata_server.models import ApiKey
+
+__all__ = [
+    "ADMIN",
+    "ANY_ROLE",
+    "PUBLIC",
+    "ROLES",
+    "STEWARD",
+    "Principal",
+    "authenticate",
+    "hash_key",
+    "new_key",
+]
+
+ROLES = ("admin", "steward", "analyst")
+ADMIN: frozenset[str] = frozenset({"admin"})
+STEWARD: frozenset[str] = frozenset({"admin", "steward"})
+ANY_ROLE: frozenset[str] = frozenset(ROLES)
+PUBLIC: frozenset[str] = frozenset()  # no key needed
+KEY_PREFIX = "sd_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id (never the key), its project and role."""
+
+    key_id: str
+    project_id: str
+    role: str
+    name: str = ""
+
+    def can(self, roles: frozenset[str]) -> bool:
+        return not roles or self.role in roles
+
+
+def new_key() -> str:
+    """A fresh API key: ``sd_`` + 32 random bytes in hex."""
+    return KEY_PREFIX + secrets.token_bytes(32).hex()
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def authenticate(session: Session, key: str | None) -> Principal | None:
+    """The principal of a live key, or ``None`` (unknown, malformed or revoked)."""
+    if not key or not key.startswith(KEY_PREFIX) or len(key) != len(KEY_PREFIX) + 64:
+        return None
+    digest = hash_key(key)
+    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
+        return None
+    return Principal(key_id=row.id, project_id=row.project_id, role=row.role, name=row.name)

@@ -1,0 +1,122 @@
+"""Database engine and sessions; schema upgrades through Alembic.
+
+Two kinds of transaction: ``session(write=False)`` reads (on SQLite a
+deferred ``BEGIN``: readers run side by side under WAL) and ``session(write=True)``
+writes (on SQLite ``BEGIN IMMEDIATE``, so writers queue on the database lock
+instead of failing on a stale snapshot or overspending: a budget check and its
+charge happen in one write transaction). A read session refuses to flush
+changes, so a write in the wrong kind of transaction fails loudly.
+PostgreSQL: row locks (``SELECT ... FOR UPDATE``) serialise the writers that
+need it; both kinds are ordinary transactions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from safedata_core import SafedataError
+
+__all__ = ["Database", "upgrade"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Database:
+    """One SQLAlchemy engine and its session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
+        else:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            _sqlite_begin(self.engine)
+        self.write_engine: Engine = self.engine.execution_options(sqlite_immediate=True)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: this process's writers queue here, in order, instead of in SQLite's sleeping busy handler
+        self._writer = threading.Lock() if self.is_sqlite else None
+
+    def _lock(self, s: Session) -> None:
+        if self._writer is not None and not s.info.get("locked"):
+            self._writer.acquire()
+            s.info["locked"] = True
+
+    def _unlock(self, s: Session) -> None:
+        if self._writer is not None and s.info.pop("locked", False):
+            self._writer.release()
+
+    def open(self, *, write: bool) -> Session:
+        """A new session (the caller commits and closes); see :meth:`session`."""
+        s = self._factory(bind=self.write_engine if write else self.engine)
+        s.info["read_only"] = not write
+        if write:
+            self._lock(s)
+        return s
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A transaction: committed when the block ends normally, rolled back on an exception."""
+        s = self.open(write=write)
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+            self._unlock(s)
+
+    def promote(self, session: Session) -> None:
+        """End a read session's transaction and make its next one a write transaction."""
+        session.commit()
+        self._lock(session)
+        session.bind = self.write_engine
+        session.info["read_only"] = False
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_in_read_sessions(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise SafedataError("a write in a read-only transaction (a service bug: call ctx.begin_write() first)")
+
+
+def _sqlite_begin(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
+
+
+def upgrade(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema (Alembic ``upgrade head``)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")

@@ -1,0 +1,1 @@
+"""Durable jobs: state in the database, work in worker processes (:mod:`.executor`, :mod:`.worker`)."""

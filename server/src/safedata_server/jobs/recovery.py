@@ -1,0 +1,89 @@
+"""Start-up recovery: jobs a previous server process left unfinished, and scratch files it left behind.
+
+A ``running`` job was interrupted (its worker died with the server): it is
+marked ``failed`` with the reason, its budget reservation stays charged (the
+worker may have spent it) and, since outputs are stored only with the final
+``succeeded`` state, nothing of it was released. A ``queued`` job never started:
+it is handed to the executor again. Scratch run directories (the only place
+plaintext ever touches the disk) and object files without a live key are removed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+
+from safedata_server.models import Job, StoredObject, now
+from safedata_server.services.audit import record_event
+from safedata_server.services.context import Runtime
+
+__all__ = ["mark_crashed", "recover"]
+
+INTERRUPTED = "interrupted: the server stopped while the job ran; nothing was released and its budget stays charged"
+
+
+def recover(rt: Runtime) -> dict[str, list[str]]:
+    """Fail interrupted jobs, return the ids of queued ones to resubmit, and clean the scratch folder."""
+    failed: list[str] = []
+    queued: list[str] = []
+    with rt.db.session() as s:
+        for job in s.scalars(select(Job).where(Job.status.in_(("running", "queued"))).with_for_update()):
+            if job.status == "running":
+                job.status, job.error, job.finished_at = "failed", INTERRUPTED, now()
+                job.progress = dict(job.progress or {}) | {"stage": "failed"}
+                record_event(
+                    s,
+                    rt.audit_key,
+                    "job_failed",
+                    project_id=job.project_id,
+                    object=job.id,
+                    dataset_id=job.dataset_id,
+                    epsilon=job.epsilon,
+                    reason="server restart",
+                )
+                failed.append(job.id)
+            elif job.cancel_requested:
+                job.status, job.finished_at = "cancelled", now()
+            else:
+                queued.append(job.id)
+        live = set(s.scalars(select(StoredObject.id).where(StoredObject.wrapped_key.is_not(None))))
+    _clean(rt.settings.work_dir, rt.settings.objects_dir, live)
+    return {"failed": failed, "requeued": queued}
+
+
+def _clean(work_dir: Path, objects_dir: Path, live: set[str]) -> None:
+    if work_dir.exists():
+        for child in work_dir.iterdir():
+            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+    if objects_dir.exists():
+        for path in objects_dir.iterdir():
+            if path.name not in live:
+                path.unlink(missing_ok=True)
+
+
+def mark_crashed(rt: Runtime, job_id: str, reason: str) -> bool:
+    """Fail a running job whose worker died under it (budget stays charged; nothing was released).
+
+    Returns True for a job that had not started (still ``queued``): the executor runs it again.
+    """
+    with rt.db.session() as s:
+        job = s.get(Job, job_id, with_for_update=True)
+        if job is None or job.status not in ("queued", "running"):
+            return False
+        if job.status == "queued":
+            return True
+        job.status, job.error, job.finished_at = "failed", reason, now()
+        record_event(
+            s,
+            rt.audit_key,
+            "job_failed",
+            project_id=job.project_id,
+            object=job.id,
+            dataset_id=job.dataset_id,
+            epsilon=job.epsilon,
+            reason="worker died",
+        )
+    shutil.rmtree(rt.settings.work_dir / job_id, ignore_errors=True)
+    return False

@@ -1,0 +1,117 @@
+"""Per-dataset lifetime privacy budget, kept with the core's :class:`~safedata_core.Ledger`.
+
+Every generate job or DP evaluation *reserves* its (epsilon, delta) before any
+work: the dataset row is locked (``SELECT ... FOR UPDATE``; SQLite transactions
+are ``BEGIN IMMEDIATE``), the dataset's ledger is rebuilt from its charges with
+one share per past request, and the new share is asked of the ledger, which
+refuses it when the shares would pass the lifetime budget (-> 409). The charge is
+written in the same transaction, so concurrent requests cannot overspend. A
+reservation is never refunded (a failed or interrupted job may have spent it).
+What the runs actually recorded is composed with the dataset's accountant for
+the ``spent`` figure of :func:`ledger_view`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from safedata_core import Budget, Ledger, PrivacyBudgetError
+from safedata_core.privacy import PrivacyEvent
+from safedata_server.models import BudgetCharge, Dataset, Job
+from safedata_server.services.context import Conflict, Ctx, Invalid
+
+__all__ = ["dataset_ledger", "ledger_view", "reserve"]
+
+
+def _charges(ctx: Ctx, ds: Dataset) -> list[BudgetCharge]:
+    q = select(BudgetCharge).where(BudgetCharge.dataset_id == ds.id).order_by(BudgetCharge.created_at)
+    return list(ctx.session.scalars(q))
+
+
+def dataset_ledger(ctx: Ctx, ds: Dataset) -> Ledger:
+    """The dataset's lifetime ledger: one share and one ``approx`` charge per reservation."""
+    ledger = Ledger(Budget(ds.budget_epsilon, ds.budget_delta), accountant=ds.accountant)
+    for c in _charges(ctx, ds):
+        share = ledger.share(c.id, c.component, Budget(c.epsilon, c.delta))
+        share.charge("approx", epsilon=c.epsilon, delta=c.delta, note=c.purpose)
+    return ledger
+
+
+def reserve(ctx: Ctx, ds: Dataset, *, epsilon: float, delta: float, purpose: str, component: str) -> BudgetCharge:
+    """Reserve (epsilon, delta) of ``ds``'s lifetime budget for one request, or raise :class:`Conflict`.
+
+    The caller must hold the dataset row locked (:func:`datasets.lock`).
+    """
+    try:
+        want = Budget(float(epsilon), float(delta))
+    except ValueError as exc:
+        raise Invalid(f"privacy budget of the request: {exc}") from None
+    ledger = dataset_ledger(ctx, ds)
+    charge = BudgetCharge(
+        dataset_id=ds.id,
+        purpose=purpose,
+        component=component,
+        epsilon=want.epsilon,
+        delta=want.delta,
+        key_id=ctx.who.key_id,
+    )
+    try:
+        ledger.share(f"request-{len(ledger.shares)}", component, want)
+    except PrivacyBudgetError:
+        used_e = sum(b.epsilon for b in ledger.shares.values())
+        used_d = sum(b.delta for b in ledger.shares.values())
+        raise Conflict(
+            f"dataset {ds.id}: this request (epsilon={want.epsilon:g}, delta={want.delta:g}) would take the "
+            f"dataset past its lifetime budget (epsilon={ds.budget_epsilon:g}, delta={ds.budget_delta:g}; "
+            f"already reserved epsilon={used_e:g}, delta={used_d:g}); ask for less or ask an admin"
+        ) from None
+    ctx.session.add(charge)
+    ctx.session.flush()
+    return charge
+
+
+def ledger_view(ctx: Ctx, ds: Dataset) -> dict[str, Any]:
+    """Budget, reserved (what refusals use), spent (the runs' recorded events composed) and every charge."""
+    charges = _charges(ctx, ds)
+    reserved_e = sum(c.epsilon for c in charges)
+    reserved_d = sum(c.delta for c in charges)
+    events: list[PrivacyEvent] = []
+    jobs = {j.id: j for j in ctx.session.scalars(select(Job).where(Job.dataset_id == ds.id))}
+    for c in charges:
+        job = jobs.get(c.job_id or "")
+        recorded = (job.ledger or {}).get("charges") if job is not None and job.status == "succeeded" else None
+        if recorded is not None:
+            events += [
+                PrivacyEvent(e["mechanism"], e["epsilon"], e["delta"], e.get("count", 1), e.get("params") or {})
+                for e in recorded
+            ]
+        else:  # not finished, failed or cancelled: the whole reservation counts
+            events.append(PrivacyEvent("approx", c.epsilon, c.delta))
+    ledger = Ledger(Budget(ds.budget_epsilon, ds.budget_delta), accountant=ds.accountant)
+    spent = ledger.compose(events, ds.budget_delta) if events else 0.0
+    return {
+        "dataset_id": ds.id,
+        "accountant": ds.accountant,
+        "budget": {"epsilon": ds.budget_epsilon, "delta": ds.budget_delta},
+        "reserved": {"epsilon": reserved_e, "delta": reserved_d},
+        "remaining": {
+            "epsilon": max(0.0, ds.budget_epsilon - reserved_e),
+            "delta": max(0.0, ds.budget_delta - reserved_d),
+        },
+        "spent": {"epsilon": min(spent, reserved_e), "delta": reserved_d},
+        "charges": [
+            {
+                "id": c.id,
+                "job_id": c.job_id,
+                "purpose": c.purpose,
+                "component": c.component,
+                "epsilon": c.epsilon,
+                "delta": c.delta,
+                "created_at": c.created_at.isoformat(),
+                "job_status": jobs[c.job_id].status if c.job_id in jobs else None,
+            }
+            for c in charges
+        ],
+    }

@@ -1,0 +1,287 @@
+"""Datasets: upload (CSV/Parquet, encrypted at rest), list, show, crypto-erase, profile, PII detection,
+public metadata (declared domains), lifetime budget and its ledger.
+
+Analysts see that a dataset exists and its budget and ledger, never its rows,
+exact size, profile or PII findings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from safedata_core import DataError, Metadata, Table
+from safedata_server.auth import ADMIN, ANY_ROLE, STEWARD
+from safedata_server.models import Dataset, now
+from safedata_server.services import audit, budget
+from safedata_server.services.context import Ctx, Invalid, NotFound, TooLarge, authorize
+
+__all__ = [
+    "delete_dataset",
+    "detect_pii",
+    "get_dataset",
+    "ledger",
+    "list_datasets",
+    "load_frame",
+    "load_metadata",
+    "lock",
+    "profile_dataset",
+    "set_budget",
+    "set_metadata",
+    "upload_dataset",
+]
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def _view(ds: Dataset, role: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": ds.id,
+        "name": ds.name,
+        "file_format": ds.file_format,
+        "created_at": ds.created_at.isoformat(),
+        "privacy_budget": {"epsilon": ds.budget_epsilon, "delta": ds.budget_delta, "accountant": ds.accountant},
+        "has_metadata": ds.metadata_object_id is not None,
+        "has_profile": ds.profile_object_id is not None,
+        "has_pii_report": ds.pii_object_id is not None,
+        "status": "ready",
+    }
+    if role != "analyst":  # the exact size is not a DP statistic
+        out |= {"row_count": ds.n_rows, "column_count": ds.n_columns}
+    return out
+
+
+def get_row(ctx: Ctx, dataset_id: str) -> Dataset:
+    """The caller's live dataset, else :class:`NotFound` (another project's id is not found either)."""
+    ds = ctx.session.get(Dataset, dataset_id)
+    if ds is None or ds.project_id != ctx.who.project_id or ds.deleted_at is not None:
+        raise NotFound(f"dataset {dataset_id} not found")
+    return ds
+
+
+def lock(ctx: Ctx, dataset_id: str) -> Dataset:
+    """Like :func:`get_row`, in a write transaction with the row locked (and re-read) until it ends."""
+    ctx.begin_write()
+    q = select(Dataset).where(Dataset.id == dataset_id).with_for_update()
+    ds = ctx.session.scalars(q.execution_options(populate_existing=True)).first()
+    if ds is None or ds.project_id != ctx.who.project_id or ds.deleted_at is not None:
+        raise NotFound(f"dataset {dataset_id} not found")
+    return ds
+
+
+def parse_upload(filename: str, content: bytes) -> tuple[pd.DataFrame, str]:
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise Invalid(f"upload '{filename}': only .csv and .parquet files are accepted")
+    try:
+        df = pd.read_csv(io.BytesIO(content)) if fmt == "csv" else pd.read_parquet(io.BytesIO(content))
+    except Exception as exc:  # any parser error is the caller's file
+        raise Invalid(f"upload '{filename}': not a readable {fmt.upper()} file ({type(exc).__name__})") from None
+    if df.empty or len(df.columns) == 0:
+        raise Invalid(f"upload '{filename}': the file has no rows or no columns")
+    df.columns = [str(c) for c in df.columns]
+    return df, fmt
+
+
+def upload_dataset(
+    ctx: Ctx,
+    filename: str,
+    content: bytes,
+    *,
+    name: str | None = None,
+    epsilon: float = 1.0,
+    delta: float = 1e-5,
+    accountant: str = "rdp",
+) -> dict[str, Any]:
+    """Store an uploaded CSV/Parquet file encrypted, with its lifetime budget (epsilon, delta)."""
+    who = authorize(ctx, STEWARD, "upload a dataset")
+    if len(content) > ctx.rt.settings.max_upload_bytes:
+        raise TooLarge(f"upload '{filename}' is over the {ctx.rt.settings.max_upload_bytes // 2**20} MB limit")
+    if not (epsilon > 0) or not (0 <= delta < 1):
+        raise Invalid("privacy budget: epsilon must be > 0 and delta in [0, 1)")
+    df, fmt = parse_upload(filename, content)
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    ctx.begin_write()
+    obj = ctx.rt.store.put(ctx.session, who.project_id, "dataset", buf.getvalue())
+    ds = Dataset(
+        project_id=who.project_id,
+        name=(name or filename)[:200],
+        file_format=fmt,
+        n_rows=len(df),
+        n_columns=len(df.columns),
+        columns=list(df.columns),
+        data_object_id=obj.id,
+        budget_epsilon=float(epsilon),
+        budget_delta=float(delta),
+        accountant=accountant,
+        created_by=who.key_id,
+    )
+    ctx.session.add(ds)
+    ctx.session.flush()
+    audit.record(ctx, "dataset_uploaded", obj=ds.id, bytes=len(content), budget_epsilon=epsilon)
+    ctx.rt.count("uploads")
+    return _view(ds, who.role)
+
+
+def list_datasets(ctx: Ctx) -> list[dict[str, Any]]:
+    who = authorize(ctx, ANY_ROLE, "list datasets")
+    q = (
+        select(Dataset)
+        .where(Dataset.project_id == who.project_id, Dataset.deleted_at.is_(None))
+        .order_by(Dataset.created_at)
+    )
+    rows = ctx.session.scalars(q).all()  # names and budgets only: not audited
+    return [_view(ds, who.role) for ds in rows]
+
+
+def get_dataset(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
+    who = authorize(ctx, ANY_ROLE, "show a dataset")
+    ds = get_row(ctx, dataset_id)
+    view = _view(ds, who.role)
+    if who.role != "analyst" and ds.metadata_object_id:
+        view["metadata"] = load_metadata(ctx, ds)
+    audit.record(ctx, "dataset_read", obj=ds.id)
+    return view
+
+
+def delete_dataset(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
+    """Crypto-erase the data, metadata, profile and PII report; the ledger and released outputs stay."""
+    authorize(ctx, STEWARD, "delete a dataset")
+    ds = lock(ctx, dataset_id)
+    for oid in (ds.data_object_id, ds.metadata_object_id, ds.profile_object_id, ds.pii_object_id):
+        ctx.rt.store.erase(ctx.session, oid)
+    ds.deleted_at = now()
+    audit.record(ctx, "dataset_erased", obj=ds.id)
+    return {"id": ds.id, "deleted": True, "crypto_erased": True}
+
+
+def load_frame(ctx: Ctx, ds: Dataset) -> pd.DataFrame:
+    """The decrypted rows (server-side only)."""
+    if ds.data_object_id is None:
+        raise NotFound(f"dataset {ds.id} has no data (erased)")
+    return pd.read_parquet(io.BytesIO(ctx.rt.store.get(ctx.session, ds.data_object_id)))
+
+
+def load_metadata(ctx: Ctx, ds: Dataset) -> dict[str, Any] | None:
+    if ds.metadata_object_id is None:
+        return None
+    data: dict[str, Any] = json.loads(ctx.rt.store.get(ctx.session, ds.metadata_object_id))
+    return data
+
+
+def set_metadata(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Declare the dataset's public metadata (types, roles, bounds, categories): what DP may rely on."""
+    who = authorize(ctx, STEWARD, "declare dataset metadata")
+    ds = get_row(ctx, dataset_id)
+    frame = load_frame(ctx, ds)
+    doc = metadata if "columns" in metadata else {"columns": metadata}
+    try:
+        meta = Metadata.from_dict(doc, source="metadata")
+        unknown = sorted(set(meta.columns) - set(frame.columns))
+        if unknown:
+            raise Invalid(f"metadata names columns the dataset does not have: {', '.join(unknown)}")
+        Table.from_dataframe(frame, meta, source=f"dataset {ds.id}")
+    except DataError as exc:
+        raise Invalid(str(exc)) from None
+    stored = json.loads(meta.model_dump_json(exclude_none=True))
+    ds = lock(ctx, dataset_id)
+    old = ds.metadata_object_id
+    ds.metadata_object_id = ctx.rt.store.put(ctx.session, who.project_id, "metadata", json.dumps(stored).encode()).id
+    ctx.rt.store.erase(ctx.session, old)
+    audit.record(ctx, "metadata_declared", obj=ds.id, columns=len(meta.columns))
+    return {"id": ds.id, "metadata": stored}
+
+
+def table_of(ctx: Ctx, ds: Dataset) -> Table:
+    """The dataset as a core :class:`~safedata_core.Table` with its declared metadata (if any)."""
+    meta = load_metadata(ctx, ds)
+    return Table.from_dataframe(
+        load_frame(ctx, ds), Metadata.from_dict(meta) if meta else None, source=f"dataset {ds.id}"
+    )
+
+
+def profile_dataset(ctx: Ctx, dataset_id: str, *, k: int = 5) -> dict[str, Any]:
+    """Profile the dataset (types, identifiers, quasi-identifiers, k-anonymity); stored encrypted."""
+    from safedata_core.inventory import build_profile, profile_metadata
+
+    who = authorize(ctx, STEWARD, "profile a dataset")
+    ds = get_row(ctx, dataset_id)
+    table = table_of(ctx, ds)
+    profile, _rare = build_profile(table, k=k, max_rare_combinations=0, progress=False)
+    suggested = profile_metadata(table, profile)
+    result = {
+        "dataset_id": ds.id,
+        "profile": profile,
+        "suggested_metadata": json.loads(suggested.model_dump_json(exclude_none=True)),
+    }
+    body = json.dumps(result, default=str).encode()
+    ds = lock(ctx, dataset_id)
+    old = ds.profile_object_id
+    ds.profile_object_id = ctx.rt.store.put(ctx.session, who.project_id, "profile", body).id
+    ctx.rt.store.erase(ctx.session, old)
+    audit.record(ctx, "dataset_profiled", obj=ds.id)
+    parsed: dict[str, Any] = json.loads(body)
+    return parsed
+
+
+def detect_pii(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
+    """Direct identifiers and PII per column (evidence and confidence); stored encrypted."""
+    from safedata_core.inventory.identifiers import detect_identifiers
+
+    who = authorize(ctx, STEWARD, "detect PII")
+    ds = get_row(ctx, dataset_id)
+    table = table_of(ctx, ds)
+    columns = []
+    for name in table.df.columns:
+        ctype = table.metadata.columns[name].type
+        findings = detect_identifiers(table.df[name], name, ctype)
+        columns.append(
+            {
+                "column": name,
+                "type": ctype,
+                "is_pii": bool(findings),
+                "findings": [{k: v for k, v in f.items() if k != "examples"} for f in findings],
+            }
+        )
+    result = {
+        "dataset_id": ds.id,
+        "pii_columns": [c["column"] for c in columns if c["is_pii"]],
+        "columns": columns,
+    }
+    body = json.dumps(result, default=str).encode()
+    ds = lock(ctx, dataset_id)
+    old = ds.pii_object_id
+    ds.pii_object_id = ctx.rt.store.put(ctx.session, who.project_id, "pii", body).id
+    ctx.rt.store.erase(ctx.session, old)
+    audit.record(ctx, "pii_detected", obj=ds.id, pii_columns=len(result["pii_columns"]))
+    parsed: dict[str, Any] = json.loads(body)
+    return parsed
+
+
+def set_budget(ctx: Ctx, dataset_id: str, *, epsilon: float, delta: float) -> dict[str, Any]:
+    """Change the lifetime budget (admin); it may not go below what is already reserved."""
+    authorize(ctx, ADMIN, "change a dataset's privacy budget")
+    ds = lock(ctx, dataset_id)
+    view = budget.ledger_view(ctx, ds)
+    if epsilon < view["reserved"]["epsilon"] or delta < view["reserved"]["delta"] or not 0 <= delta < 1:
+        raise Invalid(
+            f"budget (epsilon={epsilon:g}, delta={delta:g}) is below what is already reserved "
+            f"(epsilon={view['reserved']['epsilon']:g}, delta={view['reserved']['delta']:g}) or invalid"
+        )
+    ds.budget_epsilon, ds.budget_delta = float(epsilon), float(delta)
+    audit.record(ctx, "budget_set", obj=ds.id, budget_epsilon=epsilon, budget_delta=delta)
+    return budget.ledger_view(ctx, ds)
+
+
+def ledger(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
+    """The dataset's lifetime ledger (every role: it holds budgets, not data)."""
+    authorize(ctx, ANY_ROLE, "read a dataset's privacy ledger")
+    ds = get_row(ctx, dataset_id)
+    audit.record(ctx, "ledger_read", obj=ds.id)
+    return budget.ledger_view(ctx, ds)

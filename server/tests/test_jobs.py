@@ -1,0 +1,145 @@
+"""Durable jobs: a worker run on PostgreSQL, restart recovery, cancellation, nothing half-released."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import META, csv_bytes, make_settings
+from safedata_server.jobs import worker
+from safedata_server.jobs.recovery import INTERRUPTED, mark_crashed, recover
+from safedata_server.models import BudgetCharge, Job
+from safedata_server.runtime import create_runtime, worker_config
+from safedata_server.services import datasets, generators
+from safedata_server.services.context import Runtime
+from safedata_server.services.session import principal_for, service_ctx
+
+from safedata_core import hookimpl
+
+
+def _queued_job(rt: Runtime, key: str, eps: float = 1.0) -> tuple[str, str]:
+    who = principal_for(rt, key)
+    with service_ctx(rt, who) as ctx:
+        ds = datasets.upload_dataset(ctx, "p.csv", csv_bytes(120), epsilon=10.0, delta=1e-4)["id"]
+        datasets.set_metadata(ctx, ds, META)
+    with service_ctx(rt, who) as ctx:
+        job = generators.start_generation(
+            ctx, ds, {"generator_type": "example", "target_epsilon": eps, "target_delta": 1e-6, "num_rows": 30}
+        )["id"]
+    return ds, job
+
+
+@pytest.fixture
+def pg_database(pg_url: str, tmp_path: Path) -> str:
+    import sqlalchemy as sa
+
+    name = f"jobs_{tmp_path.name[-8:].lower().replace('-', '_')}"
+    eng = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return pg_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def test_a_job_runs_to_a_release_on_postgresql(pg_database: str, tmp_path: Path) -> None:
+    pytest.importorskip("safedata_example")
+    rt, key = create_runtime(make_settings(tmp_path / "data", pg_database, start_workers=False))
+    assert key is not None
+    _ds, job_id = _queued_job(rt, key)
+    worker.init_worker(worker_config(rt))  # the worker's code, in this process
+    assert worker.run_job(job_id) == "succeeded"
+    assert worker.run_job(job_id) == "succeeded"  # a second delivery does nothing
+    with rt.db.session() as s:
+        job = s.get(Job, job_id)
+        assert job.status == "succeeded" and job.release_object_id is not None
+        assert job.epsilon_spent is not None and 0 < job.epsilon_spent <= 1.0 + 1e-9
+        csv = rt.store.get(s, job.release_object_id).decode()
+    assert csv.splitlines()[0].split(",") == ["age", "sex", "income"]  # the direct identifier was dropped
+    assert len(csv.splitlines()) == 31
+    assert not any((rt.settings.work_dir).iterdir())  # scratch removed
+    rt.db.dispose()
+
+
+def test_restart_fails_interrupted_jobs_keeps_their_budget_and_requeues_the_rest(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    rt, key = create_runtime(settings)
+    assert key is not None
+    ds, running = _queued_job(rt, key)
+    who = principal_for(rt, key)
+    with service_ctx(rt, who) as ctx:
+        queued = generators.start_generation(
+            ctx, ds, {"generator_type": "example", "target_epsilon": 0.5, "target_delta": 1e-6}
+        )["id"]
+    with rt.db.session() as s:  # a worker had claimed the first job and died with the server
+        s.get(Job, running).status = "running"
+    scratch = settings.work_dir / running / "run" / ".staging-x"
+    scratch.mkdir(parents=True)
+    (scratch / "half.csv").write_text("plaintext that must not survive\n")
+    (settings.objects_dir / "orphan").write_bytes(b"encrypted but never committed")
+    rt.db.dispose()
+    rt2, _ = create_runtime(settings)  # recovery runs at start
+    with rt2.db.session() as s:
+        job = s.get(Job, running)
+        assert job.status == "failed" and job.error == INTERRUPTED
+        assert job.release_object_id is None
+        assert s.get(Job, queued).status == "queued"
+        charges = s.query(BudgetCharge).filter(BudgetCharge.dataset_id == ds).all()
+        assert sorted(c.epsilon for c in charges) == [0.5, 1.0]  # the interrupted job's budget stays spent
+    assert not any(settings.work_dir.iterdir()) and not (settings.objects_dir / "orphan").exists()
+    assert recover(rt2) == {"failed": [], "requeued": [queued]}
+    assert mark_crashed(rt2, queued, "worker died") is True  # never started: run it again
+    rt2.db.dispose()
+
+
+def test_cancel_between_steps_releases_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("safedata_example")
+    rt, key = create_runtime(make_settings(tmp_path / "data", start_workers=False))
+    assert key is not None
+    _ds, job_id = _queued_job(rt, key)
+    worker.init_worker(worker_config(rt))
+    with rt.db.session() as s:  # claimed, then cancelled while running: the next step boundary stops it
+        job = s.get(Job, job_id)
+        job.status = "queued"
+        job.cancel_requested = False
+    original = worker._Progress.before_step
+
+    @hookimpl
+    def cancel_then_check(self: worker._Progress, step: object, context: object) -> None:
+        with rt.db.session() as s2:
+            s2.get(Job, job_id).cancel_requested = True
+        original(self, step, context)
+
+    worker._Progress.before_step = cancel_then_check  # type: ignore[method-assign]
+    try:
+        assert worker.run_job(job_id) == "cancelled"
+    finally:
+        worker._Progress.before_step = original  # type: ignore[method-assign]
+    with rt.db.session() as s:
+        job = s.get(Job, job_id)
+        assert job.status == "cancelled" and job.release_object_id is None and job.summary == {}
+    rt.db.dispose()
+
+
+def test_the_dask_executor_runs_a_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("safedata_example")
+    distributed = pytest.importorskip("distributed", reason="the dask executor needs the distributed package")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        monkeypatch.setenv("SAFEDATA_DASK_ADDRESS", cluster.scheduler_address)
+        settings = make_settings(tmp_path / "data")
+        settings.executor = "dask"
+        rt, key = create_runtime(settings)
+        assert key is not None
+        _ds, job_id = _queued_job(rt, key)  # submitted to the cluster when its transaction commits
+        for _ in range(600):
+            with rt.db.session(write=False) as s:
+                status = s.get(Job, job_id).status
+            if status in ("succeeded", "failed", "cancelled"):
+                break
+            time.sleep(0.1)
+        assert status == "succeeded"
+        assert rt.executor is not None
+        rt.executor.shutdown()
+        rt.db.dispose()

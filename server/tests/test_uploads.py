@@ -1,0 +1,33 @@
+"""Upload limits and refusals: one-line answers with the right status, nothing stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import csv_bytes, make_settings
+from fastapi.testclient import TestClient
+from safedata_server.api.app import create_app
+from safedata_server.runtime import create_runtime
+
+
+def test_size_limit_format_and_content_refusals(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    settings.max_upload_bytes = 4000
+    rt, key = create_runtime(settings)
+    client = TestClient(create_app(settings, runtime=rt))
+    h = {"Authorization": f"Bearer {key}"}
+    big = client.post("/datasets/upload", headers=h, files={"file": ("big.csv", csv_bytes(300))})
+    assert big.status_code == 413 and "limit" in big.json()["detail"]
+    odd = client.post("/datasets/upload", headers=h, files={"file": ("x.xlsx", b"PK\x03\x04")})
+    assert odd.status_code == 422 and ".csv and .parquet" in odd.json()["detail"]
+    junk = client.post("/datasets/upload", headers=h, files={"file": ("x.parquet", b"not parquet")})
+    assert junk.status_code == 422 and "not a readable PARQUET file" in junk.json()["detail"]
+    bad_budget = client.post(
+        "/datasets/upload", headers=h, files={"file": ("s.csv", csv_bytes(20))}, data={"epsilon": "0"}
+    )
+    assert bad_budget.status_code == 422
+    assert client.get("/datasets", headers=h).json() == []
+    assert not any(settings.objects_dir.iterdir())
+    ok = client.post("/datasets/upload", headers=h, files={"file": ("s.csv", csv_bytes(20))})
+    assert ok.status_code == 201 and ok.json()["row_count"] == 20
+    rt.db.dispose()
