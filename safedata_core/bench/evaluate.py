@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FAST_EVALUATION", "FIGURES", "Figure", "evaluate", "from_details"]
+__all__ = ["FAST_EVALUATION", "FIGURES", "Figure", "evaluate", "from_details", "one_figure"]
 
 #: parameters offered to the evaluating components when ``grid.fast`` is set (each takes those it has)
 FAST_EVALUATION: dict[str, Any] = {"max_iter": 20, "max_rows": 2000, "n_attacks": 200, "n_samples": 1000}
@@ -143,3 +143,14 @@ def evaluate(
             used += [n for n in figure.components if n not in used]
         figures[column] = value
     return figures, ",".join(used), "; ".join(errors)
+
+
+def one_figure(
+    registry: Any, column: str, train: Any, holdout: Any, synth: Any, seed: int, *, label: str = "", fast: bool = True
+) -> float | None:
+    """One figure of :data:`FIGURES` (for example ``mia_auc``); raises when its component cannot run."""
+    figure = FIGURES[column]
+    offered = {"label": label, **(FAST_EVALUATION if fast else {})}
+    return figure.pick(
+        [_run(registry, n, figure.kind, offered, (train, synth, holdout), seed) for n in figure.components]
+    )

@@ -180,8 +180,9 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: np.ndarray)
     v, cum = values[order], np.cumsum(weights[order])
     h = (cum[-1] - 1) * qs
     lo, frac = np.floor(h), h - np.floor(h)
-    at = lambda j: v[np.searchsorted(cum, j, side="right")]  # noqa: E731  value at sorted position j
-    return at(lo) + frac * (at(np.minimum(lo + 1, cum[-1] - 1)) - at(lo))
+    below = v[np.searchsorted(cum, lo, side="right")]  # the values at sorted positions lo and lo + 1
+    above = v[np.searchsorted(cum, np.minimum(lo + 1, cum[-1] - 1), side="right")]
+    return np.asarray(below + frac * (above - below))
 
 
 def _sensitive_codes(values: pd.Series, weights: np.ndarray, max_bins: int) -> tuple[np.ndarray, int, bool]:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from safedata_core.data import Table
 from safedata_core.privacy import BudgetShare, DiscreteGaussian, add_noise
 
 __all__ = ["Scorer", "auc_from_histograms", "combine"]
@@ -179,15 +180,17 @@ class Scorer:
         return float(np.mean(scores))
 
 
-def risk_and_sdc(train: pd.DataFrame, holdout: pd.DataFrame, release: pd.DataFrame, qis: list[str]) -> dict[str, Any]:
-    """Not-DP evaluation figures for the constraints: membership-inference AUC, smallest QI class, suppression."""
-    from safedata_core.bench import evaluate as ev
+def risk_and_sdc(registry: Any, train: Table, holdout: Table, release: Table, qis: list[str]) -> dict[str, Any]:
+    """Not-DP evaluation figures for the constraints: membership-inference AUC (the registered attack), smallest
+    QI class, suppression."""
+    from safedata_core.bench.evaluate import one_figure
 
-    out: dict[str, Any] = {"risk": ev.mia_auc(train, holdout, release, seed=0)}
-    qis = [q for q in qis if q in release.columns]
+    out: dict[str, Any] = {"risk": one_figure(registry, "mia_auc", train, holdout, release, seed=0)}
+    real, released = train.df, release.df
+    qis = [q for q in qis if q in released.columns]
     if qis:
-        sizes = release.groupby(qis, dropna=False, observed=True).size()
+        sizes = released.groupby(qis, dropna=False, observed=True).size()
         out["k"] = int(sizes.min()) if len(sizes) else 0
-        before = float(train[qis].isna().to_numpy().mean())
-        out["suppression"] = max(0.0, float(release[qis].isna().to_numpy().mean()) - before)
+        before = float(real[qis].isna().to_numpy().mean())
+        out["suppression"] = max(0.0, float(released[qis].isna().to_numpy().mean()) - before)
     return out

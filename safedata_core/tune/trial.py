@@ -138,7 +138,7 @@ def run_trial(job: TrialJob) -> TrialResult:
             result.ledger = trial_ledger_dict(share) if job.mode == "private" else share._ledger.to_dict()
         if job.evaluate_risk:
             result.constraints = risk_and_sdc(
-                job.train.df, job.holdout.df, release.df, list(job.train.metadata.quasi_identifiers)
+                _registry(job.plugins), job.train, job.holdout, release, list(job.train.metadata.quasi_identifiers)
             )
         if job.keep_release:
             result.release = release
