@@ -32,7 +32,6 @@ from safedata_core.errors import (
     UnknownComponentError,
 )
 from safedata_core.hookspecs import hookimpl, hookspec
-from safedata_core.own_data import confirm_metadata, draft_metadata
 from safedata_core.plugins import core_version
 
 if TYPE_CHECKING:
@@ -57,6 +56,8 @@ if TYPE_CHECKING:
 
 # name -> (module, attribute): imported on first use, so ``import safedata_core`` (and the CLI) stays fast
 _LAZY: dict[str, tuple[str, str]] = {
+    "confirm_metadata": ("safedata_core.own_data", "confirm_metadata"),
+    "draft_metadata": ("safedata_core.own_data", "draft_metadata"),
     **{
         n: ("safedata_core.components", n)
         for n in (

@@ -34,11 +34,11 @@ PipelineSource: TypeAlias = "str | Path | Mapping[str, Any] | Pipeline"
 RunnableSource: TypeAlias = "PipelineSource | ResolvedPipeline"
 
 
-def resolve_pipeline(pipeline: PipelineSource, registry: Registry) -> ResolvedPipeline:
+def resolve_pipeline(pipeline: PipelineSource, registry: Registry, **options: Any) -> ResolvedPipeline:
     """:func:`safedata_core.schema.resolve_pipeline`, imported on first use (the schema pulls in pandas)."""
     from safedata_core.schema import resolve_pipeline as resolve
 
-    return resolve(pipeline, registry)
+    return resolve(pipeline, registry, **options)
 
 
 class Engine:

@@ -75,7 +75,7 @@ def test_run_validates_the_pipeline_once(tmp_path: Path, monkeypatch: pytest.Mon
     import safedata_core.schema as schema_module
 
     calls: list[object] = []
-    real = engine_module.resolve_pipeline
+    real = schema_module.resolve_pipeline
 
     def counting(source: Any, registry: Any, **kwargs: Any) -> Any:
         calls.append(source)

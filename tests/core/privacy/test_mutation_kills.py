@@ -36,6 +36,7 @@ def test_refusal_of_a_categorical_or_unknown_column_shows_the_categorical_exampl
         "w: DP component 'c' cannot use column 'sex': it is not declared in the metadata (its type was inferred "
         "from the data, which leaks); declare it in the metadata file named by data.metadata, e.g. "
         "`sex: {type: categorical, categories: [...], nullable: false}`, or drop it with data.columns"
+        " (if a drafted metadata file marks it `inferred: true`: safedata metadata confirm FILE)"
     )
     with pytest.raises(ComponentError, match=f"^{re.escape(expected)}$"):
         require_declared(_inferred("sex"), ["sex"], where="w", component="c")
