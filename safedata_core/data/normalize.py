@@ -64,7 +64,12 @@ def _normalize_series(s: pd.Series) -> pd.Series | None:
 
 
 def normalize_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with every text value normalised (other columns untouched); ``df`` itself when nothing changes."""
+    """``df`` with every text value normalised (other columns untouched); ``df`` itself when nothing changes.
+
+    A Dask frame gets the same rule lazily, partition by partition.
+    """
+    if not isinstance(df, pd.DataFrame):
+        return df.map_partitions(normalize_frame)  # type: ignore[no-any-return]
     changed: dict[Any, pd.Series] = {}
     for name in df.columns:
         s = df[name]
@@ -87,6 +92,8 @@ def category_warnings(table: Table) -> list[str]:
     values outside the declared categories; never quotes a data value.
     """
     lines: list[str] = []
+    if not isinstance(table.df, pd.DataFrame):  # a Dask frame: the check would need a pass of its own
+        return lines
     for name, col in table.metadata.columns.items():
         if col.type != "categorical" or col.categories is None or col.inferred or name not in table.df.columns:
             continue

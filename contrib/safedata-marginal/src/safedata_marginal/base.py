@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,7 @@ class FitContext:
         self._exact: dict[tuple[int, ...], np.ndarray] = {}
         self.fine_pairs: dict[tuple[int, int], np.ndarray] = {}
 
-    def prefetch(self, attr_sets: list[tuple[int, ...]]) -> None:
+    def prefetch(self, attr_sets: Sequence[tuple[int, ...]]) -> None:
         """Count the exact marginals of ``attr_sets`` now (one pass over the partitions on Dask)."""
         todo = [a for a in dict.fromkeys(tuple(a) for a in attr_sets) if a not in self._exact]
         if self.fine_pairs:  # pairs counted on fine cells with the 1-way histograms: sum them into codes

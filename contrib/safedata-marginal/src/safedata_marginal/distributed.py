@@ -49,7 +49,7 @@ def fine_histograms(
     enc = DomainEncoder(layouts, fine=True)
     sets = [(i,) for i in range(len(layouts))] + [tuple(p) for p in pairs]
     counts = marginal_counts(frame, enc, sets, [d.n_fine for d in layouts])
-    return counts[: len(layouts)], {tuple(p): c for p, c in zip(pairs, counts[len(layouts) :], strict=True)}
+    return counts[: len(layouts)], {(p[0], p[1]): c for p, c in zip(pairs, counts[len(layouts) :], strict=True)}
 
 
 def coarsen(fine: np.ndarray, groups: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:

@@ -11,7 +11,7 @@ is ``noisy_histogram`` for counts), so the ledger is that of the local run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,7 +72,7 @@ def _counts_part(pdf: pd.DataFrame, numeric: dict[str, tuple[ColumnCodec, bool]]
     return out
 
 
-def column_counts(table: Table, tasks: set[tuple[str, str]], n_fine: int, where: str) -> dict[str, np.ndarray]:
+def column_counts(table: Table, tasks: Collection[tuple[str, str]], n_fine: int, where: str) -> dict[str, np.ndarray]:
     """The exact counts behind the binning measurements, one pass: fine-cell histograms and missing counts."""
     meta = table.metadata
     numeric: dict[str, tuple[ColumnCodec, bool]] = {}
