@@ -431,13 +431,20 @@ def _metadata_rows(ds: dict[str, Any], stored: dict[str, Any] | None) -> list[di
                 "name": name,
                 "type": col.get("type", "categorical"),
                 "role": col.get("role", "other"),
-                "min": "" if bounds[0] is None else bounds[0],
-                "max": "" if bounds[1] is None else bounds[1],
+                "min": _plain(bounds[0]),
+                "max": _plain(bounds[1]),
                 "categories": ", ".join(str(c) for c in col.get("categories") or []),
                 "declared": name in declared,
             }
         )
     return rows
+
+
+def _plain(value: Any) -> str:
+    """A bound as typed: ``18`` for 18.0, empty for none."""
+    if value is None:
+        return ""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _metadata_from_form(form: dict[str, str]) -> dict[str, Any]:
