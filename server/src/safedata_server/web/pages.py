@@ -36,7 +36,11 @@ __all__ = ["LEVELS_TEXT", "build_app"]
 HERE = Path(__file__).parent
 # the tutorial's privacy levels (generators.privacy_level) explained
 LEVELS_TEXT = [
-    ("very_strong", "epsilon below 1", "very strong: one person's record changes any output by a factor of at most e"),
+    (
+        "very_strong",
+        "epsilon below 1",
+        "very strong: one person's record changes the odds of any output by less than a factor e (2.7)",
+    ),
     ("strong", "1 to 5", "strong: the tutorial's default for releases shared outside the organisation"),
     ("moderate", "5 to 10", "moderate: for internal sharing with further safeguards"),
     ("weak", "10 to 20", "weak: a formal guarantee that says little; use only with other protections"),
@@ -434,6 +438,7 @@ def _metadata_rows(ds: dict[str, Any], stored: dict[str, Any] | None) -> list[di
                 "min": _plain(bounds[0]),
                 "max": _plain(bounds[1]),
                 "categories": ", ".join(str(c) for c in col.get("categories") or []),
+                "nullable": bool(col.get("nullable", True)),
                 "declared": name in declared,
             }
         )
@@ -460,6 +465,7 @@ def _metadata_from_form(form: dict[str, str]) -> dict[str, Any]:
                 col["bounds"] = [_number(lo), _number(hi)]
             except ValueError:
                 raise Invalid(f"metadata column '{name}': bounds must be two numbers (min and max)") from None
+        col["nullable"] = form.get(f"nullable_{i}") == "yes"
         cats = [c.strip() for c in form.get(f"categories_{i}", "").split(",") if c.strip()]
         if cats:
             col["categories"] = cats
