@@ -235,6 +235,8 @@ def test_steward_releases_in_the_browser_and_analyst_is_refused(
     page.goto(f"{base}/ui/releases/{job_id}")
     assert "Verdict" in page.locator("#verdict h1").inner_text()
 
+    page.evaluate("console.error('probe of the console watch')")  # the watch hears console errors
+    assert watch.errors and watch.errors.pop().endswith(": probe of the console watch")
     refused = f"{base}/ui/datasets/{dataset_id}: Failed to load resource: the server responded with a status of 403"
     errors = [e for e in watch.errors if not e.startswith(refused)]  # the refusal itself, expected
     assert not errors, errors
