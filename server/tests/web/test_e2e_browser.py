@@ -42,6 +42,11 @@ CHROMIUM_ARGS = [
 ]
 
 
+UNLABELLED = """[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.textContent || '').trim())
+  .map(e => e.id || e.name || e.outerHTML.slice(0, 60))"""
+
+
 def _chromium() -> str | None:
     for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
         if candidate and Path(candidate).is_file():
@@ -69,8 +74,10 @@ class Watch:
             self.foreign.append(request.url)
 
     def shoot(self, name: str) -> None:
-        """Screenshots at both widths; at 760 px nothing may stick out sideways."""
+        """Screenshots at both widths; at 760 px nothing may stick out sideways; every control has a label."""
         self.page.wait_for_load_state("load")
+        unlabelled = self.page.evaluate(UNLABELLED)
+        assert not unlabelled, f"{name}: controls without a label: {unlabelled}"
         for width in WIDTHS:
             self.page.set_viewport_size({"width": width, "height": 900})
             overflow = self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -224,8 +231,16 @@ def test_steward_releases_in_the_browser_and_analyst_is_refused(
     watch.shoot("audit")
     _sign_out(page)
 
-    # the analyst sees the release, never the raw dataset page
-    _sign_in(page, base, analyst)
+    # the analyst signs in with the keyboard alone, sees the release, never the raw dataset page
+    page.goto(f"{base}/ui/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "api_key"
+    page.keyboard.type(analyst)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/ui/datasets")
     assert page.get_by_role("link", name="patients", exact=True).count() == 0
     watch.shoot("datasets-analyst")
     response = page.goto(f"{base}/ui/datasets/{dataset_id}")
