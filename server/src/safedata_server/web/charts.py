@@ -29,8 +29,8 @@ def ledger_svg(view: dict[str, Any], *, width: int = 640, height: int = 220) -> 
         return base - (base - ceil) * v / top
 
     path = [f"M{x(0):.1f},{y(0):.1f}"]
-    for i in range(1, len(totals)):
-        path += [f"H{x(i):.1f}", f"V{y(totals[i]):.1f}"]
+    for i in range(1, len(totals)):  # request i reserves at the start of its slot; the level holds until the next
+        path += [f"V{y(totals[i]):.1f}", f"H{x(i):.1f}"]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" role="img" '
         f'aria-labelledby="ledger-chart-title"><title id="ledger-chart-title">Epsilon reserved over time: '
@@ -47,10 +47,15 @@ def ledger_svg(view: dict[str, Any], *, width: int = 640, height: int = 220) -> 
         f'<text x="{(left + right) / 2:.0f}" y="{height - 8}" text-anchor="middle" font-size="12">'
         "requests, oldest first (solid: epsilon reserved so far)</text>",
     ]
+    if charges:  # the time span: first and last reservation (UTC)
+        first, last = charges[0]["created_at"][:16].replace("T", " "), charges[-1]["created_at"][:16].replace("T", " ")
+        parts.append(f'<text x="{left}" y="{base + 14}" font-size="11">{escape(first)}</text>')
+        if len(charges) > 1:
+            parts.append(f'<text x="{right}" y="{base + 14}" font-size="11" text-anchor="end">{escape(last)}</text>')
     for i, c in enumerate(charges, start=1):
         label = escape(f"{c['created_at'][:19]}: {c['purpose']} {c['component']} epsilon {c['epsilon']:g}")
         parts.append(
-            f'<circle cx="{x(i):.1f}" cy="{y(totals[i]):.1f}" r="4" fill="{BLUE}"><title>{label}</title></circle>'
+            f'<circle cx="{x(i - 1):.1f}" cy="{y(totals[i]):.1f}" r="5" fill="{BLUE}"><title>{label}</title></circle>'
         )
     parts.append("</svg>")
     return "".join(parts)
