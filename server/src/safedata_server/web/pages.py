@@ -8,6 +8,7 @@ keep to the caller's project (another project's id -> 404), exactly as for the A
 
 from __future__ import annotations
 
+import hmac
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,7 +112,7 @@ def page_ctx(request: Request, csrf: str = "") -> Iterator[tuple[Ctx, WebSession
                 )
             if request.method != "GET":
                 sent = csrf or request.headers.get("x-csrf-token", "")
-                if not sent or sent != web.csrf:
+                if not sent or not hmac.compare_digest(sent, web.csrf):
                     raise Forbidden("the form's CSRF token is missing or stale: reload the page and try again")
         yield ctx, web
 
