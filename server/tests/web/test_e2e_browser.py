@@ -176,6 +176,10 @@ def test_steward_releases_in_the_browser_and_analyst_is_refused(
     page.get_by_role("link", name="New release").click()
     page.wait_for_url("**/release")
     page.get_by_label("mst", exact=True).check()
+    page.get_by_label("Epsilon of this release").focus()
+    page.keyboard.press("ArrowLeft")  # the slider answers the keyboard and names the level
+    assert page.get_by_label("Exact epsilon").input_value() == "0.9"
+    assert page.locator("#eps-level").inner_text() == "very strong"
     page.get_by_label("Exact epsilon").fill("1")
     page.get_by_label("Rows to generate (optional)").fill("200")
     options = page.locator("details[data-synth=mst]")

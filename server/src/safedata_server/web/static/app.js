@@ -32,11 +32,11 @@
   // release form: epsilon slider with its level, options of the chosen synthesizer, live validation
   const release = $("#release-form");
   if (release) {
-    const slider = $("#target_epsilon"), exact = $("#eps-exact"), out = $("#eps-out"), tag = $("#eps-level");
+    const slider = $("#eps-slider"), exact = $("#target_epsilon"), out = $("#eps-out"), tag = $("#eps-level");
     const feedback = $("#feedback");
     let timer = null, seq = 0;
     const showLevel = () => {
-      const eps = Number(slider.value), name = level(eps);
+      const eps = Number(exact.value), name = level(eps);
       text(out, String(eps)); text(tag, name.replace("_", " "));
       document.querySelectorAll("#levels tr[data-level]").forEach((tr) => tr.classList.toggle("current", tr.dataset.level === name));
     };
@@ -67,8 +67,6 @@
     slider.addEventListener("input", () => { exact.value = slider.value; showLevel(); validate(); });
     exact.addEventListener("input", () => { if (Number(exact.value) > 0) { slider.value = exact.value; showLevel(); validate(); } });
     release.addEventListener("change", (ev) => { if (ev.target.name === "generator_type") showOptions(); validate(); });
-    // the exact box may go past the slider's range: send its value
-    release.addEventListener("submit", () => { if (Number(exact.value) > 0) slider.value = exact.value; });
     showLevel(); showOptions(); validate();
   }
 
