@@ -138,3 +138,39 @@ def test_keys_page_shows_a_new_key_once(world: World) -> None:
     assert key not in client.get("/ui/keys").text
     audit = client.get("/ui/audit").text
     assert "The hash chain verifies" in audit and "web signed in" in audit
+
+
+def test_cancel_a_queued_job_and_the_upload_limit(tmp_path: Path) -> None:
+    """No workers: a release stays queued, the job page shows it, cancel ends it; an upload over the limit: 413."""
+    import pytest
+    from conftest import make_settings, upload
+    from safedata_server.api.app import create_app
+    from safedata_server.runtime import create_runtime
+
+    pytest.importorskip("safedata_example", reason="the release uses the safedata-example plugin")
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    settings.max_upload_bytes = 4096
+    rt, admin = create_runtime(settings)
+    assert admin is not None
+    app = create_app(settings, runtime=rt)
+    try:
+        api = TestClient(app)
+        ds = upload(api, {"Authorization": f"Bearer {admin}"}, n=40)
+        client, csrf = sign_in(app, admin)
+        form = {"generator_type": "example", "target_epsilon": "0.5", "num_rows": "10", "csrf_token": csrf}
+        r = client.post(f"/ui/datasets/{ds}/release", data=form, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/ui/jobs/")
+        job = client.get(r.headers["location"])
+        assert job.status_code == 200 and "queued" in job.text and "Cancel the job" in job.text
+        status_url = r.headers["location"] + "/status"
+        assert client.get(status_url).json()["status"] == "queued"
+        assert client.post(r.headers["location"] + "/cancel", data={"csrf_token": csrf}).status_code == 200
+        assert client.get(status_url).json()["status"] == "cancelled"
+        assert client.get(r.headers["location"].replace("/jobs/", "/releases/")).url.path.startswith("/ui/jobs/")
+        ledger = client.get(f"/ui/datasets/{ds}/ledger").text
+        assert "cancelled" in ledger and "ε 0.5" in ledger  # the reservation stays charged
+        big = {"file": ("big.csv", b"a,b\n" + b"1,2\n" * 2000)}
+        r = client.post("/ui/datasets/upload", files=big, data={"epsilon": "1", "csrf_token": csrf})
+        assert r.status_code == 413 and "over the" in r.text
+    finally:
+        rt.db.dispose()
