@@ -34,7 +34,7 @@ def test_forms_without_the_csrf_token_are_refused(world: World) -> None:
     client, csrf = sign_in(world.client.app, world.keys["A:steward"])
     ds = world.ids["A:dataset"]
     before = client.get(f"/ui/datasets/{ds}/ledger").text.count("<tr>")
-    for token in ("", "0" * 40, csrf[:-1] + ("0" if csrf[-1] != "0" else "1")):
+    for token in ("", "0" * 40, csrf[:-1] + ("0" if csrf[-1] != "0" else "1"), "é" * 40):
         r = client.post(
             f"/ui/datasets/{ds}/release",
             data={"generator_type": "example", "target_epsilon": "0.1", "csrf_token": token},
@@ -65,8 +65,9 @@ def test_sign_in_refusals(world: World) -> None:
         and "unknown, malformed or revoked" in r.text
         and "sd_session" not in r.headers.get("set-cookie", "")
     )
-    r = client.post("/ui/login", data={"api_key": world.keys["A:admin"], "csrf_token": "forged"})
-    assert r.status_code == 403
+    for forged in ("forged", "ü"):
+        r = client.post("/ui/login", data={"api_key": world.keys["A:admin"], "csrf_token": forged})
+        assert r.status_code == 403
     # a next= to another site is ignored
     r = client.post(
         "/ui/login",

@@ -112,7 +112,7 @@ def page_ctx(request: Request, csrf: str = "") -> Iterator[tuple[Ctx, WebSession
                 )
             if request.method != "GET":
                 sent = csrf or request.headers.get("x-csrf-token", "")
-                if not sent or not hmac.compare_digest(sent, web.csrf):
+                if not sent or not hmac.compare_digest(sent.encode(), web.csrf.encode()):
                     raise Forbidden("the form's CSRF token is missing or stale: reload the page and try again")
         yield ctx, web
 

@@ -69,7 +69,7 @@ class Sessions:
         if len(parts) != 4:
             return None
         key_id, expires, nonce, mac = parts
-        if not hmac.compare_digest(mac, self._mac(f"{key_id}.{expires}.{nonce}")):
+        if not hmac.compare_digest(mac.encode(), self._mac(f"{key_id}.{expires}.{nonce}").encode()):
             return None
         if not expires.isdigit() or int(expires) < time.time() or nonce in self.ended:
             return None
@@ -91,7 +91,7 @@ class Sessions:
 
     def login_token_ok(self, request: Request, sent: str) -> bool:
         cookie = request.cookies.get(PRE_COOKIE, "")
-        return bool(cookie) and hmac.compare_digest(cookie, sent)
+        return bool(cookie) and hmac.compare_digest(cookie.encode(), sent.encode())
 
     def _set(self, request: Request, response: Response, name: str, value: str, max_age: int) -> None:
         response.set_cookie(
