@@ -8,6 +8,7 @@ from typing import Any
 __all__ = ["ledger_svg"]
 
 BLUE, ORANGE, GREY = "#0072B2", "#D55E00", "#555555"  # Okabe-Ito: safe for colour-blind readers
+ORANGE_TEXT = "#9E3D00"  # the same hue, dark enough for small text (contrast > 4.5:1)
 
 
 def ledger_svg(view: dict[str, Any], *, width: int = 640, height: int = 220) -> str:
@@ -39,7 +40,7 @@ def ledger_svg(view: dict[str, Any], *, width: int = 640, height: int = 220) -> 
         f'<line x1="{left}" y1="{ceil}" x2="{left}" y2="{base}" stroke="{GREY}"/>',
         f'<line x1="{left}" y1="{y(budget):.1f}" x2="{right}" y2="{y(budget):.1f}" stroke="{ORANGE}" '
         'stroke-width="2" stroke-dasharray="8 5"/>',
-        f'<text x="{right}" y="{y(budget) - 5:.1f}" text-anchor="end" font-size="12" fill="{ORANGE}">'
+        f'<text x="{right}" y="{y(budget) - 5:.1f}" text-anchor="end" font-size="12" fill="{ORANGE_TEXT}">'
         f"lifetime budget {budget:g}</text>",
         f'<path d="{" ".join(path)}" fill="none" stroke="{BLUE}" stroke-width="3"/>',
         f'<text x="{left - 6}" y="{base}" text-anchor="end" font-size="11">0</text>',
