@@ -2,7 +2,7 @@
 
 Paths are those of the UI app, mounted at ``/ui`` (``/ui/datasets`` is
 ``("GET", "/datasets")`` here). Every route of the UI app must appear (a route
-without a rule answers 500 and fails ``server/tests/web/test_authorization.py``).
+without a rule answers 500 and fails ``server/tests/web/test_page_authorization.py``).
 The rules follow the API's (``api/policy.py``): an analyst sees the dataset list,
 ledgers and releases, never a dataset's rows, profile or metadata.
 """
