@@ -10,12 +10,12 @@ import pytest
 import yaml
 from conftest import META, make_settings, people, upload
 from fastapi.testclient import TestClient
+from safedata_server.api.app import create_app
+from safedata_server.runtime import create_runtime
 
 from safedata_core import Engine
 from safedata_core.tune import dataset_fingerprint
 from safedata_core.tune.store import record_result
-from safedata_server.api.app import create_app
-from safedata_server.runtime import create_runtime
 
 
 @pytest.fixture()

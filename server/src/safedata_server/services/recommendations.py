@@ -39,9 +39,7 @@ def tuned_recommendation(ctx: Ctx, ds: Dataset, epsilon: float, delta: float | N
     columns = list(ds.columns) if ds.columns else list(datasets.load_frame(ctx, ds).columns)
     types = {c: m.get("type") for c, m in declared.items() if isinstance(m, dict)}
     installed = [i.name for i in ctx.rt.engine.registry if i.kind == "synthesizer" and i.cls.privacy == "dp"]
-    found = recommended_config(
-        schema_fingerprint(columns, types), epsilon, path=path, single_step=True, uses=installed
-    )
+    found = recommended_config(schema_fingerprint(columns, types), epsilon, path=path, single_step=True, uses=installed)
     if found is None:
         return None
     params = {k: v for k, v in (found.get("params") or {}).items() if k != "dp"}
