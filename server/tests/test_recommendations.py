@@ -45,10 +45,11 @@ def validate(client: TestClient, h: dict[str, str], ds: str, epsilon: float) -> 
     r = client.post(
         "/generators/dp/validate-config",
         headers=h,
-        json={"dataset_id": ds, "generator_type": "dp-mst", "target_epsilon": epsilon, "target_delta": 1e-6},
+        json={"dataset_id": ds, "generator_type": "example", "target_epsilon": epsilon, "target_delta": 1e-6},
     )
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()["recommended_config"]
+    assert body is not None, r.json()
     return body
 
 
@@ -58,7 +59,7 @@ def test_validate_config_recommends_the_stored_tune_result(
     client, h, index = served
     ds = upload(client, h)
     before = validate(client, h, ds, 2.0)
-    assert before.get("source") != "tune" and before["generator_type"] == "dp-mst"  # no index yet: the request
+    assert before.get("source") != "tune" and before["generator_type"] == "example"  # no index yet: the request
     fp = fingerprint_of_the_core_tune(tmp_path)
     base = {"fingerprint": fp, "dp": True, "mode": "private", "pipeline": "best.yaml"}
     record_result({**base, "epsilon": 1.0, "use": "example", "params": {"dp": True}, "objective": 0.7}, index)
