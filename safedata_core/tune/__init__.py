@@ -14,7 +14,7 @@ from typing import Any
 
 from safedata_core.tune.search import TuneResult, run_tune
 from safedata_core.tune.spec import TuneSpec, load_tune, tune_json_schema
-from safedata_core.tune.store import dataset_fingerprint, recommended_config
+from safedata_core.tune.store import dataset_fingerprint, recommended_config, schema_fingerprint
 
 __all__ = [
     "TuneResult",
@@ -23,6 +23,7 @@ __all__ = [
     "load_tune",
     "recommended_config",
     "run_tune",
+    "schema_fingerprint",
     "tune",
     "tune_json_schema",
 ]

@@ -31,10 +31,12 @@ def best_pipeline(result: TuneResult, registry: Any) -> dict[str, Any] | None:
     if result.best is None:
         return None
     spec, config = result.spec, result.best.config
-    info = registry.get(config.use)
     data: dict[str, Any] = {"source": spec.data.source}
     if spec.data.metadata:
         data["metadata"] = spec.data.metadata
+    if config.steps:
+        return _multi_pipeline(result, data)
+    info = registry.get(config.use)
     step: dict[str, Any] = {"id": "synthetic" if info.kind == "synthesizer" else "sdc", "use": config.use}
     doc: dict[str, Any] = {"version": 1, "name": f"{spec.name}-best", "data": data}
     if spec.privacy is not None and info.kind == "synthesizer":
@@ -47,6 +49,29 @@ def best_pipeline(result: TuneResult, registry: Any) -> dict[str, Any] | None:
     doc["steps"] = [step]
     doc["seed"] = spec.seed
     return doc
+
+
+def _multi_pipeline(result: TuneResult, data: dict[str, Any]) -> dict[str, Any]:
+    """A multi-step candidate as a pipeline: one DP step per part with its fraction of the budget and of the
+    rows (the rows of the tune's release, a DP figure); the tuned release is the union of their tables."""
+    assert result.best is not None and result.spec.privacy is not None
+    spec, parts, privacy = result.spec, result.best.config.parts(), result.spec.privacy
+    total = len(result.release) if result.release is not None else None
+    steps = []
+    for j, part in enumerate(parts):
+        f = part.fraction
+        step: dict[str, Any] = {
+            "id": f"synthetic_{j}",
+            "use": part.use,
+            "privacy": {"epsilon": privacy.epsilon * f, "delta": privacy.delta * f},
+            "params": part.params,
+        }
+        if total is not None:
+            step["rows"] = max(1, round(total * f))
+        steps.append(step)
+    budget = {"epsilon": privacy.epsilon, "delta": privacy.delta, "accountant": "rdp"}
+    return {"version": 1, "name": f"{spec.name}-best", "data": data, "privacy": budget, "steps": steps,
+            "seed": spec.seed}  # fmt: skip
 
 
 def released_only(row: dict[str, Any]) -> dict[str, Any]:
@@ -177,6 +202,8 @@ def write_outputs(result: TuneResult, out: Path, registry: Any, *, fingerprint: 
     if doc is not None:
         paths["pipeline"] = out / "best.yaml"
         header = f"# {MODE_TEXT[result.mode]}\n# written by safedata tune; run: safedata run best.yaml --out RUN\n"
+        if result.best is not None and result.best.config.steps:
+            header += "# multi-step: the tuned release is the union of the steps' released tables\n"
         paths["pipeline"].write_text(header + yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     paths["html"] = out / "tune.html"
     paths["html"].write_text(_html(result, rows), encoding="utf-8")

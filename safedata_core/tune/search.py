@@ -241,18 +241,27 @@ def run_tune(spec: TuneSpec, *, engine: Any = None) -> TuneResult:
 
 
 def _final_run(spec: TuneSpec, config: Config, table: Any, ledger: Any, engine: Any) -> Any:
-    """Run ``config`` once on the private data (charged to ``ledger`` when DP)."""
+    """Run ``config`` once on the private data (charged to ``ledger`` when DP; a multi-step candidate's
+    parts each on their fraction of the budget)."""
     from safedata_core.privacy import Budget
+    from safedata_core.tune.trial import mixture
 
-    info = engine.registry.get(config.use)
-    params = dict(config.params)
-    if info.kind == "sdc":
-        return info.cls(params).apply(table, seed=spec.seed).table
-    share = None
-    if ledger is not None and ledger.budget is not None:
-        share = ledger.share("final", config.use, Budget(ledger.budget.epsilon, ledger.budget.delta))
-    elif "dp" in info.cls.Params.model_fields:
-        params["dp"] = False
+    parts = config.parts()
+    infos = [engine.registry.get(p.use) for p in parts]
+    if infos[0].kind == "sdc":
+        return infos[0].cls(dict(config.params)).apply(table, seed=spec.seed).table
+    fitted: list[tuple[Any, dict[str, Any], Any, float]] = []
+    for j, (part, info) in enumerate(zip(parts, infos, strict=True)):
+        params, share = dict(part.params), None
+        if ledger is not None and ledger.budget is not None:
+            f, step = part.fraction, "final" if len(parts) == 1 else f"final.{j}"
+            share = ledger.share(step, part.use, Budget(ledger.budget.epsilon * f, ledger.budget.delta * f))
+        elif "dp" in info.cls.Params.model_fields:
+            params["dp"] = False
+        fitted.append((info, params, share, part.fraction))
+    if len(fitted) > 1:
+        return mixture(fitted, table, spec.data.rows if ledger is None else None, spec.seed)
+    info, params, share, _ = fitted[0]
     model = info.cls(params)
     model.fit(table, budget=share, seed=spec.seed)
     n = model.estimated_rows() if share is not None else len(table)

@@ -8,6 +8,11 @@ another entry is picked; one component may appear in several entries).
 or more from a positive low, or when the field declares
 ``json_schema_extra={"log": true}``), ``enum`` or a boolean as choices.
 Choices are encoded as indices, so any YAML value (``null`` included) works.
+
+A multi-step entry (``steps:``) names its dimensions ``<entry>.<step>:<use>.<param>``
+and ``<entry>.<step>:<use>.share`` (a searched budget share); the decoded
+:class:`Config` lists its :class:`StepConfig` parts with their fractions of the
+budget (stick-breaking: each share is a fraction of what the earlier steps left).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 from safedata_core.errors import PipelineValidationError, SafedataError
 from safedata_core.tune.spec import ParamRange, SearchEntry
 
-__all__ = ["Config", "SearchSpace", "param_range", "require_skopt"]
+__all__ = ["Config", "SearchSpace", "StepConfig", "param_range", "require_skopt", "split_fractions"]
 
 
 def require_skopt() -> None:
@@ -31,15 +36,51 @@ def require_skopt() -> None:
 
 
 @dataclass(frozen=True)
+class StepConfig:
+    """One part of a multi-step candidate: a component, its params, its fraction of the budget."""
+
+    use: str
+    params: dict[str, Any]
+    fraction: float
+
+
+@dataclass(frozen=True)
 class Config:
-    """One candidate: a component name and its full params."""
+    """One candidate: a component name and its full params (or, multi-step, its ``steps``)."""
 
     use: str
     params: dict[str, Any] = field(default_factory=dict)
+    steps: tuple[StepConfig, ...] = ()
+
+    @classmethod
+    def multi(cls, steps: list[StepConfig]) -> Config:
+        """A multi-step candidate; ``params`` lists the steps (for tables and the stored index)."""
+        shown = {"steps": [{"use": s.use, "params": s.params, "fraction": s.fraction} for s in steps]}
+        return cls("+".join(s.use for s in steps), shown, tuple(steps))
+
+    def parts(self) -> list[StepConfig]:
+        """The steps (a one-component candidate is one step with the whole budget)."""
+        return list(self.steps) if self.steps else [StepConfig(self.use, self.params, 1.0)]
 
     def key(self) -> str:
+        if self.steps:
+            return " + ".join(f"{Config(s.use, s.params).key()}@{s.fraction:.3f}" for s in self.steps)
         inner = ", ".join(f"{k}={v!r}" for k, v in sorted(self.params.items()))
         return f"{self.use}({inner})"
+
+
+def split_fractions(shares: list[float | None]) -> list[float]:
+    """Fractions of the budget from stick-breaking shares (``None``: an equal part of the rest; last: the rest)."""
+    left, out = 1.0, []
+    n = len(shares)
+    for j, share in enumerate(shares):
+        if j == n - 1:
+            out.append(left)
+            break
+        part = left * (share if share is not None else 1.0 / (n - j))
+        out.append(part)
+        left -= part
+    return out
 
 
 def _prop(schema: dict[str, Any]) -> dict[str, Any]:
@@ -76,25 +117,41 @@ class SearchSpace:
     def __init__(self, entries: list[SearchEntry], registry: Any) -> None:
         self.entries = entries
         self.infos: dict[str, Any] = {}
-        self.ranges: dict[str, tuple[int, str, ParamRange, bool]] = {}  # dim -> (entry, param, range, integer)
+        # dim -> (entry, step or -1, param ('' for a share), range, integer)
+        self.ranges: dict[str, tuple[int, int, str, ParamRange, bool]] = {}
         for i, entry in enumerate(entries):
-            where = f"search.{i}"
-            try:
-                info = registry.get(entry.use)
-            except Exception:
-                raise PipelineValidationError([(f"{where}.use", f"no installed component '{entry.use}'")]) from None
-            if info.kind not in ("synthesizer", "sdc"):
-                raise PipelineValidationError([(f"{where}.use", f"'{entry.use}' is a {info.kind}: tune searches "
-                                                "synthesizers and SDC methods")])  # fmt: skip
-            self.infos[entry.use] = info
-            props = info.cls.Params.model_json_schema().get("properties", {})
-            for name, spec in entry.params.items():
-                pw = f"{where}.params.{name}"
-                rng = param_range(info.cls.Params, name, pw) if spec == "auto" else spec
-                if name not in props:
-                    raise PipelineValidationError([(pw, f"'{entry.use}' has no param '{name}'")])
-                integer = _prop(props[name]).get("type") == "integer"
-                self.ranges[f"{i}:{entry.use}.{name}"] = (i, name, rng, integer)
+            if entry.steps is None:
+                assert entry.use is not None
+                self._add(registry, i, -1, entry.use, entry.params, f"search.{i}")
+                continue
+            for j, step in enumerate(entry.steps):
+                where = f"search.{i}.steps.{j}"
+                self._add(registry, i, j, step.use, step.params, where)
+                if self.infos[step.use].kind != "synthesizer" or self.infos[step.use].cls.privacy != "dp":
+                    raise PipelineValidationError(
+                        [(f"{where}.use", f"'{step.use}' is not a DP synthesizer: a multi-step candidate splits "
+                          "a DP budget between DP synthesizers")])  # fmt: skip
+                if isinstance(step.share, ParamRange):
+                    self.ranges[f"{i}.{j}:{step.use}.share"] = (i, j, "", step.share, False)
+
+    def _add(self, registry: Any, i: int, j: int, use: str, searched: dict[str, Any], where: str) -> None:
+        try:
+            info = registry.get(use)
+        except Exception:
+            raise PipelineValidationError([(f"{where}.use", f"no installed component '{use}'")]) from None
+        if info.kind not in ("synthesizer", "sdc"):
+            raise PipelineValidationError([(f"{where}.use", f"'{use}' is a {info.kind}: tune searches "
+                                            "synthesizers and SDC methods")])  # fmt: skip
+        self.infos[use] = info
+        props = info.cls.Params.model_json_schema().get("properties", {})
+        prefix = f"{i}" if j < 0 else f"{i}.{j}"
+        for name, spec in searched.items():
+            pw = f"{where}.params.{name}"
+            rng = param_range(info.cls.Params, name, pw) if spec == "auto" else spec
+            if name not in props:
+                raise PipelineValidationError([(pw, f"'{use}' has no param '{name}'")])
+            integer = _prop(props[name]).get("type") == "integer"
+            self.ranges[f"{prefix}:{use}.{name}"] = (i, j, name, rng, integer)
 
     @property
     def names(self) -> list[str]:
@@ -105,9 +162,8 @@ class SearchSpace:
         require_skopt()
         from skopt.space import Categorical, Integer, Real
 
-        uses = [e.use for e in self.entries]
-        dims: list[Any] = [Categorical(list(range(len(uses))), name="use")]
-        for dim, (_, _, rng, integer) in self.ranges.items():
+        dims: list[Any] = [Categorical(list(range(len(self.entries))), name="use")]
+        for dim, (_, _, _, rng, integer) in self.ranges.items():
             if rng.choices is not None:
                 dims.append(Categorical(list(range(len(rng.choices))), name=dim))
                 continue
@@ -125,20 +181,41 @@ class SearchSpace:
         values = dict(zip(self.names, point, strict=True))
         index = int(values["use"])
         entry = self.entries[index]
-        params: dict[str, Any] = dict(entry.fixed)
-        for dim, (owner, name, rng, integer) in self.ranges.items():
+        steps = entry.steps
+        chosen: dict[int, dict[str, Any]] = {}
+        for dim, (owner, j, name, rng, integer) in self.ranges.items():
             if owner != index:
                 continue
             v = values[dim]
             if rng.choices is not None:
-                params[name] = rng.choices[int(v)]
+                value = rng.choices[int(v)]
             else:
-                params[name] = int(v) if integer else float(v)
-        return Config(entry.use, params)
+                value = int(v) if integer else float(v)
+            chosen.setdefault(j, {})[name] = value
+        if steps is None:
+            assert entry.use is not None
+            return Config(entry.use, {**entry.fixed, **chosen.get(-1, {})})
+        shares: list[float | None] = []
+        for j, step in enumerate(steps):
+            searched = chosen.get(j, {}).pop("", None)
+            shares.append(float(searched) if searched is not None else step.share)  # type: ignore[arg-type]
+        fractions = split_fractions(shares)
+        return Config.multi(
+            [
+                StepConfig(s.use, {**s.fixed, **chosen.get(j, {})}, f)
+                for j, (s, f) in enumerate(zip(steps, fractions, strict=True))
+            ]
+        )
 
     def default(self, index: int = 0) -> Config:
         """The component of entry ``index`` with its default params (plus the entry's fixed ones)."""
         entry = self.entries[index]
+        if entry.steps is not None:
+            fractions = split_fractions([None if isinstance(s.share, ParamRange) else s.share for s in entry.steps])
+            return Config.multi(
+                [StepConfig(s.use, dict(s.fixed), f) for s, f in zip(entry.steps, fractions, strict=True)]
+            )
+        assert entry.use is not None
         return Config(entry.use, dict(entry.fixed))
 
     def sample(self, n: int, seed: int) -> list[Config]:

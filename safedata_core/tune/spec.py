@@ -31,6 +31,7 @@ __all__ = [
     "Objective",
     "ParamRange",
     "SearchEntry",
+    "StepEntry",
     "TrialsSpec",
     "TuneData",
     "TunePrivacy",
@@ -66,12 +67,58 @@ class ParamRange(_Strict):
         return self
 
 
-class SearchEntry(_Strict):
-    """A component to try and its searched params (``auto``: range from its Params schema); ``fixed`` params too."""
+class StepEntry(_Strict):
+    """One DP step of a multi-step candidate: a synthesizer, its searched params and its budget share.
+
+    ``share`` is the fraction of what the earlier steps left (stick-breaking): a number, a searched
+    range (``{low: 0.2, high: 0.8}``) or absent (an equal part of the rest). The last step takes the
+    rest and gives no share.
+    """
 
     use: str
     params: dict[str, ParamRange | Literal["auto"]] = Field(default_factory=dict)
     fixed: dict[str, Any] = Field(default_factory=dict)
+    share: float | ParamRange | None = None
+
+    @model_validator(mode="after")
+    def _share(self) -> StepEntry:
+        s = self.share
+        if s is None:
+            return self
+        values = [s] if not isinstance(s, ParamRange) else (s.choices if s.choices is not None else [s.low, s.high])
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < 1 for v in values):
+            raise ValueError("a step's share is a fraction of the budget left: 0 < share < 1 (low, high, choices)")
+        return self
+
+
+class SearchEntry(_Strict):
+    """A component to try and its searched params (``auto``: range from its Params schema); ``fixed`` params too.
+
+    Or ``steps``: several DP synthesizers fitted on the same data, each on its share of the budget
+    (the shares are searched too); their samples together are the release (rows in proportion to
+    the shares).
+    """
+
+    use: str | None = None
+    params: dict[str, ParamRange | Literal["auto"]] = Field(default_factory=dict)
+    fixed: dict[str, Any] = Field(default_factory=dict)
+    steps: list[StepEntry] | None = Field(None, min_length=2, description="A multi-step candidate (budget split).")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SearchEntry:
+        if (self.use is None) == (self.steps is None):
+            raise ValueError("give either use: (one component) or steps: (two or more DP synthesizers)")
+        if self.steps is not None:
+            if self.params or self.fixed:
+                raise ValueError("a multi-step candidate takes params and fixed inside each of its steps")
+            if self.steps[-1].share is not None:
+                raise ValueError("the last step takes the budget the others left: remove its share")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The component name, or the steps' names joined by '+'."""
+        return self.use if self.use is not None else "+".join(s.use for s in self.steps or [])
 
 
 class TuneData(_Strict):
@@ -158,6 +205,8 @@ class TuneSpec(_Strict):
         if self.mode == "public" and not self.data.proxy:
             raise ValueError("mode public tunes on public data: give data.proxy")
         c = self.constraints
+        if self.mode == "nonprivate" and any(e.steps for e in self.search):
+            raise ValueError("multi-step candidates split a DP budget: not in nonprivate mode")
         if self.mode == "private" and any(
             v is not None for v in (c.max_risk, c.max_seconds, c.min_k, c.max_suppression)
         ):

@@ -15,10 +15,11 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["dataset_fingerprint", "index_path", "recommended_config", "record_result"]
+__all__ = ["dataset_fingerprint", "index_path", "recommended_config", "record_result", "schema_fingerprint"]
 
 
 def index_path() -> Path:
@@ -27,11 +28,20 @@ def index_path() -> Path:
     return Path(env) if env else Path.home() / ".safedata" / "tune-index.jsonl"
 
 
+def schema_fingerprint(columns: Sequence[str], types: Mapping[str, Any]) -> str:
+    """A hash of the column names (in order) and their declared types (``"?"`` when undeclared).
+
+    What :func:`dataset_fingerprint` computes from a table, from the schema alone: a server that
+    keeps a dataset's column list and metadata document computes the same key without the rows.
+    """
+    text = json.dumps([[c, str(types[c]) if c in types and types[c] is not None else "?"] for c in columns])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def dataset_fingerprint(table: Any) -> str:
     """A hash of the column names and declared types (public metadata only, never the values)."""
     meta = table.metadata.columns
-    text = json.dumps([[c, str(meta[c].type) if c in meta else "?"] for c in table.columns])
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return schema_fingerprint(list(table.columns), {c: meta[c].type for c in table.columns if c in meta})
 
 
 def record_result(entry: dict[str, Any], path: Path | None = None) -> Path:
@@ -55,23 +65,51 @@ def _entries(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def recommended_config(dataset_fingerprint: str, epsilon: float, *, path: Path | None = None) -> dict[str, Any] | None:
+def recommended_config(
+    dataset_fingerprint: str,
+    epsilon: float,
+    *,
+    path: Path | None = None,
+    single_step: bool = False,
+    uses: Sequence[str] | None = None,
+) -> dict[str, Any] | None:
     """The best stored DP configuration for this dataset tuned at an epsilon <= ``epsilon`` (nearest first).
 
-    Returns ``{"use", "params", "epsilon", "mode", "objective", "pipeline"}`` or ``None``
+    Among the results of the same dataset (``dataset_fingerprint``, see :func:`schema_fingerprint`)
+    that were DP and spent at most ``epsilon``, the one tuned at the largest epsilon wins, then the
+    highest objective. ``single_step`` skips multi-step candidates (budget splits); ``uses`` keeps
+    only results whose component(s) are all in it (the installed ones, say).
+    Returns ``{"use", "params", "epsilon", "mode", "objective", "pipeline", "steps"}`` or ``None``
     when nothing fits (non-DP results are never recommended for a DP budget).
     """
-    fits = [
-        e
-        for e in _entries(path or index_path())
-        if e.get("fingerprint") == dataset_fingerprint
-        and e.get("dp")
-        and e.get("use")
-        and math.isfinite(float(e.get("epsilon", math.inf)))
-        and float(e["epsilon"]) <= epsilon * (1 + 1e-9)
-    ]
+    allowed = set(uses) if uses is not None else None
+
+    def ok(e: dict[str, Any]) -> bool:
+        if e.get("fingerprint") != dataset_fingerprint or not e.get("dp") or not e.get("use"):
+            return False
+        try:
+            eps = float(e.get("epsilon", math.inf))
+        except (TypeError, ValueError):
+            return False
+        if not (math.isfinite(eps) and eps <= epsilon * (1 + 1e-9)):
+            return False
+        steps = (e.get("params") or {}).get("steps") if isinstance(e.get("params"), dict) else None
+        if single_step and steps:
+            return False
+        names = [str(s.get("use")) for s in steps] if steps else [str(e["use"])]
+        return allowed is None or all(n in allowed for n in names)
+
+    fits = [e for e in _entries(path or index_path()) if ok(e)]
     if not fits:
         return None
-    best = max(fits, key=lambda e: (float(e["epsilon"]), float(e.get("objective") or -math.inf)))
-    keys = ("use", "params", "epsilon", "mode", "objective", "pipeline")
-    return {k: best.get(k) for k in keys}
+
+    def rank(e: dict[str, Any]) -> tuple[float, float]:
+        obj = e.get("objective")
+        value = float(obj) if isinstance(obj, int | float) and math.isfinite(obj) else -math.inf
+        return float(e["epsilon"]), value
+
+    best = max(fits, key=rank)
+    out = {k: best.get(k) for k in ("use", "params", "epsilon", "mode", "objective", "pipeline")}
+    params = best.get("params")
+    out["steps"] = params.get("steps") if isinstance(params, dict) else None
+    return out

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from safedata_core.tune.space import Config
 
-__all__ = ["TrialJob", "TrialResult", "run_trial"]
+__all__ = ["TrialJob", "TrialResult", "mixture", "run_trial"]
 
 TrialMode = Literal["private", "dp", "nonprivate"]
 
@@ -90,52 +90,111 @@ def _registry(plugins: tuple[str, ...]) -> Any:
     return _ENGINES[plugins].registry
 
 
-def _release(job: TrialJob, info: Any, result: TrialResult) -> tuple[Any, Any]:
-    """(released table, the fit's share or None)."""
-    from safedata_core.privacy import Budget, Ledger
-    from safedata_core.tune.capped import capped_share
-
-    params = dict(job.config.params)
-    if info.kind == "sdc":
-        if job.mode == "private":
-            raise ValueError("SDC methods are not DP: not in private mode")
-        return info.cls(params).apply(job.train, seed=job.seed).table, None
-    share: Any = None
-    if job.mode == "private":
-        share = capped_share("synth", job.config.use, job.rho, job.delta)
-    elif job.mode == "dp":
-        ledger = Ledger(Budget(job.epsilon, job.delta), accountant="rdp")
-        share = ledger.share("synth", job.config.use, Budget(job.epsilon, job.delta))
-    elif "dp" in info.cls.Params.model_fields:
-        params["dp"] = False
+def _fit_sample(info: Any, params: dict[str, Any], train: Any, share: Any, rows: int | None, seed: int) -> Any:
+    """A fitted model's sample of ``rows`` (``None``: its DP row estimate, or the input size without DP)."""
     model = info.cls(params)
-    model.fit(job.train, budget=share, seed=job.seed)
-    n = job.rows
+    model.fit(train, budget=share, seed=seed)
+    n = rows
     if share is not None:
         n = n or model.estimated_rows()
         if n is None:
-            raise ValueError(f"{job.config.use} gives no DP row count: set data.rows")
-    n = int(n or len(job.train))
-    return model.sample(n, seed=job.seed + 1), share
+            raise ValueError(f"{info.name} gives no DP row count: set data.rows")
+    return model.sample(int(n or len(train)), seed=seed + 1)
+
+
+def mixture(parts: list[tuple[Any, dict[str, Any], Any, float]], train: Any, rows: int | None, seed: int) -> Any:
+    """The release of a multi-step candidate: each ``(info, params, share, fraction)`` fits ``train`` on its
+    share and samples its fraction of the rows (the total: ``rows`` or the DP row estimate of the step with
+    the largest fraction); the samples are concatenated and shuffled (post-processing only)."""
+    import numpy as np
+    import pandas as pd
+
+    models = []
+    for j, (info, params, share, _) in enumerate(parts):
+        model = info.cls(params)
+        model.fit(train, budget=share, seed=seed + 7919 * j)
+        models.append(model)
+    fractions = np.array([p[3] for p in parts], dtype=float)
+    total = rows or models[int(np.argmax(fractions))].estimated_rows()
+    if total is None:
+        raise ValueError(f"{parts[int(np.argmax(fractions))][0].name} gives no DP row count: set data.rows")
+    counts = np.floor(fractions / fractions.sum() * int(total)).astype(int)
+    counts[int(np.argmax(fractions))] += int(total) - int(counts.sum())
+    frames = [
+        m.sample(int(c), seed=seed + 7919 * j + 1) for j, (m, c) in enumerate(zip(models, counts, strict=True)) if c > 0
+    ]
+    df = pd.concat([f.df for f in frames], ignore_index=True)
+    df = df.iloc[np.random.default_rng(seed).permutation(len(df))].reset_index(drop=True)
+    return frames[0].with_df(df)
+
+
+def _release(job: TrialJob, registry: Any) -> tuple[Any, list[Any]]:
+    """(released table, the fits' shares)."""
+    from safedata_core.privacy import Budget, Ledger
+    from safedata_core.tune.capped import capped_share
+
+    parts = job.config.parts()
+    infos = [registry.get(p.use) for p in parts]
+    if infos[0].kind == "sdc":
+        if job.mode == "private":
+            raise ValueError("SDC methods are not DP: not in private mode")
+        return infos[0].cls(dict(parts[0].params)).apply(job.train, seed=job.seed).table, []
+    shares: list[Any] = []
+    ledger = Ledger(Budget(job.epsilon, job.delta), accountant="rdp") if job.mode == "dp" else None
+    fitted: list[tuple[Any, dict[str, Any], Any, float]] = []
+    for j, (part, info) in enumerate(zip(parts, infos, strict=True)):
+        step = "synth" if len(parts) == 1 else f"synth.{j}"
+        params = dict(part.params)
+        share: Any = None
+        if job.mode == "private":  # zCDP composes by adding rho: the parts together stay under the trial's cap
+            share = capped_share(step, part.use, job.rho * part.fraction, job.delta)
+        elif ledger is not None:
+            f = part.fraction
+            share = ledger.share(step, part.use, Budget(job.epsilon * f, job.delta * f))
+        elif "dp" in info.cls.Params.model_fields:
+            params["dp"] = False
+        shares.append(share)
+        fitted.append((info, params, share, part.fraction))
+    if len(fitted) == 1:
+        info, params, share, _ = fitted[0]
+        return _fit_sample(info, params, job.train, share, job.rows, job.seed), shares
+    return mixture(fitted, job.train, job.rows, job.seed), shares
+
+
+def _spent(job: TrialJob, shares: list[Any]) -> tuple[float, dict[str, Any] | None]:
+    """(epsilon of the trial's fits composed, their ledger(s)) at the trial's delta."""
+    from safedata_core.privacy.rdp import RDPAccountant
+    from safedata_core.tune.capped import trial_ledger_dict
+
+    shares = [s for s in shares if s is not None]
+    if not shares:
+        return 0.0, None
+    if len(shares) == 1:
+        share = shares[0]
+        led = trial_ledger_dict(share) if job.mode == "private" else share._ledger.to_dict()
+        return float(share.spent().epsilon), led
+    if job.mode != "private":  # one ledger holds every part
+        led = shares[0]._ledger.to_dict()
+        return float(led["spent"]["epsilon"]), led
+    events = [e for s in shares for e in s.events()]
+    eps = float(RDPAccountant().epsilon(events, job.delta))
+    return eps, {"steps": [trial_ledger_dict(s) for s in shares], "spent": {"epsilon": eps, "delta": job.delta}}
 
 
 def run_trial(job: TrialJob) -> TrialResult:
     """Run one trial; errors become its status (the search goes on)."""
-    from safedata_core.tune.capped import capped_share, trial_ledger_dict
+    from safedata_core.tune.capped import capped_share
     from safedata_core.tune.objective import Scorer, combine, risk_and_sdc
 
     result = TrialResult(job.index, job.config)
     t0 = time.perf_counter()
     try:
-        info = _registry(job.plugins).get(job.config.use)
-        release, share = _release(job, info, result)
+        release, shares = _release(job, _registry(job.plugins))
         score_share = capped_share("score", "tune", job.rho, job.delta) if job.mode == "private" else None
         scorer = Scorer(job.label, job.weights, bins=job.bins, columns=job.fidelity_columns, seed=job.seed)
         result.scores = scorer.score(release.df, job.holdout.df, score_share)
         result.objective = combine(result.scores, job.weights)
-        if share is not None:
-            result.epsilon = float(share.spent().epsilon)
-            result.ledger = trial_ledger_dict(share) if job.mode == "private" else share._ledger.to_dict()
+        result.epsilon, result.ledger = _spent(job, shares)
         if job.evaluate_risk:
             result.constraints = risk_and_sdc(
                 _registry(job.plugins), job.train, job.holdout, release, list(job.train.metadata.quasi_identifiers)

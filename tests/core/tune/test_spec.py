@@ -58,3 +58,18 @@ def test_the_json_schema_describes_the_document() -> None:
     schema = tune_json_schema()
     assert schema["title"] == "safedata tune file"
     assert {"mode", "data", "search", "privacy", "trials", "objective", "constraints"} <= set(schema["properties"])
+
+
+def test_multi_step_candidates_are_checked() -> None:
+    two = [{"use": "mst", "share": {"low": 0.2, "high": 0.8}}, {"use": "aim"}]
+    spec = load_tune(doc(search=[{"steps": two}]))
+    assert spec.search[0].steps is not None and spec.search[0].label == "mst+aim"
+    assert "either use" in problems(doc(search=[{"use": "mst", "steps": two}]))
+    assert "either use" in problems(doc(search=[{}]))
+    assert "last step" in problems(doc(search=[{"steps": [{"use": "mst"}, {"use": "aim", "share": 0.5}]}]))
+    assert "0 < share < 1" in problems(doc(search=[{"steps": [{"use": "mst", "share": 1.5}, {"use": "aim"}]}]))
+    bad_range = [{"use": "mst", "share": {"low": 0.0, "high": 0.5}}, {"use": "aim"}]
+    assert "0 < share < 1" in problems(doc(search=[{"steps": bad_range}]))
+    assert "at least 2" in problems(doc(search=[{"steps": [{"use": "mst"}]}]))
+    assert "inside each of its steps" in problems(doc(search=[{"steps": two, "fixed": {"bins": 4}}]))
+    assert "not in nonprivate mode" in problems(doc(mode="nonprivate", privacy=None, search=[{"steps": two}]))

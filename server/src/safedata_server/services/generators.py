@@ -187,7 +187,11 @@ def _columns(ctx: Ctx, ds: Dataset) -> list[str]:
 
 
 def validate_config(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
-    """Check a generation request without running or charging anything."""
+    """Check a generation request without running or charging anything.
+
+    ``recommended_config`` is the best stored ``safedata tune`` result for this dataset's schema
+    at an epsilon within the request's, when one exists (``services.recommendations``).
+    """
     authorize(ctx, STEWARD, "validate a generator configuration")
     dataset_id = str(body.get("dataset_id") or "")
     ds = datasets.get_row(ctx, dataset_id)
@@ -202,11 +206,17 @@ def validate_config(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
             "expected_privacy_level": None,
         }
     audit.record(ctx, "config_validated", obj=ds.id, valid=not plan["errors"])
+    recommended = plan["recommended"]
+    eps = plan["epsilon"]
+    if plan["dp"] and isinstance(eps, float) and math.isfinite(eps) and eps > 0:
+        from safedata_server.services.recommendations import tuned_recommendation
+
+        recommended = tuned_recommendation(ctx, ds, eps, plan["delta"]) or recommended
     return {
         "is_valid": not plan["errors"],
         "errors": plan["errors"],
         "warnings": plan["warnings"],
-        "recommended_config": plan["recommended"],
+        "recommended_config": recommended,
         "expected_privacy_level": privacy_level(plan["epsilon"] if plan["dp"] else None),
         "component": plan["component"],
         "dp": plan["dp"],
