@@ -71,11 +71,19 @@ def main() -> None:
     for attack in attacks:
         t0 = time.perf_counter()
         res = attack.run(original, released, holdout, seed=0)
-        print(f"{attack.name:24s} {getattr(attack.params, 'mode', ''):12s} {time.perf_counter() - t0:7.2f} s  "
-              f"risk={res.risk:+.3f} ci=({res.risk_ci[0]:+.3f}, {res.risk_ci[1]:+.3f}) n={res.n_attempts}")
+        print(
+            f"{attack.name:24s} {getattr(attack.params, 'mode', ''):12s} {time.perf_counter() - t0:7.2f} s  "
+            f"risk={res.risk:+.3f} ci=({res.risk_ci[0]:+.3f}, {res.risk_ci[1]:+.3f}) n={res.n_attempts}"
+        )
     metrics = [
-        KSComplementMetric({}), TVComplementMetric({}), JSDivergenceMetric({}), HistogramOverlapMetric({}),
-        CorrelationDifferenceMetric({}), Marginal2WayMetric({}), TSTRMetric({"label": "income"}), DetectionMetric({}),
+        KSComplementMetric({}),
+        TVComplementMetric({}),
+        JSDivergenceMetric({}),
+        HistogramOverlapMetric({}),
+        CorrelationDifferenceMetric({}),
+        Marginal2WayMetric({}),
+        TSTRMetric({"label": "income"}),
+        DetectionMetric({}),
     ]
     for metric in metrics:
         t0 = time.perf_counter()
@@ -87,8 +95,10 @@ def main() -> None:
     big = adult.with_df(adult.df.iloc[:m].reset_index(drop=True))
     t0 = time.perf_counter()
     res = LinkageAttack({"columns": big.columns, "n_attacks": m}).run(big, big, None, seed=0)
-    print(f"linkage {m} x {m} (all rows attacked, released = original): {time.perf_counter() - t0:.2f} s  "
-          f"risk={res.risk:+.3f}")
+    print(
+        f"linkage {m} x {m} (all rows attacked, released = original): {time.perf_counter() - t0:.2f} s  "
+        f"risk={res.risk:+.3f}"
+    )
 
 
 def _timed(fn):  # type: ignore[no-untyped-def]
@@ -115,9 +125,11 @@ def linkage_only(adult, repeats: int, baseline_rows: int) -> None:  # type: igno
             attack = LinkageAttack({"columns": big.columns, "n_attacks": m})
             res, wall, cpu = _timed(lambda: attack.run(big, released, None, seed=0))  # noqa: B023
             runs.append((wall, cpu))
-        print(f"linkage {m} x {m}, {label}: median wall {statistics.median(w for w, _ in runs):.2f} s, "
-              f"cpu {statistics.median(c for _, c in runs):.2f} s (load {os.getloadavg()[0]:.1f}); "
-              f"risk={res.risk:+.3f}")
+        print(
+            f"linkage {m} x {m}, {label}: median wall {statistics.median(w for w, _ in runs):.2f} s, "
+            f"cpu {statistics.median(c for _, c in runs):.2f} s (load {os.getloadavg()[0]:.1f}); "
+            f"risk={res.risk:+.3f}"
+        )
     k = baseline_rows
     rel = boot.with_df(boot.df.iloc[:k].reset_index(drop=True))
     tgt = big.with_df(big.df.iloc[:k].reset_index(drop=True))
@@ -126,8 +138,10 @@ def linkage_only(adult, repeats: int, baseline_rows: int) -> None:  # type: igno
     q, c = (views[0][1], views[1][1]), (views[0][0], views[1][0])
     old, ow, oc = _timed(lambda: shared_nearest(q, c, 1))
     new, nw, nc = _timed(lambda: shared_nearest_unique(q, c, 1))
-    print(f"same run, {k} x {k}: core shared_nearest wall {ow:.2f} s cpu {oc:.2f} s; new kernel wall {nw:.2f} s "
-          f"cpu {nc:.2f} s; cpu ratio {oc / max(nc, 1e-9):.0f}x; same links: {bool((old == new).all())}")
+    print(
+        f"same run, {k} x {k}: core shared_nearest wall {ow:.2f} s cpu {oc:.2f} s; new kernel wall {nw:.2f} s "
+        f"cpu {nc:.2f} s; cpu ratio {oc / max(nc, 1e-9):.0f}x; same links: {bool((old == new).all())}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Time the report on full-size UCI Adult: pipeline run with the example synthesizer, then build + HTML render.
 
-    .venv/bin/python benchmarks/bench_report.py [--quick]
+.venv/bin/python benchmarks/bench_report.py [--quick]
 """
 
 from __future__ import annotations
@@ -23,10 +23,14 @@ def main() -> None:
     if args.quick:
         table = table.with_df(table.df.sample(5000, random_state=0).reset_index(drop=True))
     pipeline = {
-        "name": "bench-report", "data": {"source": "builtin:adult", "holdout": 0.2},
+        "name": "bench-report",
+        "data": {"source": "builtin:adult", "holdout": 0.2},
         "privacy": {"epsilon": 1.0, "delta": 1e-6},
-        "steps": [{"id": "profile", "use": "profile"}, {"id": "synthetic", "use": "example"},
-                  {"id": "tv", "use": "tv_complement", "target": "synthetic"}],
+        "steps": [
+            {"id": "profile", "use": "profile"},
+            {"id": "synthetic", "use": "example"},
+            {"id": "tv", "use": "tv_complement", "target": "synthetic"},
+        ],
     }
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -39,8 +43,10 @@ def main() -> None:
         render_model_card(result.report)
         t_card = time.perf_counter() - t2
         size = (Path(tmp) / "run" / "internal" / "report.json").stat().st_size
-    print(f"rows={len(table)} run incl. report build={t_run:.2f}s html render={t_html:.3f}s "
-          f"model card={t_card:.4f}s html={len(page) / 1024:.0f} KiB report.json={size / 1024:.0f} KiB")
+    print(
+        f"rows={len(table)} run incl. report build={t_run:.2f}s html render={t_html:.3f}s "
+        f"model card={t_card:.4f}s html={len(page) / 1024:.0f} KiB report.json={size / 1024:.0f} KiB"
+    )
 
 
 if __name__ == "__main__":

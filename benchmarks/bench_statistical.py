@@ -119,8 +119,11 @@ def main() -> None:
     if not args.quick:
         configs += [
             ("bayes_net hill_climb BIC (non-private)", lambda: BayesNetSynthesizer({"dp": False}), False),
-            ("bayes_net Chow-Liu tree (non-private)", lambda: BayesNetSynthesizer({"dp": False, "structure": "tree"}),
-             False),
+            (
+                "bayes_net Chow-Liu tree (non-private)",
+                lambda: BayesNetSynthesizer({"dp": False, "structure": "tree"}),
+                False,
+            ),
             ("gaussian_copula auto marginals (non-private)", lambda: GaussianCopulaSynthesizer({"dp": False}), False),
         ]
     print(f"builtin:adult train n={len(real)}, test n={len(test)}; seeds={seeds}")
@@ -137,8 +140,10 @@ def main() -> None:
             fids.append(marginal_2way(real, synth))
             aucs.append(tstr_auc(synth, real, test, seed))
             extras = model.report_extras()
-        print(f"{label:45s} {np.mean(times):8.2f} (max {max(times):5.2f}) {np.mean(fids):9.4f} +- {np.std(fids):.4f}"
-              f" {np.mean(aucs):7.4f} +- {np.std(aucs):.4f}")
+        print(
+            f"{label:45s} {np.mean(times):8.2f} (max {max(times):5.2f}) {np.mean(fids):9.4f} +- {np.std(fids):.4f}"
+            f" {np.mean(aucs):7.4f} +- {np.std(aucs):.4f}"
+        )
         if "network_edges" in extras:
             print(f"    last network: degree {extras.get('degree')}, {len(extras['network_edges'])} edges")
 

@@ -17,11 +17,14 @@ import os
 import platform
 import sys
 import textwrap
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from safedata_core.errors import SafedataError
 from safedata_core.lazy import deferred_imports
+
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
 
 COMMANDS: tuple[str, ...] = (
     "plugins",
@@ -192,7 +195,7 @@ def build_parser(argv: Sequence[str] | None = None, *, plugin_commands: bool = T
     return parser
 
 
-def _add_plugin_commands(sub: Any) -> None:
+def _add_plugin_commands(sub: Subparsers) -> None:
     """Add the subcommands plugins register through the ``register_commands`` hook."""
     from safedata_core.errors import PluginRegistrationError
     from safedata_core.plugins import build_plugin_manager
@@ -200,7 +203,12 @@ def _add_plugin_commands(sub: Any) -> None:
     pset = build_plugin_manager()
     for impl in pset.pm.hook.register_commands.get_hookimpls():
 
-        def register(name: str, add_parser: Any, run: Any, _plugin: str = impl.plugin_name) -> None:
+        def register(
+            name: str,
+            add_parser: Callable[[Subparsers], argparse.ArgumentParser],
+            run: Callable[[argparse.Namespace], int],
+            _plugin: str = impl.plugin_name,
+        ) -> None:
             if name in sub.choices:
                 raise PluginRegistrationError(
                     f"plugin '{_plugin}': register_commands: the command '{name}' already exists; choose another name",

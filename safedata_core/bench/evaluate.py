@@ -23,9 +23,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+
+from safedata_core.components.attack import Attack, AttackResult
+from safedata_core.components.metric import Metric, MetricResult
+
+if TYPE_CHECKING:
+    from safedata_core.data import Table
+    from safedata_core.registry import Registry
+
+#: what the components behind one figure returned, in :attr:`Figure.components` order
+Results: TypeAlias = list[MetricResult | AttackResult]
 
 __all__ = ["FAST_EVALUATION", "FIGURES", "Figure", "evaluate", "from_details", "one_figure"]
 
@@ -44,7 +54,7 @@ def from_details(details: dict[str, Any], *keys: str) -> float | None:
     return None
 
 
-def _column_scores(results: list[Any]) -> float | None:
+def _column_scores(results: Results) -> float | None:
     """Mean of the per-column scores of several column metrics (``details['columns']``)."""
     values = [
         float(v)
@@ -63,8 +73,8 @@ def _tstr_auc(details: dict[str, Any]) -> float | None:
     return auc
 
 
-def _score(results: list[Any]) -> float | None:
-    s = results[0].score
+def _score(results: Results) -> float | None:
+    s = results[0].score if isinstance(results[0], MetricResult) else None
     return float(s) if isinstance(s, int | float) and math.isfinite(float(s)) else None
 
 
@@ -74,7 +84,7 @@ class Figure:
 
     components: tuple[str, ...]
     kind: str
-    pick: Callable[[list[Any]], float | None]
+    pick: Callable[[Results], float | None]
 
 
 FIGURES: dict[str, Figure] = {
@@ -100,7 +110,9 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def _run(registry: Any, name: str, kind: str, offered: dict[str, Any], tables: tuple[Any, Any, Any], seed: int) -> Any:
+def _run(
+    registry: Registry, name: str, kind: str, offered: dict[str, Any], tables: tuple[Table, Table, Table], seed: int
+) -> MetricResult | AttackResult:
     """Run one registered component on (train, synthetic, holdout); raises a one-line reason when it cannot."""
     from safedata_core.components.params import fit_params
 
@@ -114,14 +126,16 @@ def _run(registry: Any, name: str, kind: str, offered: dict[str, Any], tables: t
     if params is None:
         raise _Unavailable(f"its parameters do not validate with {sorted(offered)}")
     train, synth, holdout = tables
-    component = info.cls(info.cls.Params.model_validate(params))
-    if kind == "metric":
-        return component.compute(train, synth, holdout=holdout, seed=seed)
-    return component.run(train, synth, holdout, seed=seed)
+    cls = info.cls
+    if issubclass(cls, Metric):
+        return cls(cls.Params.model_validate(params)).compute(train, synth, holdout=holdout, seed=seed)
+    if issubclass(cls, Attack):
+        return cls(cls.Params.model_validate(params)).run(train, synth, holdout, seed=seed)
+    raise _Unavailable(f"a {info.kind} gives no figure")
 
 
 def evaluate(
-    registry: Any, train: Any, holdout: Any, synth: Any, label: str, seed: int, *, fast: bool = False
+    registry: Registry, train: Table, holdout: Table, synth: Table, label: str, seed: int, *, fast: bool = False
 ) -> tuple[dict[str, float | None], str, str]:
     """Every figure of :data:`FIGURES`, the components that gave one, and one error line per component that did not."""
     offered = {"label": label, **(FAST_EVALUATION if fast else {})}
@@ -129,7 +143,7 @@ def evaluate(
     used: list[str] = []
     errors: list[str] = []
     for column, figure in FIGURES.items():
-        results = []
+        results: Results = []
         for name in figure.components:
             try:
                 results.append(_run(registry, name, figure.kind, offered, (train, synth, holdout), seed))
@@ -146,7 +160,15 @@ def evaluate(
 
 
 def one_figure(
-    registry: Any, column: str, train: Any, holdout: Any, synth: Any, seed: int, *, label: str = "", fast: bool = True
+    registry: Registry,
+    column: str,
+    train: Table,
+    holdout: Table,
+    synth: Table,
+    seed: int,
+    *,
+    label: str = "",
+    fast: bool = True,
 ) -> float | None:
     """One figure of :data:`FIGURES` (for example ``mia_auc``); raises when its component cannot run."""
     figure = FIGURES[column]

@@ -112,9 +112,7 @@ def _markdown(board: pd.DataFrame, command: str) -> str:
         lines.append(f"\n- {r['synthesizer']} ε={_eps(r['epsilon'])}: {r['status']}")
     for _, r in board.iterrows():
         if r.get("evaluator_errors"):
-            lines.append(
-                f"\n- {r['synthesizer']} ε={_eps(r['epsilon'])}: built-in fallback used after {r['evaluator_errors']}"
-            )
+            lines.append(f"\n- {r['synthesizer']} ε={_eps(r['epsilon'])}: figures missing: {r['evaluator_errors']}")
     return "\n".join(lines) + "\n"
 
 

@@ -25,15 +25,20 @@ import math
 import time
 import tracemalloc
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from safedata_core.bench import evaluate as ev
 from safedata_core.bench.evaluate import FAST_EVALUATION
 from safedata_core.bench.grid import BenchGrid, BenchJob
+from safedata_core.components.synthesizer import Synthesizer
 from safedata_core.errors import SafedataError
+
+if TYPE_CHECKING:
+    from safedata_core.data import Table
+    from safedata_core.engine import Engine
 
 __all__ = ["FAST_EVALUATION", "METRIC_COLUMNS", "OPTIONAL_COLUMNS", "run_grid", "run_job"]
 
@@ -50,10 +55,10 @@ METRIC_COLUMNS: tuple[str, ...] = (
 )
 #: columns a row has only when the grid asks for them
 OPTIONAL_COLUMNS: tuple[str, ...] = ("eps_lower",)
-_ENGINES: dict[tuple[str, ...], Any] = {}
+_ENGINES: dict[tuple[str, ...], Engine] = {}
 
 
-def _engine(plugins: tuple[str, ...]) -> Any:
+def _engine(plugins: tuple[str, ...]) -> Engine:
     from safedata_core import Engine
 
     if plugins not in _ENGINES:
@@ -61,7 +66,7 @@ def _engine(plugins: tuple[str, ...]) -> Any:
     return _ENGINES[plugins]
 
 
-def _split(engine: Any, grid: BenchGrid, dataset: str, seed: int) -> tuple[Any, Any]:
+def _split(engine: Engine, grid: BenchGrid, dataset: str, seed: int) -> tuple[Table, Table]:
     metadata = grid.metadata_for(dataset)
     train = engine.read_table(dataset, metadata)
     if grid.public_domain_from_data:  # benchmarking only: the row is marked, not an end-to-end DP result
@@ -84,7 +89,7 @@ def _split(engine: Any, grid: BenchGrid, dataset: str, seed: int) -> tuple[Any, 
     return train, holdout
 
 
-def _label(grid: BenchGrid, train: Any) -> str:
+def _label(grid: BenchGrid, train: Table) -> str:
     if grid.label:
         train.require_columns([grid.label], where="bench label")
         return grid.label
@@ -118,7 +123,8 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
     try:
         engine = _engine(tuple(grid.plugins))
         info = engine.registry.get(job.synthesizer)
-        if info.kind != "synthesizer":
+        synth_cls = info.cls
+        if not issubclass(synth_cls, Synthesizer):
             raise SafedataError(f"bench: '{job.synthesizer}' is a {info.kind}, not a synthesizer")
         train, holdout = _split(engine, grid, job.dataset, job.seed)
         label = _label(grid, train)
@@ -136,7 +142,6 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
             budget = ledger.share("synth", job.synthesizer, Budget(job.epsilon, grid.delta))
         elif "dp" in info.cls.Params.model_fields:
             params["dp"] = False
-        synth_cls = info.cls
         model = synth_cls(params)
         tracemalloc.start()
         t0 = time.perf_counter()
@@ -166,7 +171,9 @@ def run_job(job: BenchJob, grid: BenchGrid) -> dict[str, Any]:
     return row
 
 
-def _eps_lower(cls: Any, params: dict[str, Any], train: Any, job: BenchJob, grid: BenchGrid) -> tuple[Any, str]:
+def _eps_lower(
+    cls: type[Synthesizer[Any]], params: dict[str, Any], train: Table, job: BenchJob, grid: BenchGrid
+) -> tuple[float | None, str]:
     """The empirical DP audit's epsilon lower bound for this row, or ``(None, error)``."""
     from safedata_core.dpaudit import run_audit
 
@@ -189,8 +196,10 @@ def _eps_lower(cls: Any, params: dict[str, Any], train: Any, job: BenchJob, grid
     return res.eps_lower, ""
 
 
-def _run_job_args(args: tuple[BenchJob, BenchGrid]) -> dict[str, Any]:
-    return run_job(*args)
+def _drain(pool: Executor, todo: list[BenchJob], grid: BenchGrid, done: Callable[[dict[str, Any]], None]) -> None:
+    """Submit every job to ``pool`` (processes, or a Dask client's executor) and pass on each row as it finishes."""
+    for fut in as_completed([pool.submit(run_job, j, grid) for j in todo]):
+        done(fut.result())
 
 
 def run_grid(
@@ -212,17 +221,13 @@ def run_grid(
 
         current = active_session()  # an open session (e.g. a caller's cluster) is used as is
         with nullcontext(current) if current is not None else dask_session(dask, workers=max(jobs, 2)) as session:
-            from dask.distributed import as_completed
-
-            futures = session.client.map(_run_job_args, [(j, grid) for j in todo], pure=False)
-            for fut in as_completed(futures):
-                done(fut.result())
+            executor: Executor = session.client.get_executor(pure=False)  # a concurrent.futures executor
+            _drain(executor, todo, grid, done)
     elif jobs > 1:
         import multiprocessing as mp
 
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
-            for row in pool.map(_run_job_args, [(j, grid) for j in todo]):
-                done(row)
+            _drain(pool, todo, grid, done)
     else:
         for j in todo:
             done(run_job(j, grid))

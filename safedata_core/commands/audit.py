@@ -13,17 +13,20 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
 from safedata_core.audit import AuditReport, AuditVerification, verify_run
 from safedata_core.audit.key import AuditKey, read_key_file
+
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
 
 EXIT_VERIFIED = 0
 EXIT_FAILED = 1
 EXIT_UNAUTHENTICATED = 3
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "audit",
         help="verify a run's keyed audit log",
@@ -38,11 +41,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    key: AuditKey | str | None = "auto"
+    key: AuditKey | Literal["auto"] | None = "auto"
     if getattr(args, "key_file", None):
         key = read_key_file(Path(args.key_file))
     try:
-        result = verify_run(args.run_dir, key=key)  # type: ignore[arg-type]
+        result = verify_run(args.run_dir, key=key)
     except AuditVerification as exc:
         print(f"error: audit log FAILED verification: {exc}", file=sys.stderr)
         return EXIT_FAILED

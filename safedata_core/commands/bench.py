@@ -12,14 +12,18 @@ import math
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safedata_core.errors import SafedataError
+
+if TYPE_CHECKING:
+    from safedata_core.bench.grid import BenchGrid
+    from safedata_core.commands import Subparsers
 
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "bench", help="benchmark synthesizers x epsilons and write a leaderboard"
     )
@@ -57,7 +61,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _grid(args: argparse.Namespace) -> Any:
+def _grid(args: argparse.Namespace) -> BenchGrid:
     from safedata_core.bench.grid import load_grid, make_grid
 
     overrides = {
@@ -80,7 +84,7 @@ def _grid(args: argparse.Namespace) -> Any:
     return make_grid({k: v for k, v in overrides.items() if v is not None}, where="bench")
 
 
-def grid_command(grid: Any) -> str:
+def grid_command(grid: BenchGrid) -> str:
     """The CLI command that reproduces ``grid``."""
     eps = ",".join("inf" if math.isinf(e) else f"{e:g}" for e in grid.epsilon)
     parts = ["safedata", "bench", "--synthesizers", ",".join(grid.synthesizers), "--epsilon", eps]

@@ -16,11 +16,16 @@ import argparse
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safedata_core.commands import make_engine
 from safedata_core.components.params import fit_params
 from safedata_core.errors import SafedataError
+
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
+    from safedata_core.engine import Engine
+    from safedata_core.pipeline.runner import RunResult
 
 __all__ = ["DP_PREFERENCE", "demo_pipeline", "fit_params", "hierarchy_files", "run", "run_demo"]
 
@@ -83,7 +88,7 @@ def _accountant() -> str:
     return "rdp" if "rdp" in accountant_names() else "basic"
 
 
-def demo_pipeline(engine: Any, *, holdout: str | float = "builtin:adult_test", seed: int = 7) -> dict[str, Any]:
+def demo_pipeline(engine: Engine, *, holdout: str | float = "builtin:adult_test", seed: int = 7) -> dict[str, Any]:
     """The demo pipeline for what ``engine`` has installed."""
     registry = engine.registry
     names = {info.name: info for info in registry}
@@ -136,7 +141,7 @@ def demo_pipeline(engine: Any, *, holdout: str | float = "builtin:adult_test", s
     }
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the end-to-end demo on the embedded UCI Adult dataset")
     p.add_argument("--out", default="demo-run", help="run directory (default: demo-run)")
     p.add_argument("--force", action="store_true", help="reuse a non-empty run directory")
@@ -150,7 +155,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def run_demo(engine: Any, out: Path, *, force: bool = False, rows: int | None = None, seed: int = 7) -> Any:
+def run_demo(engine: Engine, out: Path, *, force: bool = False, rows: int | None = None, seed: int = 7) -> RunResult:
     """Build and run the demo pipeline; returns the :class:`RunResult`."""
     data = None
     holdout: str | float = "builtin:adult_test"

@@ -9,14 +9,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from safedata_core.errors import SafedataError
+
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
 
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p = sub.add_parser("dp-audit", help="empirically bound a DP synthesizer's epsilon from below (canary audit)")
     p.add_argument("--synthesizer", required=True, help="registered DP synthesizer name, e.g. mst")
     p.add_argument("--runs", type=int, default=200, help="fits on each of D and D' (default 200)")
@@ -36,6 +39,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from safedata_core.commands import make_engine
+    from safedata_core.components import Synthesizer
     from safedata_core.dpaudit import run_audit
 
     try:
@@ -46,9 +50,13 @@ def run(args: argparse.Namespace) -> int:
         raise SafedataError("dp-audit --params: give a JSON object, e.g. '{\"bins\": 16}'")
     if not 0 < args.confidence < 1:
         raise SafedataError(f"dp-audit --confidence {args.confidence:g}: give a number between 0 and 1, e.g. 0.95")
-    info = make_engine(args).registry.get(args.synthesizer, "synthesizer")
+    cls = make_engine(args).registry.get(args.synthesizer, "synthesizer").cls
+    if not issubclass(cls, Synthesizer):  # the registry files a synthesizer only when it is one
+        raise SafedataError(
+            f"dp-audit --synthesizer {args.synthesizer}: not a synthesizer class; see 'safedata plugins'"
+        )
     result = run_audit(
-        info.cls,  # type: ignore[arg-type]  # registry.get(..., "synthesizer") returns a Synthesizer class
+        cls,
         params=params,
         runs=args.runs,
         epsilon=args.epsilon,

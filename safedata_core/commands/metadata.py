@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from safedata_core.errors import DataError
+
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
 
 DESCRIPTION = """\
 Work with a metadata file drafted by `safedata profile`.
@@ -22,7 +25,7 @@ examples:
   safedata metadata confirm prof/metadata.yaml --out public.yaml"""
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "metadata",
         help="confirm the domains of a drafted metadata file as public",

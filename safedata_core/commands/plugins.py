@@ -11,12 +11,15 @@ import json
 import shutil
 import sys
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safedata_core.commands import make_engine
 
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p = sub.add_parser("plugins", help="list installed components and plugins")
     p.add_argument("--json", action="store_true", help="machine-readable output (every field, plugins and failures)")
     return p

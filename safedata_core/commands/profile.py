@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safedata_core.commands import make_engine
 from safedata_core.errors import DataError
 
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "profile", help="profile a dataset: types, direct identifiers, quasi-identifiers and risk"
     )

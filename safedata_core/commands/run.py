@@ -15,8 +15,10 @@ from safedata_core.errors import PipelineValidationError, SafedataError
 from safedata_core.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
     from safedata_core.pipeline.context import RunContext, StepOutcome
     from safedata_core.pipeline.runner import RunResult
+    from safedata_core.registry import Registry
     from safedata_core.schema.pipeline import StepSpec
     from safedata_core.schema.validate import ResolvedPipeline
 
@@ -47,7 +49,7 @@ examples:
   safedata run pipeline.yaml --out runs/ci --json --quiet > result.json"""
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "run",
         help="run a pipeline and write its run directory",
@@ -121,7 +123,7 @@ class Progress:
         self._warnings(context)
 
 
-def _resolve(args: argparse.Namespace, registry: Any) -> ResolvedPipeline:
+def _resolve(args: argparse.Namespace, registry: Registry) -> ResolvedPipeline:
     from safedata_core.pipeline.overrides import apply_overrides
     from safedata_core.schema import resolve_pipeline
     from safedata_core.schema.validate import load_pipeline

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from safedata_core.commands import make_engine
 from safedata_core.schema.export import check_schemas, write_schemas
 
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="export JSON Schemas (pipeline envelope and component params)")
     p.add_argument("action", choices=["export"], help="what to do")
     p.add_argument("--check", action="store_true", help="fail if the files in --dir are stale")

@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from safedata_core.commands import make_engine
 from safedata_core.errors import PipelineValidationError
 
+if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
+
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p = sub.add_parser("tune", help="search synthesizers and their params; private tuning is charged to the ledger")
     p.add_argument("tune_file", metavar="TUNE.yaml", help="tune file (see docs/concepts/tuning.md)")
     p.add_argument("--out", required=True, help="output directory (best.yaml, trials.csv, tune.html, ledger.json)")

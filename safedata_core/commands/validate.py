@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from safedata_core.commands import make_engine
 from safedata_core.errors import PipelineValidationError, SafedataError
 from safedata_core.schema import resolve_pipeline
 
 if TYPE_CHECKING:
+    from safedata_core.commands import Subparsers
     from safedata_core.schema.validate import ResolvedPipeline
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Subparsers) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "validate", help="validate a pipeline file and print its privacy budget plan"
     )

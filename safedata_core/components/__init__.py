@@ -9,6 +9,7 @@ from safedata_core.components.metric import Metric, MetricResult
 from safedata_core.components.params import DPParams
 from safedata_core.components.profiler import Profiler
 from safedata_core.components.sdc import SDCMethod, SDCResult
+from safedata_core.components.state import ModelState
 from safedata_core.components.step import RowCountPolicy, StepInputs, StepOutput
 from safedata_core.components.synthesizer import Synthesizer
 
@@ -27,6 +28,7 @@ __all__ = [
     "Mechanism",
     "Metric",
     "MetricResult",
+    "ModelState",
     "NoParams",
     "PrivacyKind",
     "Profiler",

@@ -69,7 +69,7 @@ def normalize_frame(df: pd.DataFrame) -> pd.DataFrame:
     A Dask frame gets the same rule lazily, partition by partition.
     """
     if not isinstance(df, pd.DataFrame):
-        return df.map_partitions(normalize_frame)  # type: ignore[no-any-return]
+        return df.map_partitions(normalize_frame)
     changed: dict[Any, pd.Series] = {}
     for name in df.columns:
         s = df[name]

@@ -1,7 +1,8 @@
 """The release view: the publishable report of a run's ``release/`` package, derived from the full report.
 
 :func:`release_view` keeps only quantities that are public or outputs of a DP
-computation (``schemas/release-report.schema.json``):
+computation (``schemas/release-report.schema.json``, generated from
+:mod:`safedata_core.schema.release_report`):
 
 * the run's identity (name, pipeline hash, seed, versions, the release date)
   and the data source's name;
@@ -36,10 +37,10 @@ from typing import Any
 from safedata_core.report.build import json_safe
 from safedata_core.report.dpstatus import SECURE, TEST_NOISE_LABEL
 from safedata_core.report.publish import privacy_explainer
+from safedata_core.schema.release_report import RELEASE_SCHEMA_VERSION
 
 __all__ = ["RELEASE_NOTICE", "RELEASE_SCHEMA_VERSION", "dp_headline", "release_view"]
 
-RELEASE_SCHEMA_VERSION = 2
 RELEASE_NOTICE = (
     "Release report: it holds only public settings and differentially private quantities about the "
     "private data (the privacy ledger and what each DP release spent), plus the released tables' own "

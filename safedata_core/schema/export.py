@@ -1,4 +1,8 @@
-"""JSON Schema export: the pipeline and report schemas (``schemas/``) and one file per component Params.
+"""JSON Schema export: the pipeline, tune and report schemas (``schemas/``) and one file per component Params.
+
+Every file under ``schemas/`` is generated: the internal and the release
+report from :mod:`safedata_core.schema.report` and
+:mod:`safedata_core.schema.release_report`.
 
 ``safedata schema export --check`` compares the committed files with what the
 code generates and fails when they are stale.
@@ -12,6 +16,7 @@ from typing import Any
 
 from safedata_core.registry import Registry
 from safedata_core.schema.pipeline import pipeline_json_schema
+from safedata_core.schema.release_report import release_report_json_schema
 from safedata_core.schema.report import report_json_schema
 
 FIRST_PARTY_DISTRIBUTIONS: frozenset[str] = frozenset(
@@ -27,10 +32,7 @@ FIRST_PARTY_DISTRIBUTIONS: frozenset[str] = frozenset(
     }
 )
 
-# schemas/ files maintained by hand (not generated from code), left alone by export and check
-HAND_WRITTEN: frozenset[str] = frozenset({"release-report.schema.json"})
-
-__all__ = ["FIRST_PARTY_DISTRIBUTIONS", "HAND_WRITTEN", "check_schemas", "generate_schemas", "write_schemas"]
+__all__ = ["FIRST_PARTY_DISTRIBUTIONS", "check_schemas", "generate_schemas", "write_schemas"]
 
 
 def _dump(obj: dict[str, Any]) -> str:
@@ -39,7 +41,11 @@ def _dump(obj: dict[str, Any]) -> str:
 
 def generate_schemas(registry: Registry, *, installed: bool = False) -> dict[str, str]:
     """Relative path -> file text for every schema file (first-party components unless ``installed``)."""
-    files = {"pipeline.schema.json": _dump(pipeline_json_schema()), "report.schema.json": _dump(report_json_schema())}
+    files = {
+        "pipeline.schema.json": _dump(pipeline_json_schema()),
+        "report.schema.json": _dump(report_json_schema()),
+        "release-report.schema.json": _dump(release_report_json_schema()),
+    }
     from safedata_core.tune.spec import tune_json_schema  # the TUNE file of `safedata tune`
 
     files["tune.schema.json"] = _dump(tune_json_schema())
@@ -85,4 +91,4 @@ def check_schemas(registry: Registry, directory: Path) -> list[str]:
 def _existing(directory: Path) -> set[str]:
     if not directory.is_dir():
         return set()
-    return {str(p.relative_to(directory)) for p in directory.rglob("*.json")} - HAND_WRITTEN
+    return {str(p.relative_to(directory)) for p in directory.rglob("*.json")}

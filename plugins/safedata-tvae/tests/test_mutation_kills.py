@@ -32,8 +32,8 @@ def _table(n: int = 120, *, public_colour: bool = True) -> Table:
             "colour": rng.choice(["red", "blue"], n).astype(object),
         }
     )
-    colour = ColumnMeta(type="categorical", categories=["red", "blue"]) if public_colour else ColumnMeta(
-        type="categorical"
+    colour = (
+        ColumnMeta(type="categorical", categories=["red", "blue"]) if public_colour else ColumnMeta(type="categorical")
     )
     meta = Metadata(
         columns={

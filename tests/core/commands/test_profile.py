@@ -71,12 +71,14 @@ def test_profile_flags_person_names_with_confidence(tmp_path: Path, capsys: pyte
     first = [g.title() for g in rng.choice(lexicon("given")[400:], 200)]
     last = [s.title() for s in rng.choice(lexicon("surname")[400:], 200)]
     data = tmp_path / "people.csv"
-    pd.DataFrame({
-        "name": [f"{f} {s}" for f, s in zip(first, last, strict=True)],
-        "first": first,
-        "last": last,
-        "age": rng.integers(18, 90, 200),
-    }).to_csv(data, index=False)
+    pd.DataFrame(
+        {
+            "name": [f"{f} {s}" for f, s in zip(first, last, strict=True)],
+            "first": first,
+            "last": last,
+            "age": rng.integers(18, 90, 200),
+        }
+    ).to_csv(data, index=False)
     assert main(["profile", str(data), "--out", str(tmp_path / "prof"), "--no-progress"]) == 0
     stdout = capsys.readouterr().out
     line = next(x for x in stdout.splitlines() if x.startswith("direct identifiers:"))

@@ -94,10 +94,14 @@ def test_pair_trends_match_sdmetrics_where_implemented(placements) -> None:  # t
     real, synth, expected = placements
     cols = ["start_date", "second_perc", "work_experience", "degree_type"]
     # SDMetrics' ContingencySimilarity bins numbers into equal widths: marginal_2way's 'uniform' option
-    m2 = {tuple(p["columns"]): p["score"] for p in Marginal2WayMetric({"columns": cols, "binning": "uniform"})
-          .compute(real, synth).details["pairs"]}
-    cd = {tuple(p["columns"]): p for p in CorrelationDifferenceMetric({"columns": cols}).compute(real, synth)
-          .details["pairs"]}
+    m2 = {
+        tuple(p["columns"]): p["score"]
+        for p in Marginal2WayMetric({"columns": cols, "binning": "uniform"}).compute(real, synth).details["pairs"]
+    }
+    cd = {
+        tuple(p["columns"]): p
+        for p in CorrelationDifferenceMetric({"columns": cols}).compute(real, synth).details["pairs"]
+    }
     ref = {(a, b): rest for a, b, *rest in expected["column_pair_trends_subset"]["pairs"]}
     sim = ref[("start_date", "second_perc")]
     assert cd[("start_date", "second_perc")]["score"] == pytest.approx(sim[1], abs=1e-9)

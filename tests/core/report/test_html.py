@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from safedata_core.report import release_view, render_html, svg
+from safedata_core.report import release_view, render_html
 from safedata_core.report.verdict import DEFAULT_THRESHOLDS, threshold_value
 from tests.core.report.helpers import make_engine, pipeline, small_adult
 
@@ -129,25 +129,3 @@ def test_svgs_are_well_formed_xml(page: Path) -> None:
     for chunk in chunks:
         root = ET.fromstring(chunk)
         assert root.get("role") == "img" and root.find("{http://www.w3.org/2000/svg}title") is not None
-
-
-def test_svg_helpers_escape_scale_and_keep_long_names() -> None:
-    long_name = "Married-civ-spouse-absent"  # 25 characters: written out in full
-    bars = svg.grouped_bars("a<b", ["x&y", long_name], [("orig", [0.2, 0.8]), ("rel", [0.5, 0.5])])
-    ET.fromstring(bars)
-    assert "a&lt;b" in bars and "x&amp;y" in bars
-    assert f"</title>{long_name}</text>" in bars and "share of records" in bars
-    heights = [float(h) for h in re.findall(r"<rect x='[^']+' y='[^']+' width='[^']+' height='([^']+)' fill='#", bars)]
-    assert max(heights) / min(heights) == pytest.approx(0.8 / 0.2, rel=0.02)  # bars are proportional
-    very_long = "x" * 60
-    cut = svg.grouped_bars("t", [very_long], [("s", [1.0])])
-    assert f"<title>{very_long}</title>" in cut and "…" in cut  # shortened on the axis, full in the tooltip
-    ET.fromstring(svg.interval_plot("risk", [("a", 0.3, 0.1, 0.5)], threshold=0.1))
-    ET.fromstring(svg.scatter("s", [("a", 1.0, 0.5, 0.1, 0.0), ("b", 3.0, 0.7, 0.0, 0.0)], x_label="x", y_label="y"))
-    h1 = svg.heatmap("h", ["a", "b"], [[0, 0.2], [0.2, 0]], vmax=0.5, legend="|ΔV|, one scale")
-    h2 = svg.heatmap("h2", ["a", "b"], [[0, 0.4], [0.4, 0]], vmax=0.5, legend="|ΔV|, one scale")
-    ET.fromstring(h1)
-    fill_02 = re.search(r"fill='(rgb\([^)]+\))'><title>a × b", h1)
-    assert fill_02 and fill_02.group(1) == svg._seq_colour(0.2, 0.5)
-    ticks = [re.findall(r"class='tick'>([\d.]+)<", h) for h in (h1, h2)]
-    assert ticks[0] == ticks[1] == ["0.00", "0.25", "0.50"]

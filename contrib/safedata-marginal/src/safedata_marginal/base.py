@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from safedata_core import ComponentError, DataError, PrivacyBudgetError, Synthesizer, Table
+from safedata_core.components.state import ModelState
 from safedata_core.data import Metadata
 from safedata_core.execution import is_dask_frame
 from safedata_core.privacy import BudgetShare, Exponential, add_noise, require_declared, select
@@ -283,18 +284,14 @@ class MarginalSynthesizer(Synthesizer):
     def state_dict(self) -> dict[str, Any] | None:
         if self._model is None or self._metadata is None:
             return None
-        return {
-            "metadata": self._metadata.to_dict(),
-            "domains": [d.to_dict() for d in self._domains],
-            "model": self._model.to_dict(),
-            "extras": self._extras,
-            "rows": self._rows,
-        }
+        parts = {"domains": [d.to_dict() for d in self._domains], "model": self._model.to_dict()}
+        return ModelState(self._metadata, parts, self._extras, self._rows).to_dict()
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self._metadata = Metadata.from_dict(state["metadata"])
-        self._domains = [ColumnDomain.from_dict(d) for d in state["domains"]]
-        self._model = GraphicalModel.from_dict(state["model"])
-        self._extras = dict(state.get("extras", {}))
-        rows = state.get("rows")
-        self._rows = None if rows is None else float(rows)
+        if "extras" in state:  # saved before the shared ModelState keys: the same state under older names
+            state = {**state, "facts": state["extras"], "estimated_rows": state.get("rows")}
+        saved = ModelState.from_dict(state, ("domains", "model"), where=self.name)
+        self._metadata, self._extras = saved.metadata, saved.facts
+        self._domains = [ColumnDomain.from_dict(d) for d in saved.parts["domains"]]
+        self._model = GraphicalModel.from_dict(saved.parts["model"])
+        self._rows = None if saved.estimated_rows is None else float(saved.estimated_rows)

@@ -20,6 +20,7 @@ from safedata_bayesnet.privbayes import (
     useful_domain_limit,
 )
 from safedata_core import ComponentError, Synthesizer, Table
+from safedata_core.components.state import ModelState
 from safedata_core.data import Metadata
 from safedata_core.execution import is_dask_frame
 from safedata_core.privacy import BudgetShare, DiscreteLaplace, Exponential, add_noise, require_declared
@@ -256,19 +257,17 @@ class BayesNetSynthesizer(Synthesizer):
     def state_dict(self) -> dict[str, Any] | None:
         if self._metadata is None:
             return None
-        return {
-            "metadata": self._metadata.to_dict(),
+        parts = {
             "codecs": [c.to_dict() for c in self._codecs],
             "network": [[x, list(par)] for x, par in self._network],
             "cpts": [c.tolist() for c in self._cpts],
-            "facts": self._facts,
-            "estimated_rows": self._n_estimate,
         }
+        return ModelState(self._metadata, parts, self._facts, self._n_estimate).to_dict()
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self._metadata = Metadata.from_dict(state["metadata"])
-        self._codecs = [ColumnCodec.from_dict(c) for c in state["codecs"]]
-        self._network = [(int(x), tuple(int(v) for v in par)) for x, par in state["network"]]
-        self._cpts = [np.asarray(c, dtype=float) for c in state["cpts"]]
-        self._facts = dict(state.get("facts", {}))
-        self._n_estimate = state.get("estimated_rows")
+        saved = ModelState.from_dict(state, ("codecs", "network", "cpts"), where="bayes_net")
+        self._metadata, self._facts = saved.metadata, saved.facts
+        self._codecs = [ColumnCodec.from_dict(c) for c in saved.parts["codecs"]]
+        self._network = [(int(x), tuple(int(v) for v in par)) for x, par in saved.parts["network"]]
+        self._cpts = [np.asarray(c, dtype=float) for c in saved.parts["cpts"]]
+        self._n_estimate = None if saved.estimated_rows is None else int(saved.estimated_rows)

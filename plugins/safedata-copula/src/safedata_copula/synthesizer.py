@@ -17,6 +17,7 @@ from safedata_copula.correlation import (
 from safedata_copula.fitting import dp_marginal, plain_marginal
 from safedata_copula.marginals import Marginal
 from safedata_core import ComponentError, Synthesizer, Table
+from safedata_core.components.state import ModelState
 from safedata_core.data import Metadata
 from safedata_core.privacy import BudgetShare, require_declared
 
@@ -195,17 +196,12 @@ class GaussianCopulaSynthesizer(Synthesizer):
     def state_dict(self) -> dict[str, Any] | None:
         if self._metadata is None or self._corr is None:
             return None
-        return {
-            "metadata": self._metadata.to_dict(),
-            "marginals": [m.to_dict() for m in self._marginals],
-            "correlation": self._corr.tolist(),
-            "facts": self._facts,
-            "estimated_rows": self._n_estimate,
-        }
+        parts = {"marginals": [m.to_dict() for m in self._marginals], "correlation": self._corr.tolist()}
+        return ModelState(self._metadata, parts, self._facts, self._n_estimate).to_dict()
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self._metadata = Metadata.from_dict(state["metadata"])
-        self._marginals = [Marginal.from_dict(m) for m in state["marginals"]]
-        self._corr = np.asarray(state["correlation"], dtype=float)
-        self._facts = dict(state.get("facts", {}))
-        self._n_estimate = state.get("estimated_rows")
+        saved = ModelState.from_dict(state, ("marginals", "correlation"), where="gaussian_copula")
+        self._metadata, self._facts = saved.metadata, saved.facts
+        self._marginals = [Marginal.from_dict(m) for m in saved.parts["marginals"]]
+        self._corr = np.asarray(saved.parts["correlation"], dtype=float)
+        self._n_estimate = None if saved.estimated_rows is None else int(saved.estimated_rows)

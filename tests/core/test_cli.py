@@ -1,4 +1,4 @@
-"""The CLI: exit codes and one-line errors for user mistakes, never tracebacks."""
+"""The CLI (safedata_core/cli.py): exit codes and one-line errors for user mistakes, never tracebacks."""
 
 from __future__ import annotations
 
@@ -31,30 +31,6 @@ def test_plugins_json_lists_components(capsys: pytest.CaptureFixture[str]) -> No
     assert all({"kind", "privacy", "distribution", "version"} <= set(c) for c in info["components"])
 
 
-def test_validate_reports_paths_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = {
-        "data": {"source": "builtin:adult"},
-        "colour": "red",
-        "steps": [{"id": "a", "use": "nope"}, {"id": "b", "use": "tv_complement", "target": "zzz"}],
-    }
-    assert main(["validate", str(write(tmp_path, bad))]) == 2
-    err = capsys.readouterr().err
-    assert "colour: unknown key" in err
-    bad.pop("colour")
-    assert main(["validate", str(write(tmp_path, bad))]) == 2
-    err = capsys.readouterr().err
-    assert "steps[0].use: unknown component 'nope'" in err and "steps[1].target" in err
-
-
-@pytest.mark.parametrize("content", ["", "steps: [", "- just\n- a list\n"])
-def test_malformed_pipeline_files(tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "p.yaml"
-    path.write_text(content)
-    assert main(["validate", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: pipeline file") and err.count("\n") == 1 and "Traceback" not in err
-
-
 def test_missing_files_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
     p = write(tmp_path, {"data": {"source": "missing.csv"}, "steps": [{"id": "p", "use": "profile"}]})
@@ -83,11 +59,3 @@ def test_run_and_audit_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["audit", "verify", str(out)]) == 1
     assert "FAILED verification" in capsys.readouterr().err
     assert main(["run", str(p), "--out", str(out)]) == 2  # not empty without --force
-
-
-def test_schema_check_detects_stale_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["schema", "export", "--dir", str(tmp_path)]) == 0
-    assert main(["schema", "export", "--check", "--dir", str(tmp_path)]) == 0
-    (tmp_path / "pipeline.schema.json").write_text("{}")
-    assert main(["schema", "export", "--check", "--dir", str(tmp_path)]) == 1
-    assert "out of date" in capsys.readouterr().err
