@@ -61,11 +61,14 @@ def small_csv(rows: int, seed: int) -> bytes:
 class Server:
     """``safedata serve`` in its own process group on a free loopback port."""
 
-    def __init__(self, data: Path, workers: int, *, fresh: bool = True) -> None:
+    def __init__(self, data: Path, workers: int | None, *, fresh: bool = True, nice: int | None = None) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if k not in ("SAFEDATA_DISABLE_PLUGIN_AUTOLOAD",)}
+        if nice is not None:
+            env["SAFEDATA_WORKER_NICE"] = str(nice)
+        workers_args = ["--workers", str(workers)] if workers is not None else []
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -76,8 +79,7 @@ class Server:
                 str(self.port),
                 "--data",
                 str(data),
-                "--workers",
-                str(workers),
+                *workers_args,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -101,8 +103,11 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) of the server process itself, not its job workers (Linux /proc)."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu(self.proc.pid)
+
+    def workers_cpu_seconds(self) -> float:
+        """CPU time of the live job worker processes (and the multiprocessing helper), Linux /proc."""
+        return sum(_cpu(pid) for pid in self.children())
 
     def kill(self, *, group: bool = True) -> None:
         """SIGKILL the server and its workers (``group``: a crash of the machine's process tree) or the
@@ -132,6 +137,18 @@ class Server:
             self.kill()
 
 
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 class Timings:
     def __init__(self) -> None:
         self.by_route: dict[str, list[float]] = {}
@@ -155,6 +172,7 @@ class Timings:
             "requests": len(every),
             "p50_ms": round(float(np.percentile(every, 50)), 1),
             "p95_ms": round(float(np.percentile(every, 95)), 1),
+            "p99_ms": round(float(np.percentile(every, 99)), 1),
             "max_ms": round(float(max(every)), 1),
         }
         out["by_route"] = {
@@ -162,6 +180,7 @@ class Timings:
                 "n": len(v),
                 "p50_ms": round(float(np.percentile(v, 50)), 1),
                 "p95_ms": round(float(np.percentile(v, 95)), 1),
+                "p99_ms": round(float(np.percentile(v, 99)), 1),
             }
             for r, v in sorted(self.by_route.items())
         }
@@ -236,14 +255,18 @@ async def _clients(
         await asyncio.gather(*(_client(i, c, t, rows, jobs_per_client, poll, uploaded, jobs) for i in range(clients)))
 
 
-def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll: float) -> dict[str, Any]:
+def load_test(
+    clients: int, jobs_per_client: int, workers: int | None, rows: int, poll: float, nice: int | None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="safedata-load-") as tmp:
         data = Path(tmp) / "data"
-        server = Server(data, workers)
+        server = Server(data, workers, nice=nice)
         assert server.admin_key is not None
         timings = Timings()
         uploaded: dict[str, int] = {}
         jobs: list[str] = []
+        load_before = os.getloadavg()[0]
+        cpu_before = server.cpu_seconds()
         started = time.perf_counter()
         asyncio.run(
             _clients(server.url, server.admin_key, clients, rows, jobs_per_client, poll, timings, uploaded, jobs)
@@ -253,7 +276,11 @@ def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll:
         with httpx.Client(base_url=server.url, headers=admin, timeout=60) as c:
             statuses = [c.get(f"/generators/{g}").json()["status"] for g in jobs]
             audit = c.get("/audit/verify").json()
-        server_cpu = server.cpu_seconds()
+        server_cpu = server.cpu_seconds() - cpu_before
+        worker_pids = [p for p in server.children() if _cpu(p) > 1.0]  # the resource tracker idles
+        workers_cpu = sum(_cpu(p) for p in worker_pids)
+        worker_nice = sorted({_nice(p) for p in worker_pids})
+        server_nice = _nice(server.proc.pid)
         server.stop()
         readable = _decrypt_all(data, uploaded)
     out = timings.summary()
@@ -266,10 +293,16 @@ def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll:
         "uploads_readable": readable,
         "audit_chain_ok": audit["ok"],
         "audit_events": audit["events"],
+        "load_average_1min_before": load_before,
         "load_average_1min": os.getloadavg()[0],
         "get_retries": timings.retries,
         "server_cpu_seconds": round(server_cpu, 1),
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, out["requests"]), 2),
+        "workers": len(worker_pids),
+        "workers_cpu_seconds": round(workers_cpu, 1),
+        "workers_cpu_seconds_per_job": round(workers_cpu / max(1, len(jobs)), 2),
+        "worker_nice": worker_nice,
+        "server_nice": server_nice,
     }
     out["nothing_lost"] = (
         len(jobs) == clients * jobs_per_client
@@ -307,7 +340,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def fault_test(workers: int, *, group: bool = True) -> dict[str, Any]:
+def fault_test(workers: int | None, *, group: bool = True) -> dict[str, Any]:
     from safedata_server.config import Settings
     from safedata_server.db import Database
     from safedata_server.models import BudgetCharge, Job
@@ -396,7 +429,10 @@ def main() -> int:
     ap.add_argument("--only", choices=["load", "fault"])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--jobs-per-client", type=int, default=2)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=None, help="job workers (default: the server's, half the cores)")
+    ap.add_argument(
+        "--worker-nice", type=int, default=None, help="CPU niceness added to job workers (default: the server's, 10)"
+    )
     ap.add_argument("--rows", type=int, default=200)
     ap.add_argument("--poll", type=float, default=1.0, help="seconds between a client's status polls")
     ap.add_argument(
@@ -408,7 +444,9 @@ def main() -> int:
     args = ap.parse_args()
     results: dict[str, Any] = {}
     if args.only in (None, "load"):
-        results["load"] = load_test(args.clients, args.jobs_per_client, args.workers, args.rows, args.poll)
+        results["load"] = load_test(
+            args.clients, args.jobs_per_client, args.workers, args.rows, args.poll, args.worker_nice
+        )
     if args.only in (None, "fault"):
         results["fault"] = fault_test(args.workers, group=args.kill == "group")
     print(json.dumps(results, indent=2))

@@ -87,7 +87,7 @@ def test_restart_fails_interrupted_jobs_keeps_their_budget_and_requeues_the_rest
         charges = s.query(BudgetCharge).filter(BudgetCharge.dataset_id == ds).all()
         assert sorted(c.epsilon for c in charges) == [0.5, 1.0]  # the interrupted job's budget stays spent
     assert not any(settings.work_dir.iterdir()) and not (settings.objects_dir / "orphan").exists()
-    assert recover(rt2) == {"failed": [], "requeued": [queued]}
+    assert recover(rt2) == {"failed": [], "requeued": [queued], "requeued_quick": []}
     assert mark_crashed(rt2, queued, "worker died") is True  # never started: run it again
     rt2.db.dispose()
 

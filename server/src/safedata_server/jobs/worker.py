@@ -209,8 +209,10 @@ class _Progress:
     def after_step(self, step: Any, outcome: Any, context: Any) -> None:
         self.done += 1
         spent = context.ledger.spent().epsilon if context.ledger.budget is not None else 0.0
+        within = self.current if self.current.get("step") == step.id and "within_step" in self.current else {}
         self._update(
-            {
+            within
+            | {
                 "step": step.id,
                 "component": step.use,
                 "steps_done": self.done,
