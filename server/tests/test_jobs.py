@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import META, csv_bytes, make_settings
@@ -16,6 +18,8 @@ from safedata_server.services.context import Runtime
 from safedata_server.services.session import principal_for, service_ctx
 
 from safedata_core import hookimpl
+
+NICE_AT_START = os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def _queued_job(rt: Runtime, key: str, eps: float = 1.0) -> tuple[str, str]:
@@ -143,3 +147,48 @@ def test_the_dask_executor_runs_a_job(tmp_path: Path, monkeypatch: pytest.Monkey
         assert rt.executor is not None
         rt.executor.shutdown()
         rt.db.dispose()
+
+
+def test_cancel_stops_a_running_step_at_its_next_round(tmp_path: Path) -> None:
+    pytest.importorskip("safedata_marginal", reason="AIM comes with safedata-marginal")
+    rt, key = create_runtime(make_settings(tmp_path / "data", start_workers=False))
+    assert key is not None
+    who = principal_for(rt, key)
+    with service_ctx(rt, who) as ctx:
+        ds = datasets.upload_dataset(ctx, "p.csv", csv_bytes(200), epsilon=10.0, delta=1e-4)["id"]
+        datasets.set_metadata(ctx, ds, META)
+    body = {
+        "generator_type": "dp-aim",
+        "target_epsilon": 1.0,
+        "target_delta": 1e-6,
+        "params": {"max_rounds": 40, "round_iters": 5, "final_iters": 10, "bins": 4},
+    }
+    with service_ctx(rt, who) as ctx:
+        job_id = generators.start_generation(ctx, ds, body)["id"]
+    worker.init_worker(worker_config(rt))
+    assert os.getpriority(os.PRIO_PROCESS, 0) == NICE_AT_START  # only pool children are niced
+    original = worker._Progress.on_progress
+    rounds: list[int] = []
+
+    @hookimpl
+    def cancel_at_round_one(
+        self: worker._Progress, step: Any, done: int, total: Any, unit: str, info: Any, context: Any
+    ) -> None:
+        rounds.append(done)
+        if done == 1:
+            with rt.db.session() as s2:
+                s2.get(Job, job_id).cancel_requested = True
+            self.last_write = 0.0  # past the once-a-second throttle: this report is written and sees the cancel
+        original(self, step, done, total, unit, info, context)
+
+    worker._Progress.on_progress = cancel_at_round_one  # type: ignore[method-assign]
+    try:
+        assert worker.run_job(job_id) == "cancelled"
+    finally:
+        worker._Progress.on_progress = original  # type: ignore[method-assign]
+    assert rounds == [1]  # stopped inside the step, not after its 40 rounds
+    with rt.db.session() as s:
+        job = s.get(Job, job_id)
+        assert job.status == "cancelled" and job.release_object_id is None
+        assert job.progress["round"] == 1 and job.progress["within_step"]["unit"] == "round"
+    rt.db.dispose()

@@ -58,7 +58,9 @@ def init_worker(config: WorkerConfig) -> None:
     from safedata_server.storage import ObjectStore
 
     configure_logging()
-    if config.nice > 0:
+    import multiprocessing
+
+    if config.nice > 0 and multiprocessing.parent_process() is not None:  # a pool's child, not the caller
         try:
             os.nice(config.nice)
         except OSError:  # not permitted here: run at the server's priority
