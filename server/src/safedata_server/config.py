@@ -9,7 +9,8 @@ Defaults give the embedded setup of ``safedata serve``: SQLite and storage under
 not queue behind long generations; default 1), ``SAFEDATA_WORKER_NICE`` (CPU priority
 added to every worker, default 10: jobs yield the CPU to the request handlers),
 ``SAFEDATA_SYNC_WAIT_SECONDS`` (how long profile/PII requests wait for their job before
-answering 202, default 20), ``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with
+answering 202, default 20), ``SAFEDATA_REQUEST_PROCESSES`` (helper processes that parse uploads
+and check metadata off the server process, default 1; 0: in the request thread), ``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with
 ``SAFEDATA_DASK_ADDRESS``).
 """
 
@@ -45,6 +46,7 @@ class Settings:
     quick_workers: int = 1
     worker_nice: int = 10
     sync_wait_seconds: float = 20.0
+    request_processes: int = 1
     executor: str = "local"
     start_workers: bool = True
 
@@ -65,6 +67,7 @@ class Settings:
             quick_workers=_env_int("SAFEDATA_QUICK_WORKERS", 1),
             worker_nice=_env_int("SAFEDATA_WORKER_NICE", 10),
             sync_wait_seconds=float(os.environ.get("SAFEDATA_SYNC_WAIT_SECONDS") or 20.0),
+            request_processes=_env_int("SAFEDATA_REQUEST_PROCESSES", 1),
             executor=os.environ.get("SAFEDATA_EXECUTOR") or "local",
         )
         for key, value in overrides.items():

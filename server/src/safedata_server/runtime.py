@@ -77,6 +77,9 @@ def create_runtime(settings: Settings) -> tuple[Runtime, str | None]:
         admin_key = bootstrap(rt, s)
     recovered = recover(rt)
     if settings.start_workers:
+        from safedata_server.offload import RequestPool
+
+        rt.cpu = RequestPool(settings.request_processes)
         rt.executor = make_executor(
             settings.executor,
             worker_config(rt),

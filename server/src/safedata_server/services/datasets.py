@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from safedata_core import DataError, Metadata, Table
+from safedata_core import Metadata, Table
 from safedata_server.auth import ADMIN, ANY_ROLE, STEWARD
 from safedata_server.models import Dataset, Job, now
 from safedata_server.services import audit, budget
@@ -108,18 +108,18 @@ def upload_dataset(
         raise TooLarge(f"upload '{filename}' is over the {ctx.rt.settings.max_upload_bytes // 2**20} MB limit")
     if not (epsilon > 0) or not (0 <= delta < 1):
         raise Invalid("privacy budget: epsilon must be > 0 and delta in [0, 1)")
-    df, fmt = parse_upload(filename, content)
-    buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
+    from safedata_server.offload import pack_upload
+
+    packed, fmt, n_rows, columns = ctx.rt.offload(pack_upload, filename, content)  # parsed off this process
     ctx.begin_write()
-    obj = ctx.rt.store.put(ctx.session, who.project_id, "dataset", buf.getvalue())
+    obj = ctx.rt.store.put(ctx.session, who.project_id, "dataset", packed)
     ds = Dataset(
         project_id=who.project_id,
         name=(name or filename)[:200],
         file_format=fmt,
-        n_rows=len(df),
-        n_columns=len(df.columns),
-        columns=list(df.columns),
+        n_rows=n_rows,
+        n_columns=len(columns),
+        columns=columns,
         data_object_id=obj.id,
         budget_epsilon=float(epsilon),
         budget_delta=float(delta),
@@ -182,23 +182,19 @@ def load_metadata(ctx: Ctx, ds: Dataset) -> dict[str, Any] | None:
 def set_metadata(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
     """Declare the dataset's public metadata (types, roles, bounds, categories): what DP may rely on."""
     who = authorize(ctx, STEWARD, "declare dataset metadata")
+    from safedata_server.offload import check_metadata
+
     ds = get_row(ctx, dataset_id)
-    frame = load_frame(ctx, ds)
+    if ds.data_object_id is None:
+        raise NotFound(f"dataset {ds.id} has no data (erased)")
     doc = metadata if "columns" in metadata else {"columns": metadata}
-    try:
-        meta = Metadata.from_dict(doc, source="metadata")
-        unknown = sorted(set(meta.columns) - set(frame.columns))
-        if unknown:
-            raise Invalid(f"metadata names columns the dataset does not have: {', '.join(unknown)}")
-        Table.from_dataframe(frame, meta, source=f"dataset {ds.id}")
-    except DataError as exc:
-        raise Invalid(str(exc)) from None
-    stored = json.loads(meta.model_dump_json(exclude_none=True))
+    rows = ctx.rt.store.get(ctx.session, ds.data_object_id)
+    stored = ctx.rt.offload(check_metadata, rows, doc, ds.id)  # checked against the rows off this process
     ds = lock(ctx, dataset_id)
     old = ds.metadata_object_id
     ds.metadata_object_id = ctx.rt.store.put(ctx.session, who.project_id, "metadata", json.dumps(stored).encode()).id
     ctx.rt.store.erase(ctx.session, old)
-    audit.record(ctx, "metadata_declared", obj=ds.id, columns=len(meta.columns))
+    audit.record(ctx, "metadata_declared", obj=ds.id, columns=len(stored.get("columns", {})))
     return {"id": ds.id, "metadata": stored}
 
 
