@@ -10,8 +10,8 @@ not queue behind long generations; default 1), ``SAFEDATA_WORKER_NICE`` (CPU pri
 added to every worker, default 10: jobs yield the CPU to the request handlers),
 ``SAFEDATA_SYNC_WAIT_SECONDS`` (how long profile/PII requests wait for their job before
 answering 202, default 20), ``SAFEDATA_REQUEST_PROCESSES`` (helper processes that parse uploads
-and check metadata off the server process, default 1; 0: in the request thread), ``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with
-``SAFEDATA_DASK_ADDRESS``).
+and check metadata off the server process, default 1; 0: in the request thread),
+``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with ``SAFEDATA_DASK_ADDRESS``).
 """
 
 from __future__ import annotations

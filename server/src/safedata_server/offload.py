@@ -85,8 +85,9 @@ class RequestPool:
     def __init__(self, processes: int) -> None:
         self._size = processes
         self._pool = self._new() if processes > 0 else None
-        if self._pool is not None:
-            self._pool.submit(_warm)  # import pandas and the core now, not during the first upload
+        if self._pool is not None:  # start the helpers and import pandas and the core now, before the first request
+            for warm in [self._pool.submit(_warm) for _ in range(processes)]:
+                warm.result()
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
