@@ -383,6 +383,7 @@ class _Run:
         )
         started = time.perf_counter()
         outcome = StepOutcome(step=spec.id, use=spec.use, kind=plan.kind, share=plan.share)
+
         def forward(done: int, total: int | None, unit: str, info: Mapping[str, object]) -> None:
             pm.hook.on_progress(step=spec, done=done, total=total, unit=unit, info=info, context=ctx)
 
