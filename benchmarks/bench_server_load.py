@@ -44,6 +44,7 @@ META = {
     }
 }
 FINAL = ("succeeded", "failed", "cancelled")
+GENERATOR: tuple[str, dict[str, Any]] = ("dp-gaussian-copula", {})  # the load test's jobs (--generator, --epochs)
 
 
 def small_csv(rows: int, seed: int) -> bytes:
@@ -234,7 +235,8 @@ async def _client(
             "POST generate",
             "POST",
             f"/generators/dataset/{ds}/generate",
-            json={"generator_type": "dp-gaussian-copula", "target_epsilon": 1.0, "target_delta": 1e-6, "num_rows": 50},
+            json={"generator_type": GENERATOR[0], "target_epsilon": 1.0, "target_delta": 1e-6, "num_rows": 50}
+            | GENERATOR[1],
         )
         assert r.status_code == 202, r.text
         mine.append(r.json()["id"])
@@ -302,6 +304,7 @@ def load_test(
     out = timings.summary()
     out |= {
         "clients": clients,
+        "generator": GENERATOR[0],
         "uploads": len(uploaded),
         "jobs": len(jobs),
         "wall_seconds": round(wall, 1),
@@ -457,7 +460,11 @@ def main() -> int:
         default="group",
         help="fault test: SIGKILL the server with its workers (default) or the server alone",
     )
+    ap.add_argument("--generator", default="dp-gaussian-copula", help="generator_type of the load test's jobs")
+    ap.add_argument("--epochs", type=int, default=None, help="epochs of a deep generator's jobs (heavier jobs)")
     args = ap.parse_args()
+    global GENERATOR
+    GENERATOR = (args.generator, {"epochs": args.epochs} if args.epochs else {})
     results: dict[str, Any] = {}
     if args.only in (None, "load"):
         results["load"] = load_test(
