@@ -192,3 +192,18 @@ def test_cancel_stops_a_running_step_at_its_next_round(tmp_path: Path) -> None:
         assert job.status == "cancelled" and job.release_object_id is None
         assert job.progress["stage"] == "cancelled" and "cancelled" in (job.error or "")
     rt.db.dispose()
+
+
+def test_progress_within_a_step_is_written_at_most_once_a_second_and_always_at_the_end() -> None:
+    from types import SimpleNamespace
+
+    written: list[dict[str, Any]] = []
+    progress = worker._Progress("job", total=1, interval=1.0)
+    progress._update = lambda p: (written.append(p), setattr(progress, "last_write", time.monotonic()))  # type: ignore[method-assign]
+    step = SimpleNamespace(id="synth", use="tvae")
+    context = SimpleNamespace(ledger=SimpleNamespace(budget=None))
+    for epoch in range(1, 51):  # 50 epochs in well under a second: the first and the last are written
+        progress.on_progress(step, epoch, 50, "epoch", {}, context)
+    assert [p["epoch"] for p in written] == [1, 50]
+    assert written[-1]["within_step"] == {"unit": "epoch", "done": 50, "total": 50}
+    assert written[-1]["epochs_total"] == 50 and written[-1]["step"] == "synth"
