@@ -44,6 +44,7 @@ META = {
     }
 }
 FINAL = ("succeeded", "failed", "cancelled")
+GENERATOR: tuple[str, dict[str, Any]] = ("dp-gaussian-copula", {})  # the load test's jobs (--generator, --epochs)
 
 
 def small_csv(rows: int, seed: int) -> bytes:
@@ -61,11 +62,14 @@ def small_csv(rows: int, seed: int) -> bytes:
 class Server:
     """``safedata serve`` in its own process group on a free loopback port."""
 
-    def __init__(self, data: Path, workers: int, *, fresh: bool = True) -> None:
+    def __init__(self, data: Path, workers: int | None, *, fresh: bool = True, nice: int | None = None) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if k not in ("SAFEDATA_DISABLE_PLUGIN_AUTOLOAD",)}
+        if nice is not None:
+            env["SAFEDATA_WORKER_NICE"] = str(nice)
+        workers_args = ["--workers", str(workers)] if workers is not None else []
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -76,8 +80,7 @@ class Server:
                 str(self.port),
                 "--data",
                 str(data),
-                "--workers",
-                str(workers),
+                *workers_args,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -101,8 +104,11 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) of the server process itself, not its job workers (Linux /proc)."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu(self.proc.pid)
+
+    def workers_cpu_seconds(self) -> float:
+        """CPU time of the live job worker processes (and the multiprocessing helper), Linux /proc."""
+        return sum(_cpu(pid) for pid in self.children())
 
     def kill(self, *, group: bool = True) -> None:
         """SIGKILL the server and its workers (``group``: a crash of the machine's process tree) or the
@@ -132,9 +138,22 @@ class Server:
             self.kill()
 
 
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 class Timings:
     def __init__(self) -> None:
         self.by_route: dict[str, list[float]] = {}
+        self.log: list[tuple[float, float, str]] = []  # (start, end, route) of every request
         self.retries = 0
 
     async def call(self, client: httpx.AsyncClient, route: str, method: str, url: str, **kw: Any) -> httpx.Response:
@@ -146,7 +165,9 @@ class Timings:
                 raise
             self.retries += 1
             r = await client.request(method, url, **kw)
-        self.by_route.setdefault(route, []).append((time.perf_counter() - started) * 1000)
+        ended = time.perf_counter()
+        self.by_route.setdefault(route, []).append((ended - started) * 1000)
+        self.log.append((started, ended, route))
         return r
 
     def summary(self) -> dict[str, Any]:
@@ -155,13 +176,28 @@ class Timings:
             "requests": len(every),
             "p50_ms": round(float(np.percentile(every, 50)), 1),
             "p95_ms": round(float(np.percentile(every, 95)), 1),
+            "p99_ms": round(float(np.percentile(every, 99)), 1),
             "max_ms": round(float(max(every)), 1),
         }
+        # the steady state: requests sent after the last upload/metadata/generate answered (the opening burst of
+        # 300 writes from 50 clients at once is over; jobs run in the background, clients poll and download)
+        burst = ("POST /datasets/upload", "PUT /datasets/{id}/metadata", "POST generate")
+        burst_end = max(e for _, e, r in self.log if r in burst)
+        steady = [(e - b) * 1000 for b, e, _ in self.log if b > burst_end]
+        if steady:
+            out["after_the_burst"] = {
+                "requests": len(steady),
+                "burst_seconds": round(burst_end - min(b for b, _, _ in self.log), 1),
+                "p50_ms": round(float(np.percentile(steady, 50)), 1),
+                "p95_ms": round(float(np.percentile(steady, 95)), 1),
+                "p99_ms": round(float(np.percentile(steady, 99)), 1),
+            }
         out["by_route"] = {
             r: {
                 "n": len(v),
                 "p50_ms": round(float(np.percentile(v, 50)), 1),
                 "p95_ms": round(float(np.percentile(v, 95)), 1),
+                "p99_ms": round(float(np.percentile(v, 99)), 1),
             }
             for r, v in sorted(self.by_route.items())
         }
@@ -199,7 +235,8 @@ async def _client(
             "POST generate",
             "POST",
             f"/generators/dataset/{ds}/generate",
-            json={"generator_type": "dp-gaussian-copula", "target_epsilon": 1.0, "target_delta": 1e-6, "num_rows": 50},
+            json={"generator_type": GENERATOR[0], "target_epsilon": 1.0, "target_delta": 1e-6, "num_rows": 50}
+            | GENERATOR[1],
         )
         assert r.status_code == 202, r.text
         mine.append(r.json()["id"])
@@ -236,14 +273,18 @@ async def _clients(
         await asyncio.gather(*(_client(i, c, t, rows, jobs_per_client, poll, uploaded, jobs) for i in range(clients)))
 
 
-def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll: float) -> dict[str, Any]:
+def load_test(
+    clients: int, jobs_per_client: int, workers: int | None, rows: int, poll: float, nice: int | None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="safedata-load-") as tmp:
         data = Path(tmp) / "data"
-        server = Server(data, workers)
+        server = Server(data, workers, nice=nice)
         assert server.admin_key is not None
         timings = Timings()
         uploaded: dict[str, int] = {}
         jobs: list[str] = []
+        load_before = os.getloadavg()[0]
+        cpu_before = server.cpu_seconds()
         started = time.perf_counter()
         asyncio.run(
             _clients(server.url, server.admin_key, clients, rows, jobs_per_client, poll, timings, uploaded, jobs)
@@ -253,12 +294,17 @@ def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll:
         with httpx.Client(base_url=server.url, headers=admin, timeout=60) as c:
             statuses = [c.get(f"/generators/{g}").json()["status"] for g in jobs]
             audit = c.get("/audit/verify").json()
-        server_cpu = server.cpu_seconds()
+        server_cpu = server.cpu_seconds() - cpu_before
+        worker_pids = [p for p in server.children() if _cpu(p) > 1.0]  # the resource tracker idles
+        workers_cpu = sum(_cpu(p) for p in worker_pids)
+        worker_nice = sorted({_nice(p) for p in worker_pids})
+        server_nice = _nice(server.proc.pid)
         server.stop()
         readable = _decrypt_all(data, uploaded)
     out = timings.summary()
     out |= {
         "clients": clients,
+        "generator": GENERATOR[0],
         "uploads": len(uploaded),
         "jobs": len(jobs),
         "wall_seconds": round(wall, 1),
@@ -266,10 +312,16 @@ def load_test(clients: int, jobs_per_client: int, workers: int, rows: int, poll:
         "uploads_readable": readable,
         "audit_chain_ok": audit["ok"],
         "audit_events": audit["events"],
+        "load_average_1min_before": load_before,
         "load_average_1min": os.getloadavg()[0],
         "get_retries": timings.retries,
         "server_cpu_seconds": round(server_cpu, 1),
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, out["requests"]), 2),
+        "workers": len(worker_pids),
+        "workers_cpu_seconds": round(workers_cpu, 1),
+        "workers_cpu_seconds_per_job": round(workers_cpu / max(1, len(jobs)), 2),
+        "worker_nice": worker_nice,
+        "server_nice": server_nice,
     }
     out["nothing_lost"] = (
         len(jobs) == clients * jobs_per_client
@@ -307,7 +359,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def fault_test(workers: int, *, group: bool = True) -> dict[str, Any]:
+def fault_test(workers: int | None, *, group: bool = True) -> dict[str, Any]:
     from safedata_server.config import Settings
     from safedata_server.db import Database
     from safedata_server.models import BudgetCharge, Job
@@ -396,7 +448,10 @@ def main() -> int:
     ap.add_argument("--only", choices=["load", "fault"])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--jobs-per-client", type=int, default=2)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=None, help="job workers (default: the server's, half the cores)")
+    ap.add_argument(
+        "--worker-nice", type=int, default=None, help="CPU niceness added to job workers (default: the server's, 10)"
+    )
     ap.add_argument("--rows", type=int, default=200)
     ap.add_argument("--poll", type=float, default=1.0, help="seconds between a client's status polls")
     ap.add_argument(
@@ -405,10 +460,16 @@ def main() -> int:
         default="group",
         help="fault test: SIGKILL the server with its workers (default) or the server alone",
     )
+    ap.add_argument("--generator", default="dp-gaussian-copula", help="generator_type of the load test's jobs")
+    ap.add_argument("--epochs", type=int, default=None, help="epochs of a deep generator's jobs (heavier jobs)")
     args = ap.parse_args()
+    global GENERATOR
+    GENERATOR = (args.generator, {"epochs": args.epochs} if args.epochs else {})
     results: dict[str, Any] = {}
     if args.only in (None, "load"):
-        results["load"] = load_test(args.clients, args.jobs_per_client, args.workers, args.rows, args.poll)
+        results["load"] = load_test(
+            args.clients, args.jobs_per_client, args.workers, args.rows, args.poll, args.worker_nice
+        )
     if args.only in (None, "fault"):
         results["fault"] = fault_test(args.workers, group=args.kill == "group")
     print(json.dumps(results, indent=2))

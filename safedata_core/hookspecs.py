@@ -142,6 +142,18 @@ def on_step_error(step: StepSpec, error: BaseException, context: RunContext) -> 
     """
 
 
+@hookspec
+def on_progress(
+    step: StepSpec, done: int, total: int | None, unit: str, info: Mapping[str, object], context: RunContext
+) -> None:
+    """Called while a step runs, when its component reports progress: ``done`` of ``total`` units
+    (``unit`` is ``"epoch"`` for the deep synthesizers, ``"round"`` for AIM). ``info`` holds DP-safe figures the
+    component adds (``epsilon_spent``). An exception raised here stops the step (a cancelled job).
+
+    Components report with :func:`safedata_core.progress.report_progress`. Added in 0.2.
+    """
+
+
 # -- Decisions: first non-None result wins -------------------------------------
 
 

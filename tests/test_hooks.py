@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import pandas as pd
 import pytest
 
-from safedata_core import Engine, hookspecs
+from safedata_core import Engine, Table, hookspecs
 from tests.fake_plugins import observer
 
 HOOKS = sorted(n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "safedata_spec"))
@@ -147,3 +148,49 @@ def test_hook_register_commands(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
     monkeypatch.setattr(plugins, "build_plugin_manager", lambda **kw: real(autoload=False, plugins=[Clash()]))
     assert cli.main(["hello"]) == 2
     assert "the command 'run' already exists" in capsys.readouterr().err
+
+
+def test_hook_on_progress() -> None:
+    from safedata_core.hookspecs import hookimpl
+    from safedata_core.progress import report_progress
+    from tests.fake_plugins.good_synth import ResampleSynthesizer
+
+    class EpochSynthesizer(ResampleSynthesizer):
+        """Resamples rows after three reported "epochs".
+
+        **Privacy guarantee**: none (copies real rows; for tests only).
+
+        **Assumptions**: none.
+        """
+
+        name = "epoch_resample"
+
+        def fit(self, table: Table, *, budget: Any, seed: int) -> None:
+            for epoch in range(3):
+                report_progress(epoch + 1, 3, "epoch", note="tick")
+            super().fit(table, budget=budget, seed=seed)
+
+    seen: list[tuple[str, int, int | None, str, dict[str, object]]] = []
+
+    class Plugin:
+        stop_at: int | None = None
+
+        @hookimpl
+        def register_synthesizers(self, register: Any) -> None:
+            register(EpochSynthesizer)
+
+        @hookimpl
+        def on_progress(self, step: Any, done: int, total: int | None, unit: str, info: Any) -> None:
+            seen.append((step.id, done, total, unit, dict(info)))
+            if done == self.stop_at:
+                raise RuntimeError("stop here")
+
+    report_progress(1, 2, "epoch")  # outside a run: nothing happens
+    plugin = Plugin()
+    engine = Engine(autoload=False, plugins=["tests.fake_plugins.observer", plugin])
+    assert engine.run(_pipeline(steps=[{"id": "synth", "use": "epoch_resample"}])).ok
+    assert seen == [("synth", i, 3, "epoch", {"note": "tick"}) for i in (1, 2, 3)]
+    seen.clear()
+    plugin.stop_at = 2  # a hook that raises (a cancelled job) stops the step inside its loop
+    result = engine.run(_pipeline(steps=[{"id": "synth", "use": "epoch_resample"}]))
+    assert not result.ok and [s[1] for s in seen] == [1, 2] and result.released == {}

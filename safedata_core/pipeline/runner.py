@@ -26,6 +26,7 @@ import platform
 import time
 import traceback
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -48,6 +49,7 @@ from safedata_core.pipeline.recording import data_record, failed_step_record, ru
 from safedata_core.pipeline.rundir import RunDir
 from safedata_core.pipeline.verdicts import run_outcome
 from safedata_core.privacy import Budget, Ledger
+from safedata_core.progress import progress_reporter
 from safedata_core.schema.validate import PlannedStep, ResolvedPipeline
 
 if TYPE_CHECKING:
@@ -381,8 +383,13 @@ class _Run:
         )
         started = time.perf_counter()
         outcome = StepOutcome(step=spec.id, use=spec.use, kind=plan.kind, share=plan.share)
+
+        def forward(done: int, total: int | None, unit: str, info: Mapping[str, object]) -> None:
+            pm.hook.on_progress(step=spec, done=done, total=total, unit=unit, info=info, context=ctx)
+
         try:
-            self._apply(plan, seed, ctx, outcome)
+            with progress_reporter(forward):
+                self._apply(plan, seed, ctx, outcome)
         except BaseException as exc:
             failure = self._failed(plan, exc, ctx)
             if failure is exc:

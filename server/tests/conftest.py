@@ -143,6 +143,8 @@ def start_world(data_dir: Path, url: str | None = None, *, workers: int = 2) -> 
         client.close()
         if rt.executor is not None:
             rt.executor.shutdown(wait=True)
+        if rt.cpu is not None:
+            rt.cpu.shutdown()
         rt.db.dispose()
 
     return world, stop

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import META, csv_bytes, make_settings
@@ -16,6 +18,8 @@ from safedata_server.services.context import Runtime
 from safedata_server.services.session import principal_for, service_ctx
 
 from safedata_core import hookimpl
+
+NICE_AT_START = os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def _queued_job(rt: Runtime, key: str, eps: float = 1.0) -> tuple[str, str]:
@@ -87,7 +91,7 @@ def test_restart_fails_interrupted_jobs_keeps_their_budget_and_requeues_the_rest
         charges = s.query(BudgetCharge).filter(BudgetCharge.dataset_id == ds).all()
         assert sorted(c.epsilon for c in charges) == [0.5, 1.0]  # the interrupted job's budget stays spent
     assert not any(settings.work_dir.iterdir()) and not (settings.objects_dir / "orphan").exists()
-    assert recover(rt2) == {"failed": [], "requeued": [queued]}
+    assert recover(rt2) == {"failed": [], "requeued": [queued], "requeued_quick": []}
     assert mark_crashed(rt2, queued, "worker died") is True  # never started: run it again
     rt2.db.dispose()
 
@@ -143,3 +147,63 @@ def test_the_dask_executor_runs_a_job(tmp_path: Path, monkeypatch: pytest.Monkey
         assert rt.executor is not None
         rt.executor.shutdown()
         rt.db.dispose()
+
+
+def test_cancel_stops_a_running_step_at_its_next_round(tmp_path: Path) -> None:
+    pytest.importorskip("safedata_marginal", reason="AIM comes with safedata-marginal")
+    rt, key = create_runtime(make_settings(tmp_path / "data", start_workers=False))
+    assert key is not None
+    who = principal_for(rt, key)
+    with service_ctx(rt, who) as ctx:
+        ds = datasets.upload_dataset(ctx, "p.csv", csv_bytes(200), epsilon=10.0, delta=1e-4)["id"]
+        datasets.set_metadata(ctx, ds, META)
+    body = {
+        "generator_type": "dp-aim",
+        "target_epsilon": 1.0,
+        "target_delta": 1e-6,
+        "params": {"max_rounds": 40, "round_iters": 5, "final_iters": 10, "bins": 4},
+    }
+    with service_ctx(rt, who) as ctx:
+        job_id = generators.start_generation(ctx, ds, body)["id"]
+    worker.init_worker(worker_config(rt))
+    assert os.getpriority(os.PRIO_PROCESS, 0) == NICE_AT_START  # only pool children are niced
+    original = worker._Progress.on_progress
+    rounds: list[int] = []
+
+    @hookimpl
+    def cancel_at_round_one(
+        self: worker._Progress, step: Any, done: int, total: Any, unit: str, info: Any, context: Any
+    ) -> None:
+        rounds.append(done)
+        if done == 1:
+            with rt.db.session() as s2:
+                s2.get(Job, job_id).cancel_requested = True
+            self.last_write = 0.0  # past the once-a-second throttle: this report is written and sees the cancel
+        original(self, step, done, total, unit, info, context)
+
+    worker._Progress.on_progress = cancel_at_round_one  # type: ignore[method-assign]
+    try:
+        assert worker.run_job(job_id) == "cancelled"
+    finally:
+        worker._Progress.on_progress = original  # type: ignore[method-assign]
+    assert rounds == [1]  # stopped inside the step, not after its 40 rounds
+    with rt.db.session() as s:
+        job = s.get(Job, job_id)
+        assert job.status == "cancelled" and job.release_object_id is None
+        assert job.progress["stage"] == "cancelled" and "cancelled" in (job.error or "")
+    rt.db.dispose()
+
+
+def test_progress_within_a_step_is_written_at_most_once_a_second_and_always_at_the_end() -> None:
+    from types import SimpleNamespace
+
+    written: list[dict[str, Any]] = []
+    progress = worker._Progress("job", total=1, interval=1.0)
+    progress._update = lambda p: (written.append(p), setattr(progress, "last_write", time.monotonic()))  # type: ignore[method-assign]
+    step = SimpleNamespace(id="synth", use="tvae")
+    context = SimpleNamespace(ledger=SimpleNamespace(budget=None))
+    for epoch in range(1, 51):  # 50 epochs in well under a second: the first and the last are written
+        progress.on_progress(step, epoch, 50, "epoch", {}, context)
+    assert [p["epoch"] for p in written] == [1, 50]
+    assert written[-1]["within_step"] == {"unit": "epoch", "done": 50, "total": 50}
+    assert written[-1]["epochs_total"] == 50 and written[-1]["step"] == "synth"

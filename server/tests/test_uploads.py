@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import csv_bytes, make_settings
+from conftest import World, csv_bytes, make_settings
 from fastapi.testclient import TestClient
 from safedata_server.api.app import create_app
 from safedata_server.runtime import create_runtime
@@ -31,3 +31,21 @@ def test_size_limit_format_and_content_refusals(tmp_path: Path) -> None:
     ok = client.post("/datasets/upload", headers=h, files={"file": ("s.csv", csv_bytes(20))})
     assert ok.status_code == 201 and ok.json()["row_count"] == 20
     rt.db.dispose()
+
+
+def test_uploads_and_metadata_are_parsed_in_a_helper_process_with_the_same_answers(world: World) -> None:
+    import os
+
+    from conftest import META
+
+    assert world.rt.cpu is not None and world.rt.offload(os.getpid) != os.getpid()
+    h, c = world.h("A:steward"), world.client
+    junk = c.post("/datasets/upload", headers=h, files={"file": ("x.parquet", b"not parquet")})
+    assert junk.status_code == 422 and "not a readable PARQUET file" in junk.json()["detail"]
+    ok = c.post("/datasets/upload", headers=h, files={"file": ("s.csv", csv_bytes(30))}, data={"epsilon": "5"})
+    assert ok.status_code == 201 and ok.json()["row_count"] == 30 and ok.json()["column_count"] == 4
+    ds = ok.json()["id"]
+    wrong = c.put(f"/datasets/{ds}/metadata", headers=h, json={"columns": {"nope": {"type": "integer"}}})
+    assert wrong.status_code == 422 and "nope" in wrong.json()["detail"]
+    declared = c.put(f"/datasets/{ds}/metadata", headers=h, json=META)
+    assert declared.status_code == 200 and set(declared.json()["metadata"]["columns"]) == set(META["columns"])

@@ -202,3 +202,18 @@ def test_aim_centres_its_workload_on_the_metadata_label() -> None:
     assert aim._workload(labelled, 3) == by_param
     assert all(3 in c for c in by_param if len(c) == 3) and len(by_param) == 6 + 3
     assert aim._workload(plain, 3) == [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]
+
+
+def test_aim_reports_each_round_with_the_epsilon_spent() -> None:
+    from safedata_core.progress import progress_reporter
+
+    calls: list[tuple[int, int | None, str, object]] = []
+    budget = make_budget(2.0, 1e-5)
+    model = AIMSynthesizer({"max_rounds": 3, "round_iters": 5, "final_iters": 20, "progress": False})
+    with progress_reporter(lambda done, total, unit, info: calls.append((done, total, unit, info["epsilon_spent"]))):
+        model.fit(tiny_table(500), budget=budget, seed=0)
+    rounds = model.report_extras()["rounds"]
+    assert [c[0] for c in calls] == list(range(1, rounds + 1)) and {c[2] for c in calls} == {"round"}
+    assert calls[-1][1] == rounds  # the last round says it is the last
+    spent = [c[3] for c in calls]
+    assert spent == sorted(spent) and spent[-1] == pytest.approx(2.0, abs=1e-6)

@@ -44,6 +44,8 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         if rt.executor is not None:
             rt.executor.shutdown(wait=False)
+        if rt.cpu is not None:
+            rt.cpu.shutdown()
         rt.db.dispose()
     return 0
 

@@ -4,8 +4,14 @@ Defaults give the embedded setup of ``safedata serve``: SQLite and storage under
 ``./safedata-data/``. Environment: ``SAFEDATA_DATABASE_URL`` (e.g.
 ``postgresql+psycopg://user@host/db``), ``SAFEDATA_DATA_DIR``, ``SAFEDATA_MASTER_KEY``
 (hex or base64, 32 bytes) or ``SAFEDATA_MASTER_KEY_FILE``, ``SAFEDATA_MAX_UPLOAD_MB``,
-``SAFEDATA_WORKERS``, ``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with
-``SAFEDATA_DASK_ADDRESS``).
+``SAFEDATA_WORKERS`` (job worker processes; default: half the cores, at least 1),
+``SAFEDATA_QUICK_WORKERS`` (workers for profile, PII detection and evaluations, so they do
+not queue behind long generations; default 1), ``SAFEDATA_WORKER_NICE`` (CPU priority
+added to every worker, default 10: jobs yield the CPU to the request handlers),
+``SAFEDATA_SYNC_WAIT_SECONDS`` (how long profile/PII requests wait for their job before
+answering 202, default 20), ``SAFEDATA_REQUEST_PROCESSES`` (helper processes that parse uploads
+and check metadata off the server process, default 1; 0: in the request thread),
+``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with ``SAFEDATA_DASK_ADDRESS``).
 """
 
 from __future__ import annotations
@@ -14,12 +20,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "default_workers"]
 
 
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def default_workers() -> int:
+    """Half the cores (at least 1): the other half stays free for the request handlers."""
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 @dataclass
@@ -31,7 +42,11 @@ class Settings:
     master_key: str | None = field(default=None, repr=False)
     master_key_file: Path | None = None
     max_upload_bytes: int = 50 * 2**20
-    workers: int = 2
+    workers: int = field(default_factory=default_workers)
+    quick_workers: int = 1
+    worker_nice: int = 10
+    sync_wait_seconds: float = 20.0
+    request_processes: int = 1
     executor: str = "local"
     start_workers: bool = True
 
@@ -48,7 +63,11 @@ class Settings:
             master_key=os.environ.get("SAFEDATA_MASTER_KEY") or None,
             master_key_file=Path(key_file) if key_file else None,
             max_upload_bytes=_env_int("SAFEDATA_MAX_UPLOAD_MB", 50) * 2**20,
-            workers=_env_int("SAFEDATA_WORKERS", 2),
+            workers=_env_int("SAFEDATA_WORKERS", default_workers()),
+            quick_workers=_env_int("SAFEDATA_QUICK_WORKERS", 1),
+            worker_nice=_env_int("SAFEDATA_WORKER_NICE", 10),
+            sync_wait_seconds=float(os.environ.get("SAFEDATA_SYNC_WAIT_SECONDS") or 20.0),
+            request_processes=_env_int("SAFEDATA_REQUEST_PROCESSES", 1),
             executor=os.environ.get("SAFEDATA_EXECUTOR") or "local",
         )
         for key, value in overrides.items():

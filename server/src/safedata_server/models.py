@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Larg
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "QUICK_JOB_KINDS",
     "ApiKey",
     "AuditEvent",
     "AuditHead",
@@ -30,6 +31,10 @@ __all__ = [
 
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINAL_STATES = ("succeeded", "failed", "cancelled")
+
+
+# short jobs a request waits for: they run in their own worker lane, never behind a long generation
+QUICK_JOB_KINDS = frozenset({"profile", "pii", "evaluation"})
 
 
 def new_id() -> str:

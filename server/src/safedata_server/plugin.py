@@ -37,7 +37,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--data", default=None, help="data folder (default: $SAFEDATA_DATA_DIR or ./safedata-data)")
-    p.add_argument("--workers", type=int, default=None, help="job worker processes (default: 2)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="job worker processes (default: half the cores; $SAFEDATA_WORKERS)"
+    )
     return p
 
 

@@ -41,6 +41,7 @@ def worker_config(rt: Runtime) -> WorkerConfig:
         master_key=rt.store.master.secret.hex(),
         audit_key=rt.audit_key.secret.hex(),
         audit_key_source=rt.audit_key.source,
+        nice=rt.settings.worker_nice,
     )
 
 
@@ -76,13 +77,18 @@ def create_runtime(settings: Settings) -> tuple[Runtime, str | None]:
         admin_key = bootstrap(rt, s)
     recovered = recover(rt)
     if settings.start_workers:
+        from safedata_server.offload import RequestPool
+
+        rt.cpu = RequestPool(settings.request_processes)
         rt.executor = make_executor(
             settings.executor,
             worker_config(rt),
             workers=settings.workers,
             address=os.environ.get("SAFEDATA_DASK_ADDRESS"),
             on_crash=lambda job_id, reason: mark_crashed(rt, job_id, reason),
+            quick_workers=settings.quick_workers,
         )
+        quick = set(recovered["requeued_quick"])
         for job_id in recovered["requeued"]:
-            rt.executor.submit(job_id)
+            rt.executor.submit(job_id, quick=job_id in quick)
     return rt, admin_key

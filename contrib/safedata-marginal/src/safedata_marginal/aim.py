@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from safedata_core import ComponentError, Table
+from safedata_core.progress import report_progress
 from safedata_marginal.base import FitContext, MarginalSynthesizer, measured_total
 from safedata_marginal.pgm import GraphicalModel, model_cells, warm_start
 
@@ -165,6 +166,8 @@ class AIMSynthesizer(MarginalSynthesizer):
             if ctx.private and not final and moved <= math.sqrt(2.0 / math.pi) * sigma * cells[chosen]:
                 sigma /= 2.0
                 eps *= 2.0
+            spent = ctx.budget.spent().epsilon if ctx.budget is not None else None
+            report_progress(t, max(t, rounds) if not final else t, "round", epsilon_spent=spent)
             if bar is not None:
                 bar.update(1)
                 if ctx.budget is not None:  # DP quantities only: no error against the real data

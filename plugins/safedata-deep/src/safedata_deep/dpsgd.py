@@ -96,10 +96,28 @@ def shuffled_batches(n_rows: int, batch_size: int, rng: np.random.Generator) -> 
 
 
 def progress_bar(epochs: int, *, enabled: bool, desc: str) -> Any:
-    """A tqdm bar over epochs (disabled when ``enabled`` is False)."""
+    """A tqdm bar over epochs (disabled when ``enabled`` is False) that also reports each finished epoch to
+    the running pipeline (``safedata_core.progress.report_progress``, the ``on_progress`` hook)."""
     from tqdm.auto import tqdm
 
-    return tqdm(range(epochs), desc=desc, disable=not enabled, leave=False, unit="epoch")
+    return _EpochBar(tqdm(range(epochs), desc=desc, disable=not enabled, leave=False, unit="epoch"), epochs)
+
+
+class _EpochBar:
+    """Iterates a tqdm bar; after each epoch's body ran, reports ``epoch`` done of ``epochs``."""
+
+    def __init__(self, bar: Any, epochs: int) -> None:
+        self._bar, self._epochs = bar, epochs
+
+    def __iter__(self) -> Iterator[int]:
+        from safedata_core.progress import report_progress
+
+        for epoch in self._bar:
+            yield epoch
+            report_progress(epoch + 1, self._epochs, "epoch")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bar, name)
 
 
 class DPSGD:

@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if runtime is None:
             if rt_now.executor is not None:
                 rt_now.executor.shutdown(wait=False)
+            if rt_now.cpu is not None:
+                rt_now.cpu.shutdown()
             rt_now.db.dispose()
 
     app = FastAPI(

@@ -14,7 +14,7 @@ from safedata_server.auth import authenticate
 from safedata_server.services.context import Ctx, Forbidden, Runtime, ServiceError
 from safedata_server.services.session import service_ctx
 
-__all__ = ["Unauthorized", "api_key", "call", "error_response", "route_rule", "runtime"]
+__all__ = ["Unauthorized", "api_key", "call", "call_async", "error_response", "route_rule", "runtime", "wait_job"]
 
 T = TypeVar("T")
 
@@ -52,6 +52,41 @@ def call(request: Request, op: Callable[..., T], *args: Any, **kwargs: Any) -> T
     with service_ctx(rt, None, route=template, method=request.method) as ctx:
         _admit(ctx, api_key(request), roles)
         return op(ctx, *args, **kwargs)
+
+
+async def call_async(request: Request, op: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """:func:`call` in the thread pool: database work and computation never run on the event loop."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(call, request, op, *args, **kwargs)
+
+
+def _job_state(rt: Runtime, job_id: str) -> tuple[str, str | None]:
+    from safedata_server.models import Job
+
+    with rt.db.session(write=False) as s:
+        job = s.get(Job, job_id)
+        return (job.status, job.error) if job is not None else ("missing", None)
+
+
+async def wait_job(rt: Runtime, job_id: str, timeout: float) -> tuple[str, str | None]:
+    """(status, error) of job ``job_id`` once it ended, or its status after ``timeout`` seconds.
+
+    Awaits between polls (no thread is held while the job runs); each poll is one short read in the pool.
+    """
+    import asyncio
+    import time
+
+    from starlette.concurrency import run_in_threadpool
+
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        status, error = await run_in_threadpool(_job_state, rt, job_id)
+        if status in ("succeeded", "failed", "cancelled", "missing") or time.monotonic() >= deadline:
+            return status, error
+        await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 1.5, 0.5)
 
 
 def _admit(ctx: Ctx, key: str | None, roles: frozenset[str]) -> None:

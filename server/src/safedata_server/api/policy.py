@@ -30,6 +30,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/datasets/{dataset_id}"): STEWARD,
     ("POST", "/datasets/{dataset_id}/profile"): STEWARD,
     ("POST", "/datasets/{dataset_id}/pii-detection"): STEWARD,
+    ("GET", "/datasets/{dataset_id}/profile"): STEWARD,
+    ("GET", "/datasets/{dataset_id}/pii-detection"): STEWARD,
     ("PUT", "/datasets/{dataset_id}/metadata"): STEWARD,
     ("PUT", "/datasets/{dataset_id}/budget"): ADMIN,
     ("GET", "/datasets/{dataset_id}/ledger"): ANY_ROLE,

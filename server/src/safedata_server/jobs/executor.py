@@ -31,8 +31,8 @@ class Executor(ABC):
     """Starts jobs whose rows are already committed as ``queued``."""
 
     @abstractmethod
-    def submit(self, job_id: str) -> None:
-        """Start job ``job_id`` (returns at once)."""
+    def submit(self, job_id: str, *, quick: bool = False) -> None:
+        """Start job ``job_id`` (returns at once); ``quick``: a short job a request waits for."""
 
     @abstractmethod
     def shutdown(self, *, wait: bool = False) -> None:
@@ -43,37 +43,46 @@ OnCrash = Callable[[str, str], bool]
 
 
 class LocalProcessExecutor(Executor):
-    """A pool of ``workers`` spawned processes, each with its own engine and database connection.
+    """Pools of spawned processes, each with its own engine and database connection.
 
-    A worker that dies (killed, out of memory) breaks the pool: the jobs it took
+    Two lanes: ``workers`` processes for generations and pipelines, and
+    ``quick_workers`` for the short jobs a request waits for (profile, PII detection,
+    evaluations), so these never queue behind a long generation. Every worker runs
+    at ``config.nice`` lower CPU priority, so jobs use spare CPU and the request
+    handlers of the server keep their latency under job load.
+
+    A worker that dies (killed, out of memory) breaks its pool: the jobs it took
     down are reported to ``on_crash(job_id, reason)`` (the runtime marks them
     failed) and a fresh pool takes the next jobs.
     """
 
-    def __init__(self, config: WorkerConfig, workers: int = 2, on_crash: OnCrash | None = None) -> None:
-        self._config, self._workers, self._on_crash = config, max(1, workers), on_crash
+    def __init__(
+        self, config: WorkerConfig, workers: int = 1, on_crash: OnCrash | None = None, *, quick_workers: int = 1
+    ) -> None:
+        self._config, self._on_crash = config, on_crash
+        self._size = {False: max(1, workers), True: max(1, quick_workers)}
         self._lock = threading.Lock()
         self._closed = False
-        self._pool = self._new_pool()
+        self._pools = {quick: self._new_pool(quick) for quick in (False, True)}
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    def _new_pool(self, quick: bool) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=self._workers,
+            max_workers=self._size[quick],
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
             initargs=(self._config,),
         )
 
-    def submit(self, job_id: str) -> None:
+    def submit(self, job_id: str, *, quick: bool = False) -> None:
         with self._lock:
             try:
-                future = self._pool.submit(run_job, job_id)
+                future = self._pools[quick].submit(run_job, job_id)
             except BrokenProcessPool:
-                self._pool = self._new_pool()
-                future = self._pool.submit(run_job, job_id)
-        future.add_done_callback(lambda f: self._done(job_id, f))
+                self._pools[quick] = self._new_pool(quick)
+                future = self._pools[quick].submit(run_job, job_id)
+        future.add_done_callback(lambda f: self._done(job_id, f, quick))
 
-    def _done(self, job_id: str, future: Future[Any]) -> None:
+    def _done(self, job_id: str, future: Future[Any], quick: bool) -> None:
         exc = _report(job_id, future)
         if exc is None or self._closed:
             return
@@ -82,25 +91,24 @@ class LocalProcessExecutor(Executor):
             again = self._on_crash(job_id, f"the worker process died ({type(exc).__name__}); nothing was released")
         if isinstance(exc, BrokenProcessPool):
             with self._lock:
-                if self._pool_broken():
-                    self._pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = self._new_pool()
+                pool = self._pools[quick]
+                if bool(getattr(pool, "_broken", False)):
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pools[quick] = self._new_pool(quick)
         if again:
-            self.submit(job_id)
-
-    def _pool_broken(self) -> bool:
-        return bool(getattr(self._pool, "_broken", False))
+            self.submit(job_id, quick=quick)
 
     def shutdown(self, *, wait: bool = False) -> None:
         """``wait``: let queued and running jobs finish. Else queued jobs stay queued (the next start runs
         them) and running ones are stopped (the next start marks them failed; nothing was released)."""
         self._closed = True
-        processes = list(getattr(self._pool, "_processes", {}).values())
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
-        if not wait:
-            for proc in processes:
-                if proc.is_alive():
-                    proc.terminate()
+        for pool in self._pools.values():
+            processes = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=wait, cancel_futures=not wait)
+            if not wait:
+                for proc in processes:
+                    if proc.is_alive():
+                        proc.terminate()
 
 
 class DaskExecutor(Executor):
@@ -114,8 +122,8 @@ class DaskExecutor(Executor):
         self._config = config
         self._client = Client(address)
 
-    def submit(self, job_id: str) -> None:
-        future = self._client.submit(run_job_with, self._config, job_id, pure=False)
+    def submit(self, job_id: str, *, quick: bool = False) -> None:
+        future = self._client.submit(run_job_with, self._config, job_id, pure=False, priority=1 if quick else 0)
         future.add_done_callback(lambda f: _report(job_id, f))
 
     def shutdown(self, *, wait: bool = False) -> None:
@@ -133,10 +141,16 @@ def _report(job_id: str, future: Future[Any] | Any) -> BaseException | None:
 
 
 def make_executor(
-    kind: str, config: WorkerConfig, *, workers: int, address: str | None = None, on_crash: OnCrash | None = None
+    kind: str,
+    config: WorkerConfig,
+    *,
+    workers: int,
+    address: str | None = None,
+    on_crash: OnCrash | None = None,
+    quick_workers: int = 1,
 ) -> Executor:
     if kind == "dask":
         if not address:
             raise ValueError("the dask executor needs SAFEDATA_DASK_ADDRESS (tcp://host:8786)")
         return DaskExecutor(config, address)
-    return LocalProcessExecutor(config, workers, on_crash)
+    return LocalProcessExecutor(config, workers, on_crash, quick_workers=quick_workers)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from safedata_server.models import Job, StoredObject, now
+from safedata_server.models import QUICK_JOB_KINDS, Job, StoredObject, now
 from safedata_server.services.audit import record_event
 from safedata_server.services.context import Runtime
 
@@ -25,9 +25,11 @@ INTERRUPTED = "interrupted: the server stopped while the job ran; nothing was re
 
 
 def recover(rt: Runtime) -> dict[str, list[str]]:
-    """Fail interrupted jobs, return the ids of queued ones to resubmit, and clean the scratch folder."""
+    """Fail interrupted jobs, return the ids of queued ones to resubmit (``requeued``; the short ones also in
+    ``requeued_quick``), and clean the scratch folder."""
     failed: list[str] = []
     queued: list[str] = []
+    quick: list[str] = []
     with rt.db.session() as s:
         for job in s.scalars(select(Job).where(Job.status.in_(("running", "queued"))).with_for_update()):
             if job.status == "running":
@@ -48,9 +50,11 @@ def recover(rt: Runtime) -> dict[str, list[str]]:
                 job.status, job.finished_at = "cancelled", now()
             else:
                 queued.append(job.id)
+                if job.kind in QUICK_JOB_KINDS:
+                    quick.append(job.id)
         live = set(s.scalars(select(StoredObject.id).where(StoredObject.wrapped_key.is_not(None))))
     _clean(rt.settings.work_dir, rt.settings.objects_dir, live)
-    return {"failed": failed, "requeued": queued}
+    return {"failed": failed, "requeued": queued, "requeued_quick": quick}
 
 
 def _clean(work_dir: Path, objects_dir: Path, live: set[str]) -> None:

@@ -15,8 +15,10 @@ import io
 import json
 import os
 import shutil
+import time
 import traceback
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ class WorkerConfig:
     master_key: str = field(repr=False)
     audit_key: str = field(repr=False)
     audit_key_source: str = ""
+    nice: int = 0  # added to the worker's CPU niceness: jobs yield the CPU to the request handlers
 
 
 class JobCancelled(SafedataError):
@@ -55,6 +58,13 @@ def init_worker(config: WorkerConfig) -> None:
     from safedata_server.storage import ObjectStore
 
     configure_logging()
+    import multiprocessing
+
+    if config.nice > 0 and multiprocessing.parent_process() is not None:  # a pool's child, not the caller
+        try:
+            os.nice(config.nice)
+        except OSError:  # not permitted here: run at the server's priority
+            pass
     _watch_parent()
     _STATE.clear()
     _STATE["config"] = config
@@ -137,10 +147,13 @@ def run_job(job_id: str) -> str:
 
 
 class _Progress:
-    """Lifecycle hooks: write the running step into the job row and stop a cancelled job between steps."""
+    """Lifecycle hooks: write the running step, and its epochs/rounds (at most once per ``interval`` seconds),
+    into the job row; stop a cancelled job between steps or at its next epoch/round."""
 
-    def __init__(self, job_id: str, total: int) -> None:
+    def __init__(self, job_id: str, total: int, interval: float = 1.0) -> None:
         self.job_id, self.total, self.done = job_id, total, 0
+        self.interval, self.last_write = interval, 0.0
+        self.current: dict[str, Any] = {}
 
     def _update(self, progress: dict[str, Any]) -> None:
         from safedata_server.models import Job
@@ -152,6 +165,33 @@ class _Progress:
             if job.cancel_requested:
                 raise JobCancelled(f"job {self.job_id} was cancelled")
             job.progress = progress
+        self.current = progress
+        self.last_write = time.monotonic()
+
+    @hookimpl
+    def on_progress(
+        self, step: Any, done: int, total: int | None, unit: str, info: Mapping[str, object], context: Any
+    ) -> None:
+        if done != total and time.monotonic() - self.last_write < self.interval:
+            return
+        spent = context.ledger.spent().epsilon if context.ledger.budget is not None else 0.0
+        within: dict[str, Any] = {"unit": unit, "done": done, "total": total}
+        step_spent = info.get("epsilon_spent")
+        if isinstance(step_spent, int | float):
+            within["epsilon_spent"] = float(step_spent)
+        self._update(
+            {
+                "step": step.id,
+                "component": step.use,
+                "steps_done": self.done,
+                "steps_total": self.total,
+                "epsilon_spent": spent,
+                "stage": "running",
+                unit: done,
+                f"{unit}s_total": total,
+                "within_step": within,
+            }
+        )
 
     @hookimpl
     def before_step(self, step: Any, context: Any) -> None:
@@ -171,8 +211,10 @@ class _Progress:
     def after_step(self, step: Any, outcome: Any, context: Any) -> None:
         self.done += 1
         spent = context.ledger.spent().epsilon if context.ledger.budget is not None else 0.0
+        within = self.current if self.current.get("step") == step.id and "within_step" in self.current else {}
         self._update(
-            {
+            within
+            | {
                 "step": step.id,
                 "component": step.use,
                 "steps_done": self.done,
@@ -210,6 +252,8 @@ def _run(job_id: str, scratch: Path) -> dict[str, Any]:
     job, table, pipeline = _inputs(job_id)
     if job.kind == "evaluation":
         return _evaluate(job, table)
+    if job.kind in ("profile", "pii"):
+        return _inspect(job, table)
     engine = _engine()
     progress = _Progress(job_id, len(pipeline.get("steps", [])))
     engine.pm.register(progress, name=f"progress-{job_id}")
@@ -288,6 +332,35 @@ def _evaluate(job: Any, table: Any) -> dict[str, Any]:
     return {"ledger": {}, "verdict": None, "summary": {"metrics": sorted(results)}, "files": {"internal_report": body}}
 
 
+def _inspect(job: Any, table: Any) -> dict[str, Any]:
+    """Profile or PII detection of the job's dataset (the result is stored with the dataset by :func:`_finish`)."""
+    from safedata_server.inspection import pii_result, profile_result
+
+    if job.kind == "profile":
+        result = profile_result(table, job.dataset_id, k=int(job.request.get("k", 5)))
+        summary: dict[str, Any] = {"columns": len(table.columns)}
+    else:
+        result = pii_result(table, job.dataset_id)
+        summary = {"pii_columns": len(result["pii_columns"])}
+    body = json.dumps(result, default=str).encode()
+    return {"ledger": {}, "verdict": None, "summary": summary, "files": {job.kind: body}}
+
+
+def _store_inspection(s: Any, job: Any, object_id: str | None) -> None:
+    """Make the job's result the dataset's profile / PII report (crypto-erasing the previous one)."""
+    from safedata_server.models import Dataset
+
+    store = _STATE["store"]
+    ds = s.get(Dataset, job.dataset_id, with_for_update=True)
+    if ds is None or ds.deleted_at is not None:  # erased while the job ran: keep nothing of it
+        store.erase(s, object_id)
+        return
+    attr = "profile_object_id" if job.kind == "profile" else "pii_object_id"
+    old = getattr(ds, attr)
+    setattr(ds, attr, object_id)
+    store.erase(s, old)
+
+
 def _finish(job_id: str, outputs: dict[str, Any]) -> str:
     """Encrypt the outputs and mark the job succeeded, all in one transaction."""
     from safedata_server.models import Job, now
@@ -312,6 +385,8 @@ def _finish(job_id: str, outputs: dict[str, Any]) -> str:
         spent = (job.ledger.get("spent") or {}) if job.ledger else {}
         job.epsilon_spent = float(spent.get("epsilon", 0.0) or 0.0)
         job.delta_spent = float(spent.get("delta", 0.0) or 0.0)
+        if job.kind in ("profile", "pii"):
+            _store_inspection(s, job, ids.get(job.kind))
         job.status, job.finished_at = "succeeded", now()
         job.progress = dict(job.progress or {}) | {"stage": "finished", "epsilon_spent": job.epsilon_spent}
         record_event(

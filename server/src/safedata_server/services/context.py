@@ -6,9 +6,10 @@ status, so the API (and the web pages) turn them into one-line answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from safedata_server.config import Settings
     from safedata_server.db import Database
     from safedata_server.jobs.executor import Executor
+    from safedata_server.offload import RequestPool
     from safedata_server.storage import ObjectStore
 
 __all__ = [
@@ -34,6 +36,9 @@ __all__ = [
     "TooLarge",
     "authorize",
 ]
+
+
+T = TypeVar("T")
 
 
 class ServiceError(SafedataError):
@@ -72,6 +77,11 @@ class Runtime:
     audit_key: AuditKey
     executor: Executor | None = None
     counters: dict[str, float] = field(default_factory=dict)
+    cpu: RequestPool | None = None  # helper processes for a request's CPU work (safedata_server.offload)
+
+    def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a helper process (this thread waits; others run), or here without the pool."""
+        return self.cpu.run(fn, *args) if self.cpu is not None else fn(*args)
 
     @cached_property
     def engine(self) -> Engine:

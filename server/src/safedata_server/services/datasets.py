@@ -14,16 +14,18 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from safedata_core import DataError, Metadata, Table
+from safedata_core import Metadata, Table
 from safedata_server.auth import ADMIN, ANY_ROLE, STEWARD
-from safedata_server.models import Dataset, now
+from safedata_server.models import Dataset, Job, now
 from safedata_server.services import audit, budget
-from safedata_server.services.context import Ctx, Invalid, NotFound, TooLarge, authorize
+from safedata_server.services.context import Conflict, Ctx, Invalid, NotFound, TooLarge, authorize
 
 __all__ = [
     "delete_dataset",
     "detect_pii",
     "get_dataset",
+    "get_pii_report",
+    "get_profile",
     "ledger",
     "list_datasets",
     "load_frame",
@@ -32,6 +34,8 @@ __all__ = [
     "profile_dataset",
     "set_budget",
     "set_metadata",
+    "start_pii_detection",
+    "start_profile",
     "upload_dataset",
 ]
 
@@ -104,18 +108,18 @@ def upload_dataset(
         raise TooLarge(f"upload '{filename}' is over the {ctx.rt.settings.max_upload_bytes // 2**20} MB limit")
     if not (epsilon > 0) or not (0 <= delta < 1):
         raise Invalid("privacy budget: epsilon must be > 0 and delta in [0, 1)")
-    df, fmt = parse_upload(filename, content)
-    buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
+    from safedata_server.offload import pack_upload
+
+    packed, fmt, n_rows, columns = ctx.rt.offload(pack_upload, filename, content)  # parsed off this process
     ctx.begin_write()
-    obj = ctx.rt.store.put(ctx.session, who.project_id, "dataset", buf.getvalue())
+    obj = ctx.rt.store.put(ctx.session, who.project_id, "dataset", packed)
     ds = Dataset(
         project_id=who.project_id,
         name=(name or filename)[:200],
         file_format=fmt,
-        n_rows=len(df),
-        n_columns=len(df.columns),
-        columns=list(df.columns),
+        n_rows=n_rows,
+        n_columns=len(columns),
+        columns=columns,
         data_object_id=obj.id,
         budget_epsilon=float(epsilon),
         budget_delta=float(delta),
@@ -178,23 +182,19 @@ def load_metadata(ctx: Ctx, ds: Dataset) -> dict[str, Any] | None:
 def set_metadata(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
     """Declare the dataset's public metadata (types, roles, bounds, categories): what DP may rely on."""
     who = authorize(ctx, STEWARD, "declare dataset metadata")
+    from safedata_server.offload import check_metadata
+
     ds = get_row(ctx, dataset_id)
-    frame = load_frame(ctx, ds)
+    if ds.data_object_id is None:
+        raise NotFound(f"dataset {ds.id} has no data (erased)")
     doc = metadata if "columns" in metadata else {"columns": metadata}
-    try:
-        meta = Metadata.from_dict(doc, source="metadata")
-        unknown = sorted(set(meta.columns) - set(frame.columns))
-        if unknown:
-            raise Invalid(f"metadata names columns the dataset does not have: {', '.join(unknown)}")
-        Table.from_dataframe(frame, meta, source=f"dataset {ds.id}")
-    except DataError as exc:
-        raise Invalid(str(exc)) from None
-    stored = json.loads(meta.model_dump_json(exclude_none=True))
+    rows = ctx.rt.store.get(ctx.session, ds.data_object_id)
+    stored = ctx.rt.offload(check_metadata, rows, doc, ds.id)  # checked against the rows off this process
     ds = lock(ctx, dataset_id)
     old = ds.metadata_object_id
     ds.metadata_object_id = ctx.rt.store.put(ctx.session, who.project_id, "metadata", json.dumps(stored).encode()).id
     ctx.rt.store.erase(ctx.session, old)
-    audit.record(ctx, "metadata_declared", obj=ds.id, columns=len(meta.columns))
+    audit.record(ctx, "metadata_declared", obj=ds.id, columns=len(stored.get("columns", {})))
     return {"id": ds.id, "metadata": stored}
 
 
@@ -206,62 +206,121 @@ def table_of(ctx: Ctx, ds: Dataset) -> Table:
     )
 
 
-def profile_dataset(ctx: Ctx, dataset_id: str, *, k: int = 5) -> dict[str, Any]:
-    """Profile the dataset (types, identifiers, quasi-identifiers, k-anonymity); stored encrypted."""
-    from safedata_core.inventory import build_profile, profile_metadata
-
-    who = authorize(ctx, STEWARD, "profile a dataset")
-    ds = get_row(ctx, dataset_id)
-    table = table_of(ctx, ds)
-    profile, _rare = build_profile(table, k=k, max_rare_combinations=0, progress=False)
-    suggested = profile_metadata(table, profile)
-    result = {
-        "dataset_id": ds.id,
-        "profile": profile,
-        "suggested_metadata": json.loads(suggested.model_dump_json(exclude_none=True)),
-    }
+def _store_inspection(ctx: Ctx, dataset_id: str, kind: str, result: dict[str, Any]) -> dict[str, Any]:
+    who = ctx.who
     body = json.dumps(result, default=str).encode()
     ds = lock(ctx, dataset_id)
-    old = ds.profile_object_id
-    ds.profile_object_id = ctx.rt.store.put(ctx.session, who.project_id, "profile", body).id
+    attr = INSPECTIONS[kind]["attr"]
+    old = getattr(ds, attr)
+    setattr(ds, attr, ctx.rt.store.put(ctx.session, who.project_id, kind, body).id)
     ctx.rt.store.erase(ctx.session, old)
-    audit.record(ctx, "dataset_profiled", obj=ds.id)
-    parsed: dict[str, Any] = json.loads(body)
-    return parsed
+    if kind == "profile":
+        audit.record(ctx, "dataset_profiled", obj=ds.id)
+    else:
+        audit.record(ctx, "pii_detected", obj=ds.id, pii_columns=len(result["pii_columns"]))
+    return result
+
+
+def profile_dataset(ctx: Ctx, dataset_id: str, *, k: int = 5) -> dict[str, Any]:
+    """Profile the dataset (types, identifiers, quasi-identifiers, k-anonymity) in this thread; stored encrypted.
+
+    The API runs the same computation as a job instead (:func:`start_profile`), off the request handlers' CPU.
+    """
+    from safedata_server.inspection import profile_result
+
+    authorize(ctx, STEWARD, "profile a dataset")
+    ds = get_row(ctx, dataset_id)
+    return _store_inspection(ctx, dataset_id, "profile", profile_result(table_of(ctx, ds), ds.id, k=k))
 
 
 def detect_pii(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
-    """Direct identifiers and PII per column (evidence and confidence); stored encrypted."""
-    from safedata_core.inventory.identifiers import detect_identifiers
+    """Direct identifiers and PII per column (evidence and confidence) in this thread; stored encrypted.
 
-    who = authorize(ctx, STEWARD, "detect PII")
+    The API runs the same computation as a job instead (:func:`start_pii_detection`).
+    """
+    from safedata_server.inspection import pii_result
+
+    authorize(ctx, STEWARD, "detect PII")
     ds = get_row(ctx, dataset_id)
-    table = table_of(ctx, ds)
-    columns = []
-    for name in table.df.columns:
-        ctype = table.metadata.columns[name].type
-        findings = detect_identifiers(table.df[name], name, ctype)
-        columns.append(
-            {
-                "column": name,
-                "type": ctype,
-                "is_pii": bool(findings),
-                "findings": [{k: v for k, v in f.items() if k != "examples"} for f in findings],
-            }
-        )
-    result = {
-        "dataset_id": ds.id,
-        "pii_columns": [c["column"] for c in columns if c["is_pii"]],
-        "columns": columns,
-    }
-    body = json.dumps(result, default=str).encode()
-    ds = lock(ctx, dataset_id)
-    old = ds.pii_object_id
-    ds.pii_object_id = ctx.rt.store.put(ctx.session, who.project_id, "pii", body).id
-    ctx.rt.store.erase(ctx.session, old)
-    audit.record(ctx, "pii_detected", obj=ds.id, pii_columns=len(result["pii_columns"]))
-    parsed: dict[str, Any] = json.loads(body)
-    return parsed
+    return _store_inspection(ctx, dataset_id, "pii", pii_result(table_of(ctx, ds), ds.id))
+
+
+# job kind -> the dataset column holding its latest result, the route, what it is called
+INSPECTIONS: dict[str, dict[str, str]] = {
+    "profile": {"attr": "profile_object_id", "path": "profile", "what": "profile"},
+    "pii": {"attr": "pii_object_id", "path": "pii-detection", "what": "PII report"},
+}
+
+
+def _inflight(ctx: Ctx, ds: Dataset, kind: str) -> Job | None:
+    q = (
+        select(Job)
+        .where(Job.dataset_id == ds.id, Job.kind == kind, Job.status.in_(("queued", "running")))
+        .order_by(Job.created_at.desc())
+    )
+    return ctx.session.scalars(q).first()
+
+
+def _start_inspection(ctx: Ctx, dataset_id: str, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+    from safedata_server.services.generators import job_view, submit
+
+    who = ctx.who
+    ds = get_row(ctx, dataset_id)
+    running = _inflight(ctx, ds, kind)
+    if running is not None:  # the same computation is already under way: wait for that one
+        return job_view(running, who.role) | {"message": "already running"}
+    ctx.begin_write()
+    job = Job(project_id=who.project_id, dataset_id=ds.id, kind=kind, request=request, created_by=who.key_id)
+    ctx.session.add(job)
+    ctx.session.flush()
+    audit.record(ctx, f"{kind}_requested", obj=ds.id, job=job.id)
+    submit(ctx, job)
+    return job_view(job, who.role) | {"message": "queued"}
+
+
+def start_profile(ctx: Ctx, dataset_id: str, *, k: int = 5) -> dict[str, Any]:
+    """Queue a profile job (quick lane); returns the job (``id``, ``status``). Joins one already running."""
+    authorize(ctx, STEWARD, "profile a dataset")
+    return _start_inspection(ctx, dataset_id, "profile", {"k": int(k)})
+
+
+def start_pii_detection(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
+    """Queue a PII detection job (quick lane); returns the job. Joins one already running."""
+    authorize(ctx, STEWARD, "detect PII")
+    return _start_inspection(ctx, dataset_id, "pii", {})
+
+
+def _inspection(ctx: Ctx, dataset_id: str, kind: str) -> dict[str, Any]:
+    """The stored result; or, while a job computes a new one, ``{"pending": True, ...job}``; else 409."""
+    from safedata_server.services.generators import job_view
+
+    ds = get_row(ctx, dataset_id)
+    info = INSPECTIONS[kind]
+    running = _inflight(ctx, ds, kind)
+    if running is not None:
+        return job_view(running, ctx.who.role) | {"pending": True}
+    oid = getattr(ds, info["attr"])
+    if oid is None:
+        last = ctx.session.scalars(
+            select(Job).where(Job.dataset_id == ds.id, Job.kind == kind).order_by(Job.created_at.desc())
+        ).first()
+        why = f": the last job {last.status} ({last.error})" if last is not None and last.error else ""
+        raise Conflict(f"dataset {ds.id} has no {info['what']} yet{why}; POST /datasets/{ds.id}/{info['path']}")
+    data: dict[str, Any] = json.loads(ctx.rt.store.get(ctx.session, oid))
+    audit.record(ctx, f"{kind}_read", obj=ds.id)
+    return data
+
+
+def get_profile(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
+    """The dataset's latest profile (steward)."""
+    authorize(ctx, STEWARD, "read a dataset's profile")
+    return _inspection(ctx, dataset_id, "profile")
+
+
+def get_pii_report(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
+    """The dataset's latest PII detection report (steward)."""
+    authorize(ctx, STEWARD, "read a dataset's PII report")
+    return _inspection(ctx, dataset_id, "pii")
 
 
 def set_budget(ctx: Ctx, dataset_id: str, *, epsilon: float, delta: float) -> dict[str, Any]:

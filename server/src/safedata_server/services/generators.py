@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from safedata_core import UnknownComponentError
 from safedata_server.auth import ANY_ROLE, STEWARD
-from safedata_server.models import Dataset, Job
+from safedata_server.models import QUICK_JOB_KINDS, Dataset, Job
 from safedata_server.services import audit, budget, datasets
 from safedata_server.services.context import Conflict, Ctx, Invalid, NotFound, authorize
 
@@ -258,8 +258,11 @@ def job_view(job: Job, role: str = "steward") -> dict[str, Any]:
 
 
 def submit(ctx: Ctx, job: Job) -> None:
-    """Hand a committed job to the executor (after the request's transaction commits)."""
+    """Hand a committed job to the executor (after the request's transaction commits); short jobs (profile,
+    PII detection, evaluations) go to the quick lane."""
     ctx.extra.setdefault("submit", []).append(job.id)
+    if job.kind in QUICK_JOB_KINDS:
+        ctx.extra.setdefault("quick", set()).add(job.id)
 
 
 def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -32,4 +32,4 @@ def service_ctx(rt: Runtime, principal: Principal | None, *, route: str = "", me
                 record_event(w, rt.audit_key, action, **fields)
     for job_id in ctx.extra.get("submit", []):
         if rt.executor is not None:
-            rt.executor.submit(job_id)
+            rt.executor.submit(job_id, quick=job_id in ctx.extra.get("quick", ()))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
 
-from safedata_server.api.calls import call, runtime
+from safedata_server.api.calls import call, call_async, runtime, wait_job
 from safedata_server.api.schemas import BudgetRequest
 from safedata_server.services import datasets
-from safedata_server.services.context import TooLarge
+from safedata_server.services.context import Invalid, TooLarge
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -59,14 +60,55 @@ def delete(request: Request, dataset_id: str) -> dict[str, Any]:
     return call(request, datasets.delete_dataset, dataset_id)
 
 
-@router.post("/{dataset_id}/profile")
-def profile(request: Request, dataset_id: str) -> dict[str, Any]:
-    return call(request, datasets.profile_dataset, dataset_id)
+async def _inspect(request: Request, dataset_id: str, kind: str) -> Any:
+    """Run a profile / PII detection job in the quick worker lane and answer with its result (200), or with
+    the job (202) when it takes longer than ``sync_wait_seconds``; without workers, compute in the pool."""
+    rt = runtime(request)
+    if rt.executor is None:
+        op = datasets.profile_dataset if kind == "profile" else datasets.detect_pii
+        return await call_async(request, op, dataset_id)
+    start = datasets.start_profile if kind == "profile" else datasets.start_pii_detection
+    job = await call_async(request, start, dataset_id)
+    status, error = await wait_job(rt, job["id"], rt.settings.sync_wait_seconds)
+    if status in ("failed", "cancelled"):
+        raise Invalid(f"{kind} of dataset {dataset_id} {status}: {error}")
+    if status != "succeeded":
+        path = datasets.INSPECTIONS[kind]["path"]
+        return _pending(job | {"status": status}, f"/datasets/{dataset_id}/{path}")
+    return await _result(request, dataset_id, kind)
 
 
-@router.post("/{dataset_id}/pii-detection")
-def pii(request: Request, dataset_id: str) -> dict[str, Any]:
-    return call(request, datasets.detect_pii, dataset_id)
+def _pending(job: dict[str, Any], poll: str) -> JSONResponse:
+    body = {k: job.get(k) for k in ("id", "dataset_id", "kind", "status", "progress", "created_at")}
+    return JSONResponse(body | {"job_id": job.get("id"), "poll": poll}, status_code=202)
+
+
+async def _result(request: Request, dataset_id: str, kind: str) -> Any:
+    get = datasets.get_profile if kind == "profile" else datasets.get_pii_report
+    result = await call_async(request, get, dataset_id)
+    if result.get("pending"):
+        return _pending(result, f"/datasets/{dataset_id}/{datasets.INSPECTIONS[kind]['path']}")
+    return result
+
+
+@router.post("/{dataset_id}/profile", responses={202: {"description": "still running: GET the same path later"}})
+async def profile(request: Request, dataset_id: str) -> Any:
+    return await _inspect(request, dataset_id, "profile")
+
+
+@router.get("/{dataset_id}/profile", responses={202: {"description": "a profile job is running"}})
+async def show_profile(request: Request, dataset_id: str) -> Any:
+    return await _result(request, dataset_id, "profile")
+
+
+@router.post("/{dataset_id}/pii-detection", responses={202: {"description": "still running: GET the same path later"}})
+async def pii(request: Request, dataset_id: str) -> Any:
+    return await _inspect(request, dataset_id, "pii")
+
+
+@router.get("/{dataset_id}/pii-detection", responses={202: {"description": "a PII detection job is running"}})
+async def show_pii(request: Request, dataset_id: str) -> Any:
+    return await _result(request, dataset_id, "pii")
 
 
 @router.put("/{dataset_id}/metadata")

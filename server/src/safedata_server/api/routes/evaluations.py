@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request
 
-from safedata_server.api.calls import call, runtime
+from safedata_server.api.calls import call, call_async, runtime, wait_job
 from safedata_server.api.schemas import EvaluationRunRequest
 from safedata_server.services import evaluations, pipelines
 
@@ -16,10 +16,10 @@ QUICK_WAIT_SECONDS = 60.0
 
 
 @router.post("/evaluations/quick/{generator_id}")
-def quick(request: Request, generator_id: str) -> dict[str, Any]:
-    started = call(request, evaluations.start_evaluation, generator_id)
-    evaluations.wait_for(runtime(request), started["id"], QUICK_WAIT_SECONDS)
-    return call(request, evaluations.get_evaluation, started["id"])
+async def quick(request: Request, generator_id: str) -> dict[str, Any]:
+    started = await call_async(request, evaluations.start_evaluation, generator_id)
+    await wait_job(runtime(request), started["id"], QUICK_WAIT_SECONDS)
+    return await call_async(request, evaluations.get_evaluation, started["id"])
 
 
 @router.post("/evaluations/run", status_code=202)

@@ -1,0 +1,112 @@
+"""CPU work of a request, off the server process: parsing an upload, checking metadata against the rows.
+
+The request handlers share one interpreter (one GIL): a request that parses a
+CSV or validates a table holds up every other request, status polls included.
+These functions run in a small pool of helper processes at normal priority (a
+request waits for them; ``SAFEDATA_REQUEST_PROCESSES``, default 1, 0 = off), so
+on a multi-core machine they use another core. Without the pool (tests, embedded
+use) they run in the calling thread. Errors are :class:`Invalid` one-liners.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from safedata_server.services.context import Invalid
+
+__all__ = ["RequestPool", "check_metadata", "pack_upload"]
+
+T = TypeVar("T")
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def pack_upload(filename: str, content: bytes) -> tuple[bytes, str, int, list[str]]:
+    """(Parquet bytes, format, rows, columns) of an uploaded CSV/Parquet file; :class:`Invalid` if unreadable."""
+    import pandas as pd
+
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise Invalid(f"upload '{filename}': only .csv and .parquet files are accepted")
+    try:
+        df = pd.read_csv(io.BytesIO(content)) if fmt == "csv" else pd.read_parquet(io.BytesIO(content))
+    except Exception as exc:  # any parser error is the caller's file
+        raise Invalid(f"upload '{filename}': not a readable {fmt.upper()} file ({type(exc).__name__})") from None
+    if df.empty or len(df.columns) == 0:
+        raise Invalid(f"upload '{filename}': the file has no rows or no columns")
+    df.columns = [str(c) for c in df.columns]
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue(), fmt, len(df), list(df.columns)
+
+
+def check_metadata(parquet: bytes, doc: dict[str, Any], dataset_id: str) -> dict[str, Any]:
+    """The metadata document to store, once checked against the dataset's rows; :class:`Invalid` if it does not fit."""
+    import pandas as pd
+
+    from safedata_core import DataError, Metadata, Table
+
+    frame = pd.read_parquet(io.BytesIO(parquet))
+    try:
+        meta = Metadata.from_dict(doc, source="metadata")
+        unknown = sorted(set(meta.columns) - set(frame.columns))
+        if unknown:
+            raise Invalid(f"metadata names columns the dataset does not have: {', '.join(unknown)}")
+        Table.from_dataframe(frame, meta, source=f"dataset {dataset_id}")
+    except DataError as exc:
+        raise Invalid(str(exc).splitlines()[0]) from None
+    stored: dict[str, Any] = json.loads(meta.model_dump_json(exclude_none=True))
+    return stored
+
+
+def _init() -> None:
+    from safedata_server.jobs.worker import _watch_parent
+
+    _watch_parent()  # exit with the server, even when it is killed
+
+
+def _warm() -> bool:
+    import pandas  # noqa: F401
+
+    import safedata_core.data  # noqa: F401
+
+    return True
+
+
+class RequestPool:
+    """``processes`` spawned helpers (0: run in the calling thread). :meth:`run` blocks the calling thread only."""
+
+    def __init__(self, processes: int) -> None:
+        self._size = processes
+        self._pool = self._new() if processes > 0 else None
+        if self._pool is not None:  # start the helpers and import pandas and the core now, before the first request
+            for warm in [self._pool.submit(_warm) for _ in range(processes)]:
+                warm.result()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._size, mp_context=multiprocessing.get_context("spawn"), initializer=_init
+        )
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._pool is None:
+            return fn(*args)
+        try:
+            return self._pool.submit(fn, *args).result()
+        except BrokenProcessPool:  # a helper died (killed, out of memory): start afresh, run it here this once
+            self._pool = self._new()
+            return fn(*args)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            processes = list(getattr(self._pool, "_processes", {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in processes:
+                if proc.is_alive():
+                    proc.terminate()
