@@ -17,7 +17,7 @@ class GenerateRequest(_Open):
     epochs: int | None = Field(None, gt=0)
     batch_size: int | None = Field(None, gt=0)
     target_epsilon: float | None = Field(None, gt=0, description="Epsilon of this generation (DP generators).")
-    target_delta: float | None = Field(None, ge=0, lt=1, description="Delta (default: min(1/rows, budget/10)).")
+    target_delta: float | None = Field(None, ge=0, lt=1, description="Delta (default 1e-6, capped by the budget).")
     max_grad_norm: float | None = Field(None, gt=0)
     params: dict[str, Any] = Field(default_factory=dict, description="Further component parameters.")
     seed: int | None = None

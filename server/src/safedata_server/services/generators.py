@@ -26,6 +26,7 @@ __all__ = [
     "audit_narrative",
     "cancel",
     "compliance_report",
+    "default_delta",
     "download",
     "get_generator",
     "internal_report",
@@ -64,6 +65,21 @@ def privacy_level(epsilon: float | None) -> str:
     if epsilon is None or not math.isfinite(epsilon):
         return "none"
     return next((name for bound, name in LEVELS if epsilon < bound), "minimal")
+
+
+def default_delta(budget_delta: float, remaining_delta: float) -> float:
+    """The delta of a DP generation that names none: data-independent, never a function of the row count.
+
+    The core's default total delta (``PrivacySpec.delta``, 1e-6), capped by what the steward set and the
+    ledger shows (both public): a tenth of the lifetime delta budget, and what is left of it. A delta
+    derived from the rows (``1/n``) would publish the private row count in the report and the ledger.
+    """
+    from safedata_core.schema.pipeline import PrivacySpec
+
+    if budget_delta <= 0:
+        return 0.0
+    core_default = float(PrivacySpec.model_fields["delta"].default)
+    return max(0.0, min(core_default, budget_delta / 10, remaining_delta))
 
 
 def resolve_generator(ctx: Ctx, generator_type: str) -> tuple[str, bool]:
@@ -112,12 +128,13 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
         epsilon = float(epsilon)
         if not (epsilon > 0 and math.isfinite(epsilon)):
             errors.append("target_epsilon must be a finite number > 0")
+        remaining = budget.ledger_view(ctx, ds)["remaining"]
         if delta is None:
-            delta = min(1.0 / max(n, 1), ds.budget_delta / 10) if ds.budget_delta > 0 else 0.0
+            delta = default_delta(ds.budget_delta, remaining["delta"])
         delta = float(delta)
         if not 0 <= delta < 1:
             errors.append("target_delta must be in [0, 1)")
-        if delta > 1.0 / max(n, 1):
+        if delta > 1.0 / max(n, 1):  # steward-only feedback (validate_config); never stored with the job
             warnings.append("target_delta is above 1/rows: the guarantee is weak for a dataset this size")
         meta = datasets.load_metadata(ctx, ds)
         declared = set((meta or {}).get("columns", {}))
@@ -129,7 +146,6 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
                 f"{' ...' if len(missing) > 8 else ''} (PUT /datasets/{ds.id}/metadata with their type and "
                 "bounds or categories; DP may not learn domains from the data)"
             )
-        remaining = budget.ledger_view(ctx, ds)["remaining"]
         if epsilon > remaining["epsilon"] + 1e-12 or delta > remaining["delta"] + 1e-15:
             errors.append(
                 f"the dataset has epsilon={remaining['epsilon']:g}, delta={remaining['delta']:g} left of its "
