@@ -250,27 +250,35 @@ def _routes(ui: FastAPI) -> None:
                 ctx, file.filename or "upload.csv", content, name=name or None, epsilon=epsilon, delta=delta
             )
         with page_ctx(request, csrf_token) as (ctx, _web):
-            datasets.profile_dataset(ctx, made["id"])
+            web_support.start_profile(ctx, made["id"])  # a worker job: the dataset page follows it
         return _see(f"/datasets/{made['id']}")
 
     @ui.get("/datasets/{dataset_id}")
     def dataset_page(request: Request, dataset_id: str) -> Response:
         with page_ctx(request) as (ctx, web):
             ds = datasets.get_dataset(ctx, dataset_id)
-            profile = web_support.stored_profile(ctx, dataset_id)
+            state = web_support.profile_status(ctx, dataset_id)
+            pending = state["status"] in ("queued", "running")
+            profile = None if pending else web_support.stored_profile(ctx, dataset_id)
             gens = generators.list_generators(ctx, dataset_id)
         plot = ""
         if profile:
             from safedata_core.inventory.html import class_size_svg
 
             plot = class_size_svg(profile["profile"]["risk"].get("class_size_distribution", []))
-        return render(request, "dataset.html", ctx, web, ds=ds, profile=profile, gens=gens, plot=plot)
+        values = {"ds": ds, "profile": profile, "gens": gens, "plot": plot, "state": state, "pending": pending}
+        return render(request, "dataset.html", ctx, web, **values)
 
     @ui.post("/datasets/{dataset_id}/profile")
     def reprofile(request: Request, dataset_id: str, csrf_token: str = Form("")) -> Response:
         with page_ctx(request, csrf_token) as (ctx, _web):
-            datasets.profile_dataset(ctx, dataset_id)
+            web_support.start_profile(ctx, dataset_id)
         return _see(f"/datasets/{dataset_id}")
+
+    @ui.get("/datasets/{dataset_id}/profile/status")
+    def profile_status(request: Request, dataset_id: str) -> Response:
+        with page_ctx(request) as (ctx, _web):
+            return JSONResponse(web_support.profile_status(ctx, dataset_id))
 
     @ui.get("/datasets/{dataset_id}/metadata")
     def metadata_form(request: Request, dataset_id: str) -> Response:

@@ -70,6 +70,19 @@
     showLevel(); showOptions(); validate();
   }
 
+  // dataset page: while the profile job runs, poll its state and reload when it ends
+  const profiling = $("#profile-pending");
+  if (profiling) {
+    const poll = () => {
+      fetch(profiling.dataset.statusUrl, { credentials: "same-origin" }).then((r) => r.json()).then((j) => {
+        text($("#profile-status"), j.status || "—");
+        if (["queued", "running"].includes(j.status)) { setTimeout(poll, 1000); return; }
+        window.location.reload();
+      }).catch(() => setTimeout(poll, 3000));
+    };
+    setTimeout(poll, 500);
+  }
+
   // job page: poll the status until the job ends
   const job = $("#job");
   if (job && ["queued", "running"].includes(job.dataset.status)) {
