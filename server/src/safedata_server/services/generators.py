@@ -112,6 +112,27 @@ def _params(ctx: Ctx, component: str, dp: bool, body: dict[str, Any]) -> dict[st
     return params
 
 
+SDC_STEP = "sdc"
+SDC_NOTE = (
+    "SDC post-processing of the synthesizer's output: it reads only the synthetic table, so the synthesizer's "
+    "(epsilon, delta) guarantee carries over to it (post-processing); the package's report labels every SDC "
+    "table by its method ('not DP: statistical disclosure control'), which under-states this one"
+)
+
+
+def _sdc_step(ctx: Ctx, sdc: Any) -> dict[str, Any]:
+    """The pipeline step of ``body["sdc"]`` (``{use, params}``), applied to the synthesizer's output."""
+    if not isinstance(sdc, dict) or not isinstance(sdc.get("use"), str) or set(sdc) - {"use", "params"}:
+        raise Invalid('sdc must be {"use": <an installed SDC method>, "params": {...}} and nothing else')
+    installed = sorted(i.name for i in ctx.rt.engine.registry if i.kind == "sdc")
+    if sdc["use"] not in installed:
+        raise Invalid(f"sdc.use '{sdc['use']}' is not an installed SDC method (installed: {', '.join(installed)})")
+    params = sdc.get("params") or {}
+    if not isinstance(params, dict):
+        raise Invalid("sdc.params must be an object of the method's parameters (see 'safedata plugins')")
+    return {"id": SDC_STEP, "use": sdc["use"], "input": "synth", "params": dict(params)}
+
+
 def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
     """Everything a generation needs, checked: component, DP, budget, pipeline; ``errors``/``warnings``."""
     generator_type = str(body.get("generator_type") or "")
@@ -162,11 +183,14 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
     step: dict[str, Any] = {"id": "synth", "use": component, "params": params}
     if rows is not None:
         step["rows"] = int(rows)
+    steps = [step]
+    if body.get("sdc") is not None:  # post-processing of the synthetic table only: never of the real records
+        steps.append(_sdc_step(ctx, body["sdc"]))
     pipeline: dict[str, Any] = {
         "version": 1,
         "name": f"generate-{component}",
         "data": {"source": f"dataset:{ds.id}"},
-        "steps": [step],
+        "steps": steps,
         "report": {"formats": ["json"]},
     }
     if dp:
@@ -192,6 +216,7 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
         "epsilon": epsilon,
         "delta": delta,
         "pipeline": pipeline,
+        "release_step": steps[-1]["id"],
         "errors": errors,
         "warnings": warnings,
         "recommended": recommended,
@@ -237,6 +262,21 @@ def validate_config(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
         "component": plan["component"],
         "dp": plan["dp"],
         "target_delta": plan["delta"],
+        "sdc": _sdc_view(plan["pipeline"], plan["dp"]),
+    }
+
+
+def _sdc_view(pipeline: dict[str, Any] | None, dp: bool) -> dict[str, Any] | None:
+    """What the SDC post-processing step is, and whether the release keeps its DP guarantee."""
+    step = next((s for s in (pipeline or {}).get("steps", []) if s.get("id") == SDC_STEP), None)
+    if step is None:
+        return None
+    return {
+        "use": step["use"],
+        "params": step.get("params") or {},
+        "applied_to": step.get("input", "synth"),
+        "dp_preserved": dp,
+        "note": SDC_NOTE if dp else "SDC of a non-DP synthesizer's output: no formal guarantee",
     }
 
 
@@ -270,6 +310,7 @@ def job_view(job: Job, role: str = "steward") -> dict[str, Any]:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "summary": {k: v for k, v in (job.summary or {}).items() if k != "objects"},
+        "sdc": _sdc_view(job.pipeline, job.epsilon is not None) if job.kind == "generate" else None,
     }
 
 
@@ -298,7 +339,7 @@ def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[st
         kind="generate",
         generator_type=str(body.get("generator_type")),
         component=plan["component"],
-        request={k: v for k, v in body.items() if k != "dataset_id"} | {"release_step": "synth"},
+        request={k: v for k, v in body.items() if k != "dataset_id"} | {"release_step": plan["release_step"]},
         pipeline=plan["pipeline"],
         epsilon=plan["epsilon"],
         delta=plan["delta"],
@@ -403,6 +444,7 @@ def privacy_report(ctx: Ctx, generator_id: str) -> dict[str, Any]:
         "accountant": (job.ledger or {}).get("accountant"),
         "ledger": job.ledger,
         "verdict": (job.summary or {}).get("verdict"),
+        "sdc": _sdc_view(job.pipeline, job.epsilon is not None),
         "report": report,
     }
 

@@ -15,7 +15,7 @@ from safedata_server.services import audit, datasets
 from safedata_server.services.context import Ctx, authorize
 from safedata_server.services.generators import ALIASES
 
-__all__ = ["profile_status", "start_profile", "stored_profile", "synthesizers"]
+__all__ = ["profile_status", "sdc_methods", "start_profile", "stored_profile", "synthesizers"]
 
 
 def stored_profile(ctx: Ctx, dataset_id: str) -> dict[str, Any] | None:
@@ -92,3 +92,13 @@ def synthesizers(ctx: Ctx) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def sdc_methods(ctx: Ctx) -> list[dict[str, Any]]:
+    """Installed SDC methods (name and one-line summary): the release form's optional post-processing."""
+    authorize(ctx, STEWARD, "list SDC methods")
+    return [
+        {"name": i.name, "summary": i.cls.summary()}
+        for i in sorted(ctx.rt.engine.registry, key=lambda i: i.name)
+        if i.kind == "sdc"
+    ]

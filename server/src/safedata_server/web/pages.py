@@ -9,6 +9,7 @@ keep to the caller's project (another project's id -> 404), exactly as for the A
 from __future__ import annotations
 
 import hmac
+import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -310,8 +311,9 @@ def _routes(ui: FastAPI) -> None:
         with page_ctx(request) as (ctx, web):
             ds = datasets.get_dataset(ctx, dataset_id)
             synths = web_support.synthesizers(ctx)
+            sdcs = web_support.sdc_methods(ctx)
             left = datasets.ledger(ctx, dataset_id)["remaining"]
-        return render(request, "release_form.html", ctx, web, ds=ds, synths=synths, remaining=left)
+        return render(request, "release_form.html", ctx, web, ds=ds, synths=synths, sdcs=sdcs, remaining=left)
 
     @ui.post("/datasets/{dataset_id}/validate")
     async def validate(request: Request, dataset_id: str) -> Response:
@@ -501,6 +503,14 @@ def _generate_body(ctx: Ctx, form: dict[str, str]) -> dict[str, Any]:
                 raise Invalid(f"release form: {field.replace('_', ' ')} must be a number (got '{raw}')") from None
     if "target_epsilon" in body and not (body["target_epsilon"] > 0 and math.isfinite(body["target_epsilon"])):
         raise Invalid("release form: epsilon must be a finite number above 0")
+    sdc = form.get("sdc_use", "").strip()
+    if sdc:
+        raw = form.get("sdc_params", "").strip() or "{}"
+        try:
+            params = json.loads(raw)
+        except ValueError:
+            raise Invalid(f"release form: SDC options must be a JSON object, e.g. {{\"k\": 5}} (got '{raw}')") from None
+        body["sdc"] = {"use": sdc, "params": params}
     offered = {s["name"]: s for s in web_support.synthesizers(ctx)}
     for p in offered.get(synth, {}).get("params", []):
         raw = form.get(f"p_{synth}_{p['name']}", "").strip()
