@@ -267,8 +267,8 @@ def _routes(ui: FastAPI) -> None:
             from safedata_core.inventory.html import class_size_svg
 
             plot = class_size_svg(profile["profile"]["risk"].get("class_size_distribution", []))
-        values = {"ds": ds, "profile": profile, "gens": gens, "plot": plot, "state": state, "pending": pending}
-        return render(request, "dataset.html", ctx, web, **values)
+        values: dict[str, Any] = {"ds": ds, "profile": profile, "gens": gens, "plot": plot, "state": state}
+        return render(request, "dataset.html", ctx, web, pending=pending, **values)
 
     @ui.post("/datasets/{dataset_id}/profile")
     def reprofile(request: Request, dataset_id: str, csrf_token: str = Form("")) -> Response:
