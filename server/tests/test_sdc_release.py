@@ -31,6 +31,9 @@ def test_sdc_over_the_api(world: World) -> None:
         f"/generators/dataset/{ds}/generate", headers=h, json=base | {"sdc": {"use": "noise", "input": "data"}}
     )
     assert r.status_code == 422 and "input" in r.text  # the SDC step never chooses its input (the real records)
+    paths = {"sdc": {"use": "generalize", "params": {"hierarchies": {"age": "/etc/passwd"}}}}
+    r = client.post(f"/generators/dataset/{ds}/generate", headers=h, json=base | paths)
+    assert r.status_code == 422 and "sdc.params.hierarchies: file paths" in r.json()["detail"]
     r = client.post(f"/generators/dataset/{ds}/generate", headers=h, json=base | {"sdc": {"use": "nope"}})
     assert r.status_code == 422 and "not an installed SDC method" in r.json()["detail"]
 

@@ -130,6 +130,11 @@ def _sdc_step(ctx: Ctx, sdc: Any) -> dict[str, Any]:
     params = sdc.get("params") or {}
     if not isinstance(params, dict):
         raise Invalid("sdc.params must be an object of the method's parameters (see 'safedata plugins')")
+    fields = ctx.rt.engine.registry.get(sdc["use"]).cls.Params.model_fields
+    for name in params:
+        extra = fields[name].json_schema_extra if name in fields else None
+        if isinstance(extra, dict) and extra.get("x-safedata-path"):
+            raise Invalid(f"sdc.params.{name}: file paths on the server are not accepted by the service")
     return {"id": SDC_STEP, "use": sdc["use"], "input": "synth", "params": dict(params)}
 
 
