@@ -150,6 +150,7 @@ def test_steward_releases_in_the_browser_and_analyst_is_refused(
     page.wait_for_url(f"{base}/ui/datasets/*")
     dataset_id = page.url.rsplit("/", 1)[1]
     assert page.locator("h1").inner_text() == "patients"
+    page.locator("#below-k").wait_for(timeout=60_000)  # profiled by a worker; the page reloads when it is done
     assert page.locator("#below-k").inner_text().isdigit() and page.locator("#rare").inner_text().isdigit()
     assert "name" in page.locator("dl.stats").inner_text()  # the direct identifier is named
     assert page.locator("figure.plot svg").count() == 1

@@ -26,6 +26,7 @@ __all__ = [
     "audit_narrative",
     "cancel",
     "compliance_report",
+    "default_delta",
     "download",
     "get_generator",
     "internal_report",
@@ -66,6 +67,21 @@ def privacy_level(epsilon: float | None) -> str:
     return next((name for bound, name in LEVELS if epsilon < bound), "minimal")
 
 
+def default_delta(budget_delta: float, remaining_delta: float) -> float:
+    """The delta of a DP generation that names none: data-independent, never a function of the row count.
+
+    The core's default total delta (``PrivacySpec.delta``, 1e-6), capped by what the steward set and the
+    ledger shows (both public): a tenth of the lifetime delta budget, and what is left of it. A delta
+    derived from the rows (``1/n``) would publish the private row count in the report and the ledger.
+    """
+    from safedata_core.schema.pipeline import PrivacySpec
+
+    if budget_delta <= 0:
+        return 0.0
+    core_default = float(PrivacySpec.model_fields["delta"].default)
+    return max(0.0, min(core_default, budget_delta / 10, remaining_delta))
+
+
 def resolve_generator(ctx: Ctx, generator_type: str) -> tuple[str, bool]:
     """(component name, DP on?) for a tutorial name or an installed synthesizer's name."""
     if generator_type in ALIASES:
@@ -96,6 +112,32 @@ def _params(ctx: Ctx, component: str, dp: bool, body: dict[str, Any]) -> dict[st
     return params
 
 
+SDC_STEP = "sdc"
+SDC_NOTE = (
+    "SDC post-processing of the synthesizer's output: it reads only the synthetic table, so the synthesizer's "
+    "(epsilon, delta) guarantee carries over to it (post-processing); the package's report labels every SDC "
+    "table by its method ('not DP: statistical disclosure control'), which under-states this one"
+)
+
+
+def _sdc_step(ctx: Ctx, sdc: Any) -> dict[str, Any]:
+    """The pipeline step of ``body["sdc"]`` (``{use, params}``), applied to the synthesizer's output."""
+    if not isinstance(sdc, dict) or not isinstance(sdc.get("use"), str) or set(sdc) - {"use", "params"}:
+        raise Invalid('sdc must be {"use": <an installed SDC method>, "params": {...}} and nothing else')
+    installed = sorted(i.name for i in ctx.rt.engine.registry if i.kind == "sdc")
+    if sdc["use"] not in installed:
+        raise Invalid(f"sdc.use '{sdc['use']}' is not an installed SDC method (installed: {', '.join(installed)})")
+    params = sdc.get("params") or {}
+    if not isinstance(params, dict):
+        raise Invalid("sdc.params must be an object of the method's parameters (see 'safedata plugins')")
+    fields = ctx.rt.engine.registry.get(sdc["use"]).cls.Params.model_fields
+    for name in params:
+        extra = fields[name].json_schema_extra if name in fields else None
+        if isinstance(extra, dict) and extra.get("x-safedata-path"):
+            raise Invalid(f"sdc.params.{name}: file paths on the server are not accepted by the service")
+    return {"id": SDC_STEP, "use": sdc["use"], "input": "synth", "params": dict(params)}
+
+
 def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
     """Everything a generation needs, checked: component, DP, budget, pipeline; ``errors``/``warnings``."""
     generator_type = str(body.get("generator_type") or "")
@@ -112,12 +154,13 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
         epsilon = float(epsilon)
         if not (epsilon > 0 and math.isfinite(epsilon)):
             errors.append("target_epsilon must be a finite number > 0")
+        remaining = budget.ledger_view(ctx, ds)["remaining"]
         if delta is None:
-            delta = min(1.0 / max(n, 1), ds.budget_delta / 10) if ds.budget_delta > 0 else 0.0
+            delta = default_delta(ds.budget_delta, remaining["delta"])
         delta = float(delta)
         if not 0 <= delta < 1:
             errors.append("target_delta must be in [0, 1)")
-        if delta > 1.0 / max(n, 1):
+        if delta > 1.0 / max(n, 1):  # steward-only feedback (validate_config); never stored with the job
             warnings.append("target_delta is above 1/rows: the guarantee is weak for a dataset this size")
         meta = datasets.load_metadata(ctx, ds)
         declared = set((meta or {}).get("columns", {}))
@@ -129,7 +172,6 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
                 f"{' ...' if len(missing) > 8 else ''} (PUT /datasets/{ds.id}/metadata with their type and "
                 "bounds or categories; DP may not learn domains from the data)"
             )
-        remaining = budget.ledger_view(ctx, ds)["remaining"]
         if epsilon > remaining["epsilon"] + 1e-12 or delta > remaining["delta"] + 1e-15:
             errors.append(
                 f"the dataset has epsilon={remaining['epsilon']:g}, delta={remaining['delta']:g} left of its "
@@ -146,11 +188,14 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
     step: dict[str, Any] = {"id": "synth", "use": component, "params": params}
     if rows is not None:
         step["rows"] = int(rows)
+    steps = [step]
+    if body.get("sdc") is not None:  # post-processing of the synthetic table only: never of the real records
+        steps.append(_sdc_step(ctx, body["sdc"]))
     pipeline: dict[str, Any] = {
         "version": 1,
         "name": f"generate-{component}",
         "data": {"source": f"dataset:{ds.id}"},
-        "steps": [step],
+        "steps": steps,
         "report": {"formats": ["json"]},
     }
     if dp:
@@ -176,6 +221,7 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
         "epsilon": epsilon,
         "delta": delta,
         "pipeline": pipeline,
+        "release_step": steps[-1]["id"],
         "errors": errors,
         "warnings": warnings,
         "recommended": recommended,
@@ -221,6 +267,21 @@ def validate_config(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
         "component": plan["component"],
         "dp": plan["dp"],
         "target_delta": plan["delta"],
+        "sdc": _sdc_view(plan["pipeline"], plan["dp"]),
+    }
+
+
+def _sdc_view(pipeline: dict[str, Any] | None, dp: bool) -> dict[str, Any] | None:
+    """What the SDC post-processing step is, and whether the release keeps its DP guarantee."""
+    step = next((s for s in (pipeline or {}).get("steps", []) if s.get("id") == SDC_STEP), None)
+    if step is None:
+        return None
+    return {
+        "use": step["use"],
+        "params": step.get("params") or {},
+        "applied_to": step.get("input", "synth"),
+        "dp_preserved": dp,
+        "note": SDC_NOTE if dp else "SDC of a non-DP synthesizer's output: no formal guarantee",
     }
 
 
@@ -254,6 +315,7 @@ def job_view(job: Job, role: str = "steward") -> dict[str, Any]:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "summary": {k: v for k, v in (job.summary or {}).items() if k != "objects"},
+        "sdc": _sdc_view(job.pipeline, job.epsilon is not None) if job.kind == "generate" else None,
     }
 
 
@@ -282,7 +344,7 @@ def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[st
         kind="generate",
         generator_type=str(body.get("generator_type")),
         component=plan["component"],
-        request={k: v for k, v in body.items() if k != "dataset_id"} | {"release_step": "synth"},
+        request={k: v for k, v in body.items() if k != "dataset_id"} | {"release_step": plan["release_step"]},
         pipeline=plan["pipeline"],
         epsilon=plan["epsilon"],
         delta=plan["delta"],
@@ -387,6 +449,7 @@ def privacy_report(ctx: Ctx, generator_id: str) -> dict[str, Any]:
         "accountant": (job.ledger or {}).get("accountant"),
         "ledger": job.ledger,
         "verdict": (job.summary or {}).get("verdict"),
+        "sdc": _sdc_view(job.pipeline, job.epsilon is not None),
         "report": report,
     }
 

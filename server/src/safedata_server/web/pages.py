@@ -9,6 +9,7 @@ keep to the caller's project (another project's id -> 404), exactly as for the A
 from __future__ import annotations
 
 import hmac
+import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -250,27 +251,35 @@ def _routes(ui: FastAPI) -> None:
                 ctx, file.filename or "upload.csv", content, name=name or None, epsilon=epsilon, delta=delta
             )
         with page_ctx(request, csrf_token) as (ctx, _web):
-            datasets.profile_dataset(ctx, made["id"])
+            web_support.start_profile(ctx, made["id"])  # a worker job: the dataset page follows it
         return _see(f"/datasets/{made['id']}")
 
     @ui.get("/datasets/{dataset_id}")
     def dataset_page(request: Request, dataset_id: str) -> Response:
         with page_ctx(request) as (ctx, web):
             ds = datasets.get_dataset(ctx, dataset_id)
-            profile = web_support.stored_profile(ctx, dataset_id)
+            state = web_support.profile_status(ctx, dataset_id)
+            pending = state["status"] in ("queued", "running")
+            profile = None if pending else web_support.stored_profile(ctx, dataset_id)
             gens = generators.list_generators(ctx, dataset_id)
         plot = ""
         if profile:
             from safedata_core.inventory.html import class_size_svg
 
             plot = class_size_svg(profile["profile"]["risk"].get("class_size_distribution", []))
-        return render(request, "dataset.html", ctx, web, ds=ds, profile=profile, gens=gens, plot=plot)
+        values: dict[str, Any] = {"ds": ds, "profile": profile, "gens": gens, "plot": plot, "state": state}
+        return render(request, "dataset.html", ctx, web, pending=pending, **values)
 
     @ui.post("/datasets/{dataset_id}/profile")
     def reprofile(request: Request, dataset_id: str, csrf_token: str = Form("")) -> Response:
         with page_ctx(request, csrf_token) as (ctx, _web):
-            datasets.profile_dataset(ctx, dataset_id)
+            web_support.start_profile(ctx, dataset_id)
         return _see(f"/datasets/{dataset_id}")
+
+    @ui.get("/datasets/{dataset_id}/profile/status")
+    def profile_status(request: Request, dataset_id: str) -> Response:
+        with page_ctx(request) as (ctx, _web):
+            return JSONResponse(web_support.profile_status(ctx, dataset_id))
 
     @ui.get("/datasets/{dataset_id}/metadata")
     def metadata_form(request: Request, dataset_id: str) -> Response:
@@ -302,8 +311,9 @@ def _routes(ui: FastAPI) -> None:
         with page_ctx(request) as (ctx, web):
             ds = datasets.get_dataset(ctx, dataset_id)
             synths = web_support.synthesizers(ctx)
+            sdcs = web_support.sdc_methods(ctx)
             left = datasets.ledger(ctx, dataset_id)["remaining"]
-        return render(request, "release_form.html", ctx, web, ds=ds, synths=synths, remaining=left)
+        return render(request, "release_form.html", ctx, web, ds=ds, synths=synths, sdcs=sdcs, remaining=left)
 
     @ui.post("/datasets/{dataset_id}/validate")
     async def validate(request: Request, dataset_id: str) -> Response:
@@ -493,6 +503,14 @@ def _generate_body(ctx: Ctx, form: dict[str, str]) -> dict[str, Any]:
                 raise Invalid(f"release form: {field.replace('_', ' ')} must be a number (got '{raw}')") from None
     if "target_epsilon" in body and not (body["target_epsilon"] > 0 and math.isfinite(body["target_epsilon"])):
         raise Invalid("release form: epsilon must be a finite number above 0")
+    sdc = form.get("sdc_use", "").strip()
+    if sdc:
+        raw = form.get("sdc_params", "").strip() or "{}"
+        try:
+            params = json.loads(raw)
+        except ValueError:
+            raise Invalid(f"release form: SDC options must be a JSON object, e.g. {{\"k\": 5}} (got '{raw}')") from None
+        body["sdc"] = {"use": sdc, "params": params}
     offered = {s["name"]: s for s in web_support.synthesizers(ctx)}
     for p in offered.get(synth, {}).get("params", []):
         raw = form.get(f"p_{synth}_{p['name']}", "").strip()

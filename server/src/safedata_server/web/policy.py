@@ -23,6 +23,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/datasets/upload"): STEWARD,
     ("GET", "/datasets/{dataset_id}"): STEWARD,
     ("POST", "/datasets/{dataset_id}/profile"): STEWARD,
+    ("GET", "/datasets/{dataset_id}/profile/status"): STEWARD,
     ("GET", "/datasets/{dataset_id}/metadata"): STEWARD,
     ("POST", "/datasets/{dataset_id}/metadata"): STEWARD,
     ("GET", "/datasets/{dataset_id}/release"): STEWARD,

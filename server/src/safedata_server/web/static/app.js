@@ -70,6 +70,19 @@
     showLevel(); showOptions(); validate();
   }
 
+  // dataset page: while the profile job runs, poll its state and reload when it ends
+  const profiling = $("#profile-pending");
+  if (profiling) {
+    const poll = () => {
+      fetch(profiling.dataset.statusUrl, { credentials: "same-origin" }).then((r) => r.json()).then((j) => {
+        text($("#profile-status"), j.status || "—");
+        if (["queued", "running"].includes(j.status)) { setTimeout(poll, 1000); return; }
+        window.location.reload();
+      }).catch(() => setTimeout(poll, 3000));
+    };
+    setTimeout(poll, 500);
+  }
+
   // job page: poll the status until the job ends
   const job = $("#job");
   if (job && ["queued", "running"].includes(job.dataset.status)) {
@@ -79,7 +92,8 @@
         const st = $("#job-status"); text(st, j.status); st.className = "status-" + j.status;
         text($("#job-stage"), p.stage || "—");
         text($("#job-step"), (p.step || "—") + (p.steps_total ? " (" + (p.steps_done || 0) + "/" + p.steps_total + ")" : ""));
-        text($("#job-epoch"), p.epoch || p.round || "—");
+        const unit = p.epoch ? "epoch" : (p.round ? "round" : null);
+        text($("#job-epoch"), unit ? unit + " " + p[unit] + (p[unit + "s_total"] ? " of " + p[unit + "s_total"] : "") : "—");
         text($("#job-eps"), fmt(j.epsilon_spent !== null ? j.epsilon_spent : p.epsilon_spent) + " of " + fmt(j.target_epsilon));
         const bar = $("#job-bar"); bar.max = p.steps_total || 1; bar.value = j.status === "succeeded" ? bar.max : (p.steps_done || 0);
         if (j.error) { const e = $("#job-error"); text(e, j.error); e.hidden = false; }
