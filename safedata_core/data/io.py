@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from safedata_core.data.metadata import Metadata
+from safedata_core.data.normalize import texts_normalized
 from safedata_core.data.table import Table
 from safedata_core.errors import DataError
 
@@ -82,14 +83,15 @@ _PANDAS_NA = [
     "nan",
     "null",
 ]  # pandas.read_csv's default missing-value words
+_NA_SET = frozenset(_PANDAS_NA)
 _LEADING_SPACE = re.compile(r"(?:^|,)[ \t]", re.MULTILINE)
 
 
 def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
     """A plain comma-separated UTF-8 file read with pyarrow, text as categoricals; None to use pandas.
 
-    pyarrow parses in parallel and dictionary-encodes text while it reads, so a Table gets the codes
-    of every text column for free (data/codes.py). It reads the same values as :func:`read_file`'s
+    pyarrow parses in parallel and dictionary-encodes each text column in one pass, so a Table gets
+    the codes of every text column for free (data/codes.py). It reads the same values as :func:`read_file`'s
     ``pandas.read_csv``: pandas' missing-value words and true/false words, no date parsing (columns
     pyarrow would read as dates stay text). Files it might read differently go to pandas: other
     delimiters and encodings, gzip, quotes or blanks after a comma in the first MiB (pandas skips
@@ -108,11 +110,12 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
     if not all(names) or len(set(names)) != len(names):
         return None  # unnamed or repeated columns: pandas' naming and read_file's error
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     read = pacsv.ReadOptions(block_size=1 << 22)
     parse = pacsv.ParseOptions(newlines_in_values=True)
-    text = pa.dictionary(pa.int32(), pa.string())
+    text = pa.string()
     try:
         with pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=_arrow_convert({})) as r:
             schema = r.schema  # the types pyarrow infers from the first block
@@ -130,11 +133,13 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
                 return None  # whole numbers pandas may keep exact
         elif pa.types.is_null(column.type):  # no value at all: pandas reads a float column of NaN
             table = table.set_column(i, name, pa.nulls(table.num_rows, pa.float64()))
+        elif pa.types.is_string(column.type):  # one dictionary per column: a pandas Categorical
+            table = table.set_column(i, name, pc.dictionary_encode(column.combine_chunks()))
     df = table.to_pandas(split_blocks=True, self_destruct=True)
     for name in df.columns:
         if isinstance(df[name].dtype, pd.CategoricalDtype):
-            values = pd.Series(df[name].cat.categories, dtype=object)
-            if bool((values.str.strip().isin(_PANDAS_NA) & ~values.isin(_PANDAS_NA)).any()):
+            values = df[name].cat.categories.tolist()
+            if not texts_normalized(values) and any(v.strip() in _NA_SET and v not in _NA_SET for v in values):
                 return None  # a missing-value word after blanks: pandas skips the blanks
     df.columns = [str(c) for c in df.columns]
     return df
@@ -150,8 +155,6 @@ def _arrow_convert(types: dict[str, Any]) -> Any:
         false_values=["False", "FALSE", "false"],
         strings_can_be_null=True,
         timestamp_parsers=[],
-        auto_dict_encode=True,
-        auto_dict_max_cardinality=2**31 - 1,
     )
 
 

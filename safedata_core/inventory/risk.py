@@ -85,12 +85,17 @@ def class_size_distribution(sizes: np.ndarray) -> list[dict[str, Any]]:
     return out
 
 
-def rare_combinations(df: pd.DataFrame, qis: Sequence[str], k: int, *, limit: int = 50) -> dict[str, Any]:
-    """The QI value combinations held by fewer than ``k`` records, smallest first (at most ``limit``)."""
+def rare_combinations(
+    df: pd.DataFrame, qis: Sequence[str], k: int, *, limit: int = 50, ids: tuple[np.ndarray, int] | None = None
+) -> dict[str, Any]:
+    """The QI value combinations held by fewer than ``k`` records, smallest first (at most ``limit``).
+
+    ``ids``: ``group_ids(df, qis)`` when the caller has them (from any coding of the same QIs).
+    """
     qis = list(qis)
     if not qis or len(df) == 0:
         return {"k": k, "count": 0, "records": 0, "combinations": [], "truncated": False}
-    ids, n_groups = group_ids(df, qis)
+    ids, n_groups = group_ids(df, qis) if ids is None else ids
     counts = np.bincount(ids, minlength=n_groups)
     rare_ids = np.flatnonzero(counts < k)
     order = rare_ids[np.argsort(counts[rare_ids], kind="stable")]
