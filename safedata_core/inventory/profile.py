@@ -133,12 +133,12 @@ def build_profile(
         risk["records_below_k"][str(k)] = int((sizes < k).sum())
         risk["share_below_k"][str(k)] = risk["records_below_k"][str(k)] / n if n else 0.0
     risk["class_size_distribution"] = class_size_distribution(sizes)
-    risk["uniqueness_contribution"] = uniqueness_contribution(coded, qis) if 1 < len(qis) <= 12 else {}
+    risk["uniqueness_contribution"] = uniqueness_contribution(coded, qis, sizes=sizes) if 1 < len(qis) <= 12 else {}
     bar.update(1)
 
     bar.set_postfix_str("l-diversity / t-closeness")
-    risk["l_diversity"] = {s: l_diversity(coded, qis, s) for s in sens}
-    risk["t_closeness"] = {s: t_closeness(coded, qis, s) for s in sens}
+    risk["l_diversity"] = {s: l_diversity(coded, qis, s, ids=(ids, n_groups)) for s in sens}
+    risk["t_closeness"] = {s: t_closeness(coded, qis, s, ids=(ids, n_groups)) for s in sens}
     bar.update(1)
 
     bar.set_postfix_str("individual risk")

@@ -115,10 +115,15 @@ def rare_combinations(
     }
 
 
-def uniqueness_contribution(df: pd.DataFrame, qis: Sequence[str]) -> dict[str, int]:
-    """For each QI, how many sample uniques disappear when that QI is left out (leave-one-out)."""
+def uniqueness_contribution(
+    df: pd.DataFrame, qis: Sequence[str], *, sizes: np.ndarray | None = None
+) -> dict[str, int]:
+    """For each QI, how many sample uniques disappear when that QI is left out (leave-one-out).
+
+    ``sizes``: ``class_sizes(df, qis)`` when the caller has them.
+    """
     qis = list(qis)
-    base = int((class_sizes(df, qis) == 1).sum())
+    base = int(((class_sizes(df, qis) if sizes is None else sizes) == 1).sum())
     return {q: base - int((class_sizes(df, [c for c in qis if c != q]) == 1).sum()) for q in qis}
 
 

@@ -60,6 +60,13 @@ class AIMParams(BaseModel):
         gt=0,
         description="Planning figure: seconds one round takes on your machine (declared, never measured on the data).",
     )
+    one_way_noise: float = Field(
+        1.0,
+        ge=0.25,
+        le=8.0,
+        description="Noise of the initial 1-way fine histograms relative to a round's measurement (a public "
+        "choice; above 1 leaves more of the budget to the rounds, the 1-way counts are summed into bins anyway).",
+    )
     round_iters: int = Field(60, ge=1, le=10_000, description="Mirror-descent iterations after each measurement.")
     final_iters: int = Field(600, ge=1, le=100_000, description="Mirror-descent iterations of the final fit.")
     progress: bool = Field(
@@ -119,8 +126,9 @@ class AIMSynthesizer(MarginalSynthesizer):
         planned = max(rounds, 2 * d)  # so the 1-way measurements never take more than half of rho
         sigma = math.sqrt(planned / (2.0 * _ONE_WAY_SHARE * rho))
         eps = math.sqrt(8.0 * (1 - _ONE_WAY_SHARE) * rho / planned)
-        measurements = self._build_domains(table, ctx, sigma, labels)
-        rho_used = d / (2.0 * sigma**2)
+        one_way_sigma = sigma * p.one_way_noise
+        measurements = self._build_domains(table, ctx, one_way_sigma, labels)
+        rho_used = d / (2.0 * one_way_sigma**2)
         degree = min(p.degree, d)
         workload = self._workload(table, degree)
         weights = workload_weights(workload, degree)
