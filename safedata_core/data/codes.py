@@ -41,7 +41,7 @@ class TextCodes:
     @cached_property
     def present(self) -> int:
         """Rows holding a value (not missing after cleaning)."""
-        return int(len(self.valid))
+        return len(self.valid)
 
     @cached_property
     def valid(self) -> np.ndarray:
@@ -76,7 +76,7 @@ def is_text_column(series: pd.Series) -> bool:
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return bool(dtype.categories.inferred_type == "string")
-    return dtype == object or isinstance(dtype, pd.StringDtype)
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
 def text_codes(series: pd.Series, markers: tuple[str, ...]) -> TextCodes:

@@ -221,6 +221,20 @@ def _looks_like_dates(text: pd.Series) -> bool:
     return bool(parsed.notna().mean() >= 0.9)
 
 
+def _sorted_texts(values: list[str]) -> list[str]:
+    """``sorted(values)`` for strings; pyarrow sorts large lists (UTF-8 byte order is code point order)."""
+    if len(values) < 10_000:
+        return sorted(values)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.string())
+    except (pa.ArrowException, UnicodeError):  # e.g. lone surrogates, which UTF-8 cannot hold
+        return sorted(values)
+    return list(arr.take(pc.array_sort_indices(arr)).to_pylist())
+
+
 def infer_metadata(
     df: pd.DataFrame,
     *,
@@ -252,7 +266,7 @@ def infer_metadata(
                 if len(num):
                     bounds = (float(num.min()), float(num.max()))
             elif ctype in ("categorical", "boolean"):
-                categories = sorted(tc.distinct.astype(str).tolist())
+                categories = _sorted_texts(tc.distinct.astype(str).tolist())
             nullable = tc.present < len(tc.codes)
         else:
             if name not in cleaned:

@@ -62,9 +62,7 @@ def texts_normalized(values: Sequence[Any]) -> bool:
     if not joined:
         return len(values) == 0
     if not joined.isascii():
-        return not any(v[:1].isspace() or v[-1:].isspace() for v in values) and unicodedata.is_normalized(
-            "NFC", joined
-        )
+        return not any(v[:1].isspace() or v[-1:].isspace() for v in values) and unicodedata.is_normalized("NFC", joined)
     b = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
     space = _ASCII_SPACE[b]
     if space[0] or space[-1]:

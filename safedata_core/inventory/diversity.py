@@ -25,10 +25,10 @@ _CELL_BUDGET = 4_000_000
 
 
 def distinct_l(
-    df: pd.DataFrame, qis: Sequence[str], sensitive: str, *, ids: tuple[np.ndarray, int] | None = None
+    df: pd.DataFrame, qis: Sequence[str], sensitive: str, *, class_ids: tuple[np.ndarray, int] | None = None
 ) -> np.ndarray:
-    """Per-record number of distinct values of ``sensitive`` in its QI class (``ids``: ``group_ids(df, qis)``)."""
-    ids, n_groups = group_ids(df, list(qis)) if ids is None else ids
+    """Per-record number of distinct values of ``sensitive`` in its QI class (``class_ids``: ``group_ids(df, qis)``)."""
+    ids, n_groups = group_ids(df, list(qis)) if class_ids is None else class_ids
     codes, m = column_codes(df[sensitive])
     radix = max(m, 1)
     pairs = pd.unique(ids * radix + codes)
@@ -37,10 +37,10 @@ def distinct_l(
 
 
 def l_diversity(
-    df: pd.DataFrame, qis: Sequence[str], sensitive: str, *, ids: tuple[np.ndarray, int] | None = None
+    df: pd.DataFrame, qis: Sequence[str], sensitive: str, *, class_ids: tuple[np.ndarray, int] | None = None
 ) -> dict[str, Any]:
     """Distinct l-diversity of the table on ``qis`` for ``sensitive`` and the records in low-l classes."""
-    per_record = distinct_l(df, qis, sensitive, ids=ids)
+    per_record = distinct_l(df, qis, sensitive, class_ids=class_ids)
     return {
         "l": int(per_record.min()) if len(per_record) else 0,
         "records_with_l_below": {str(lv): int((per_record < lv).sum()) for lv in (2, 3, 5)},
@@ -80,11 +80,11 @@ def t_closeness(
     sensitive: str,
     *,
     max_bins: int = 20,
-    ids: tuple[np.ndarray, int] | None = None,
+    class_ids: tuple[np.ndarray, int] | None = None,
 ) -> dict[str, Any]:
-    """Largest and mean EMD between class and table distributions of ``sensitive`` (``ids``: ``group_ids``)."""
+    """Largest and mean EMD between class and table distributions of ``sensitive`` (``class_ids``: ``group_ids``)."""
     n = len(df)
-    ids, n_groups = group_ids(df, list(qis)) if ids is None else ids
+    ids, n_groups = group_ids(df, list(qis)) if class_ids is None else class_ids
     codes, m, ordered = sensitive_codes(df[sensitive], max_bins=max_bins)
     if n == 0 or m < 2:
         return {"t": 0.0, "mean_t": 0.0, "ordered": ordered, "bins": m}

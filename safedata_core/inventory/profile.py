@@ -137,8 +137,8 @@ def build_profile(
     bar.update(1)
 
     bar.set_postfix_str("l-diversity / t-closeness")
-    risk["l_diversity"] = {s: l_diversity(coded, qis, s, ids=(ids, n_groups)) for s in sens}
-    risk["t_closeness"] = {s: t_closeness(coded, qis, s, ids=(ids, n_groups)) for s in sens}
+    risk["l_diversity"] = {s: l_diversity(coded, qis, s, class_ids=(ids, n_groups)) for s in sens}
+    risk["t_closeness"] = {s: t_closeness(coded, qis, s, class_ids=(ids, n_groups)) for s in sens}
     bar.update(1)
 
     bar.set_postfix_str("individual risk")
@@ -150,7 +150,7 @@ def build_profile(
     bar.update(1)
 
     bar.set_postfix_str("rare combinations")
-    risk["rare_combinations"] = rare_combinations(df, qis, k, limit=max_rare_combinations, ids=(ids, n_groups))
+    risk["rare_combinations"] = rare_combinations(df, qis, k, limit=max_rare_combinations, class_ids=(ids, n_groups))
     bar.update(1)
     bar.close()
 

@@ -86,16 +86,16 @@ def class_size_distribution(sizes: np.ndarray) -> list[dict[str, Any]]:
 
 
 def rare_combinations(
-    df: pd.DataFrame, qis: Sequence[str], k: int, *, limit: int = 50, ids: tuple[np.ndarray, int] | None = None
+    df: pd.DataFrame, qis: Sequence[str], k: int, *, limit: int = 50, class_ids: tuple[np.ndarray, int] | None = None
 ) -> dict[str, Any]:
     """The QI value combinations held by fewer than ``k`` records, smallest first (at most ``limit``).
 
-    ``ids``: ``group_ids(df, qis)`` when the caller has them (from any coding of the same QIs).
+    ``class_ids``: ``group_ids(df, qis)`` when the caller has them (from any coding of the same QIs).
     """
     qis = list(qis)
     if not qis or len(df) == 0:
         return {"k": k, "count": 0, "records": 0, "combinations": [], "truncated": False}
-    ids, n_groups = group_ids(df, qis) if ids is None else ids
+    ids, n_groups = group_ids(df, qis) if class_ids is None else class_ids
     counts = np.bincount(ids, minlength=n_groups)
     rare_ids = np.flatnonzero(counts < k)
     order = rare_ids[np.argsort(counts[rare_ids], kind="stable")]
@@ -115,9 +115,7 @@ def rare_combinations(
     }
 
 
-def uniqueness_contribution(
-    df: pd.DataFrame, qis: Sequence[str], *, sizes: np.ndarray | None = None
-) -> dict[str, int]:
+def uniqueness_contribution(df: pd.DataFrame, qis: Sequence[str], *, sizes: np.ndarray | None = None) -> dict[str, int]:
     """For each QI, how many sample uniques disappear when that QI is left out (leave-one-out).
 
     ``sizes``: ``class_sizes(df, qis)`` when the caller has them.
