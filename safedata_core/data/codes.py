@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from safedata_core.data.normalize import normalize_values, texts_normalized
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+    from pandas import Series
 
 __all__ = ["TextCodes", "is_text_column", "text_codes"]
 
@@ -27,8 +31,8 @@ __all__ = ["TextCodes", "is_text_column", "text_codes"]
 class TextCodes:
     """Rows of a cleaned text column as ``codes`` (-1: missing) into ``distinct`` (string dtype, each once)."""
 
-    codes: np.ndarray
-    distinct: pd.Series
+    codes: NDArray[Any]  # names without a module prefix: dataclass() would import numpy to check them
+    distinct: Series
     raw_present: int  # non-missing values before markers such as '?' were read as missing
 
     @classmethod
@@ -61,7 +65,7 @@ class TextCodes:
         """The first ``n`` non-missing values."""
         return self.values_at(np.arange(min(n, self.present)))
 
-    def spread(self, per_value: Any, fill: Any = np.nan) -> Any:
+    def spread(self, per_value: Any, fill: Any = float("nan")) -> Any:
         """An array holding ``per_value[code]`` on each row and ``fill`` on missing rows.
 
         ``per_value``: a numpy array or a pandas extension array aligned with ``distinct``.

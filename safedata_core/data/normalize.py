@@ -15,6 +15,7 @@ counts, never a data value.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -42,8 +43,12 @@ def normalize_text(value: str) -> str:
     return unicodedata.normalize("NFC", value.strip())
 
 
-_ASCII_SPACE = np.zeros(256, dtype=bool)
-_ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # the ASCII characters str.isspace() accepts
+@functools.cache
+def _ascii_space() -> np.ndarray:
+    """Lookup table byte -> is whitespace, for the ASCII characters str.isspace() accepts (built on first use)."""
+    table = np.zeros(256, dtype=bool)
+    table[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+    return table
 
 
 def texts_normalized(values: Sequence[Any]) -> bool:
@@ -64,7 +69,7 @@ def texts_normalized(values: Sequence[Any]) -> bool:
     if not joined.isascii():
         return not any(v[:1].isspace() or v[-1:].isspace() for v in values) and unicodedata.is_normalized("NFC", joined)
     b = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    space = _ASCII_SPACE[b]
+    space = _ascii_space()[b]
     if space[0] or space[-1]:
         return False
     sep = b == 0
