@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from safedata_core.data.codes import TextCodes
 from safedata_core.data.metadata import ColumnMeta, ColumnType, Metadata
 from safedata_core.errors import DataError
 
@@ -54,33 +55,46 @@ def clean_missing(series: pd.Series) -> pd.Series:
 
 
 def infer_column_type(
-    series: pd.Series, *, max_categories: int = 50, cleaned: pd.Series | None = None
+    series: pd.Series,
+    *,
+    max_categories: int = 50,
+    cleaned: pd.Series | None = None,
+    coded: TextCodes | None = None,
 ) -> tuple[ColumnType, str]:
     """Return the inferred logical type of ``series`` and a one-line reason.
 
-    ``cleaned`` is ``clean_missing(series)`` when the caller has it already. Checks that depend only on
-    which values occur (distinct counts, true/false words, number formats) look at each distinct value
-    once; shares and probes use the rows, so the answer is the same as value by value.
+    ``cleaned`` is ``clean_missing(series)`` when the caller has it already; ``coded`` the column's
+    :func:`~safedata_core.data.codes.text_codes` (a text column cleaned and coded in one pass). Checks
+    that depend only on which values occur (distinct counts, true/false words, number formats) look at
+    each distinct value once; shares and probes use the rows, so the answer is the same as value by value.
     """
-    cleaned = clean_missing(series) if cleaned is None else cleaned
-    s = cleaned.dropna()
-    n = len(s)
-    markers = int(series.notna().sum()) - n  # '?', blanks, 'NA'... read as missing
+    if coded is not None:
+        n = coded.present
+        markers = coded.raw_present - n
+    else:
+        cleaned = clean_missing(series) if cleaned is None else cleaned
+        s = cleaned.dropna()
+        n = len(s)
+        markers = int(series.notna().sum()) - n  # '?', blanks, 'NA'... read as missing
     note = f" ({markers} missing-value markers such as '?' read as missing)" if markers else ""
     if n == 0:
         return "categorical", "column is entirely missing" + note
-    if pd.api.types.is_bool_dtype(s):
-        return "boolean", "boolean dtype"
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return "datetime", "datetime dtype"
-    if pd.api.types.is_numeric_dtype(s):
-        if pd.api.types.is_integer_dtype(s) and _beyond_exact(s.to_numpy(dtype=float)):
-            return "categorical", _BIG_INTS + note
-        ntype, reason = _numeric_type(s.to_numpy(dtype=float))
-        return ntype, reason + note
-    text = s.astype("string")
-    codes, uniques = pd.factorize(text)
-    distinct = pd.Series(uniques, dtype="string")
+    if coded is None:
+        if pd.api.types.is_bool_dtype(s):
+            return "boolean", "boolean dtype"
+        if pd.api.types.is_datetime64_any_dtype(s):
+            return "datetime", "datetime dtype"
+        if pd.api.types.is_numeric_dtype(s):
+            if pd.api.types.is_integer_dtype(s) and _beyond_exact(s.to_numpy(dtype=float)):
+                return "categorical", _BIG_INTS + note
+            ntype, reason = _numeric_type(s.to_numpy(dtype=float))
+            return ntype, reason + note
+        coded = TextCodes.from_text(s.astype("string"))
+    return _text_type(coded, n, note, max_categories)
+
+
+def _text_type(coded: TextCodes, n: int, note: str, max_categories: int) -> tuple[ColumnType, str]:
+    distinct = coded.distinct
     nunique = len(distinct)
     if nunique <= 2 and set(distinct.str.lower().unique()) <= _BOOL_WORDS:
         return "boolean", "two values that read as true/false" + note
@@ -88,20 +102,19 @@ def infer_column_type(
     if grouped is not None:
         ntype, reason = _numeric_type(grouped.to_numpy(dtype=float))
         return ntype, f"numbers with thousands separators (1,000); {reason}{note}"
-    share_numeric = _numeric_share(text)
+    probe = coded.values_at(np.arange(n)) if n <= _PROBE else coded.values_at(sample_positions(n, _PROBE))
+    share_numeric = float(pd.to_numeric(probe, errors="coerce").notna().mean())
     if share_numeric >= 0.98:
         numbers = pd.to_numeric(distinct, errors="coerce")
-        counts = np.bincount(codes, minlength=nunique)
-        share_numeric = float(counts[numbers.notna().to_numpy()].sum() / n)
+        share_numeric = float(coded.counts[numbers.notna().to_numpy()].sum() / n)
         if share_numeric >= 0.98:
             whole = numbers.notna() & distinct.str.fullmatch(WHOLE_NUMBER).fillna(False).astype(bool)
             if _beyond_exact(numbers[whole].to_numpy(dtype=float)):
                 return "categorical", _BIG_INTS + note
             ntype, reason = _numeric_type(numbers.dropna().to_numpy(dtype=float))
             return ntype, f"{share_numeric:.0%} of values parse as numbers; {reason}{note}"
-    if nunique > max_categories and _looks_like_dates(text):
+    if nunique > max_categories and _looks_like_dates(coded.head(200)):
         return "datetime", "values parse as dates" + note
-    probe = text if n <= _PROBE else text.iloc[sample_positions(n, _PROBE)]
     mean_len = float(probe.str.len().mean())
     if nunique > max_categories and (mean_len > 30 or probe.str.contains(" ", regex=False).mean() > 0.5):
         return "text", f"{nunique} distinct values, mean length {mean_len:.0f}: free text" + note
@@ -134,6 +147,8 @@ def sample_positions(n: int, size: int) -> np.ndarray:
 def _any_comma(text: pd.Series) -> bool:
     """Does any value hold a ',' (one substring search over the joined values, not one per value)?"""
     values = text.dropna()
+    if isinstance(values.dtype, pd.StringDtype):  # already strings
+        return bool(len(values)) and "," in "\x00".join(values.tolist())
     return bool(len(values)) and "," in "\x00".join(values.astype(str).tolist())
 
 
@@ -206,32 +221,71 @@ def _looks_like_dates(text: pd.Series) -> bool:
     return bool(parsed.notna().mean() >= 0.9)
 
 
-def infer_metadata(df: pd.DataFrame, *, source: str = "data", cleaned: dict[str, pd.Series] | None = None) -> Metadata:
+def _sorted_texts(values: list[str]) -> list[str]:
+    """``sorted(values)`` for strings; pyarrow sorts large lists (UTF-8 byte order is code point order)."""
+    if len(values) < 10_000:
+        return sorted(values)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.string())
+    except (pa.ArrowException, UnicodeError):  # e.g. lone surrogates, which UTF-8 cannot hold
+        return sorted(values)
+    return list(arr.take(pc.array_sort_indices(arr)).to_pylist())
+
+
+def infer_metadata(
+    df: pd.DataFrame,
+    *,
+    source: str = "data",
+    cleaned: dict[str, pd.Series] | None = None,
+    coded: dict[str, TextCodes] | None = None,
+) -> Metadata:
     """Infer a :class:`Metadata` for ``df``. Domains are recorded but marked inferred.
 
-    ``cleaned``: ``clean_missing`` of each column when the caller has them (filled in otherwise).
+    ``cleaned``: ``clean_missing`` of each column when the caller has them (filled in otherwise);
+    ``coded``: text columns cleaned and coded by :func:`~safedata_core.data.codes.text_codes` (these
+    need no ``cleaned`` entry).
     """
     columns: dict[str, ColumnMeta] = {}
     cleaned = {} if cleaned is None else cleaned
+    coded = {} if coded is None else coded
     for name in df.columns:
-        if name not in cleaned:
-            cleaned[name] = clean_missing(df[name])
-        s = cleaned[name]
-        ctype, _ = infer_column_type(df[name], cleaned=s)
         bounds = None
         categories = None
-        if ctype in ("integer", "numerical"):
-            num = to_numbers(s).dropna()
-            refuse_infinities(str(name), num.to_numpy(), source=source)
-            if len(num):
-                bounds = (float(num.min()), float(num.max()))
-        elif ctype in ("categorical", "boolean"):
-            categories = sorted(pd.Series(s.dropna().unique()).astype(str).unique().tolist())
+        tc = coded.get(name)
+        if tc is not None:
+            ctype, _ = infer_column_type(df[name], coded=tc)
+            if ctype in ("integer", "numerical"):
+                num = to_numbers(tc.distinct).to_numpy(dtype=float)
+                if np.isinf(num).any():  # the message names the row: find it on the rows
+                    rows = tc.spread(num)
+                    refuse_infinities(str(name), rows[~np.isnan(rows)], source=source)
+                num = num[~np.isnan(num)]
+                if len(num):
+                    bounds = (float(num.min()), float(num.max()))
+            elif ctype in ("categorical", "boolean"):
+                categories = _sorted_texts(tc.distinct.astype(str).tolist())
+            nullable = tc.present < len(tc.codes)
+        else:
+            if name not in cleaned:
+                cleaned[name] = clean_missing(df[name])
+            s = cleaned[name]
+            ctype, _ = infer_column_type(df[name], cleaned=s)
+            if ctype in ("integer", "numerical"):
+                num = to_numbers(s).dropna()
+                refuse_infinities(str(name), num.to_numpy(), source=source)
+                if len(num):
+                    bounds = (float(num.min()), float(num.max()))
+            elif ctype in ("categorical", "boolean"):
+                categories = sorted(pd.Series(s.dropna().unique()).astype(str).unique().tolist())
+            nullable = bool(s.isna().any())
         columns[str(name)] = ColumnMeta(
             type=ctype,
             bounds=bounds,
             categories=categories,
-            nullable=bool(s.isna().any()),
+            nullable=nullable,
             inferred=True,
         )
     return Metadata(columns=columns)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from safedata_core.data.metadata import Metadata
+from safedata_core.data.normalize import texts_normalized
 from safedata_core.data.table import Table
 from safedata_core.errors import DataError
 
@@ -55,8 +56,106 @@ def read_table(source: str, options: Mapping[str, object] | None = None) -> Tabl
         df = load_builtin(name)
         meta = metadata if isinstance(metadata, Metadata) else builtin_metadata()
         return Table.from_dataframe(df, meta, source=source)
-    df = read_file(source)
+    df = _read_csv_arrow(Path(source))
+    if df is None:
+        df = read_file(source)
     return Table.from_dataframe(df, metadata if isinstance(metadata, Metadata) else None, source=source)
+
+
+_PANDAS_NA = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+]  # pandas.read_csv's default missing-value words
+_NA_SET = frozenset(_PANDAS_NA)
+_LEADING_SPACE = re.compile(r"(?:^|,)[ \t]", re.MULTILINE)
+
+
+def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
+    """A plain comma-separated UTF-8 file read with pyarrow, text as categoricals; None to use pandas.
+
+    pyarrow parses in parallel and dictionary-encodes each text column in one pass, so a Table gets
+    the codes of every text column for free (data/codes.py). It reads the same values as :func:`read_file`'s
+    ``pandas.read_csv``: pandas' missing-value words and true/false words, no date parsing (columns
+    pyarrow would read as dates stay text). Files it might read differently go to pandas: other
+    delimiters and encodings, gzip, quotes or blanks after a comma in the first MiB (pandas skips
+    initial spaces), values pyarrow cannot convert, and whole numbers beyond 2^53 read as floats.
+    """
+    try:
+        if not path.is_file() or path.stat().st_size == 0 or path.suffix.lower() != ".csv":
+            return None
+        encoding, head = detect_encoding(path)
+    except (DataError, OSError):
+        return None  # read_file gives the one-line error
+    first_line = head.split("\n", 1)[0]
+    if encoding not in ("utf-8", "utf-8-sig") or _needs_sniff(first_line) or _LEADING_SPACE.search(head):
+        return None
+    names = [n.strip() for n in first_line.rstrip("\r").split(",")]
+    if not all(names) or len(set(names)) != len(names):
+        return None  # unnamed or repeated columns: pandas' naming and read_file's error
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    read = pacsv.ReadOptions(block_size=1 << 22)
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    text = pa.string()
+    try:
+        with pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=_arrow_convert({})) as r:
+            schema = r.schema  # the types pyarrow infers from the first block
+        kept = (pa.types.is_int64, pa.types.is_float64, pa.types.is_boolean, pa.types.is_null)
+        types = {f.name: (f.type if any(k(f.type) for k in kept) else text) for f in schema}
+        types = {name: t for name, t in types.items() if not pa.types.is_null(t)}
+        table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=_arrow_convert(types))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError):
+        return None  # values pyarrow reads differently from pandas: let pandas read the file
+    for i, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
+        if pa.types.is_floating(column.type):
+            values = column.to_numpy()
+            whole = values[np.isfinite(values) & (np.abs(values) > 2**53)]
+            if whole.size and bool((np.mod(whole, 1) == 0).any()):
+                return None  # whole numbers pandas may keep exact
+        elif pa.types.is_null(column.type):  # no value at all: pandas reads a float column of NaN
+            table = table.set_column(i, name, pa.nulls(table.num_rows, pa.float64()))
+        elif pa.types.is_string(column.type):  # one dictionary per column: a pandas Categorical
+            table = table.set_column(i, name, pc.dictionary_encode(column.combine_chunks()))
+    df = table.to_pandas(split_blocks=True, self_destruct=True)
+    for name in df.columns:
+        if isinstance(df[name].dtype, pd.CategoricalDtype):
+            values = df[name].cat.categories.tolist()
+            if not texts_normalized(values) and any(v.strip() in _NA_SET and v not in _NA_SET for v in values):
+                return None  # a missing-value word after blanks: pandas skips the blanks
+    df.columns = [str(c) for c in df.columns]
+    return df
+
+
+def _arrow_convert(types: dict[str, Any]) -> Any:
+    import pyarrow.csv as pacsv
+
+    return pacsv.ConvertOptions(
+        column_types=types,
+        null_values=_PANDAS_NA,
+        true_values=["True", "TRUE", "true"],
+        false_values=["False", "FALSE", "false"],
+        strings_can_be_null=True,
+        timestamp_parsers=[],
+    )
 
 
 def read_file(source: str | Path) -> pd.DataFrame:

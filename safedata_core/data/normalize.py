@@ -15,7 +15,9 @@ counts, never a data value.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +26,14 @@ import pandas as pd
 if TYPE_CHECKING:
     from safedata_core.data.table import Table
 
-__all__ = ["category_warnings", "normalize_categories", "normalize_frame", "normalize_text"]
+__all__ = [
+    "category_warnings",
+    "normalize_categories",
+    "normalize_frame",
+    "normalize_text",
+    "normalize_values",
+    "texts_normalized",
+]
 
 MAX_NAMED = 5  # declared categories named in one warning; the rest are counted
 
@@ -34,10 +43,45 @@ def normalize_text(value: str) -> str:
     return unicodedata.normalize("NFC", value.strip())
 
 
+@functools.cache
+def _ascii_space() -> np.ndarray:
+    """Lookup table byte -> is whitespace, for the ASCII characters str.isspace() accepts (built on first use)."""
+    table = np.zeros(256, dtype=bool)
+    table[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+    return table
+
+
+def texts_normalized(values: Sequence[Any]) -> bool:
+    """True when ``values`` are all strings that :func:`normalize_text` leaves as they are.
+
+    ASCII values (the common case) are checked together, joined by NUL, with numpy: NFC leaves ASCII
+    as it is, and a value with surrounding whitespace shows as whitespace next to a NUL or at an end.
+    A value holding NUL itself may give a false "no" (the caller then takes the per-value path), never
+    a false "yes". Other text is checked value by value for whitespace and at once for NFC (NFC does
+    not cross the NUL separator).
+    """
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # a value that is not a string
+        return False
+    if not joined:
+        return len(values) == 0
+    if not joined.isascii():
+        return not any(v[:1].isspace() or v[-1:].isspace() for v in values) and unicodedata.is_normalized("NFC", joined)
+    b = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    space = _ascii_space()[b]
+    if space[0] or space[-1]:
+        return False
+    sep = b == 0
+    return not bool((space[1:] & sep[:-1]).any() or (space[:-1] & sep[1:]).any())
+
+
 def normalize_categories(categories: list[Any] | None) -> list[Any] | None:
     """Declared categories with text normalised; duplicates the rule creates are dropped (first kept)."""
     if categories is None:
         return None
+    if texts_normalized(categories) and len(set(categories)) == len(categories):
+        return list(categories)  # nothing to change (the common case; cheap on a million categories)
     out: list[Any] = []
     seen: set[Any] = set()
     for value in categories:
@@ -49,14 +93,21 @@ def normalize_categories(categories: list[Any] | None) -> list[Any] | None:
     return out
 
 
-def _normalize_series(s: pd.Series) -> pd.Series | None:
-    """``s`` with its text values normalised, or None when nothing changes."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    values = np.asarray(uniques, dtype=object)
-    if not len(values):
+def normalize_values(values: np.ndarray) -> np.ndarray | None:
+    """Distinct values (object array) with :func:`normalize_text` applied to the strings; None when none changes."""
+    if not len(values) or texts_normalized(values.tolist()):
         return None
     norm = np.array([normalize_text(v) if isinstance(v, str) else v for v in values], dtype=object)
     if not any(isinstance(a, str) and a != b for a, b in zip(values, norm, strict=True)):
+        return None
+    return norm
+
+
+def _normalize_series(s: pd.Series) -> pd.Series | None:
+    """``s`` with its text values normalised, or None when nothing changes."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    norm = normalize_values(np.asarray(uniques, dtype=object))
+    if norm is None:
         return None
     original = s.to_numpy(dtype=object)
     mapped = np.where(codes >= 0, norm[np.maximum(codes, 0)], original)

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from safedata_core.data.infer import MAX_EXACT_INT, clean_missing, infer_metadata, refuse_infinities, to_numbers
+from safedata_core.data.codes import TextCodes, is_text_column, text_codes
+from safedata_core.data.infer import (
+    MAX_EXACT_INT,
+    MISSING_MARKERS,
+    clean_missing,
+    infer_metadata,
+    refuse_infinities,
+    to_numbers,
+)
 from safedata_core.data.metadata import Metadata
 from safedata_core.data.normalize import normalize_frame
 from safedata_core.errors import DataError
@@ -37,7 +46,6 @@ class Table:
             raise DataError(f"{source}: the table has no rows (give a non-empty file)")
         df = df.copy()
         df.columns = [str(c).strip() for c in df.columns]
-        df = normalize_frame(df)  # one rule for text in data and metadata (data/normalize.py)
         if df.columns.duplicated().any():
             dups = sorted(set(df.columns[df.columns.duplicated()]))
             raise DataError(
@@ -50,10 +58,18 @@ class Table:
                     f"{source}: metadata names column '{unknown[0]}' which the data does not have "
                     f"(columns are: {', '.join(df.columns[:12])}{'...' if df.shape[1] > 12 else ''})"
                 )
-        cleaned: dict[str, pd.Series] = {}  # clean_missing of each column, computed once for both passes
-        inferred = infer_metadata(df, source=source, cleaned=cleaned)
+        # text columns: normalised (data/normalize.py), cleaned and coded once, in one pass each;
+        # other columns go through normalize_frame (a no-op for them) and clean_missing
+        coded = {name: text_codes(df[name], MISSING_MARKERS) for name in df.columns if is_text_column(df[name])}
+        other = [name for name in df.columns if name not in coded and isinstance(df[name].dtype, pd.CategoricalDtype)]
+        if other:  # categories that are not all text
+            normalized = normalize_frame(df[other])
+            for name in other:
+                df[name] = normalized[name]
+        cleaned: dict[str, pd.Series] = {}  # clean_missing of each other column, computed once for both passes
+        inferred = infer_metadata(df, source=source, cleaned=cleaned, coded=coded)
         meta = metadata.merged_over(inferred) if metadata is not None else inferred
-        return cls(df=coerce_to_metadata(df, meta, source=source, cleaned=cleaned), metadata=meta)
+        return cls(df=coerce_to_metadata(df, meta, source=source, cleaned=cleaned, coded=coded), metadata=meta)
 
     # -- convenience ------------------------------------------------------
     @property
@@ -79,27 +95,35 @@ class Table:
 
 
 def coerce_to_metadata(
-    df: pd.DataFrame, meta: Metadata, *, source: str = "data", cleaned: dict[str, pd.Series] | None = None
+    df: pd.DataFrame,
+    meta: Metadata,
+    *,
+    source: str = "data",
+    cleaned: dict[str, pd.Series] | None = None,
+    coded: dict[str, TextCodes] | None = None,
 ) -> pd.DataFrame:
     """Return ``df`` with each column cast to the dtype its metadata declares.
 
     Numeric columns refuse infinities, and integer columns refuse whole numbers
     beyond 2^53 (a float64 cannot hold them exactly), naming the column.
+    ``coded``: text columns already cleaned and coded (:func:`~safedata_core.data.codes.text_codes`);
+    their values are cast once per distinct value.
     """
     out = {}
     for name in df.columns:
         col = meta.columns[name]
+        tc = coded.get(name) if coded is not None else None
+        if tc is not None:
+            out[name] = pd.Series(_coerce_coded(tc, col.type), index=df.index)
+            if col.type in ("integer", "numerical"):
+                _check_numbers(name, out[name], col.type, source)
+            continue
         s = cleaned[name] if cleaned is not None and name in cleaned else clean_missing(df[name])
         if col.type in ("integer", "numerical"):
             # numbers are float64 in memory (NaN = missing); integer columns are
             # written back as whole numbers by write_table
             numbers = to_numbers(s)
-            refuse_infinities(name, numbers.to_numpy(), source=source)
-            if col.type == "integer" and bool((numbers.abs() > MAX_EXACT_INT).any()):
-                raise DataError(
-                    f"{source}: column '{name}' is declared integer but holds whole numbers beyond 2^53, which "
-                    "cannot be held exactly; declare it categorical (a code or identifier) or numerical"
-                )
+            _check_numbers(name, numbers, col.type, source)
             out[name] = numbers
         elif col.type == "boolean":
             out[name] = _to_bool(s)
@@ -109,6 +133,26 @@ def coerce_to_metadata(
             # categorical and text values are strings; missing is NaN
             out[name] = s.astype("string").astype(object).where(s.notna(), np.nan)
     return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+def _check_numbers(name: str, numbers: pd.Series, ctype: str, source: str) -> None:
+    refuse_infinities(name, numbers.to_numpy(), source=source)
+    if ctype == "integer" and bool((numbers.abs() > MAX_EXACT_INT).any()):
+        raise DataError(
+            f"{source}: column '{name}' is declared integer but holds whole numbers beyond 2^53, which "
+            "cannot be held exactly; declare it categorical (a code or identifier) or numerical"
+        )
+
+
+def _coerce_coded(tc: TextCodes, ctype: str) -> Any:
+    """The rows of a coded text column cast to ``ctype``: each distinct value cast once, then spread."""
+    if ctype in ("integer", "numerical"):
+        return tc.spread(to_numbers(tc.distinct).to_numpy(dtype=float))
+    if ctype == "boolean":
+        return tc.spread(_to_bool(tc.distinct).array)
+    if ctype == "datetime":
+        return tc.spread(pd.to_datetime(tc.distinct, errors="coerce", format="mixed").array)
+    return tc.spread(tc.distinct.to_numpy(dtype=object))
 
 
 def _to_bool(s: pd.Series) -> pd.Series:

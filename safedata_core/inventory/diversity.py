@@ -24,9 +24,11 @@ __all__ = ["distinct_l", "l_diversity", "sensitive_codes", "t_closeness"]
 _CELL_BUDGET = 4_000_000
 
 
-def distinct_l(df: pd.DataFrame, qis: Sequence[str], sensitive: str) -> np.ndarray:
-    """Per-record number of distinct values of ``sensitive`` in its QI class."""
-    ids, n_groups = group_ids(df, list(qis))
+def distinct_l(
+    df: pd.DataFrame, qis: Sequence[str], sensitive: str, *, class_ids: tuple[np.ndarray, int] | None = None
+) -> np.ndarray:
+    """Per-record number of distinct values of ``sensitive`` in its QI class (``class_ids``: ``group_ids(df, qis)``)."""
+    ids, n_groups = group_ids(df, list(qis)) if class_ids is None else class_ids
     codes, m = column_codes(df[sensitive])
     radix = max(m, 1)
     pairs = pd.unique(ids * radix + codes)
@@ -34,9 +36,11 @@ def distinct_l(df: pd.DataFrame, qis: Sequence[str], sensitive: str) -> np.ndarr
     return np.asarray(per_class[ids])
 
 
-def l_diversity(df: pd.DataFrame, qis: Sequence[str], sensitive: str) -> dict[str, Any]:
+def l_diversity(
+    df: pd.DataFrame, qis: Sequence[str], sensitive: str, *, class_ids: tuple[np.ndarray, int] | None = None
+) -> dict[str, Any]:
     """Distinct l-diversity of the table on ``qis`` for ``sensitive`` and the records in low-l classes."""
-    per_record = distinct_l(df, qis, sensitive)
+    per_record = distinct_l(df, qis, sensitive, class_ids=class_ids)
     return {
         "l": int(per_record.min()) if len(per_record) else 0,
         "records_with_l_below": {str(lv): int((per_record < lv).sum()) for lv in (2, 3, 5)},
@@ -70,10 +74,17 @@ def sensitive_codes(series: pd.Series, *, max_bins: int = 20) -> tuple[np.ndarra
     return codes, max(m, 1), False
 
 
-def t_closeness(df: pd.DataFrame, qis: Sequence[str], sensitive: str, *, max_bins: int = 20) -> dict[str, Any]:
-    """Largest and mean EMD between class and table distributions of ``sensitive``."""
+def t_closeness(
+    df: pd.DataFrame,
+    qis: Sequence[str],
+    sensitive: str,
+    *,
+    max_bins: int = 20,
+    class_ids: tuple[np.ndarray, int] | None = None,
+) -> dict[str, Any]:
+    """Largest and mean EMD between class and table distributions of ``sensitive`` (``class_ids``: ``group_ids``)."""
     n = len(df)
-    ids, n_groups = group_ids(df, list(qis))
+    ids, n_groups = group_ids(df, list(qis)) if class_ids is None else class_ids
     codes, m, ordered = sensitive_codes(df[sensitive], max_bins=max_bins)
     if n == 0 or m < 2:
         return {"t": 0.0, "mean_t": 0.0, "ordered": ordered, "bins": m}

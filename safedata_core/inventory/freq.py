@@ -63,6 +63,8 @@ def freq_calc(df: pd.DataFrame, keys: Sequence[str], weights: str | np.ndarray |
     observed = codes >= 0
     pattern_key = (observed.astype(np.int64) << np.arange(len(keys), dtype=np.int64)).sum(axis=1)
     patterns, pattern_of = np.unique(pattern_key, return_inverse=True)
+    if len(patterns) == 1 and bool(observed[0].all()):  # no missing key: plain class counts (same sums)
+        return _freq_by_category(codes, w, wildcard=True)
     if len(patterns) > MAX_PATTERNS:
         # too many missingness patterns for the exact wildcard rule: missing becomes a category
         return _freq_by_category(codes, w, wildcard=False)

@@ -65,11 +65,14 @@ def build_profile(
 
     columns: dict[str, dict[str, Any]] = {}
     findings: dict[str, list[dict[str, Any]]] = {}
+    codes: dict[str, tuple[np.ndarray, int]] = {}  # each column factorised once (-1: missing), shared below
     for i, name in enumerate(df.columns):
         col = meta.columns[name]
         bar.set_postfix_str(f"column {i + 1}/{len(df.columns)}")
-        distinct = int(df[name].nunique(dropna=True))
-        missing = int(df[name].isna().sum())
+        found, uniques = pd.factorize(df[name], use_na_sentinel=True)
+        codes[name] = (found.astype(np.int64, copy=False), len(uniques))
+        distinct = len(uniques)
+        missing = int((codes[name][0] < 0).sum())
         found = detect_identifiers(
             df[name], name, col.type, sample_size=sample_size, seed=seed, distinct=distinct, non_missing=n - missing
         )
@@ -115,14 +118,14 @@ def build_profile(
     elif declared_sensitive:
         sens = declared_sensitive
     else:
-        sens = suggest_sensitive(df, types, exclude=[*direct, *qis, *([weight] if weight else [])])
+        sens = suggest_sensitive(df, types, exclude=[*direct, *qis, *([weight] if weight else [])], codes=codes)
     sens = [s for s in sens if s not in qis]
 
     for name, info in columns.items():
         info["role"] = _role(name, direct, qis, sens, weight)
 
     bar.set_postfix_str("k-anonymity")
-    coded, wildcard = _coded(df, qis, sens)
+    coded, wildcard = _coded(df, qis, sens, codes)
     ids, n_groups = group_ids(coded, qis)
     sizes = np.bincount(ids, minlength=n_groups)[ids] if n else np.zeros(0, dtype=np.int64)
     risk = k_anonymity_summary(coded, qis)
@@ -130,12 +133,12 @@ def build_profile(
         risk["records_below_k"][str(k)] = int((sizes < k).sum())
         risk["share_below_k"][str(k)] = risk["records_below_k"][str(k)] / n if n else 0.0
     risk["class_size_distribution"] = class_size_distribution(sizes)
-    risk["uniqueness_contribution"] = uniqueness_contribution(coded, qis) if 1 < len(qis) <= 12 else {}
+    risk["uniqueness_contribution"] = uniqueness_contribution(coded, qis, sizes=sizes) if 1 < len(qis) <= 12 else {}
     bar.update(1)
 
     bar.set_postfix_str("l-diversity / t-closeness")
-    risk["l_diversity"] = {s: l_diversity(coded, qis, s) for s in sens}
-    risk["t_closeness"] = {s: t_closeness(coded, qis, s) for s in sens}
+    risk["l_diversity"] = {s: l_diversity(coded, qis, s, class_ids=(ids, n_groups)) for s in sens}
+    risk["t_closeness"] = {s: t_closeness(coded, qis, s, class_ids=(ids, n_groups)) for s in sens}
     bar.update(1)
 
     bar.set_postfix_str("individual risk")
@@ -147,7 +150,7 @@ def build_profile(
     bar.update(1)
 
     bar.set_postfix_str("rare combinations")
-    risk["rare_combinations"] = rare_combinations(df, qis, k, limit=max_rare_combinations)
+    risk["rare_combinations"] = rare_combinations(df, qis, k, limit=max_rare_combinations, class_ids=(ids, n_groups))
     bar.update(1)
     bar.close()
 
@@ -191,16 +194,19 @@ def profile_metadata(table: Table, profile: dict[str, Any], *, with_domains: boo
     return Metadata.from_dict({"columns": cols}, source="profile metadata")
 
 
-def _coded(df: pd.DataFrame, qis: list[str], sensitive: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _coded(
+    df: pd.DataFrame, qis: list[str], sensitive: list[str], codes: dict[str, tuple[np.ndarray, int]] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """QIs as integer codes, so repeated group-bys skip hashing strings.
 
     Returns (codes with missing as a code of its own, codes with missing as NaN for the wildcard rule).
+    ``codes``: each column's :func:`column_codes` (missing as -1) when the caller has them.
     """
     own, wild = {}, {}
     for q in qis:
-        codes, card = column_codes(df[q], na_code=False)
-        own[q] = np.where(codes < 0, card, codes)
-        wild[q] = np.where(codes < 0, np.nan, codes.astype(float))
+        found, card = codes[q] if codes is not None and q in codes else column_codes(df[q], na_code=False)
+        own[q] = np.where(found < 0, card, found)
+        wild[q] = np.where(found < 0, np.nan, found.astype(float))
     coded = pd.DataFrame(own, index=df.index)
     for s in sensitive:
         coded[s] = df[s]

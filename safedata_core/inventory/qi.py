@@ -79,11 +79,27 @@ def uniqueness_drivers(
     return chosen
 
 
-def suggest_sensitive(df: pd.DataFrame, types: Mapping[str, str], exclude: Sequence[str]) -> list[str]:
-    """Columns whose names suggest sensitive attributes (income, health, ...)."""
+def suggest_sensitive(
+    df: pd.DataFrame,
+    types: Mapping[str, str],
+    exclude: Sequence[str],
+    *,
+    codes: Mapping[str, tuple[np.ndarray, int]] | None = None,
+) -> list[str]:
+    """Columns whose names suggest sensitive attributes (income, health, ...).
+
+    ``codes``: each column's ``column_codes(.., na_code=False)`` when the caller has them.
+    """
     skip = set(exclude)
+
+    def values(c: str) -> int:  # distinct values, missing counted as one
+        if codes is not None and c in codes:
+            found, card = codes[c]
+            return card + int(bool((found < 0).any()))
+        return column_codes(df[c])[1]
+
     return [
         c
         for c in df.columns
-        if c not in skip and types.get(c) != "text" and set(tokens(c)) & SENSITIVE_HINTS and column_codes(df[c])[1] > 1
+        if c not in skip and types.get(c) != "text" and set(tokens(c)) & SENSITIVE_HINTS and values(c) > 1
     ]

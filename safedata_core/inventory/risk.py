@@ -85,12 +85,17 @@ def class_size_distribution(sizes: np.ndarray) -> list[dict[str, Any]]:
     return out
 
 
-def rare_combinations(df: pd.DataFrame, qis: Sequence[str], k: int, *, limit: int = 50) -> dict[str, Any]:
-    """The QI value combinations held by fewer than ``k`` records, smallest first (at most ``limit``)."""
+def rare_combinations(
+    df: pd.DataFrame, qis: Sequence[str], k: int, *, limit: int = 50, class_ids: tuple[np.ndarray, int] | None = None
+) -> dict[str, Any]:
+    """The QI value combinations held by fewer than ``k`` records, smallest first (at most ``limit``).
+
+    ``class_ids``: ``group_ids(df, qis)`` when the caller has them (from any coding of the same QIs).
+    """
     qis = list(qis)
     if not qis or len(df) == 0:
         return {"k": k, "count": 0, "records": 0, "combinations": [], "truncated": False}
-    ids, n_groups = group_ids(df, qis)
+    ids, n_groups = group_ids(df, qis) if class_ids is None else class_ids
     counts = np.bincount(ids, minlength=n_groups)
     rare_ids = np.flatnonzero(counts < k)
     order = rare_ids[np.argsort(counts[rare_ids], kind="stable")]
@@ -110,10 +115,13 @@ def rare_combinations(df: pd.DataFrame, qis: Sequence[str], k: int, *, limit: in
     }
 
 
-def uniqueness_contribution(df: pd.DataFrame, qis: Sequence[str]) -> dict[str, int]:
-    """For each QI, how many sample uniques disappear when that QI is left out (leave-one-out)."""
+def uniqueness_contribution(df: pd.DataFrame, qis: Sequence[str], *, sizes: np.ndarray | None = None) -> dict[str, int]:
+    """For each QI, how many sample uniques disappear when that QI is left out (leave-one-out).
+
+    ``sizes``: ``class_sizes(df, qis)`` when the caller has them.
+    """
     qis = list(qis)
-    base = int((class_sizes(df, qis) == 1).sum())
+    base = int(((class_sizes(df, qis) if sizes is None else sizes) == 1).sum())
     return {q: base - int((class_sizes(df, [c for c in qis if c != q]) == 1).sum()) for q in qis}
 
 

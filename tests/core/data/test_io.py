@@ -103,3 +103,45 @@ def test_parquet_release_of_a_generalised_column(tmp_path: Path) -> None:
     table = Table(pd.DataFrame({"age": [1.0, "*", "[20, 30)", None], "s": ["a", 1, None, 2.5]}), meta)
     back = pd.read_parquet(write_table(table, tmp_path / "o.parquet"))
     assert back["age"].tolist() == ["1.0", "*", "[20, 30)", None] and back["s"].tolist() == ["a", "1", None, "2.5"]
+
+
+def _csv(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_pyarrow_reader_gives_the_pandas_table(tmp_path: Path) -> None:
+    rows = [
+        f"{i},{i % 7}.25,{'True' if i % 2 else 'False'},c{i % 3},2020-01-{1 + i % 28:02d},{'NA' if i % 5 == 0 else 'x'}"
+        for i in range(300)
+    ]
+    path = _csv(tmp_path, "id,num,flag,cat,day,word\n" + "\n".join(rows) + "\n")
+    fast = data_io._read_csv_arrow(path)
+    assert fast is not None and isinstance(fast["cat"].dtype, pd.CategoricalDtype)
+    a = Table.from_dataframe(fast)
+    b = Table.from_dataframe(data_io.read_file(path))
+    pd.testing.assert_frame_equal(a.df, b.df)
+    assert a.metadata == b.metadata
+    assert a.df["day"].dtype == b.df["day"].dtype  # dates stay text for the reader, then typed alike
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("semi.csv", "a;b\n1;2\n"),  # another delimiter
+        ("space.csv", "a,b\n1, 2\n"),  # pandas skips blanks after the comma
+        ("ints.txt", "a,b\n1,2\n"),  # not a .csv file
+    ],
+)
+def test_pyarrow_reader_leaves_other_files_to_pandas(tmp_path: Path, name: str, text: str) -> None:
+    path = _csv(tmp_path, text, name)
+    assert data_io._read_csv_arrow(path) is None
+    assert len(read_table(str(path))) == 1
+
+
+def test_pyarrow_reader_falls_back_when_a_later_value_does_not_convert(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a,b\n" + "1,2\n" * 1_200_000 + "x,y\n")  # past pyarrow's first block (4 MiB)
+    assert data_io._read_csv_arrow(path) is None
+    table = read_table(str(path))
+    assert table.metadata.columns["a"].type == "integer" and table.df["a"].isna().sum() == 1
