@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import io
 import json
 import statistics
 import tempfile
@@ -88,7 +87,6 @@ class ThreadProfiles:
         import fastapi.routing
         import starlette.concurrency
 
-
         original = starlette.concurrency.run_in_threadpool
 
         async def profiled(func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -145,7 +143,8 @@ async def _run(app: Any, key: str, datasets: int, rounds: int, prof: cProfile.Pr
             await timed("GET /datasets/{id}", "GET", f"/datasets/{ds}")
             await timed("PUT /datasets/{id}/metadata", "PUT", f"/datasets/{ds}/metadata", json=META)
             body = {"generator_type": "dp-gaussian-copula", "epsilon": 0.1, "num_rows": 50}
-            r = await timed("POST /generators/dataset/{id}/generate", "POST", f"/generators/dataset/{ds}/generate", json=body)
+            gen_url = f"/generators/dataset/{ds}/generate"
+            r = await timed("POST /generators/dataset/{id}/generate", "POST", gen_url, json=body)
             gens.append(r.json()["id"])
             await timed("GET /generators/{id}", "GET", f"/generators/{gens[-1]}")
     return cpu
@@ -192,20 +191,20 @@ def main() -> int:
     ap.add_argument("--profile", type=Path, default=None, help="write a cProfile of the last run here")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    import logging
-
     runs = []
     for i in range(args.repeats):
         prof = args.profile if i == args.repeats - 1 else None
         runs.append(one_run(args.requests, args.datasets, args.processes, prof))
-    logging.disable(logging.NOTSET)
     names = list(runs[0])
     table = {}
     for name in names:
         medians = [statistics.median(r[name]) for r in runs]
         means = [statistics.fmean(r[name]) for r in runs]
-        table[name] = {"n": len(runs[0][name]), "median_ms": round(statistics.median(medians), 2),
-                       "mean_ms": round(statistics.median(means), 2)}
+        table[name] = {
+            "n": len(runs[0][name]),
+            "median_ms": round(statistics.median(medians), 2),
+            "mean_ms": round(statistics.median(means), 2),
+        }
     total = [sum(sum(v) for v in r.values()) / sum(len(v) for v in r.values()) for r in runs]
     table["all"] = {"n": sum(len(v) for v in runs[0].values()), "mean_ms": round(statistics.median(total), 2)}
     if args.json:
@@ -213,7 +212,8 @@ def main() -> int:
     else:
         print(f"server CPU per request (ms), median of {args.repeats} runs")
         for name, row in table.items():
-            print(f"  {name:42s} n={row['n']:4d}  median {row.get('median_ms', float('nan')):7.2f}  mean {row['mean_ms']:7.2f}")
+            median = row.get("median_ms", float("nan"))
+            print(f"  {name:42s} n={row['n']:4d}  median {median:7.2f}  mean {row['mean_ms']:7.2f}")
     return 0
 
 
