@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,15 +66,15 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _well_formed(key: str | None) -> bool:
-    return bool(key) and key.startswith(KEY_PREFIX) and len(key) == len(KEY_PREFIX) + 64  # type: ignore[union-attr]
+def _well_formed(key: str | None) -> TypeGuard[str]:
+    return key is not None and key.startswith(KEY_PREFIX) and len(key) == len(KEY_PREFIX) + 64
 
 
 def authenticate(session: Session, key: str | None) -> Principal | None:
     """The principal of a live key, or ``None`` (unknown, malformed or revoked)."""
     if not _well_formed(key):
         return None
-    return _lookup(session, hash_key(key))  # type: ignore[arg-type]
+    return _lookup(session, hash_key(key))
 
 
 class PrincipalCache:
@@ -90,7 +91,7 @@ class PrincipalCache:
         """:func:`authenticate`, answered from the cache while the entry is fresh."""
         if not _well_formed(key):
             return None
-        digest = hash_key(key)  # type: ignore[arg-type]
+        digest = hash_key(key)
         now = time.monotonic()
         hit = self._live.get(digest)
         if hit is not None and hit[0] > now:
