@@ -18,6 +18,7 @@ import asyncio
 import cProfile
 import json
 import statistics
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -150,7 +151,9 @@ async def _run(app: Any, key: str, datasets: int, rounds: int, prof: cProfile.Pr
     return cpu
 
 
-def one_run(requests: int, datasets: int, processes: int, profile: Path | None) -> dict[str, list[float]]:
+def one_run(
+    requests: int, datasets: int, processes: int, profile: Path | None, imports: bool = False
+) -> dict[str, list[float]]:
     from safedata_server.api.app import create_app
     from safedata_server.config import Settings
     from safedata_server.runtime import create_runtime
@@ -160,6 +163,11 @@ def one_run(requests: int, datasets: int, processes: int, profile: Path | None) 
         rt, admin_key = create_runtime(settings)
         assert admin_key is not None
         rt.executor = StubExecutor()  # type: ignore[assignment]
+        import safedata_server.runtime as runtime_module
+
+        if hasattr(runtime_module, "warm_up"):  # what the server does at start-up (since it has warm_up)
+            runtime_module.warm_up(rt)
+        loaded = set(sys.modules)
         if processes:
             from safedata_server.offload import RequestPool
 
@@ -176,6 +184,8 @@ def one_run(requests: int, datasets: int, processes: int, profile: Path | None) 
             if rt.cpu is not None:
                 rt.cpu.shutdown()
             rt.db.dispose()
+        if imports:
+            print("imported while serving:", sorted(m for m in set(sys.modules) - loaded if "." not in m))
         if prof is not None and threads is not None and profile is not None:
             prof.dump_stats(str(profile))
             threads.dump(profile.with_suffix(".threads.prof"))
@@ -190,11 +200,12 @@ def main() -> int:
     ap.add_argument("--processes", type=int, default=1, help="upload/metadata helper processes (0: in-thread)")
     ap.add_argument("--profile", type=Path, default=None, help="write a cProfile of the last run here")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--imports", action="store_true", help="list the top-level modules first imported while serving")
     args = ap.parse_args()
     runs = []
     for i in range(args.repeats):
         prof = args.profile if i == args.repeats - 1 else None
-        runs.append(one_run(args.requests, args.datasets, args.processes, prof))
+        runs.append(one_run(args.requests, args.datasets, args.processes, prof, args.imports))
     names = list(runs[0])
     table = {}
     for name in names:

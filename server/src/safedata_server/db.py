@@ -152,7 +152,9 @@ def _sqlite_begin(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
+        # on the driver connection: the same statement without a round through SQLAlchemy's execution machinery
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def upgrade(url: str) -> None:
