@@ -47,6 +47,9 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
+            # a connection per request thread: a request waiting for its helper process holds its read
+            # transaction, and must not make the short ones queue for a connection (the default pool is 5 + 10)
+            kwargs.update(pool_size=10, max_overflow=200)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: Engine = create_engine(url, **kwargs)
