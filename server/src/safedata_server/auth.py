@@ -13,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +30,7 @@ __all__ = [
     "ROLES",
     "STEWARD",
     "Principal",
+    "PrincipalCache",
     "authenticate",
     "hash_key",
     "new_key",
@@ -62,11 +66,52 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def _well_formed(key: str | None) -> TypeGuard[str]:
+    return key is not None and key.startswith(KEY_PREFIX) and len(key) == len(KEY_PREFIX) + 64
+
+
 def authenticate(session: Session, key: str | None) -> Principal | None:
     """The principal of a live key, or ``None`` (unknown, malformed or revoked)."""
-    if not key or not key.startswith(KEY_PREFIX) or len(key) != len(KEY_PREFIX) + 64:
+    if not _well_formed(key):
         return None
-    digest = hash_key(key)
+    return _lookup(session, hash_key(key))
+
+
+class PrincipalCache:
+    """Live principals by key hash, each kept ``ttl`` seconds (memory only), so a burst of requests with one
+    key reads its row once. Only live keys are kept (a new key works at once); :meth:`clear` on revocation
+    (this process) and the short ``ttl`` (another process) bound how long a revoked key still works."""
+
+    def __init__(self, ttl: float = 1.0, size: int = 4096) -> None:
+        self.ttl, self.size = ttl, size
+        self._live: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, session: Session, key: str | None) -> Principal | None:
+        """:func:`authenticate`, answered from the cache while the entry is fresh."""
+        if not _well_formed(key):
+            return None
+        digest = hash_key(key)
+        now = time.monotonic()
+        hit = self._live.get(digest)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        principal = _lookup(session, digest)
+        with self._lock:
+            if principal is None:
+                self._live.pop(digest, None)
+            else:
+                if len(self._live) >= self.size:
+                    self._live.clear()
+                self._live[digest] = (now + self.ttl, principal)
+        return principal
+
+    def clear(self) -> None:
+        with self._lock:
+            self._live.clear()
+
+
+def _lookup(session: Session, digest: str) -> Principal | None:
     row = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         return None

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 
 from safedata_core import SafedataError
 from safedata_server.api.policy import ROUTE_ROLES
-from safedata_server.auth import authenticate
 from safedata_server.services.context import Ctx, Forbidden, Runtime, ServiceError
 from safedata_server.services.session import service_ctx
 
@@ -90,7 +89,7 @@ async def wait_job(rt: Runtime, job_id: str, timeout: float) -> tuple[str, str |
 
 
 def _admit(ctx: Ctx, key: str | None, roles: frozenset[str]) -> None:
-    ctx.principal = authenticate(ctx.session, key)
+    ctx.principal = ctx.rt.principals.authenticate(ctx.session, key)
     if not roles:
         return
     if ctx.principal is None:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from safedata_core import Budget, Ledger, PrivacyBudgetError
 from safedata_core.privacy import PrivacyEvent
+from safedata_server.db import mark_durable
 from safedata_server.models import BudgetCharge, Dataset, Job
 from safedata_server.services.context import Conflict, Ctx, Invalid
 
@@ -69,6 +70,7 @@ def reserve(ctx: Ctx, ds: Dataset, *, epsilon: float, delta: float, purpose: str
         ) from None
     ctx.session.add(charge)
     ctx.session.flush()
+    mark_durable(ctx.session)  # on disk before the request answers and before any DP work starts
     return charge
 
 

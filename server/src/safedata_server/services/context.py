@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.orm import Session
 
 from safedata_core import SafedataError
-from safedata_server.auth import Principal
+from safedata_server.auth import Principal, PrincipalCache
 
 if TYPE_CHECKING:
     from safedata_core import Engine
@@ -78,6 +78,7 @@ class Runtime:
     executor: Executor | None = None
     counters: dict[str, float] = field(default_factory=dict)
     cpu: RequestPool | None = None  # helper processes for a request's CPU work (safedata_server.offload)
+    principals: PrincipalCache = field(default_factory=PrincipalCache)  # live API keys, 1 s (auth.PrincipalCache)
 
     def offload(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a helper process (this thread waits; others run), or here without the pool."""

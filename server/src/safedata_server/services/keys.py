@@ -89,5 +89,7 @@ def revoke_key(ctx: Ctx, key_id: str) -> dict[str, Any]:
         raise NotFound(f"API key {key_id} not found in this project")
     if row.revoked_at is None:
         row.revoked_at = now()
+    ctx.rt.principals.clear()  # now, and again once the revocation committed (see service_ctx)
+    ctx.extra.setdefault("after_commit", []).append(ctx.rt.principals.clear)
     audit.record(ctx, "key_revoked", obj=row.id)
     return key_view(row)
