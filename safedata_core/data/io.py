@@ -198,6 +198,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
             f"data file '{path}': column name(s) {', '.join(repr(d) for d in dups)} appear more than once "
             "in the header (rename them)"
         )
+    if not sniff:  # the C parser: type each column from all its values, not chunk by chunk (no DtypeWarning)
+        options["low_memory"] = False
     return pd.read_csv(path, **options)
 
 
