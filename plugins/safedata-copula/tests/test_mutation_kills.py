@@ -1,0 +1,130 @@
+"""Tests that kill surviving mutants of gaussian_copula's DP path (`make mutation`, issue 22).
+
+The correlation's noise multiplier must be the smallest one that keeps the step within its share (checked
+against the ledger and against an RDP conversion written here), the bracket search must work below 1 and fail
+loudly when nothing is left, the Gaussian event must be calibrated at the correlation's own delta (what is
+left after the category selections), and the ledger must name the correlation's charge.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from safedata_copula.correlation import correlation_noise_multiplier, dp_correlation
+from safedata_copula.synthesizer import GaussianCopulaSynthesizer
+
+from safedata_core import PrivacyBudgetError, Table
+from safedata_core.data import Metadata
+from safedata_core.privacy import DiscreteLaplace, Gaussian, add_noise
+from safedata_core.privacy.rdp_curves import DEFAULT_ORDERS
+from safedata_core.testing import make_budget
+
+
+def _rdp_epsilon(nm: float, delta: float) -> float:
+    """Epsilon of one Gaussian release of L2 sensitivity 1 and noise multiplier nm (RDP, Balle et al. 2020)."""
+    a = DEFAULT_ORDERS
+    return float(np.min(a / (2 * nm**2) + np.log((a - 1) / a) - (math.log(delta) + np.log(a)) / (a - 1)))
+
+
+def _fits(budget: object, nm: float, n: int, delta: float) -> bool:
+    return budget.compose([Gaussian(nm, 1.0, delta).event(budget, n)]) <= budget.epsilon  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("epsilon", [0.3, 1.0, 40.0])
+def test_noise_multiplier_is_the_smallest_that_fits(epsilon: float) -> None:
+    budget = make_budget(epsilon, 1e-6)
+    nm = correlation_noise_multiplier(budget, 10, 1e-6)
+    assert _fits(budget, nm, 10, 1e-6)
+    assert not _fits(budget, nm * (1 - 1e-8), 10, 1e-6)  # the bisection stops within 1e-10 of the boundary
+    if epsilon == 40.0:
+        assert nm < 0.5  # the search walks below its start of 1
+    # independent: the ledger's epsilon is the smaller of the RDP conversion and the event's own epsilon
+    assert _rdp_epsilon(nm, 1e-6) >= epsilon * (1 - 1e-6) or Gaussian(nm, 1.0, 1e-6).event(
+        None, 10
+    ).epsilon == pytest.approx(epsilon, rel=1e-6)
+
+
+def test_noise_multiplier_accounts_for_earlier_charges() -> None:
+    fresh, used = make_budget(1.0, 1e-6), make_budget(1.0, 1e-6)
+    add_noise(used, DiscreteLaplace(1, 0.5), np.zeros(3), note="earlier")
+    nm_fresh = correlation_noise_multiplier(fresh, 6, 1e-6)
+    nm_used = correlation_noise_multiplier(used, 6, 1e-6)
+    assert nm_used > 1.5 * nm_fresh
+    assert _fits(used, nm_used, 6, 1e-6) and not _fits(used, nm_used * (1 - 1e-8), 6, 1e-6)
+
+
+def test_no_epsilon_left_for_the_correlation_is_a_clear_error() -> None:
+    budget = make_budget(1.0, 1e-6, accountant="basic")
+    add_noise(budget, DiscreteLaplace(1, 1.0), np.zeros(2), note="everything")
+    with pytest.raises(PrivacyBudgetError) as err:
+        correlation_noise_multiplier(budget, 3, 1e-6)
+    msg = str(err.value)
+    assert msg.startswith("step 'test': gaussian_copula has no epsilon left for the correlation after the marginals")
+    assert msg.endswith("; raise the step's privacy share or lower marginal_share")
+
+
+def test_correlation_is_calibrated_at_its_own_delta_after_the_selection() -> None:
+    """A categorical column without public categories spends half of delta; the correlation gets the rest and
+    its noise multiplier must be calibrated at that smaller delta (basic composition reads the event's delta)."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    meta = Metadata.from_dict({"columns": {"x": {"type": "integer", "bounds": [0, 63]}, "c": {"type": "categorical"}}})
+    df = pd.DataFrame({"x": rng.integers(0, 64, n), "c": rng.choice(["u", "v", "w"], n)})
+    table = Table.from_dataframe(df, meta)
+    budget = make_budget(1.0, 1e-6, accountant="basic")
+    model = GaussianCopulaSynthesizer({"cells": 16})
+    model.fit(table, budget=budget, seed=0)
+    (gauss,) = [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    assert gauss.event.delta == pytest.approx(5e-7, rel=1e-12)
+    spent = budget.spent().epsilon
+    assert spent <= 1.0 * (1 + 1e-9) and spent == pytest.approx(1.0, rel=1e-6)
+    assert gauss.note == "gaussian_copula: correlation of normal scores"
+
+
+def test_dp_correlation_charges_under_the_given_note_or_none() -> None:
+    z = np.random.default_rng(1).normal(size=(200, 3))
+    budget = make_budget(5.0, 1e-6)
+    dp_correlation(z, clip_norm=2.0, budget=budget, noise_multiplier=2.0, delta=1e-6)
+    dp_correlation(z, clip_norm=2.0, budget=budget, noise_multiplier=2.0, delta=1e-6, note="named")
+    assert [c.note for c in budget.charges] == ["", "named"]
+    assert all(c.event.params["noise_multiplier"] == 2.0 for c in budget.charges)
+
+
+@pytest.mark.parametrize("scale", [0.5, 2.0, 7.0])
+def test_discrete_laplace_variance_matches_the_summed_pmf(scale: float) -> None:
+    from safedata_copula.fitting import discrete_laplace_variance
+
+    k = np.arange(-2000, 2001)
+    w = np.exp(-np.abs(k) / scale)
+    assert discrete_laplace_variance(scale) == pytest.approx(float(np.sum(k**2 * w) / w.sum()), rel=1e-9)
+
+
+def test_second_moments_clip_only_rows_above_the_norm() -> None:
+    from safedata_copula.correlation import second_moments
+
+    z = np.array([[0.3, 0.4], [3.0, 4.0], [0.0, 0.0]])  # norms 0.5, 5, 0
+    out = second_moments(z, 0.8)
+    zc = np.array([[0.3, 0.4], [0.48, 0.64], [0.0, 0.0]])  # the second row scaled to norm 0.8
+    assert np.allclose(out, (zc.T @ zc)[np.triu_indices(2)] / 0.64, rtol=1e-12)
+
+
+def _fixed_noise(monkeypatch: pytest.MonkeyPatch, upper: list[float]) -> None:
+    import safedata_copula.correlation as correlation_module
+
+    monkeypatch.setattr(correlation_module, "add_noise", lambda *a, **k: np.asarray(upper, dtype=float))
+
+
+def test_unusable_variances_make_their_columns_independent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # upper triangle of a 3 x 3 moment matrix: (00, 01, 02, 11, 12, 22); columns 1 and 2 have variance <= 0
+    _fixed_noise(monkeypatch, [4.0, 1.0, 1.0, -2.0, 1.5, 0.0])
+    r = dp_correlation(np.zeros((5, 3)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
+    assert np.allclose(r, np.eye(3), atol=1e-9)
+
+
+def test_small_positive_variances_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fixed_noise(monkeypatch, [0.5, 0.25, 0.5])  # variances 0.5, covariance 0.25: correlation 0.5
+    r = dp_correlation(np.zeros((5, 2)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
+    assert r[0, 1] == pytest.approx(0.5, abs=1e-9) and r[1, 0] == pytest.approx(0.5, abs=1e-9)
