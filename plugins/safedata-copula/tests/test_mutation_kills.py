@@ -128,3 +128,39 @@ def test_small_positive_variances_are_kept(monkeypatch: pytest.MonkeyPatch) -> N
     _fixed_noise(monkeypatch, [0.5, 0.25, 0.5])  # variances 0.5, covariance 0.25: correlation 0.5
     r = dp_correlation(np.zeros((5, 2)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
     assert r[0, 1] == pytest.approx(0.5, abs=1e-9) and r[1, 0] == pytest.approx(0.5, abs=1e-9)
+
+
+def test_dp_marginal_notes_its_column_and_keeps_integers_integral() -> None:
+    rng = np.random.default_rng(2)
+    n = 2000
+    meta = Metadata.from_dict(
+        {
+            "columns": {
+                "k": {"type": "integer", "bounds": [0, 9], "nullable": False},
+                "r": {"type": "numerical", "bounds": [0.0, 1.0], "nullable": False},
+            }
+        }
+    )
+    df = pd.DataFrame({"k": rng.integers(0, 10, n), "r": rng.random(n)})
+    budget = make_budget(20.0, 1e-6)
+    model = GaussianCopulaSynthesizer({"cells": 32})
+    model.fit(Table.from_dataframe(df, meta), budget=budget, seed=0)
+    notes = [c.note for c in budget.charges if c.event.mechanism == "geometric"]
+    assert notes == ["gaussian_copula: marginal of 'k'", "gaussian_copula: marginal of 'r'"]
+    out = model.sample(3000, seed=1).df
+    k = out["k"].to_numpy(dtype=float)
+    assert np.all(k == np.round(k)) and set(np.unique(k)) <= set(range(10)) and len(np.unique(k)) >= 8
+    r = out["r"].to_numpy(dtype=float)
+    assert np.mean(r != np.round(r)) > 0.9  # a real-valued column is not rounded to integers
+
+
+def test_dp_marginal_refuses_an_unsupported_column_by_name() -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    from safedata_core import ComponentError
+    from safedata_core.data import ColumnMeta
+
+    meta = ColumnMeta.model_validate({"type": "datetime"})
+    s = pd.Series(pd.to_datetime(["2020-01-01", "2021-01-01"]))
+    with pytest.raises(ComponentError, match="column 'when' has type datetime"):
+        dp_marginal("when", s, meta, budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=8)
