@@ -164,3 +164,47 @@ def test_dp_marginal_refuses_an_unsupported_column_by_name() -> None:
     s = pd.Series(pd.to_datetime(["2020-01-01", "2021-01-01"]))
     with pytest.raises(ComponentError, match="column 'when' has type datetime"):
         dp_marginal("when", s, meta, budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=8)
+
+
+def _fake_histogram(monkeypatch: pytest.MonkeyPatch, counts: list[float]) -> list[int]:
+    import safedata_copula.fitting as fitting_module
+
+    sizes: list[int] = []
+
+    def fake(codes: np.ndarray, n: int, **kwargs: object) -> np.ndarray:
+        sizes.append(n)
+        return np.asarray(counts, dtype=float)
+
+    monkeypatch.setattr(fitting_module, "noisy_histogram", fake)
+    return sizes
+
+
+def _int_meta(nullable: bool) -> object:
+    from safedata_core.data import ColumnMeta
+
+    return ColumnMeta.model_validate({"type": "integer", "bounds": [0, 3], "nullable": nullable})
+
+
+def test_dp_marginal_clips_negative_counts_to_zero_mass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    sizes = _fake_histogram(monkeypatch, [10.0, -5.0, 0.0, 10.0])
+    s = pd.Series([0, 1, 2, 3] * 5)
+    m, total, _ = dp_marginal("k", s, _int_meta(False), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
+    assert sizes == [4]  # an integer column with bounds [0, 3]: one cell per integer
+    assert total == 15.0 and m.p_missing == 0.0
+    x = m.decode(np.linspace(0.0005, 0.9995, 1000))
+    assert set(np.unique(x)) == {0.0, 3.0}  # cells with clipped (<= 0) counts get no mass
+    assert abs(float(np.mean(x == 0.0)) - 0.5) < 0.01
+
+
+def test_dp_marginal_keeps_missing_above_five_noise_scales(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    _fake_histogram(monkeypatch, [10.0, 0.0, 0.0, 10.0, 7.0])  # missing 7 > 5 scales of 1/epsilon = 1
+    s = pd.Series([0, 3, None] * 5, dtype="Float64")
+    m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
+    assert m.p_missing == pytest.approx(7 / 27, rel=1e-12)
+    _fake_histogram(monkeypatch, [10.0, 0.0, 0.0, 10.0, 4.5])  # below 5 scales: dropped
+    m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
+    assert m.p_missing == 0.0
