@@ -208,3 +208,14 @@ def test_dp_marginal_keeps_missing_above_five_noise_scales(monkeypatch: pytest.M
     _fake_histogram(monkeypatch, [10.0, 0.0, 0.0, 10.0, 4.5])  # below 5 scales: dropped
     m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
     assert m.p_missing == 0.0
+
+
+def test_only_the_unusable_variances_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (00, 01, 02, 11, 12, 22): variances 0.5, 0.5, -1; the first two keep their correlation 0.5
+    _fixed_noise(monkeypatch, [0.5, 0.25, 0.3, 0.5, 0.3, -1.0])
+    r = dp_correlation(np.zeros((5, 3)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
+    assert r[0, 1] == pytest.approx(0.5, abs=1e-9) and np.allclose(r[2], [0.0, 0.0, 1.0], atol=1e-9)
+    # a variance of exactly 0 alone is unusable too
+    _fixed_noise(monkeypatch, [4.0, 1.0, 0.0])
+    r = dp_correlation(np.zeros((5, 2)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
+    assert np.allclose(r, np.eye(2), atol=1e-9)
