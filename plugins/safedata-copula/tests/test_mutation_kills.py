@@ -219,3 +219,35 @@ def test_only_the_unusable_variances_are_dropped(monkeypatch: pytest.MonkeyPatch
     _fixed_noise(monkeypatch, [4.0, 1.0, 0.0])
     r = dp_correlation(np.zeros((5, 2)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
     assert np.allclose(r, np.eye(2), atol=1e-9)
+
+
+def test_dp_marginal_missing_share_uses_clipped_cells_and_small_totals(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    s = pd.Series([0, 3, None] * 5, dtype="Float64")
+    _fake_histogram(monkeypatch, [10.0, -5.0, 0.0, 10.0, 7.0])  # the -5 cell counts as 0 in the total
+    m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
+    assert m.p_missing == pytest.approx(7 / 27, rel=1e-12)
+    _fake_histogram(monkeypatch, [0.0, 0.0, 0.0, 0.0, 0.8])  # epsilon 10: 0.8 > 5 scales of 0.1, total 0.8
+    m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=10.0, delta=0.0, n_cells=16)
+    assert m.p_missing == pytest.approx(1.0, rel=1e-12)
+
+
+def test_dp_marginal_selects_unknown_categories_or_refuses_without_delta() -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    from safedata_core import ComponentError
+    from safedata_core.data import ColumnMeta
+
+    meta = ColumnMeta.model_validate({"type": "categorical", "nullable": False})
+    s = pd.Series(["u"] * 3000 + ["v"] * 2000 + ["w"] * 1500)
+    budget = make_budget(10.0, 1e-6)
+    m, _, _ = dp_marginal("c", s, meta, budget=budget, epsilon=10.0, delta=1e-6, n_cells=8)
+    assert sorted(m.labels) == ["u", "v", "w"]
+    assert [c.note for c in budget.charges] == ["gaussian_copula: domain of 'c'", "gaussian_copula: marginal of 'c'"]
+    with pytest.raises(ComponentError) as err:
+        dp_marginal("c", s, meta, budget=make_budget(1.0, 0.0), epsilon=1.0, delta=0.0, n_cells=8)
+    assert str(err.value) == (
+        "gaussian_copula: categorical column 'c' has no public categories and the step has delta=0; declare its "
+        "categories in the metadata or give the step a delta > 0"
+    )
