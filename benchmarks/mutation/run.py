@@ -377,6 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.mutants:
         # read the file only now: another run may have updated other targets meanwhile
         previous = json.loads(RESULT.read_text()) if RESULT.exists() else {"targets": {}}
+        if args.report_only:
+            # a summary of a kept folder: keep the wall/CPU time of the run that produced the verdicts
+            for name, res in results.items():
+                before = previous["targets"].get(name, {})
+                res["seconds"] = before.get("seconds", res["seconds"])
+                res["cpu_seconds"] = before.get("cpu_seconds", res["cpu_seconds"])
         previous["targets"].update(results)
         previous["seconds_last_run"] = round(time.perf_counter() - started, 1)
         previous["targets_last_run"] = [t["name"] for t in chosen]

@@ -115,3 +115,18 @@ def test_non_private_fit_needs_two_rows_and_reports_its_training() -> None:
     assert extras["dp"] is None and len(extras["training"]["loss_per_epoch"]) == 1
     assert model.estimated_rows() is None
     assert model._net.sigma.requires_grad  # learned outside DP
+
+
+def test_optimizer_gets_the_learning_rate_and_weight_decay(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    seen: dict[str, object] = {}
+    real_adam = torch.optim.Adam
+
+    def adam(params: object, **kwargs: object) -> torch.optim.Optimizer:
+        seen.update(kwargs)
+        return real_adam(params, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(torch.optim, "Adam", adam)
+    _fit(_table(), 2, learning_rate=0.0123, l2scale=0.0004)
+    assert seen == {"lr": 0.0123, "weight_decay": 0.0004}

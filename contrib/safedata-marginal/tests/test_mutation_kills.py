@@ -1,0 +1,85 @@
+"""Tests that kill surviving mutants of the marginal synthesizers' DP planning (`make mutation`, issue 22).
+
+The planner's sigma must be the smallest one whose measurements compose to the share (checked with the
+ledger and with an RDP conversion of the discrete Gaussian written here), it must account for earlier
+charges and planned extra events, and its refusals must name the step and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from safedata_marginal.accounting import Planner, measurement
+
+from safedata_core import PrivacyBudgetError
+from safedata_core.privacy import DiscreteLaplace, Exponential, add_noise
+from safedata_core.privacy.rdp_curves import DEFAULT_ORDERS
+from safedata_core.testing import make_budget
+
+
+def _rdp_epsilon(count: int, sigma: float, delta: float) -> float:
+    """count Gaussian measurements of L2 sensitivity 1 (RDP a/(2 sigma^2) each), converted as Balle et al. 2020."""
+    a = DEFAULT_ORDERS
+    rdp = count * a / (2 * sigma**2)
+    return float(np.min(rdp + np.log((a - 1) / a) - (math.log(delta) + np.log(a)) / (a - 1)))
+
+
+@pytest.mark.parametrize(("epsilon", "count"), [(1.0, 1), (1.0, 7), (0.2, 30), (25.0, 3)])
+def test_sigma_is_the_smallest_that_fits(epsilon: float, count: int) -> None:
+    budget = make_budget(epsilon, 1e-6)
+    planner = Planner(budget)
+    sigma = planner.sigma_for(count)
+
+    def composed(s: float) -> float:
+        return planner.composed([planner.gaussian_event(s)] * count)
+
+    assert composed(sigma) <= epsilon
+    assert composed(sigma * (1 - 1e-6)) > epsilon  # 80 halvings of log-width 23 leave < 1e-20
+    assert composed(sigma) == pytest.approx(epsilon, rel=1e-6)
+    # independent: the ledger composes with min(RDP, basic); at these counts RDP is the tighter one
+    if count > 1:
+        assert _rdp_epsilon(count, sigma, 1e-6) == pytest.approx(epsilon, rel=1e-3)
+    assert planner.total_rho() == pytest.approx(1.0 / planner.sigma_for(2) ** 2, rel=1e-12)
+
+
+def test_measurement_is_a_unit_sensitivity_discrete_gaussian_at_the_share_delta() -> None:
+    budget = make_budget(1.0, 3e-7)
+    m = measurement(4.5, budget)
+    assert (m.sigma, m.sensitivity, m.delta) == (4.5, 1.0, 3e-7)
+    e = Planner(budget).gaussian_event(4.5)
+    assert e.mechanism == "discrete_gaussian" and e.delta == 3e-7 and e.params["noise_multiplier"] == 4.5
+
+
+def test_sigma_accounts_for_earlier_charges_and_planned_extras() -> None:
+    fresh, used = make_budget(1.0, 1e-6), make_budget(1.0, 1e-6)
+    add_noise(used, DiscreteLaplace(1, 0.3), np.zeros(2), note="earlier")
+    s_fresh, s_used = Planner(fresh).sigma_for(4), Planner(used).sigma_for(4)
+    assert s_used > 1.2 * s_fresh
+    extra = [Exponential(0.3).event()]
+    p_fresh = Planner(fresh)
+    s_extra = p_fresh.sigma_for(4, extra)
+    assert s_extra > 1.2 * s_fresh
+    assert p_fresh.composed([*extra, *[p_fresh.gaussian_event(s_extra)] * 4]) == pytest.approx(1.0, rel=1e-6)
+    # a lower target needs more noise and lands on it
+    p = Planner(make_budget(1.0, 1e-6))
+    s_half = p.sigma_for(4, target=0.5)
+    assert p.composed([p.gaussian_event(s_half)] * 4) == pytest.approx(0.5, rel=1e-6)
+
+
+def test_refusals_name_the_step_and_the_fix() -> None:
+    budget = make_budget(1.0, 1e-6, step="synth", component="mst", accountant="basic")
+    add_noise(budget, DiscreteLaplace(1, 1.0), np.zeros(1), note="all of it")
+    with pytest.raises(PrivacyBudgetError) as err:
+        Planner(budget).sigma_for(3)
+    assert str(err.value) == (
+        "step 'synth': mst has no budget left for its measurements (epsilon share 1 already used); "
+        "raise the step's privacy share"
+    )
+    tiny = make_budget(1.0, 1e-6, step="synth", component="aim", accountant="basic")
+    with pytest.raises(PrivacyBudgetError) as err:
+        Planner(tiny).sigma_for(3, target=1e-9)  # even sigma 1e7 spends more than this target
+    assert str(err.value) == (
+        "step 'synth': aim cannot fit 3 measurements in the remaining epsilon; raise the step's privacy share"
+    )

@@ -1,0 +1,253 @@
+"""Tests that kill surviving mutants of gaussian_copula's DP path (`make mutation`, issue 22).
+
+The correlation's noise multiplier must be the smallest one that keeps the step within its share (checked
+against the ledger and against an RDP conversion written here), the bracket search must work below 1 and fail
+loudly when nothing is left, the Gaussian event must be calibrated at the correlation's own delta (what is
+left after the category selections), and the ledger must name the correlation's charge.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from safedata_copula.correlation import correlation_noise_multiplier, dp_correlation
+from safedata_copula.synthesizer import GaussianCopulaSynthesizer
+
+from safedata_core import PrivacyBudgetError, Table
+from safedata_core.data import Metadata
+from safedata_core.privacy import DiscreteLaplace, Gaussian, add_noise
+from safedata_core.privacy.rdp_curves import DEFAULT_ORDERS
+from safedata_core.testing import make_budget
+
+
+def _rdp_epsilon(nm: float, delta: float) -> float:
+    """Epsilon of one Gaussian release of L2 sensitivity 1 and noise multiplier nm (RDP, Balle et al. 2020)."""
+    a = DEFAULT_ORDERS
+    return float(np.min(a / (2 * nm**2) + np.log((a - 1) / a) - (math.log(delta) + np.log(a)) / (a - 1)))
+
+
+def _fits(budget: object, nm: float, n: int, delta: float) -> bool:
+    return budget.compose([Gaussian(nm, 1.0, delta).event(budget, n)]) <= budget.epsilon  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("epsilon", [0.3, 1.0, 40.0])
+def test_noise_multiplier_is_the_smallest_that_fits(epsilon: float) -> None:
+    budget = make_budget(epsilon, 1e-6)
+    nm = correlation_noise_multiplier(budget, 10, 1e-6)
+    assert _fits(budget, nm, 10, 1e-6)
+    assert not _fits(budget, nm * (1 - 1e-8), 10, 1e-6)  # the bisection stops within 1e-10 of the boundary
+    if epsilon == 40.0:
+        assert nm < 0.5  # the search walks below its start of 1
+    # independent: the ledger's epsilon is the smaller of the RDP conversion and the event's own epsilon
+    assert _rdp_epsilon(nm, 1e-6) >= epsilon * (1 - 1e-6) or Gaussian(nm, 1.0, 1e-6).event(
+        None, 10
+    ).epsilon == pytest.approx(epsilon, rel=1e-6)
+
+
+def test_noise_multiplier_accounts_for_earlier_charges() -> None:
+    fresh, used = make_budget(1.0, 1e-6), make_budget(1.0, 1e-6)
+    add_noise(used, DiscreteLaplace(1, 0.5), np.zeros(3), note="earlier")
+    nm_fresh = correlation_noise_multiplier(fresh, 6, 1e-6)
+    nm_used = correlation_noise_multiplier(used, 6, 1e-6)
+    assert nm_used > 1.5 * nm_fresh
+    assert _fits(used, nm_used, 6, 1e-6) and not _fits(used, nm_used * (1 - 1e-8), 6, 1e-6)
+
+
+def test_no_epsilon_left_for_the_correlation_is_a_clear_error() -> None:
+    budget = make_budget(1.0, 1e-6, accountant="basic")
+    add_noise(budget, DiscreteLaplace(1, 1.0), np.zeros(2), note="everything")
+    with pytest.raises(PrivacyBudgetError) as err:
+        correlation_noise_multiplier(budget, 3, 1e-6)
+    msg = str(err.value)
+    assert msg.startswith("step 'test': gaussian_copula has no epsilon left for the correlation after the marginals")
+    assert msg.endswith("; raise the step's privacy share or lower marginal_share")
+
+
+def test_correlation_is_calibrated_at_its_own_delta_after_the_selection() -> None:
+    """A categorical column without public categories spends half of delta; the correlation gets the rest and
+    its noise multiplier must be calibrated at that smaller delta (basic composition reads the event's delta)."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    meta = Metadata.from_dict({"columns": {"x": {"type": "integer", "bounds": [0, 63]}, "c": {"type": "categorical"}}})
+    df = pd.DataFrame({"x": rng.integers(0, 64, n), "c": rng.choice(["u", "v", "w"], n)})
+    table = Table.from_dataframe(df, meta)
+    budget = make_budget(1.0, 1e-6, accountant="basic")
+    model = GaussianCopulaSynthesizer({"cells": 16})
+    model.fit(table, budget=budget, seed=0)
+    (gauss,) = [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    assert gauss.event.delta == pytest.approx(5e-7, rel=1e-12)
+    spent = budget.spent().epsilon
+    assert spent <= 1.0 * (1 + 1e-9) and spent == pytest.approx(1.0, rel=1e-6)
+    assert gauss.note == "gaussian_copula: correlation of normal scores"
+
+
+def test_dp_correlation_charges_under_the_given_note_or_none() -> None:
+    z = np.random.default_rng(1).normal(size=(200, 3))
+    budget = make_budget(5.0, 1e-6)
+    dp_correlation(z, clip_norm=2.0, budget=budget, noise_multiplier=2.0, delta=1e-6)
+    dp_correlation(z, clip_norm=2.0, budget=budget, noise_multiplier=2.0, delta=1e-6, note="named")
+    assert [c.note for c in budget.charges] == ["", "named"]
+    assert all(c.event.params["noise_multiplier"] == 2.0 for c in budget.charges)
+
+
+@pytest.mark.parametrize("scale", [0.5, 2.0, 7.0])
+def test_discrete_laplace_variance_matches_the_summed_pmf(scale: float) -> None:
+    from safedata_copula.fitting import discrete_laplace_variance
+
+    k = np.arange(-2000, 2001)
+    w = np.exp(-np.abs(k) / scale)
+    assert discrete_laplace_variance(scale) == pytest.approx(float(np.sum(k**2 * w) / w.sum()), rel=1e-9)
+
+
+def test_second_moments_clip_only_rows_above_the_norm() -> None:
+    from safedata_copula.correlation import second_moments
+
+    z = np.array([[0.3, 0.4], [3.0, 4.0], [0.0, 0.0]])  # norms 0.5, 5, 0
+    out = second_moments(z, 0.8)
+    zc = np.array([[0.3, 0.4], [0.48, 0.64], [0.0, 0.0]])  # the second row scaled to norm 0.8
+    assert np.allclose(out, (zc.T @ zc)[np.triu_indices(2)] / 0.64, rtol=1e-12)
+
+
+def _fixed_noise(monkeypatch: pytest.MonkeyPatch, upper: list[float]) -> None:
+    import safedata_copula.correlation as correlation_module
+
+    monkeypatch.setattr(correlation_module, "add_noise", lambda *a, **k: np.asarray(upper, dtype=float))
+
+
+def test_unusable_variances_make_their_columns_independent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # upper triangle of a 3 x 3 moment matrix: (00, 01, 02, 11, 12, 22); columns 1 and 2 have variance <= 0
+    _fixed_noise(monkeypatch, [4.0, 1.0, 1.0, -2.0, 1.5, 0.0])
+    r = dp_correlation(np.zeros((5, 3)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
+    assert np.allclose(r, np.eye(3), atol=1e-9)
+
+
+def test_small_positive_variances_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fixed_noise(monkeypatch, [0.5, 0.25, 0.5])  # variances 0.5, covariance 0.25: correlation 0.5
+    r = dp_correlation(np.zeros((5, 2)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
+    assert r[0, 1] == pytest.approx(0.5, abs=1e-9) and r[1, 0] == pytest.approx(0.5, abs=1e-9)
+
+
+def test_dp_marginal_notes_its_column_and_keeps_integers_integral() -> None:
+    rng = np.random.default_rng(2)
+    n = 2000
+    meta = Metadata.from_dict(
+        {
+            "columns": {
+                "k": {"type": "integer", "bounds": [0, 9], "nullable": False},
+                "r": {"type": "numerical", "bounds": [0.0, 1.0], "nullable": False},
+            }
+        }
+    )
+    df = pd.DataFrame({"k": rng.integers(0, 10, n), "r": rng.random(n)})
+    budget = make_budget(20.0, 1e-6)
+    model = GaussianCopulaSynthesizer({"cells": 32})
+    model.fit(Table.from_dataframe(df, meta), budget=budget, seed=0)
+    notes = [c.note for c in budget.charges if c.event.mechanism == "geometric"]
+    assert notes == ["gaussian_copula: marginal of 'k'", "gaussian_copula: marginal of 'r'"]
+    out = model.sample(3000, seed=1).df
+    k = out["k"].to_numpy(dtype=float)
+    assert np.all(k == np.round(k)) and set(np.unique(k)) <= set(range(10)) and len(np.unique(k)) >= 8
+    r = out["r"].to_numpy(dtype=float)
+    assert np.mean(r != np.round(r)) > 0.9  # a real-valued column is not rounded to integers
+
+
+def test_dp_marginal_refuses_an_unsupported_column_by_name() -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    from safedata_core import ComponentError
+    from safedata_core.data import ColumnMeta
+
+    meta = ColumnMeta.model_validate({"type": "datetime"})
+    s = pd.Series(pd.to_datetime(["2020-01-01", "2021-01-01"]))
+    with pytest.raises(ComponentError, match="column 'when' has type datetime"):
+        dp_marginal("when", s, meta, budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=8)
+
+
+def _fake_histogram(monkeypatch: pytest.MonkeyPatch, counts: list[float]) -> list[int]:
+    import safedata_copula.fitting as fitting_module
+
+    sizes: list[int] = []
+
+    def fake(codes: np.ndarray, n: int, **kwargs: object) -> np.ndarray:
+        sizes.append(n)
+        return np.asarray(counts, dtype=float)
+
+    monkeypatch.setattr(fitting_module, "noisy_histogram", fake)
+    return sizes
+
+
+def _int_meta(nullable: bool) -> object:
+    from safedata_core.data import ColumnMeta
+
+    return ColumnMeta.model_validate({"type": "integer", "bounds": [0, 3], "nullable": nullable})
+
+
+def test_dp_marginal_clips_negative_counts_to_zero_mass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    sizes = _fake_histogram(monkeypatch, [10.0, -5.0, 0.0, 10.0])
+    s = pd.Series([0, 1, 2, 3] * 5)
+    m, total, _ = dp_marginal("k", s, _int_meta(False), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
+    assert sizes == [4]  # an integer column with bounds [0, 3]: one cell per integer
+    assert total == 15.0 and m.p_missing == 0.0
+    x = m.decode(np.linspace(0.0005, 0.9995, 1000))
+    assert set(np.unique(x)) == {0.0, 3.0}  # cells with clipped (<= 0) counts get no mass
+    assert abs(float(np.mean(x == 0.0)) - 0.5) < 0.01
+
+
+def test_dp_marginal_keeps_missing_above_five_noise_scales(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    _fake_histogram(monkeypatch, [10.0, 0.0, 0.0, 10.0, 7.0])  # missing 7 > 5 scales of 1/epsilon = 1
+    s = pd.Series([0, 3, None] * 5, dtype="Float64")
+    m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
+    assert m.p_missing == pytest.approx(7 / 27, rel=1e-12)
+    _fake_histogram(monkeypatch, [10.0, 0.0, 0.0, 10.0, 4.5])  # below 5 scales: dropped
+    m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
+    assert m.p_missing == 0.0
+
+
+def test_only_the_unusable_variances_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (00, 01, 02, 11, 12, 22): variances 0.5, 0.5, -1; the first two keep their correlation 0.5
+    _fixed_noise(monkeypatch, [0.5, 0.25, 0.3, 0.5, 0.3, -1.0])
+    r = dp_correlation(np.zeros((5, 3)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
+    assert r[0, 1] == pytest.approx(0.5, abs=1e-9) and np.allclose(r[2], [0.0, 0.0, 1.0], atol=1e-9)
+    # a variance of exactly 0 alone is unusable too
+    _fixed_noise(monkeypatch, [4.0, 1.0, 0.0])
+    r = dp_correlation(np.zeros((5, 2)), clip_norm=1.0, budget=make_budget(), noise_multiplier=1.0, delta=1e-6)
+    assert np.allclose(r, np.eye(2), atol=1e-9)
+
+
+def test_dp_marginal_missing_share_uses_clipped_cells_and_small_totals(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    s = pd.Series([0, 3, None] * 5, dtype="Float64")
+    _fake_histogram(monkeypatch, [10.0, -5.0, 0.0, 10.0, 7.0])  # the -5 cell counts as 0 in the total
+    m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=16)
+    assert m.p_missing == pytest.approx(7 / 27, rel=1e-12)
+    _fake_histogram(monkeypatch, [0.0, 0.0, 0.0, 0.0, 0.8])  # epsilon 10: 0.8 > 5 scales of 0.1, total 0.8
+    m, _, _ = dp_marginal("k", s, _int_meta(True), budget=make_budget(), epsilon=10.0, delta=0.0, n_cells=16)
+    assert m.p_missing == pytest.approx(1.0, rel=1e-12)
+
+
+def test_dp_marginal_selects_unknown_categories_or_refuses_without_delta() -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    from safedata_core import ComponentError
+    from safedata_core.data import ColumnMeta
+
+    meta = ColumnMeta.model_validate({"type": "categorical", "nullable": False})
+    s = pd.Series(["u"] * 3000 + ["v"] * 2000 + ["w"] * 1500)
+    budget = make_budget(10.0, 1e-6)
+    m, _, _ = dp_marginal("c", s, meta, budget=budget, epsilon=10.0, delta=1e-6, n_cells=8)
+    assert sorted(m.labels) == ["u", "v", "w"]
+    assert [c.note for c in budget.charges] == ["gaussian_copula: domain of 'c'", "gaussian_copula: marginal of 'c'"]
+    with pytest.raises(ComponentError) as err:
+        dp_marginal("c", s, meta, budget=make_budget(1.0, 0.0), epsilon=1.0, delta=0.0, n_cells=8)
+    assert str(err.value) == (
+        "gaussian_copula: categorical column 'c' has no public categories and the step has delta=0; declare its "
+        "categories in the metadata or give the step a delta > 0"
+    )
