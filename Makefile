@@ -17,7 +17,7 @@ PLUGIN_SRC_PATH := $(subst $(eval) ,:,$(wildcard plugins/*/src contrib/*/src))
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install lint schemas bench clean mutation mutation-core mutation-plugins screenshots
+.PHONY: demo test install lint schemas bench clean mutation mutation-core mutation-plugins screenshots ui-screenshots
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard contrib/*/pyproject.toml) $(SERVER_DIR)pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ schemas: $(STAMP)
 # Chromium, after checking that nothing is wider than the screen (needs chromium: apt-get install -y chromium)
 screenshots: $(STAMP)
 	$(PY) -m safedata_core.report.browser --out docs/images
+
+# docs/images/ui/*.png: the web UI's browser test, writing its screenshots into the docs (needs chromium)
+ui-screenshots: $(STAMP)
+	SAFEDATA_UI_SCREENSHOTS=$(CURDIR)/docs/images/ui $(PY) -m pytest -q --import-mode=importlib $(SERVER_DIR)tests/web/test_e2e_browser.py
 
 clean:
 	rm -rf $(VENV) demo-run .pytest_cache

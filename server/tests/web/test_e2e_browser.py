@@ -3,15 +3,17 @@
 A steward signs in, uploads a CSV, confirms the public metadata, starts an MST
 release at epsilon 1, waits for it, reads the verdict and downloads the CSV; an
 admin opens the keys and audit pages; an analyst is refused the raw dataset page.
-Every page is photographed at 1280 and 760 px into docs/images/ui/ (linked from
-docs/ui.md), fits 760 px without sideways scrolling, logs no console error and
-sends no request to any host but the server. Skips, saying why, only when no
+Every page is photographed at 1280 and 760 px (into a temporary folder, or into the folder
+``SAFEDATA_UI_SCREENSHOTS`` names: ``make ui-screenshots`` refreshes docs/images/ui/, linked from
+docs/ui.md, so a test run leaves the working tree clean), fits 760 px without sideways
+scrolling, logs no console error and sends no request to any host but the server. Skips, saying why, only when no
 browser (or no Playwright) is available.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from conftest import csv_bytes
 from test_live_workflow import live  # noqa: F401  (the live server fixture, reused)
 
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "images" / "ui"
+SHOTS = Path(os.environ.get("SAFEDATA_UI_SCREENSHOTS") or Path(tempfile.gettempdir()) / "safedata-ui-screenshots")
 WIDTHS = (1280, 760)
 CHROMIUM_ARGS = [
     "--headless",
