@@ -123,10 +123,10 @@ def exact_quantiles(ddf: Any, column: str, n: int, qs: np.ndarray, sample: np.nd
     return _lerp(a, b, gamma)
 
 
-def _categories(ddf: Any, column: str) -> tuple[pd.Index, int]:
+def _categories(ddf: Any, column: str) -> tuple[np.ndarray, int]:
     (counts,) = group_counts(ddf[[column]], [[column]])
     present = counts[column].notna()
-    return pd.Index(counts.loc[present, column]), int(counts.loc[~present, "__count"].sum())
+    return counts.loc[present, column].to_numpy(dtype=object), int(counts.loc[~present, "__count"].sum())
 
 
 def _codes_part(pdf: pd.DataFrame, column: str, spec: dict[str, Any]) -> np.ndarray:
@@ -139,7 +139,8 @@ def _codes(series: pd.Series, spec: dict[str, Any]) -> np.ndarray:
             series.to_numpy(dtype=float), spec["bins"], distinct=spec["distinct"], missing=spec["missing"]
         )
         return codes
-    codes = np.asarray(spec["categories"].get_indexer(series), dtype=np.int64)
+    # a fresh Index per call: a shared one's lazily built hash engine is not thread-safe
+    codes = np.asarray(pd.Index(spec["categories"], dtype=object).get_indexer(series), dtype=np.int64)
     codes[series.isna().to_numpy()] = len(spec["categories"])
     return codes
 
