@@ -31,8 +31,7 @@ from safedata_core.inventory.distributed_diversity import lt_distributed
 from safedata_core.inventory.freq import FreqResult, freq_calc, individual_risk
 from safedata_core.inventory.identifiers import detect_identifiers
 from safedata_core.inventory.keys import group_ids
-from safedata_core.inventory.profile import _is_direct, _role, _strong_direct
-from safedata_core.inventory.qi import suggest_quasi_identifiers, suggest_sensitive
+from safedata_core.inventory.profile import _role, choose_roles
 from safedata_core.inventory.risk import K_LEVELS, SIZE_BUCKETS, _plain
 
 __all__ = [
@@ -239,37 +238,11 @@ def build_profile_distributed(
         name: detect_identifiers(sample[name], name, meta.columns[name].type, sample_size=sample_size, seed=seed)
         for name in names
     }
-    declared_roles: dict[str, str] = {c: m.role for c, m in meta.columns.items() if not m.inferred}
-    direct = [c for c in names if _is_direct(c, declared_roles, findings)]
-    warnings = [
-        f"column '{c}' is declared '{declared_roles[c]}' but looks like a direct identifier "
-        f"({findings[c][0]['kind']}, confidence {findings[c][0]['confidence']:.2f})"
-        for c in names
-        if c in declared_roles
-        and declared_roles[c] != "direct_identifier"
-        and c in direct
-        and _strong_direct(findings[c])
-    ]
-    direct = [d for d in direct if declared_roles.get(d, "direct_identifier") == "direct_identifier"]
-    types = {c: m.type for c, m in meta.columns.items()}
-    weight = weight or meta.weight_column
-    skip = [*direct, *([weight] if weight else [])]
-    suggestions = suggest_quasi_identifiers(sample, types, findings, exclude=skip)
-    declared_qis = [q for q in meta.quasi_identifiers if q in declared_roles]
-    if quasi_identifiers:
-        qis, qi_source = list(quasi_identifiers), "override"
-    elif declared_qis:
-        qis, qi_source = declared_qis, "declared"
-    else:
-        qis, qi_source = [s["column"] for s in suggestions], "suggested"
-    declared_sensitive = [s for s in meta.sensitive if s in declared_roles]
-    if sensitive:
-        sens = list(sensitive)
-    elif declared_sensitive:
-        sens = declared_sensitive
-    else:
-        sens = suggest_sensitive(sample, types, exclude=[*direct, *qis, *([weight] if weight else [])])
-    sens = [s for s in sens if s not in qis]
+    roles = choose_roles(
+        sample, meta, findings, quasi_identifiers=quasi_identifiers, sensitive=sensitive, weight=weight
+    )
+    direct, warnings, weight = roles.direct, roles.warnings, roles.weight
+    suggestions, qis, qi_source, sens = roles.suggestions, roles.qis, roles.qi_source, roles.sensitive
     merged = partition_reduce(ddf, _profile_part, _exact_columns(sample), [qis], weight, combine=_profile_merge)
     if merged["bad"]:
         raise DataError(f"weight column '{weight}' must hold a positive number for every record (fix the weights)")
