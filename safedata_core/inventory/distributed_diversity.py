@@ -226,7 +226,8 @@ def lt_distributed(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(diversity.l_diversity, diversity.t_closeness)`` of a Dask frame, in bounded memory."""
     qis = list(qis)
-    spec = _spec(ddf, column, max_bins, sample)
+    ddf = ddf[[*qis, column]]  # every pass below reads only these columns
+    spec = _spec(ddf[[column]], column, max_bins, sample)
     m, ordered = int(spec["m"]), bool(spec["ordered"])
     if not qis:  # one class: the whole table (its distribution is the table's: t = 0)
         (counts,) = group_counts(ddf[[column]], [[column]])
