@@ -49,19 +49,21 @@ def partition_reduce(
     lists/dicts/tuples of them; partial results are added (or merged by ``combine``, which takes
     a list of partial results) in a tree of fan-in 8.
     """
-    import dask
+    from safedata_core.execution.dask_api import compute, delayed
 
-    parts = [dask.delayed(fn)(p, *args) for p in ddf.to_delayed()]
-    add = dask.delayed(combine or add_partials)
+    parts = [delayed(fn)(p, *args) for p in ddf.to_delayed()]
+    add = delayed(combine or add_partials)
     while len(parts) > 1:
         parts = [add(parts[i : i + _FANIN]) for i in range(0, len(parts), _FANIN)]
-    (result,) = dask.compute(parts[0])
+    (result,) = compute(parts[0])
     return result
 
 
-def _marginals(pdf: pd.DataFrame, encode: Callable[[pd.DataFrame], np.ndarray], attr_sets: Any, dom: Any) -> list:
+def _marginals(
+    pdf: pd.DataFrame, encode: Callable[[pd.DataFrame], np.ndarray], attr_sets: Any, dom: Any
+) -> list[np.ndarray]:
     codes = encode(pdf)
-    out = []
+    out: list[np.ndarray] = []
     for attrs in attr_sets:
         shape = [dom[a] for a in attrs]
         size = math.prod(shape)

@@ -42,5 +42,5 @@ def estimate(regs: np.ndarray) -> float:
     raw = alpha * m * m / float(np.sum(np.exp2(-regs.astype(np.float64))))
     zeros = int((regs == 0).sum())
     if raw <= 2.5 * m and zeros:
-        return m * np.log(m / zeros)
+        return float(m * np.log(m / zeros))
     return raw

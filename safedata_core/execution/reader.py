@@ -89,7 +89,7 @@ def sample_frame(ddf: Any, rows: int = SAMPLE_ROWS, *, parts: int = 8) -> pd.Dat
 
     The sample the reader typed the table with is reused (no second read) when it is large enough.
     """
-    import dask
+    from safedata_core.execution.dask_api import compute
 
     cached = _SAMPLES.get(getattr(ddf, "_name", ""))
     if cached is not None and len(cached) >= min(rows, SAMPLE_ROWS):
@@ -97,7 +97,7 @@ def sample_frame(ddf: Any, rows: int = SAMPLE_ROWS, *, parts: int = 8) -> pd.Dat
     n = int(ddf.npartitions)
     picks = sorted({round(i * (n - 1) / max(parts - 1, 1)) for i in range(min(parts, n))})
     per = max(rows // len(picks), 1)
-    heads = dask.compute(*[ddf.get_partition(i).head(per, npartitions=1, compute=False) for i in picks])
+    heads = compute(*[ddf.get_partition(i).head(per, npartitions=1, compute=False) for i in picks])
     return pd.concat(heads, ignore_index=True)
 
 

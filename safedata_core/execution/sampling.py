@@ -42,13 +42,13 @@ def sample_to_parquet(synth: Any, n: int, out: str | Path, *, seed: int, chunk_r
     Chunk ``i`` is sampled with a seed derived from ``(seed, i)``: sampling is
     post-processing of the fitted model, and the parts are reproducible.
     """
-    import dask
+    from safedata_core.execution.dask_api import compute, delayed
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sizes = [chunk_rows] * (n // chunk_rows) + ([n % chunk_rows] if n % chunk_rows else [])
     seeds = np.random.SeedSequence(seed).generate_state(max(len(sizes), 1))
     paths = [out / f"part-{i:05d}.parquet" for i in range(len(sizes))]
-    tasks = [dask.delayed(_chunk)(synth, size, int(s), str(p)) for size, s, p in zip(sizes, seeds, paths, strict=False)]
-    dask.compute(*tasks)
+    tasks = [delayed(_chunk)(synth, size, int(s), str(p)) for size, s, p in zip(sizes, seeds, paths, strict=False)]
+    compute(*tasks)
     return paths

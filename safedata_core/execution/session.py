@@ -68,36 +68,36 @@ def dask_session(
     """Open a client on ``address`` (``"local"``: a LocalCluster of ``workers`` single-thread workers)."""
     require_dask(f"--dask {address}")
     processes = LOCAL_PROCESSES if processes is None else processes
-    from dask.distributed import Client, LocalCluster
+    from safedata_core.execution.dask_api import Closable, client, local_cluster
 
-    cluster = None
+    cluster: Closable | None = None
     if address == "local":
-        cluster = LocalCluster(
+        cluster = local_cluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=processes,
             dashboard_address=":0",
             memory_limit=0 if not processes else "auto",
         )
-        client = Client(cluster, set_as_default=True)
+        dask_client = client(cluster, set_as_default=True)
     else:
         if not address.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://", "ucx://")):
             raise SafedataError(
                 f"--dask {address}: not a scheduler address (give tcp://host:8786, or 'local' for a LocalCluster)"
             )
         try:
-            client = Client(address, timeout="10s", set_as_default=True)
+            dask_client = client(address, timeout="10s", set_as_default=True)
         except OSError as exc:
             raise SafedataError(
                 f"--dask {address}: cannot reach the Dask scheduler ({exc}); start it, or use --dask local"
             ) from None
-    session = DaskSession(client, address, partitions)
+    session = DaskSession(dask_client, address, partitions)
     token = _ACTIVE.set(session)
     try:
         yield session
     finally:
         _ACTIVE.reset(token)
-        client.close()
+        dask_client.close()
         if cluster is not None:
             cluster.close()
 

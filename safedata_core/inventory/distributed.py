@@ -1,12 +1,13 @@
 """The profile of a Dask-backed table: the same ``profile.json`` as the local path, from counts over partitions.
 
-Every risk figure in :mod:`.risk`, :mod:`.diversity` and :mod:`.freq` depends on
-the records only through the contingency table of the quasi-identifiers (with
-the sensitive column, or the sampling weight, when one is asked for). That
-table is computed exactly in one pass over the partitions
-(:func:`~safedata_core.execution.counts.group_counts`), and the local maths runs
-on it with each distinct combination weighted by its count, so the figures are
-those of the local run. What is read from a sample is said so: column type
+Every risk figure in :mod:`.risk` and :mod:`.freq` depends on the records only
+through the contingency table of the quasi-identifiers (with the sampling weight
+when one is asked for). That table (one row per class) is computed exactly in one
+pass over the partitions (:func:`~safedata_core.execution.counts.group_counts`),
+and the local maths runs on it with each distinct combination weighted by its
+count, so the figures are those of the local run. l-diversity and t-closeness
+(:mod:`.diversity`) are computed by :mod:`.distributed_diversity` after a shuffle
+by class, never from a (class, sensitive value) table in one process. What is read from a sample is said so: column type
 reasons and value patterns (identifier detection) come from a sample spread over
 the partitions; missing and distinct counts are full passes (the distinct count
 of a high-cardinality column is a HyperLogLog estimate, flagged ``distinct_approx``).
@@ -26,12 +27,11 @@ from safedata_core.data.infer import infer_column_type
 from safedata_core.execution.counts import add_partials, partition_groups, partition_reduce
 from safedata_core.execution.hll import estimate, registers
 from safedata_core.execution.reader import sample_frame
-from safedata_core.inventory.diversity import sensitive_codes
+from safedata_core.inventory.distributed_diversity import lt_distributed
 from safedata_core.inventory.freq import FreqResult, freq_calc, individual_risk
 from safedata_core.inventory.identifiers import detect_identifiers
 from safedata_core.inventory.keys import group_ids
-from safedata_core.inventory.profile import _is_direct, _role, _strong_direct
-from safedata_core.inventory.qi import suggest_quasi_identifiers, suggest_sensitive
+from safedata_core.inventory.profile import _role, choose_roles
 from safedata_core.inventory.risk import K_LEVELS, SIZE_BUCKETS, _plain
 
 __all__ = [
@@ -39,15 +39,12 @@ __all__ = [
     "class_summary",
     "column_stats",
     "freq_summary",
-    "l_diversity_counts",
-    "t_closeness_counts",
 ]
 
 log = logging.getLogger("safedata.inventory")
 
 SAMPLE_ROWS = 50_000
 EXACT_DISTINCT_RATIO = 0.2  # a column whose sample is more distinct than this gets a HyperLogLog count
-_CELL_BUDGET = 4_000_000
 COUNT = "__count"
 WEIGHT = "__weight"
 
@@ -161,80 +158,6 @@ def uniqueness_counts(table: pd.DataFrame, qis: Sequence[str]) -> dict[str, int]
     return {q: base - _uniques(table, [c for c in qis if c != q]) for q in qis}
 
 
-def l_diversity_counts(table: pd.DataFrame, qis: Sequence[str], sensitive: str) -> dict[str, Any]:
-    """Distinct l-diversity from the (QIs, sensitive) contingency table (missing is a value)."""
-    ids, n_groups = group_ids(table, list(qis))
-    per_class_l = np.bincount(ids, minlength=n_groups)  # one row per distinct (class, value)
-    size = np.bincount(ids, weights=table[COUNT].to_numpy(dtype=float), minlength=n_groups)
-    n = float(size.sum())
-    return {
-        "l": int(per_class_l.min()) if n else 0,
-        "records_with_l_below": {str(lv): int(size[per_class_l < lv].sum()) for lv in (2, 3, 5)},
-        "mean_l": float((per_class_l * size).sum() / n) if n else 0.0,
-    }
-
-
-def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: np.ndarray) -> np.ndarray:
-    """``np.quantile`` (linear method) of the multiset where ``values[i]`` occurs ``weights[i]`` times."""
-    order = np.argsort(values, kind="stable")
-    v, cum = values[order], np.cumsum(weights[order])
-    h = (cum[-1] - 1) * qs
-    lo, frac = np.floor(h), h - np.floor(h)
-    below = v[np.searchsorted(cum, lo, side="right")]  # the values at sorted positions lo and lo + 1
-    above = v[np.searchsorted(cum, np.minimum(lo + 1, cum[-1] - 1), side="right")]
-    return np.asarray(below + frac * (above - below))
-
-
-def _sensitive_codes(values: pd.Series, weights: np.ndarray, max_bins: int) -> tuple[np.ndarray, int, bool]:
-    """``diversity.sensitive_codes`` of the expanded column, computed on its distinct values and their counts."""
-    if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
-        return sensitive_codes(values, max_bins=max_bins)
-    x = values.to_numpy(dtype=float)
-    finite = ~np.isnan(x)
-    uniq = np.unique(x[finite])
-    if uniq.size == 0 or uniq.size <= max_bins:
-        return sensitive_codes(values, max_bins=max_bins)
-    edges = np.unique(_weighted_quantiles(x[finite], weights[finite], np.linspace(0, 1, max_bins + 1)))
-    inner = edges[1:-1]
-    m = int(inner.size) + 1
-    codes = np.clip(np.searchsorted(inner, x, side="right"), 0, m - 1).astype(np.int64)
-    if (~finite).any():
-        codes[~finite] = m
-        m += 1
-    return codes, m, True
-
-
-def t_closeness_counts(
-    table: pd.DataFrame, qis: Sequence[str], sensitive: str, *, max_bins: int = 20
-) -> dict[str, Any]:
-    """t-closeness (largest and mean EMD) from the (QIs, sensitive) contingency table."""
-    w = table[COUNT].to_numpy(dtype=float)
-    n = float(w.sum())
-    ids, n_groups = group_ids(table, list(qis))
-    codes, m, ordered = _sensitive_codes(table[sensitive], w, max_bins)
-    if n == 0 or m < 2:
-        return {"t": 0.0, "mean_t": 0.0, "ordered": ordered, "bins": m}
-    q = np.bincount(codes, weights=w, minlength=m) / n
-    size = np.bincount(ids, weights=w, minlength=n_groups)
-    emd = np.zeros(n_groups)
-    order = np.argsort(ids, kind="stable")
-    sid, scodes, sw = ids[order], codes[order], w[order]
-    bounds = np.searchsorted(sid, np.arange(n_groups + 1))
-    step = max(1, _CELL_BUDGET // m)
-    for start in range(0, n_groups, step):
-        stop = min(n_groups, start + step)
-        lo, hi = bounds[start], bounds[stop]
-        flat = (sid[lo:hi] - start) * m + scodes[lo:hi]
-        cells = np.bincount(flat, weights=sw[lo:hi], minlength=(stop - start) * m).reshape(stop - start, m)
-        p = cells / size[start:stop, None]
-        if ordered:
-            d = np.abs(np.cumsum(p - q, axis=1)[:, :-1]).sum(axis=1) / (m - 1)
-        else:
-            d = 0.5 * np.abs(p - q).sum(axis=1)
-        emd[start:stop] = d
-    return {"t": float(emd.max()), "mean_t": float((emd * size).sum() / n), "ordered": ordered, "bins": m}
-
-
 def freq_summary(table: pd.DataFrame, qis: Sequence[str], *, weighted: bool) -> dict[str, Any]:
     """``freq.risk_summary`` of sdcMicro freqCalc + individual risk, from the QI contingency table.
 
@@ -315,44 +238,16 @@ def build_profile_distributed(
         name: detect_identifiers(sample[name], name, meta.columns[name].type, sample_size=sample_size, seed=seed)
         for name in names
     }
-    declared_roles: dict[str, str] = {c: m.role for c, m in meta.columns.items() if not m.inferred}
-    direct = [c for c in names if _is_direct(c, declared_roles, findings)]
-    warnings = [
-        f"column '{c}' is declared '{declared_roles[c]}' but looks like a direct identifier "
-        f"({findings[c][0]['kind']}, confidence {findings[c][0]['confidence']:.2f})"
-        for c in names
-        if c in declared_roles
-        and declared_roles[c] != "direct_identifier"
-        and c in direct
-        and _strong_direct(findings[c])
-    ]
-    direct = [d for d in direct if declared_roles.get(d, "direct_identifier") == "direct_identifier"]
-    types = {c: m.type for c, m in meta.columns.items()}
-    weight = weight or meta.weight_column
-    skip = [*direct, *([weight] if weight else [])]
-    suggestions = suggest_quasi_identifiers(sample, types, findings, exclude=skip)
-    declared_qis = [q for q in meta.quasi_identifiers if q in declared_roles]
-    if quasi_identifiers:
-        qis, qi_source = list(quasi_identifiers), "override"
-    elif declared_qis:
-        qis, qi_source = declared_qis, "declared"
-    else:
-        qis, qi_source = [s["column"] for s in suggestions], "suggested"
-    declared_sensitive = [s for s in meta.sensitive if s in declared_roles]
-    if sensitive:
-        sens = list(sensitive)
-    elif declared_sensitive:
-        sens = declared_sensitive
-    else:
-        sens = suggest_sensitive(sample, types, exclude=[*direct, *qis, *([weight] if weight else [])])
-    sens = [s for s in sens if s not in qis]
-    key_sets = [qis, *[[*qis, s] for s in sens]]
-    merged = partition_reduce(ddf, _profile_part, _exact_columns(sample), key_sets, weight, combine=_profile_merge)
+    roles = choose_roles(
+        sample, meta, findings, quasi_identifiers=quasi_identifiers, sensitive=sensitive, weight=weight
+    )
+    direct, warnings, weight = roles.direct, roles.warnings, roles.weight
+    suggestions, qis, qi_source, sens = roles.suggestions, roles.qis, roles.qi_source, roles.sensitive
+    merged = partition_reduce(ddf, _profile_part, _exact_columns(sample), [qis], weight, combine=_profile_merge)
     if merged["bad"]:
         raise DataError(f"weight column '{weight}' must hold a positive number for every record (fix the weights)")
     stats = _finish_stats(merged["stats"])
-    tables = [f.reset_index(drop=True).astype({COUNT: np.int64}) for f in merged["groups"]]
-    classes, by_sensitive = tables[0], dict(zip(sens, tables[1:], strict=True))
+    classes = merged["groups"][0].reset_index(drop=True).astype({COUNT: np.int64})
     columns: dict[str, dict[str, Any]] = {}
     for name in names:
         col, st = meta.columns[name], stats[name]
@@ -374,8 +269,10 @@ def build_profile_distributed(
                 info["type_reason"] += f" (reason from a {len(sample):,}-row sample)"
     risk = class_summary(counts, qis, k)
     risk["uniqueness_contribution"] = uniqueness_counts(classes, qis) if 1 < len(qis) <= 12 else {}
-    risk["l_diversity"] = {s: l_diversity_counts(by_sensitive[s], qis, s) for s in sens}
-    risk["t_closeness"] = {s: t_closeness_counts(by_sensitive[s], qis, s) for s in sens}
+    # per sensitive column: a shuffle by QI class, only per-partition sums reach this process
+    diversity = {s: lt_distributed(ddf, qis, s, sample) for s in sens}
+    risk["l_diversity"] = {s: d[0] for s, d in diversity.items()}
+    risk["t_closeness"] = {s: d[1] for s, d in diversity.items()}
     risk["individual_risk"] = freq_summary(classes, qis, weighted=weight is not None)
     risk["rare_combinations"] = rare_from_counts(classes, qis, k, limit=max_rare_combinations)
     log.info("distributed profile: %d rows, %d QIs, k=%d", n_total, len(qis), risk["k_anonymity"])

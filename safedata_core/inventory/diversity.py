@@ -48,6 +48,23 @@ def l_diversity(
     }
 
 
+def codes_from_bins(values: np.ndarray, bins: np.ndarray, *, distinct: bool, missing: bool) -> tuple[np.ndarray, int]:
+    """Ordered codes of numeric ``values``: ``bins`` are the distinct values (``distinct``) or the bin edges.
+
+    ``missing``: whether the column has missing values anywhere (they get the last code).
+    """
+    if distinct:  # one code per distinct value, in order
+        codes, m = np.searchsorted(bins, values), int(bins.size)
+    else:  # quantile bins (ties at heavy values merge bins)
+        inner = bins[1:-1]
+        codes, m = np.searchsorted(inner, values, side="right"), int(inner.size) + 1
+    codes = np.clip(codes, 0, m - 1).astype(np.int64)
+    if missing:  # missing sorts after every value
+        codes[np.isnan(values)] = m
+        m += 1
+    return codes, m
+
+
 def sensitive_codes(series: pd.Series, *, max_bins: int = 20) -> tuple[np.ndarray, int, bool]:
     """Codes of a sensitive column for t-closeness: (codes, number of codes, ordered?)."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
@@ -56,39 +73,19 @@ def sensitive_codes(series: pd.Series, *, max_bins: int = 20) -> tuple[np.ndarra
         if finite.size == 0:
             return np.zeros(len(series), dtype=np.int64), 1, False
         uniq = np.unique(finite)
-        if uniq.size <= max_bins:  # one code per distinct value, in order
-            codes = np.searchsorted(uniq, values)
-            m = int(uniq.size)
-        else:  # quantile bins (ties at heavy values merge bins)
+        if uniq.size <= max_bins:
+            codes, m = codes_from_bins(values, uniq, distinct=True, missing=finite.size < values.size)
+        else:
             edges = np.unique(np.quantile(finite, np.linspace(0, 1, max_bins + 1)))
-            inner = edges[1:-1]
-            codes = np.searchsorted(inner, values, side="right")
-            m = int(inner.size) + 1
-        codes = np.clip(codes, 0, m - 1).astype(np.int64)
-        nan = np.isnan(values)
-        if nan.any():  # missing sorts after every value
-            codes[nan] = m
-            m += 1
+            codes, m = codes_from_bins(values, edges, distinct=False, missing=finite.size < values.size)
         return codes, m, True
     codes, m = column_codes(series)
     return codes, max(m, 1), False
 
 
-def t_closeness(
-    df: pd.DataFrame,
-    qis: Sequence[str],
-    sensitive: str,
-    *,
-    max_bins: int = 20,
-    class_ids: tuple[np.ndarray, int] | None = None,
-) -> dict[str, Any]:
-    """Largest and mean EMD between class and table distributions of ``sensitive`` (``class_ids``: ``group_ids``)."""
-    n = len(df)
-    ids, n_groups = group_ids(df, list(qis)) if class_ids is None else class_ids
-    codes, m, ordered = sensitive_codes(df[sensitive], max_bins=max_bins)
-    if n == 0 or m < 2:
-        return {"t": 0.0, "mean_t": 0.0, "ordered": ordered, "bins": m}
-    q = np.bincount(codes, minlength=m) / n
+def class_emd(class_ids: tuple[np.ndarray, int], codes: np.ndarray, m: int, q: np.ndarray, ordered: bool) -> np.ndarray:
+    """EMD per class between its distribution of ``codes`` (``m`` of them, ``m >= 2``) and ``q``."""
+    ids, n_groups = class_ids
     counts_per_class = np.bincount(ids, minlength=n_groups)
     emd = np.zeros(n_groups)
     # singleton classes (usually the bulk) in closed form: a point mass at value v
@@ -124,5 +121,24 @@ def t_closeness(
             else:
                 d = 0.5 * np.abs(p - q).sum(axis=1)
             emd[multi[start:stop]] = d
-    per_record = emd[ids]
+    return emd
+
+
+def t_closeness(
+    df: pd.DataFrame,
+    qis: Sequence[str],
+    sensitive: str,
+    *,
+    max_bins: int = 20,
+    class_ids: tuple[np.ndarray, int] | None = None,
+) -> dict[str, Any]:
+    """Largest and mean EMD between class and table distributions of ``sensitive`` (``class_ids``: ``group_ids``)."""
+    n = len(df)
+    class_ids = group_ids(df, list(qis)) if class_ids is None else class_ids
+    codes, m, ordered = sensitive_codes(df[sensitive], max_bins=max_bins)
+    if n == 0 or m < 2:
+        return {"t": 0.0, "mean_t": 0.0, "ordered": ordered, "bins": m}
+    q = np.bincount(codes, minlength=m) / n
+    emd = class_emd(class_ids, codes, m, q, ordered)
+    per_record = emd[class_ids[0]]
     return {"t": float(emd.max()), "mean_t": float(per_record.mean()), "ordered": ordered, "bins": m}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -89,37 +89,11 @@ def build_profile(
         log.info("profile column %s: type=%s findings=%d", name, col.type, len(found))
         bar.update(1)
 
-    declared_roles: dict[str, str] = {name: c.role for name, c in meta.columns.items() if not c.inferred}
-    direct = [name for name in df.columns if _is_direct(name, declared_roles, findings)]
-    warnings = [
-        f"column '{name}' is declared '{declared_roles[name]}' but looks like a direct identifier "
-        f"({findings[name][0]['kind']}, confidence {findings[name][0]['confidence']:.2f})"
-        for name in df.columns
-        if name in declared_roles
-        and declared_roles[name] != "direct_identifier"
-        and name in direct
-        and _strong_direct(findings[name])
-    ]
-    direct = [d for d in direct if declared_roles.get(d, "direct_identifier") == "direct_identifier"]
-    types = {name: c.type for name, c in meta.columns.items()}
-
-    weight = weight or meta.weight_column
-    suggestions = suggest_quasi_identifiers(df, types, findings, exclude=[*direct, *([weight] if weight else [])])
-    declared_qis = [q for q in meta.quasi_identifiers if q in declared_roles]
-    if quasi_identifiers:
-        qis, qi_source = list(quasi_identifiers), "override"
-    elif declared_qis:
-        qis, qi_source = declared_qis, "declared"
-    else:
-        qis, qi_source = [s["column"] for s in suggestions], "suggested"
-    declared_sensitive = [s for s in meta.sensitive if s in declared_roles]
-    if sensitive:
-        sens = list(sensitive)
-    elif declared_sensitive:
-        sens = declared_sensitive
-    else:
-        sens = suggest_sensitive(df, types, exclude=[*direct, *qis, *([weight] if weight else [])], codes=codes)
-    sens = [s for s in sens if s not in qis]
+    roles = choose_roles(
+        df, meta, findings, quasi_identifiers=quasi_identifiers, sensitive=sensitive, weight=weight, codes=codes
+    )
+    direct, warnings, weight = roles.direct, roles.warnings, roles.weight
+    suggestions, qis, qi_source, sens = roles.suggestions, roles.qis, roles.qi_source, roles.sensitive
 
     for name, info in columns.items():
         info["role"] = _role(name, direct, qis, sens, weight)
@@ -172,6 +146,67 @@ def build_profile(
     }
     log.info("profile: %d rows, %d direct identifiers, %d QIs, k=%d", n, len(direct), len(qis), risk["k_anonymity"])
     return profile, mask
+
+
+class Roles(NamedTuple):
+    """The columns' roles in a profile: what was declared, overridden or suggested."""
+
+    direct: list[str]
+    warnings: list[str]
+    weight: str | None
+    suggestions: list[dict[str, Any]]
+    qis: list[str]
+    qi_source: str
+    sensitive: list[str]
+
+
+def choose_roles(
+    frame: pd.DataFrame,
+    meta: Metadata,
+    findings: dict[str, list[dict[str, Any]]],
+    *,
+    quasi_identifiers: Sequence[str] | None,
+    sensitive: Sequence[str] | None,
+    weight: str | None,
+    codes: dict[str, tuple[np.ndarray, int]] | None = None,
+) -> Roles:
+    """Direct identifiers, QIs and sensitive columns: overrides, else declarations, else suggestions.
+
+    ``frame`` is the table (local path) or a sample of it (Dask path); ``codes`` its factorised columns.
+    """
+    names = [str(c) for c in frame.columns]
+    declared_roles: dict[str, str] = {name: c.role for name, c in meta.columns.items() if not c.inferred}
+    direct = [name for name in names if _is_direct(name, declared_roles, findings)]
+    warnings = [
+        f"column '{name}' is declared '{declared_roles[name]}' but looks like a direct identifier "
+        f"({findings[name][0]['kind']}, confidence {findings[name][0]['confidence']:.2f})"
+        for name in names
+        if name in declared_roles
+        and declared_roles[name] != "direct_identifier"
+        and name in direct
+        and _strong_direct(findings[name])
+    ]
+    direct = [d for d in direct if declared_roles.get(d, "direct_identifier") == "direct_identifier"]
+    types = {name: c.type for name, c in meta.columns.items()}
+    weight = weight or meta.weight_column
+    suggestions = suggest_quasi_identifiers(frame, types, findings, exclude=[*direct, *([weight] if weight else [])])
+    declared_qis = [q for q in meta.quasi_identifiers if q in declared_roles]
+    if quasi_identifiers:
+        qis, qi_source = list(quasi_identifiers), "override"
+    elif declared_qis:
+        qis, qi_source = declared_qis, "declared"
+    else:
+        qis, qi_source = [s["column"] for s in suggestions], "suggested"
+    declared_sensitive = [s for s in meta.sensitive if s in declared_roles]
+    if sensitive:
+        sens = list(sensitive)
+    elif declared_sensitive:
+        sens = declared_sensitive
+    else:
+        exclude = [*direct, *qis, *([weight] if weight else [])]
+        sens = suggest_sensitive(frame, types, exclude=exclude, codes=codes)
+    sens = [s for s in sens if s not in qis]
+    return Roles(direct, warnings, weight, suggestions, qis, qi_source, sens)
 
 
 def profile_metadata(table: Table, profile: dict[str, Any], *, with_domains: bool = False) -> Metadata:
