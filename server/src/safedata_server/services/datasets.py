@@ -39,8 +39,6 @@ __all__ = [
     "upload_dataset",
 ]
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-
 
 def _view(ds: Dataset, role: str) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -75,21 +73,6 @@ def lock(ctx: Ctx, dataset_id: str) -> Dataset:
     if ds is None or ds.project_id != ctx.who.project_id or ds.deleted_at is not None:
         raise NotFound(f"dataset {dataset_id} not found")
     return ds
-
-
-def parse_upload(filename: str, content: bytes) -> tuple[pd.DataFrame, str]:
-    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    fmt = FORMATS.get(suffix)
-    if fmt is None:
-        raise Invalid(f"upload '{filename}': only .csv and .parquet files are accepted")
-    try:
-        df = pd.read_csv(io.BytesIO(content)) if fmt == "csv" else pd.read_parquet(io.BytesIO(content))
-    except Exception as exc:  # any parser error is the caller's file
-        raise Invalid(f"upload '{filename}': not a readable {fmt.upper()} file ({type(exc).__name__})") from None
-    if df.empty or len(df.columns) == 0:
-        raise Invalid(f"upload '{filename}': the file has no rows or no columns")
-    df.columns = [str(c) for c in df.columns]
-    return df, fmt
 
 
 def upload_dataset(
