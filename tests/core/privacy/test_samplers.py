@@ -249,3 +249,18 @@ def test_bernoulli_exp_of_a_huge_exponent_is_zero() -> None:
     for den in (np.ones(400, dtype=np.int64), np.ones(400, dtype=object)):
         out = bernoulli_exp(num, den, rng)
         assert not out[0::2].any() and out[1::2].all()
+
+
+def test_bernoulli_ratio_exact_path_probability_with_small_integers() -> None:
+    # the arbitrary-precision path with small values: P = 1/3 exactly (a `<=` would give 2/3, 5 sd away at n=900)
+    n = 900
+    out = S._bernoulli_ratio(np.full(n, 1, dtype=object), np.full(n, 3, dtype=object), np.random.default_rng(31))
+    assert abs(out.mean() - 1 / 3) < 5 * math.sqrt((1 / 3) * (2 / 3) / n)
+
+
+def test_discrete_gaussian_big_path_with_a_fractional_variance() -> None:
+    # sigma = 17.1 < 32 keeps sigma^2 as a fraction over 2**20, and its denominator makes the exact-integer path
+    # run; the sample variance of 4,000 draws is within 15% of 17.1^2 (about 6.7 standard errors)
+    x = discrete_gaussian(17.1, 4000, np.random.default_rng(32)).astype(float)
+    assert abs(x.var() / 17.1**2 - 1) < 0.15
+    assert stats.kstest(x / 17.1, "norm").pvalue > ALPHA / 10
