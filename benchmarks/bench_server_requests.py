@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
-import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_server_load import small_csv  # the same small datasets as the load test
 
 META = {
     "columns": {
@@ -36,18 +37,6 @@ META = {
         "income": {"type": "categorical", "categories": ["<=50K", ">50K"]},
     }
 }
-
-
-def small_csv(rows: int, seed: int) -> bytes:
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame(
-        {
-            "age": rng.integers(18, 91, rows),
-            "sex": rng.choice(["F", "M"], rows),
-            "income": rng.choice(["<=50K", ">50K"], rows),
-        }
-    )
-    return df.to_csv(index=False).encode()
 
 
 class StubExecutor:

@@ -179,33 +179,23 @@ class _Progress:
         step_spent = info.get("epsilon_spent")
         if isinstance(step_spent, int | float):
             within["epsilon_spent"] = float(step_spent)
-        self._update(
-            {
-                "step": step.id,
-                "component": step.use,
-                "steps_done": self.done,
-                "steps_total": self.total,
-                "epsilon_spent": spent,
-                "stage": "running",
-                unit: done,
-                f"{unit}s_total": total,
-                "within_step": within,
-            }
-        )
+        self._update({**self._running(step, spent), unit: done, f"{unit}s_total": total, "within_step": within})
 
     @hookimpl
     def before_step(self, step: Any, context: Any) -> None:
         spent = context.ledger.spent().epsilon if context.ledger.budget is not None else 0.0
-        self._update(
-            {
-                "step": step.id,
-                "component": step.use,
-                "steps_done": self.done,
-                "steps_total": self.total,
-                "epsilon_spent": spent,
-                "stage": "running",
-            }
-        )
+        self._update(self._running(step, spent))
+
+    def _running(self, step: Any, spent: float) -> dict[str, Any]:
+        """The progress fields of a running step (before it starts and while it reports)."""
+        return {
+            "step": step.id,
+            "component": step.use,
+            "steps_done": self.done,
+            "steps_total": self.total,
+            "epsilon_spent": spent,
+            "stage": "running",
+        }
 
     @hookimpl
     def after_step(self, step: Any, outcome: Any, context: Any) -> None:
