@@ -7,11 +7,21 @@ minutes. Here every test of a mutant run gets its own wall-clock deadline: ``FLO
 mutant's run with exit status 36, which mutmut records as "timeout" (a detected mutant).
 
 Only mutant runs are limited (``MUTANT_UNDER_TEST`` names a mutant); the stats and clean runs are not.
+
+The recorded durations are warm: in the stats run a test's lazy imports were often paid by an earlier
+test. A mutant's run starts cold, so its first test would pay them (torch.optim imports torch._dynamo on
+first use: about 2 s, more on a loaded machine) and could pass its deadline on the clean code path.
+``SAFEDATA_MUTATION_PRELOAD`` (comma-separated modules, targets.toml ``preload``) imports such modules at
+pytest start-up: in mutmut's fork server (process_isolation = "forkserver") that happens once, before the
+mutant processes are forked, so each of them starts warm. Importing does not start torch's thread pools,
+so forking afterwards stays safe. ``SAFEDATA_MUTATION_DEADLINE_FLOOR`` (targets.toml ``deadline_floor``)
+raises the floor where first calls stay slow.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import signal
 from collections.abc import Iterator
@@ -35,6 +45,11 @@ def _durations() -> dict[str, float]:
 
 def _on_alarm(signum: int, frame: Any) -> None:
     os._exit(TIMEOUT_EXIT)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in filter(None, os.environ.get("SAFEDATA_MUTATION_PRELOAD", "").split(",")):
+        importlib.import_module(name.strip())
 
 
 @pytest.hookimpl(hookwrapper=True)

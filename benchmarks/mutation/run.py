@@ -1,24 +1,34 @@
 """`make mutation`: mutation testing of the privacy code with mutmut, summarised in benchmarks/results/mutation.json.
 
 Each target in targets.toml is copied to a work folder (a temporary one unless ``--keep DIR``, so mutmut's
-``mutants/`` never lands in the work tree), given a ``setup.cfg`` [mutmut] section, and run with
-``mutmut run``. mutmut mutates every function of the listed files, runs only the tests that cover the
-mutated function (fastest first, stopping at the first failure), and records killed / survived / timeout /
-no-tests per mutant. A small pytest plugin (deadline_plugin.py) gives every test of a mutant run its own
-deadline, so a mutant that makes a loop endless costs seconds rather than mutmut's limit for the whole
-covering test set. The summary lists every surviving mutant with its diff and the reason recorded for it in
-survivors.toml (an equivalent mutant, or the test still to add). Exit status 1 when a target is below its
-``min_killed`` share (timeouts count as detected, as in mutmut's own score).
+``mutants/`` never lands in the work tree) and given a ``setup.cfg`` [mutmut] section. mutmut writes every
+mutant of the listed files (launch_mutmut.py ``generate``: no test runs), the target's ``functions`` keep
+the DP path (the population), and a seeded random sample of it, stratified by module, is run with
+``mutmut run NAMES...``: one stats pass over the target's tests maps tests to functions, then each sampled
+mutant runs only the tests that cover its function (fastest first, stopping at the first failure).
+Nothing is paid per unsampled mutant beyond writing it. A small pytest plugin (deadline_plugin.py) gives
+every test of a mutant run its own deadline, so a mutant that makes a loop endless costs seconds.
 
-    .venv/bin/python benchmarks/mutation/run.py [--group core|plugins|all] [--only NAME ...] [--keep DIR]
-                                                [--retest] [--mutants GLOB ...]
+Sampling: running every mutant of every target takes hours on 2 cores; a simple random sample estimates
+the detected share (killed + timeout, as mutmut's own score) with a known error. Per module the sample is
+proportional to the module's mutant count, with at least ``MIN_PER_MODULE``; the estimate weights each
+module's share by its population, and its 95% Wilson interval uses the effective sample size of that
+stratified estimate (no finite-population correction, so it is slightly wide). ``min_killed`` is checked
+on the point estimate. ``--full`` runs every mutant (the share is then exact).
+
+    .venv/bin/python benchmarks/mutation/run.py [--group core|plugins|all] [--only NAME ...]
+                                                [--sample N | --full] [--seed S] [--keep DIR]
+                                                [--mutants GLOB ...] [--report-only]
 
 Targets have a group ("core" unless targets.toml says otherwise); without --only the chosen group runs
-(default: core, which is what `make mutation` runs).
+(default: all, which is what `make mutation` runs; ``make mutation-full`` adds --full).
 
-``--keep DIR`` reuses DIR/<target> between runs: mutmut then re-tests only functions whose code changed,
-and ``--mutants`` re-tests the named mutants (fnmatch globs, e.g. after adding a test). The result file is
-only rewritten for targets run in full (no ``--mutants``).
+``--keep DIR`` reuses DIR/<target> between runs (mutmut then loads its stats instead of re-running the
+stats pass), ``--mutants`` re-tests only the named mutants (fnmatch globs, e.g. after adding a test; the
+result file is not rewritten) and ``--report-only`` summarises the kept folder's last sample.
+The summary lists every surviving mutant of the sample with its diff and the reason recorded for it in
+survivors.toml (an equivalent mutant, or the test still to add). Exit status 1 when a target's estimate
+is below its ``min_killed``.
 """
 
 from __future__ import annotations
@@ -27,7 +37,9 @@ import argparse
 import fnmatch
 import importlib.metadata
 import json
+import math
 import os
+import random
 import re
 import resource
 import shutil
@@ -49,6 +61,8 @@ PLUGIN = "mutation_deadline"
 TIMEOUT_MULTIPLIER = 4.0
 TIMEOUT_CONSTANT = 10.0
 DETECTED = ("killed", "caught by type check", "timeout")
+MIN_PER_MODULE = 5  # a stratum smaller than this is taken whole
+Z95 = 1.959963984540054
 UNDETECTED = ("survived", "no tests", "suspicious", "segfault")
 
 
@@ -124,25 +138,14 @@ def _prepare(target: dict, work: Path, shared: Path) -> Path:
     return work
 
 
-def _reset_survivors(work: Path) -> int:
-    """Forget the verdicts of undetected mutants in a kept work folder, so the next run re-tests them."""
-    undetected = {0, 33, 35, -11, -9, 2}  # survived, no tests, suspicious, segfault, interrupted
-    count = 0
-    for meta in (work / "mutants").rglob("*.py.meta"):
-        data = json.loads(meta.read_text())
-        codes = data["exit_code_by_key"]
-        reset = [k for k, v in codes.items() if v in undetected]
-        for k in reset:
-            codes[k] = None
-        if reset:
-            meta.write_text(json.dumps(data, indent=4))
-            count += len(reset)
-    return count
-
-
 def _mutmut(work: Path, env: dict[str, str], *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """``generate`` and ``run`` through launch_mutmut.py, anything else through mutmut's own command line."""
+    if args[0] in ("generate", "run"):
+        cmd = [sys.executable, str(HERE / "launch_mutmut.py"), *args]
+    else:
+        cmd = [str(Path(sys.executable).parent / "mutmut"), *args]
     return subprocess.run(
-        [str(Path(sys.executable).parent / "mutmut"), *args],
+        cmd,
         cwd=work,
         env=env,
         capture_output=True,
@@ -227,23 +230,81 @@ def _reason(mutant: str, reasons: dict[str, str], by_diff: dict[str, str] | None
     return "no reason recorded: add a test that kills it or record why it is equivalent in survivors.toml"
 
 
-def _summary(c: Counter) -> dict:
-    total = sum(c.values())
-    killed = c["killed"] + c["caught by type check"]
+
+def allocate(population: dict[str, int], size: int, minimum: int = MIN_PER_MODULE) -> dict[str, int]:
+    """Sample size per module: proportional to its mutant count (largest remainders), at least ``minimum``
+    (or the whole module when smaller), never more than the module; the sizes add up to ``size`` unless the
+    minimums alone exceed it."""
+    total = sum(population.values())
+    if size >= total:
+        return dict(population)
+    floor = {m: min(n, minimum) for m, n in population.items()}
+    left = size - sum(floor.values())
+    if left <= 0:
+        return floor
+    room = {m: population[m] - floor[m] for m in population}
+    free = sum(room.values())
+    quota = {m: left * room[m] / free for m in population}
+    sizes = {m: floor[m] + min(room[m], math.floor(q)) for m, q in quota.items()}
+    order = sorted(population, key=lambda m: (quota[m] - math.floor(quota[m]), m), reverse=True)
+    i = 0
+    while sum(sizes.values()) < size:
+        m = order[i % len(order)]
+        if sizes[m] < population[m]:
+            sizes[m] += 1
+        i += 1
+    return sizes
+
+
+def draw_sample(names: list[str], size: int | None, seed: int, target: str) -> list[str]:
+    """A seeded stratified random sample (by module) of ``names``; all of them when ``size`` is None."""
+    if size is None:
+        return sorted(names)
+    by_module: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(names):
+        by_module[_module_of(name)].append(name)
+    sizes = allocate({m: len(v) for m, v in by_module.items()}, size)
+    rng = random.Random(f"{seed}:{target}")
+    return sorted(n for m, members in sorted(by_module.items()) for n in rng.sample(members, sizes[m]))
+
+
+def wilson(detected: float, n: float) -> list[float] | None:
+    """95% Wilson score interval for a share ``detected / n`` (``n`` may be an effective sample size)."""
+    if n <= 0:
+        return None
+    p = detected / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
+    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
+
+
+def estimate(strata: dict[str, tuple[int, int, int]]) -> tuple[float | None, list[float] | None, float]:
+    """Detected share of a population from a stratified sample: ``strata`` maps module -> (population,
+    checked, detected). Returns the population-weighted share, its 95% Wilson interval (effective sample
+    size of the stratified estimate) and that effective size; the interval is None when a stratum is exact
+    everywhere (every mutant checked)."""
+    strata = {m: s for m, s in strata.items() if s[1]}
+    total = sum(s[0] for s in strata.values())
+    if not total:
+        return None, None, 0.0
+    share = sum(pop / total * det / chk for pop, chk, det in strata.values())
+    checked = sum(chk for _, chk, _ in strata.values())
+    if all(chk >= pop for pop, chk, _ in strata.values()):
+        return round(share, 4), [round(share, 4), round(share, 4)], float(checked)
+    variance = sum((pop / total) ** 2 * (det / chk) * (1 - det / chk) / chk for pop, chk, det in strata.values())
+    n_eff = share * (1 - share) / variance if variance > 0 else float(checked)
+    return round(share, 4), wilson(share * n_eff, n_eff), round(n_eff, 1)
+
+
+def _counts(statuses: list[str]) -> dict:
+    c = Counter(statuses)
     return {
-        "total": total,
-        "killed": killed,
+        "killed": c["killed"] + c["caught by type check"],
         "timeout": c["timeout"],
         "survived": c["survived"],
         "no_tests": c["no tests"],
         "not_checked": c["not checked"],
-        "other": total - killed - sum(c[k] for k in ("timeout", "survived", "no tests", "not checked")),
-        # a timeout is a detected mutant (the tests did not pass), as mutmut's own score counts it
-        "killed_share": round((killed + c["timeout"]) / total, 4) if total else None,
-        # the same share among the mutants that were run (differs from killed_share after a partial run)
-        "killed_share_of_checked": round((killed + c["timeout"]) / (total - c["not checked"]), 4)
-        if total - c["not checked"]
-        else None,
+        "other": sum(v for k, v in c.items() if k not in (*DETECTED, "survived", "no tests", "not checked")),
     }
 
 
@@ -255,40 +316,78 @@ def run_target(
     keep: Path | None,
     mutants: list[str],
     shared: Path,
-    retest: bool = False,
+    size: int | None,
+    seed: int,
     report_only: bool = False,
 ) -> dict:
     started = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix=f"mutation-{target['name']}-") as tmp:
         work = _prepare(target, (keep / target["name"]) if keep else Path(tmp) / "pkg", shared)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "SAFEDATA_MUTATION": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("PYTHONPATH", None)
-        if retest:
-            print(f"mutation: {target['name']}: re-testing {_reset_survivors(work)} undetected mutants", flush=True)
-        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if target.get("preload"):
+            env["SAFEDATA_MUTATION_PRELOAD"] = ",".join(target["preload"])
+        if target.get("deadline_floor"):
+            env["SAFEDATA_MUTATION_DEADLINE_FLOOR"] = str(target["deadline_floor"])
+        children = str(target.get("max_children", 2))
         globs = scope_globs(target)
-        names = mutants or globs
-        args = ["run", "--max-children", str(target.get("max_children", 2)), *names]
+        sample_file = work / "mutation-sample.json"
         if report_only:
-            proc = subprocess.CompletedProcess(args, 0, "", "")
+            drawn = json.loads(sample_file.read_text())
+            population, sample, size, seed = drawn["population"], drawn["sample"], drawn["size"], drawn["seed"]
+            proc = subprocess.CompletedProcess([], 0, "", "")
         else:
+            names_file = work / "mutation-names.json"
+            gen = _mutmut(work, env, "generate", children, str(names_file))
+            if gen.returncode != 0:
+                raise SystemExit(f"mutation target '{target['name']}': mutant generation failed:\n{gen.stderr[-3000:]}")
+            population = sorted(m for m in json.loads(names_file.read_text()) if _in_scope(m, globs))
+            if not population:
+                raise SystemExit(f"mutation target '{target['name']}': no mutant in scope (check functions)")
+            sample = draw_sample(population, size, seed, target["name"])
+            if mutants:
+                sample = [m for m in population if any(fnmatch.fnmatchcase(m, g) for g in mutants)]
+            else:
+                sample_file.write_text(json.dumps({"population": population, "sample": sample, "size": size, "seed": seed}))
+            print(
+                f"mutation: {target['name']}: running {len(sample)} of {len(population)} mutants"
+                + (f" (seed {seed})" if size is not None and not mutants else ""),
+                flush=True,
+            )
+            args = ["run", "--max-children", children, *sample]
             try:
                 proc = _mutmut(work, env, *args, timeout=timeout)
             except subprocess.TimeoutExpired as exc:  # summarise what was checked; the rest stays "not checked"
                 print(f"mutation: {target['name']}: stopped after {timeout:.0f} s", flush=True)
                 proc = subprocess.CompletedProcess(args, 1, str(exc.stdout or ""), str(exc.stderr or ""))
-        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-        statuses = {m: s for m, s in _statuses(work, env).items() if _in_scope(m, globs)}
-        if not statuses or all(s in ("not checked", "no tests") for s in statuses.values()):
+        found = _statuses(work, env)
+        statuses = {m: found.get(m, "not checked") for m in sample}
+        if not report_only and all(s in ("not checked", "no tests") for s in statuses.values()):
             tail = re.sub(r"[\u2800-\u28ff][^\u2800-\u28ff\n]*", "", proc.stdout + proc.stderr)[-3000:]
             raise SystemExit(f"mutation target '{target['name']}': mutmut checked no mutant:\n{tail}")
         left = [m for m, s in statuses.items() if s in UNDETECTED]
         diffs = _diffs(work, env, left)
-    per_module: dict[str, Counter] = defaultdict(Counter)
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    pop_by_module = Counter(_module_of(m) for m in population)
+    by_module: dict[str, list[str]] = defaultdict(list)
+    for mutant, status in statuses.items():
+        by_module[_module_of(mutant)].append(status)
+    strata = {}
+    modules = {}
+    for module in sorted(pop_by_module):
+        st = by_module.get(module, [])
+        c = _counts(st)
+        checked = len(st) - c["not_checked"]
+        detected = c["killed"] + c["timeout"]
+        strata[module] = (pop_by_module[module], checked, detected)
+        share, interval, _ = estimate({module: strata[module]})
+        modules[module] = {"population": pop_by_module[module], "sample": len(st), "checked": checked,
+                           "detected": detected, **c, "detected_share": share, "interval95": interval}
+    share, interval, n_eff = estimate(strata)
     survivors = []
     for mutant, status in sorted(statuses.items()):
-        per_module[_module_of(mutant)][status] += 1
         if status in UNDETECTED:
             survivors.append(
                 {
@@ -298,19 +397,33 @@ def run_target(
                     "reason": _reason(mutant, reasons, by_diff, diffs.get(mutant, "")),
                 }
             )
+    total = _counts(list(statuses.values()))
+    full = len(sample) >= len(population)
     return {
         "name": target["name"],
+        "mode": "full" if full else "sample",
+        "seed": None if full else seed,
+        "population": len(population),
+        "sample": len(sample),
+        "checked": sum(s[1] for s in strata.values()),
+        "detected": total["killed"] + total["timeout"],
+        **total,
+        # population-weighted share of detected mutants (killed + timeout) and its 95% Wilson interval
+        "detected_share": share,
+        "interval95": interval,
+        "effective_sample": n_eff,
+        "min_killed": target.get("min_killed", 0.0),
+        "passed": share is not None and share >= target.get("min_killed", 0.0),
         "seconds": round(time.perf_counter() - started, 1),
-        # CPU time of mutmut and its test processes: about twice the wall time on an otherwise idle 2-core machine
+        # CPU time of mutmut and its test processes (about twice the wall time on an otherwise idle 2-core machine)
         "cpu_seconds": round(cpu, 1),
+        "load_before": None,
         "incremental": keep is not None,
         "report_only": report_only,
-        "min_killed": target.get("min_killed", 0.0),
         "pytest_args": target.get("pytest_args", []),
         "mutated": target["mutate"],
         "functions": target.get("functions", []),
-        "total": _summary(sum(per_module.values(), Counter())),
-        "modules": {m: _summary(c) for m, c in sorted(per_module.items())},
+        "modules": modules,
         "survivors": survivors,
     }
 
@@ -318,12 +431,15 @@ def run_target(
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="run only these target names")
-    ap.add_argument("--group", default="core", help="targets of this group when --only is not given (all: every one)")
+    ap.add_argument("--group", default="all", help="targets of this group (core, plugins) when --only is not given")
+    how = ap.add_mutually_exclusive_group()
+    how.add_argument("--sample", type=int, help="sample size per target (default: the target's `sample`)")
+    how.add_argument("--full", action="store_true", help="every mutant in scope (hours for all targets)")
+    ap.add_argument("--seed", type=int, help="sampling seed (default: targets.toml's seed)")
     ap.add_argument("--timeout-minutes", type=float, default=60.0, help="per target")
-    ap.add_argument("--keep", type=Path, help="persistent work folder (incremental re-runs)")
+    ap.add_argument("--keep", type=Path, help="persistent work folder (reuses mutmut's stats between runs)")
     ap.add_argument("--mutants", nargs="*", default=[], help="re-test only these mutant names/globs (needs --keep)")
-    ap.add_argument("--retest", action="store_true", help="with --keep: re-test the undetected mutants too")
-    ap.add_argument("--report-only", action="store_true", help="with --keep: summarise the kept results, run nothing")
+    ap.add_argument("--report-only", action="store_true", help="with --keep: summarise the kept sample, run nothing")
     ap.add_argument(
         "--shared",
         type=Path,
@@ -331,9 +447,11 @@ def main(argv: list[str] | None = None) -> int:
         help="folder holding the reference data/ (default: ../shared beside the repo; tests needing it skip without)",
     )
     args = ap.parse_args(argv)
-    if (args.mutants or args.retest or args.report_only) and not args.keep:
-        ap.error("--mutants, --retest and --report-only need --keep (a previous run's work folder)")
-    targets = tomllib.loads((HERE / "targets.toml").read_text())["target"]
+    if (args.mutants or args.report_only) and not args.keep:
+        ap.error("--mutants and --report-only need --keep (a previous run's work folder)")
+    config = tomllib.loads((HERE / "targets.toml").read_text())
+    targets = config["target"]
+    seed = args.seed if args.seed is not None else int(config.get("seed", 0))
     recorded = tomllib.loads((HERE / "survivors.toml").read_text())
     reasons, by_diff = recorded.get("reasons", {}), recorded.get("by_diff", {})
     if args.only:
@@ -346,44 +464,47 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     results = {}
     for target in chosen:
-        print(f"mutation: {target['name']} ...", flush=True)
+        size = None if args.full else (args.sample if args.sample is not None else target.get("sample"))
+        load = os.getloadavg()[0]
+        print(f"mutation: {target['name']} ... (load {load:.1f})", flush=True)
         keep = args.keep.resolve() if args.keep else None
         res = run_target(
-            target,
-            reasons,
-            by_diff,
-            args.timeout_minutes * 60,
-            keep,
-            args.mutants,
-            args.shared,
-            args.retest,
+            target, reasons, by_diff, args.timeout_minutes * 60, keep, args.mutants, args.shared, size, seed,
             args.report_only,
         )
+        res["load_before"] = round(load, 2)
         results[target["name"]] = res
         for module, s in res["modules"].items():
-            print(f"  {module}: {s['killed'] + s['timeout']}/{s['total']} detected ({s['killed_share']:.1%})")
-        share = res["total"]["killed_share"] or 0.0
+            print(
+                f"  {module}: {s['detected']}/{s['checked']} of {s['population']} detected"
+                f" ({_pct(s['detected_share'])} {_interval(s['interval95'])})"
+            )
         print(
-            f"mutation: {target['name']}: {res['total']['killed'] + res['total']['timeout']}/{res['total']['total']}"
-            f" detected ({share:.1%}; {res['total']['timeout']} timeouts) in {res['seconds']:.0f} s;"
-            f" {len(res['survivors'])} left",
+            f"mutation: {target['name']} ({res['mode']}): {res['detected']}/{res['checked']} checked of"
+            f" {res['population']} detected; estimate {_pct(res['detected_share'])} {_interval(res['interval95'])};"
+            f" {res['timeout']} timeouts, {len(res['survivors'])} undetected; {res['seconds']:.0f} s wall,"
+            f" {res['cpu_seconds']:.0f} s CPU",
             flush=True,
         )
         for s in res["survivors"]:
             if s["reason"].startswith("no reason recorded") or args.mutants:
                 print(f"    {s['status']}: {s['mutant']}  {s['diff']}")
-        if share < target.get("min_killed", 0.0):
-            failed.append(f"{target['name']} {share:.1%} < {target['min_killed']:.0%}")
+        if not res["passed"]:
+            failed.append(f"{target['name']} {_pct(res['detected_share'])} < {target.get('min_killed', 0.0):.0%}")
     if not args.mutants:
         # read the file only now: another run may have updated other targets meanwhile
-        previous = json.loads(RESULT.read_text()) if RESULT.exists() else {"targets": {}}
+        previous = json.loads(RESULT.read_text()) if RESULT.exists() else {}
+        # entries written before sampling existed have no "mode": drop them rather than mix the formats
+        previous["targets"] = {k: v for k, v in previous.get("targets", {}).items() if "mode" in v}
         if args.report_only:
             # a summary of a kept folder: keep the wall/CPU time of the run that produced the verdicts
             for name, res in results.items():
                 before = previous["targets"].get(name, {})
-                res["seconds"] = before.get("seconds", res["seconds"])
-                res["cpu_seconds"] = before.get("cpu_seconds", res["cpu_seconds"])
+                for key in ("seconds", "cpu_seconds", "load_before"):
+                    res[key] = before.get(key, res[key])
         previous["targets"].update(results)
+        previous["mode_last_run"] = "full" if args.full else "sample"
+        previous["seed"] = seed
         previous["seconds_last_run"] = round(time.perf_counter() - started, 1)
         previous["targets_last_run"] = [t["name"] for t in chosen]
         previous["tool"] = f"mutmut {importlib.metadata.version('mutmut')}"
@@ -396,6 +517,14 @@ def main(argv: list[str] | None = None) -> int:
         print("mutation: below threshold: " + "; ".join(failed), file=sys.stderr)
         return 1
     return 0
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.1%}"
+
+
+def _interval(interval: list[float] | None) -> str:
+    return "" if interval is None else f"[95%: {interval[0]:.1%}-{interval[1]:.1%}]"
 
 
 if __name__ == "__main__":
