@@ -251,3 +251,17 @@ def test_dp_marginal_selects_unknown_categories_or_refuses_without_delta() -> No
         "gaussian_copula: categorical column 'c' has no public categories and the step has delta=0; declare its "
         "categories in the metadata or give the step a delta > 0"
     )
+
+
+def test_a_one_column_dp_fit_has_the_unit_correlation_and_samples() -> None:
+    # one column: no correlation is released (nothing charged for it); sampling draws from the 1 x 1 unit
+    # correlation (any other shape fails its Cholesky factorisation)
+    rng = np.random.default_rng(3)
+    meta = Metadata.from_dict({"columns": {"x": {"type": "integer", "bounds": [0, 9], "nullable": False}}})
+    table = Table.from_dataframe(pd.DataFrame({"x": rng.integers(0, 10, 2000)}), meta)
+    budget = make_budget(5.0, 1e-6)
+    model = GaussianCopulaSynthesizer({"cells": 16})
+    model.fit(table, budget=budget, seed=0)
+    assert not [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    out = model.sample(500, seed=1).df
+    assert len(out) == 500 and set(np.unique(out["x"].to_numpy())) <= set(range(10))

@@ -43,3 +43,18 @@ def test_refusal_of_a_categorical_or_unknown_column_shows_the_categorical_exampl
     # a column missing from the metadata altogether gets the categorical example too
     with pytest.raises(ComponentError, match=re.escape("e.g. `nope: {type: categorical, categories: [...]")):
         require_declared(tiny_table(20), ["nope"], where="w", component="c")
+
+
+def test_laplace_event_with_a_scale_below_one_uses_the_laplace_curve() -> None:
+    # sensitivity 1, scale 0.5 (epsilon 2): Mironov 2017 Prop. 6 written out here, not the generic pure-DP
+    # curve (randomised response), which is larger
+    from safedata_core.privacy.budget import PrivacyEvent
+    from safedata_core.privacy.rdp import event_rdp
+
+    orders = np.array([1.5, 2.0, 8.0, 32.0])
+    event = PrivacyEvent("laplace", 2.0, 0.0, 1, {"sensitivity": 1.0, "scale": 0.5})
+    e, a = 2.0, orders
+    expected = np.log(a / (2 * a - 1) * np.exp((a - 1) * e) + (a - 1) / (2 * a - 1) * np.exp(-a * e)) / (a - 1)
+    np.testing.assert_allclose(event_rdp(event, orders), np.minimum(expected, e), rtol=1e-9)
+    rr = (np.log(np.exp(a * e) + np.exp((1 - a) * e)) - np.log1p(np.exp(e))) / (a - 1)
+    assert np.all(event_rdp(event, orders)[:3] < rr[:3])  # the two curves differ: the test can tell them apart
