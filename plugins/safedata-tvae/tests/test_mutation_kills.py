@@ -83,6 +83,8 @@ def test_public_domain_plan_spends_the_fraction_before_training_and_the_rest_on_
     assert dp["sample_rate"] == pytest.approx(min(1.0, 40 / n_hat), rel=1e-12)
     assert sgd[0].event.params["sample_rate"] == dp["sample_rate"]
     assert len(sizes) == sgd[0].event.params["steps"] > 0  # the charged steps are run
+    # each Poisson batch samples all 120 rows at rate ~1/3: binomial(120, 1/3), 40 +- 5 (below 15: p < 1e-6)
+    assert all(15 <= size <= 70 for size in sizes)
     assert share.spent().epsilon == pytest.approx(1.0, rel=1e-6)
 
 

@@ -58,3 +58,14 @@ def test_trials_near_mean_one_take_the_first_positive_draw() -> None:
     draws = np.array([sample_trials(dist, rng) for _ in range(400)])
     assert draws.min() >= 1
     assert 0.9 < np.mean(draws == 1) <= 1.0
+
+
+def test_an_epsilon_below_the_selection_overhead_is_refused_with_the_whole_fix() -> None:
+    from safedata_core.privacy.hyperparameter import calibrate_rho
+
+    with pytest.raises(SafedataError) as err:
+        calibrate_rho(0.01, 1e-6, TrialDistribution("poisson", 50.0))
+    assert str(err.value) == (
+        "tuning: epsilon=0.01 does not even cover the selection overhead of 50 expected trials; "
+        "raise the epsilon or lower the mean number of trials"
+    )

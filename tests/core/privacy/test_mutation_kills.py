@@ -58,3 +58,27 @@ def test_laplace_event_with_a_scale_below_one_uses_the_laplace_curve() -> None:
     np.testing.assert_allclose(event_rdp(event, orders), np.minimum(expected, e), rtol=1e-9)
     rr = (np.log(np.exp(a * e) + np.exp((1 - a) * e)) - np.log1p(np.exp(e))) / (a - 1)
     assert np.all(event_rdp(event, orders)[:3] < rr[:3])  # the two curves differ: the test can tell them apart
+
+
+def test_reproducible_noise_without_a_seed_is_refused_by_name() -> None:
+    from safedata_core.privacy import NoiseSource
+
+    with pytest.raises(ValueError) as err:
+        NoiseSource("reproducible-test")
+    assert str(err.value) == "the reproducible-test noise mode needs a seed"
+
+
+def test_a_charge_recorded_without_a_note_has_an_empty_note() -> None:
+    from safedata_core.privacy.budget import PrivacyEvent
+
+    budget = make_budget(1.0, 0.0)
+    budget.record(PrivacyEvent("laplace", 0.5, 0.0, 1, {"sensitivity": 1.0, "scale": 2.0}))
+    assert budget.charges[-1].note == ""
+
+
+def test_prv_epsilon_at_delta_zero_is_infinite() -> None:
+    # a Gaussian release has no finite epsilon at delta = 0
+    from safedata_core.privacy import PrivacyEvent, create_accountant
+
+    event = PrivacyEvent("gaussian", 1.0, 1e-6, 1, {"noise_multiplier": 2.0, "sensitivity": 1.0})
+    assert create_accountant("prv").epsilon([event], 0.0) == float("inf")
