@@ -135,3 +135,16 @@ def test_cond_sampler_offsets_probabilities_and_masks() -> None:
     state = cond.to_dict()
     assert state == {"widths": [2, 3], "counts": [[3.0, 1.0], [1.0, 1.0, 1.0]]}
     np.testing.assert_array_equal(CondSampler.from_dict(state).probs, cond.probs)
+
+
+def test_own_conditionals_draw_each_rows_column_uniformly_and_independently() -> None:
+    # three discrete columns: every row's column is its own uniform draw, so 3,000 rows give ~1,000 per
+    # column (binomial sd ~26; the band below is > 7 sd wide) and the conditional is that row's own category
+    rng = np.random.default_rng(4)
+    codes = np.column_stack([rng.integers(0, 2, 3000), rng.integers(0, 3, 3000), rng.integers(0, 4, 3000)])
+    sampler = CondSampler([2, 3, 4], [np.ones(2), np.ones(3), np.ones(4)])
+    cond, col, cat = sampler.own(codes, np.random.default_rng(5))
+    assert np.all(np.abs(np.bincount(col, minlength=3) - 1000) < 200)
+    assert np.array_equal(cat, codes[np.arange(3000), col])
+    offsets = np.array([0, 2, 5])
+    assert np.array_equal(np.flatnonzero(cond.ravel()), np.arange(3000) * 9 + offsets[col] + cat)
