@@ -47,7 +47,14 @@ def _durations() -> dict[str, float]:
     return dict(state().duration_by_test)
 
 
+_CURRENT: dict[str, Any] = {}
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
+    log = os.environ.get("SAFEDATA_MUTATION_TIMEOUT_LOG")
+    if log:  # which test of which mutant ran out (run.py keeps it in the work folder)
+        with open(log, "a") as f:
+            f.write(f"{os.environ.get('MUTANT_UNDER_TEST', '')}\t{_CURRENT.get('test')}\t{_CURRENT.get('limit')}\n")
     os._exit(TIMEOUT_EXIT)
 
 
@@ -62,6 +69,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         yield
         return
     limit = FLOOR + FACTOR * _durations().get(item.nodeid, 0.0)
+    _CURRENT.update(test=item.nodeid, limit=round(limit, 1))
     previous = signal.signal(signal.SIGPROF, _on_alarm)
     signal.setitimer(signal.ITIMER_PROF, limit)
     try:

@@ -83,3 +83,19 @@ def test_refusals_name_the_step_and_the_fix() -> None:
     assert str(err.value) == (
         "step 'synth': aim cannot fit 3 measurements in the remaining epsilon; raise the step's privacy share"
     )
+
+
+@pytest.mark.parametrize("name", ["mst", "aim"])
+def test_a_dp_fit_without_a_budget_names_the_component_and_both_fixes(name: str) -> None:
+    from safedata_marginal.aim import AIMSynthesizer
+    from safedata_marginal.mst import MSTSynthesizer
+
+    from safedata_core.testing.fixtures import tiny_table
+
+    model = {"mst": MSTSynthesizer, "aim": AIMSynthesizer}[name]({})
+    with pytest.raises(PrivacyBudgetError) as err:
+        model.fit(tiny_table(20), budget=None, seed=0)
+    assert str(err.value) == (
+        f"{name}: DP fit needs a privacy budget share (give the pipeline a privacy budget, "
+        "or set params.dp: false for a non-private fit)"
+    )
