@@ -233,7 +233,6 @@ def _reason(mutant: str, reasons: dict[str, str], by_diff: dict[str, str] | None
     return "no reason recorded: add a test that kills it or record why it is equivalent in survivors.toml"
 
 
-
 def allocate(population: dict[str, int], size: int, minimum: int = MIN_PER_MODULE) -> dict[str, int]:
     """Sample size per module: proportional to its mutant count (largest remainders), at least ``minimum``
     (or the whole module when smaller), never more than the module; the sizes add up to ``size`` unless the
@@ -353,7 +352,9 @@ def run_target(
             if mutants:
                 sample = [m for m in population if any(fnmatch.fnmatchcase(m, g) for g in mutants)]
             else:
-                sample_file.write_text(json.dumps({"population": population, "sample": sample, "size": size, "seed": seed}))
+                sample_file.write_text(
+                    json.dumps({"population": population, "sample": sample, "size": size, "seed": seed})
+                )
             print(
                 f"mutation: {target['name']}: running {len(sample)} of {len(population)} mutants"
                 + (f" (seed {seed})" if size is not None and not mutants else ""),
@@ -387,8 +388,15 @@ def run_target(
         detected = c["killed"] + c["timeout"]
         strata[module] = (pop_by_module[module], checked, detected)
         share, interval, _ = estimate({module: strata[module]})
-        modules[module] = {"population": pop_by_module[module], "sample": len(st), "checked": checked,
-                           "detected": detected, **c, "detected_share": share, "interval95": interval}
+        modules[module] = {
+            "population": pop_by_module[module],
+            "sample": len(st),
+            "checked": checked,
+            "detected": detected,
+            **c,
+            "detected_share": share,
+            "interval95": interval,
+        }
     share, interval, n_eff = estimate(strata)
     survivors = []
     for mutant, status in sorted(statuses.items()):
@@ -473,7 +481,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutation: {target['name']} ... (load {load:.1f})", flush=True)
         keep = args.keep.resolve() if args.keep else None
         res = run_target(
-            target, reasons, by_diff, args.timeout_minutes * 60, keep, args.mutants, args.shared, size, seed,
+            target,
+            reasons,
+            by_diff,
+            args.timeout_minutes * 60,
+            keep,
+            args.mutants,
+            args.shared,
+            size,
+            seed,
             args.report_only,
         )
         res["load_before"] = round(load, 2)
