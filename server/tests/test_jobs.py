@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import META, csv_bytes, make_settings
-from safedata_server.jobs import worker
-from safedata_server.jobs import recovery
+from safedata_server.jobs import recovery, worker
 from safedata_server.jobs.leases import lease_until, owner_token
 from safedata_server.jobs.recovery import INTERRUPTED, mark_crashed, recover
 from safedata_server.models import BudgetCharge, Job

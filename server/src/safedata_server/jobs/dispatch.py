@@ -86,7 +86,7 @@ class Dispatcher(Executor):
 
     # -- leadership -------------------------------------------------------------------------------------------
     def _try_lead(self) -> bool:
-        fh = open(self.lock_path, "ab")  # noqa: SIM115 -- held open for as long as this process leads
+        fh = open(self.lock_path, "ab")
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
