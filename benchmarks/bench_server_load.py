@@ -328,6 +328,7 @@ def load_test(
         jobs: list[str] = []
         load_before = os.getloadavg()[0]
         cpu_before = server.cpu_seconds()
+        by_process_before = {pid: _cpu(pid) for pid in server.server_pids()}
         started = time.perf_counter()
         asyncio.run(
             _clients(server.url, server.admin_key, clients, rows, jobs_per_client, poll, timings, uploaded, jobs)
@@ -338,6 +339,7 @@ def load_test(
             statuses = [c.get(f"/generators/{g}").json()["status"] for g in jobs]
             audit = c.get("/audit/verify").json()
         server_cpu = server.cpu_seconds() - cpu_before
+        by_process = [round(_cpu(pid) - by_process_before.get(pid, 0.0), 1) for pid in server.server_pids()]
         worker_pids = [p for p in server.helpers() if _cpu(p) > 1.0]  # the resource trackers idle
         workers_cpu = sum(_cpu(p) for p in worker_pids)
         worker_nice = sorted({_nice(p) for p in worker_pids})
@@ -362,6 +364,7 @@ def load_test(
         "server_processes": server.processes,
         "server_pids_measured": server_pids,
         "server_cpu_seconds": round(server_cpu, 1),
+        "server_cpu_seconds_by_process": by_process,
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, out["requests"]), 2),
         "workers": len(worker_pids),
         "workers_cpu_seconds": round(workers_cpu, 1),

@@ -24,12 +24,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> int:
     """Start the service in the foreground; Ctrl-C stops it (running jobs are failed on the next start).
 
-    With ``processes`` > 1, uvicorn runs that many server processes on the one socket, each serving the same
-    app (``app_from_env``: the settings travel in the environment); one of them leads the job dispatcher
-    (``safedata_server.jobs.dispatch``). This process only prepares the data folder and supervises them.
+    With ``processes`` > 1, that many server processes share the port (``safedata_server.processes``), each
+    serving the same app (``app_from_env``: the settings travel in the environment); one of them leads the job
+    dispatcher (``safedata_server.jobs.dispatch``). This process only prepares the data folder and supervises.
     """
     import uvicorn
 
+    from safedata_server.logs import configure_logging
+
+    configure_logging()  # JSON lines on stderr from the start (stdout carries the URL and the admin key)
     settings = _settings(args)
     url = f"http://{args.host}:{args.port}"
     if args.host not in ("127.0.0.1", "localhost", "::1"):
@@ -45,8 +48,11 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["SAFEDATA_DATA_DIR"] = str(settings.data_dir)
         os.environ["SAFEDATA_WORKERS"] = str(settings.workers)
         os.environ["SAFEDATA_PROCESSES"] = str(settings.processes)
-        uvicorn.run("safedata_server.api.app:app_from_env", factory=True, workers=settings.processes, **run)
-        return 0
+        from safedata_server.processes import supervise
+
+        return supervise(
+            settings.processes, args.host, args.port, {k: v for k, v in run.items() if k not in ("host", "port")}
+        )
 
     from safedata_server.api.app import create_app
     from safedata_server.runtime import create_runtime

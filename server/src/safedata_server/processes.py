@@ -1,0 +1,92 @@
+"""Several server processes on one port: ``safedata serve --processes N``.
+
+Each server process is spawned fresh and binds its own listening socket to the
+same address with ``SO_REUSEPORT``, so the kernel spreads new connections evenly
+over the processes (with one shared socket, the process that wakes first accepts
+a whole burst of connections and serves them all while the others idle). Every
+process serves the same app (:func:`safedata_server.api.app.app_from_env`: the
+settings travel in the environment); one of them leads the job dispatcher
+(:mod:`safedata_server.jobs.dispatch`). The supervisor (this module, in the
+``safedata serve`` process) starts them, starts a new one when one dies, and
+stops them all on SIGINT/SIGTERM; a server process exits when its supervisor
+is gone, even killed. ``SO_REUSEPORT`` lets only processes of the same user
+share the port.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import socket
+import threading
+import time
+from typing import Any
+
+__all__ = ["BIND_FAILED", "supervise"]
+
+BIND_FAILED = 3  # exit code of a server process that could not bind the address
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    sock.listen(2048)
+    return sock
+
+
+def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
+    import sys
+
+    import uvicorn
+
+    try:
+        sock = _listen(host, port)
+    except OSError as exc:
+        print(f"safedata serve: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        sys.exit(BIND_FAILED)
+    config = uvicorn.Config("safedata_server.api.app:app_from_env", factory=True, **options)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def supervise(processes: int, host: str, port: int, options: dict[str, Any]) -> int:
+    """Run ``processes`` server processes until SIGINT/SIGTERM; returns the exit code."""
+    ctx = multiprocessing.get_context("spawn")
+    stop = threading.Event()
+
+    def start() -> multiprocessing.process.BaseProcess:
+        proc = ctx.Process(target=_serve_one, args=(host, port, options), name="safedata-server", daemon=False)
+        proc.start()
+        return proc
+
+    def on_signal(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children = [start() for _ in range(processes)]
+    code = 0
+    try:
+        while not stop.wait(0.5):
+            for i, proc in enumerate(children):
+                if proc.exitcode is None:
+                    continue
+                if proc.exitcode == BIND_FAILED:
+                    stop.set()
+                    code = 1
+                    break
+                children[i] = start()  # a server process died: a fresh one takes its place
+    finally:
+        for proc in children:
+            if proc.exitcode is None and proc.pid is not None:
+                proc.terminate()  # SIGTERM: uvicorn's orderly stop (the leader stops its job workers)
+        deadline = time.monotonic() + 15
+        for proc in children:
+            proc.join(timeout=max(0.1, deadline - time.monotonic()))
+            if proc.exitcode is None:
+                proc.kill()
+                proc.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code
