@@ -15,7 +15,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from safedata_core import SafedataError
@@ -35,8 +35,8 @@ def ensure_head(session: Session) -> None:
         session.flush()
 
 
-_HEAD = AuditHead.__table__
-_EVENTS = AuditEvent.__table__
+_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
 def record_event(session: Session, key: AuditKey, action: str, **fields: Any) -> None:
