@@ -15,7 +15,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from safedata_core import SafedataError
@@ -37,6 +37,14 @@ def ensure_head(session: Session) -> None:
 
 _HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+# built once (building a statement costs more than running it on SQLite); values are bound per append
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT = _EVENTS.insert()
+_MOVE_HEAD = (
+    _HEAD.update()
+    .where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("at"))
+    .values(seq=bindparam("next"), hash=bindparam("digest"))
+)
 
 
 def record_event(session: Session, key: AuditKey, action: str, **fields: Any) -> None:
@@ -49,7 +57,7 @@ def record_event(session: Session, key: AuditKey, action: str, **fields: Any) ->
     if session.info.get("read_only"):
         raise SafedataError("an audit event in a read-only transaction (a service bug: call ctx.begin_write() first)")
     conn = session.connection()
-    seq, prev = conn.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()).one()
+    seq, prev = conn.execute(_READ_HEAD).one()
     stamp = datetime.now(UTC)
     body: dict[str, Any] = {"event": action, "seq": seq, "ts": stamp.isoformat(), **fields}
     body["prev_hash"] = prev
@@ -57,18 +65,17 @@ def record_event(session: Session, key: AuditKey, action: str, **fields: Any) ->
         body["key_id"] = key.id
         body["chain"] = CHAIN
     digest = event_hash(prev, body)
-    conn.execute(
-        _EVENTS.insert().values(
-            seq=seq,
-            ts=stamp,
-            project_id=fields.get("project_id"),
-            event=body,
-            prev_hash=prev,
-            hash=digest,
-            mac=event_mac(key.secret, digest),
-        )
-    )
-    moved = conn.execute(_HEAD.update().where(_HEAD.c.id == 1, _HEAD.c.seq == seq).values(seq=seq + 1, hash=digest))
+    row = {
+        "seq": seq,
+        "ts": stamp,
+        "project_id": fields.get("project_id"),
+        "event": body,
+        "prev_hash": prev,
+        "hash": digest,
+        "mac": event_mac(key.secret, digest),
+    }
+    conn.execute(_INSERT, row)
+    moved = conn.execute(_MOVE_HEAD, {"at": seq, "next": seq + 1, "digest": digest})
     if moved.rowcount != 1:  # cannot happen under the lock; never leave a forked chain behind
         raise SafedataError("the audit chain head moved during an append; the request was rolled back")
 

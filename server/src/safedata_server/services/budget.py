@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from safedata_core import Budget, Ledger, PrivacyBudgetError
 from safedata_core.privacy import PrivacyEvent
@@ -74,11 +74,17 @@ def reserve(ctx: Ctx, ds: Dataset, *, epsilon: float, delta: float, purpose: str
     return charge
 
 
+_AMOUNTS = (
+    select(BudgetCharge.epsilon, BudgetCharge.delta)
+    .where(BudgetCharge.dataset_id == bindparam("dataset"))
+    .order_by(BudgetCharge.created_at)
+)
+
+
 def remaining(ctx: Ctx, ds: Dataset) -> dict[str, float]:
     """What is left of the lifetime budget: ``ledger_view(...)["remaining"]`` (the same sums, in the same order),
     without building the view."""
-    q = select(BudgetCharge.epsilon, BudgetCharge.delta).where(BudgetCharge.dataset_id == ds.id)
-    rows = ctx.session.execute(q.order_by(BudgetCharge.created_at)).all()
+    rows = ctx.session.execute(_AMOUNTS, {"dataset": ds.id}).all()
     return {
         "epsilon": max(0.0, ds.budget_epsilon - sum(r[0] for r in rows)),
         "delta": max(0.0, ds.budget_delta - sum(r[1] for r in rows)),
