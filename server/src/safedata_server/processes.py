@@ -37,6 +37,16 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _answers(host: str, port: int) -> bool:
+    """Whether something already accepts connections on ``host:port``."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    try:
+        with socket.create_connection((target, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
 def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
     import sys
 
@@ -53,6 +63,11 @@ def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
 
 def supervise(processes: int, host: str, port: int, options: dict[str, Any]) -> int:
     """Run ``processes`` server processes until SIGINT/SIGTERM; returns the exit code."""
+    import sys
+
+    if _answers(host, port):  # SO_REUSEPORT would let us share a port another server of this user listens on
+        print(f"safedata serve: {host}:{port} is in use by another server; choose another --port", file=sys.stderr)
+        return 1
     ctx = multiprocessing.get_context("spawn")
     stop = threading.Event()
 
@@ -66,17 +81,20 @@ def supervise(processes: int, host: str, port: int, options: dict[str, Any]) -> 
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     children = [start() for _ in range(processes)]
+    started = [time.monotonic()] * processes
+    early_deaths = 0
     code = 0
     try:
         while not stop.wait(0.5):
             for i, proc in enumerate(children):
                 if proc.exitcode is None:
                     continue
-                if proc.exitcode == BIND_FAILED:
+                early_deaths += time.monotonic() - started[i] < 10.0
+                if proc.exitcode == BIND_FAILED or early_deaths > 3:  # it cannot start: do not loop on it
                     stop.set()
                     code = 1
                     break
-                children[i] = start()  # a server process died: a fresh one takes its place
+                children[i], started[i] = start(), time.monotonic()  # a fresh one takes its place
     finally:
         for proc in children:
             if proc.exitcode is None and proc.pid is not None:
