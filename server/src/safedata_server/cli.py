@@ -44,14 +44,17 @@ def serve(args: argparse.Namespace) -> int:
         prepare = Settings.from_env(settings.data_dir, workers=settings.workers, start_workers=False)
         rt, admin_key = create_runtime(prepare)  # folders, keys, schema, recovery, the one-time admin key
         rt.db.dispose()
-        _announce(url, settings, rt.db.is_sqlite, admin_key, settings.processes)
         os.environ["SAFEDATA_DATA_DIR"] = str(settings.data_dir)
         os.environ["SAFEDATA_WORKERS"] = str(settings.workers)
         os.environ["SAFEDATA_PROCESSES"] = str(settings.processes)
         from safedata_server.processes import supervise
 
         return supervise(
-            settings.processes, args.host, args.port, {k: v for k, v in run.items() if k not in ("host", "port")}
+            settings.processes,
+            args.host,
+            args.port,
+            {k: v for k, v in run.items() if k not in ("host", "port")},
+            on_ready=lambda: _announce(url, settings, rt.db.is_sqlite, admin_key, settings.processes),
         )
 
     from safedata_server.api.app import create_app

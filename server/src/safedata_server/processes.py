@@ -20,6 +20,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["BIND_FAILED", "supervise"]
@@ -33,7 +34,8 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(address)
-    sock.listen(2048)
+    # not listening yet: the event loop listens once the app has started (lifespan done), so the kernel never
+    # queues connections on a process that cannot answer them
     return sock
 
 
@@ -47,7 +49,7 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
-def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
+def _serve_one(host: str, port: int, options: dict[str, Any], ready: Any) -> None:
     import sys
 
     import uvicorn
@@ -58,11 +60,24 @@ def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
         print(f"safedata serve: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         sys.exit(BIND_FAILED)
     config = uvicorn.Config("safedata_server.api.app:app_from_env", factory=True, **options)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+
+    def signal_ready() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            ready.set()
+
+    threading.Thread(target=signal_ready, name="ready", daemon=True).start()
+    server.run(sockets=[sock])
 
 
-def supervise(processes: int, host: str, port: int, options: dict[str, Any]) -> int:
-    """Run ``processes`` server processes until SIGINT/SIGTERM; returns the exit code."""
+def supervise(
+    processes: int, host: str, port: int, options: dict[str, Any], on_ready: Callable[[], None] | None = None
+) -> int:
+    """Run ``processes`` server processes until SIGINT/SIGTERM; returns the exit code. ``on_ready()`` runs
+    once every server process answers (the URL is announced then: a client that starts at once reaches all
+    of them, not only the first one up)."""
     import sys
 
     if _answers(host, port):  # SO_REUSEPORT would let us share a port another server of this user listens on
@@ -71,8 +86,12 @@ def supervise(processes: int, host: str, port: int, options: dict[str, Any]) -> 
     ctx = multiprocessing.get_context("spawn")
     stop = threading.Event()
 
-    def start() -> multiprocessing.process.BaseProcess:
-        proc = ctx.Process(target=_serve_one, args=(host, port, options), name="safedata-server", daemon=False)
+    readiness: list[Any] = [None] * processes
+
+    def start(i: int) -> multiprocessing.process.BaseProcess:
+        ready = ctx.Event()
+        readiness[i] = ready
+        proc = ctx.Process(target=_serve_one, args=(host, port, options, ready), name="safedata-server", daemon=False)
         proc.start()
         return proc
 
@@ -80,12 +99,17 @@ def supervise(processes: int, host: str, port: int, options: dict[str, Any]) -> 
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    children = [start() for _ in range(processes)]
+    children = [start(i) for i in range(processes)]
     started = [time.monotonic()] * processes
     early_deaths = 0
     code = 0
+    announced = on_ready is None
     try:
-        while not stop.wait(0.5):
+        while not stop.wait(0.05 if not announced else 0.5):
+            if not announced and all(event.is_set() for event in readiness):
+                assert on_ready is not None
+                on_ready()
+                announced = True
             for i, proc in enumerate(children):
                 if proc.exitcode is None:
                     continue
@@ -94,7 +118,7 @@ def supervise(processes: int, host: str, port: int, options: dict[str, Any]) -> 
                     stop.set()
                     code = 1
                     break
-                children[i], started[i] = start(), time.monotonic()  # a fresh one takes its place
+                children[i], started[i] = start(i), time.monotonic()  # a fresh one takes its place
     finally:
         for proc in children:
             if proc.exitcode is None and proc.pid is not None:
