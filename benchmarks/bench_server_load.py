@@ -340,6 +340,9 @@ def load_test(
             audit = c.get("/audit/verify").json()
         server_cpu = server.cpu_seconds() - cpu_before
         by_process = [round(_cpu(pid) - by_process_before.get(pid, 0.0), 1) for pid in server.server_pids()]
+        # the server process that leads the jobs: the one with job workers (busy children) below it
+        servers = server.server_pids()
+        leads = [pid != server.proc.pid and any(_cpu(k) > 1.0 for k in _children(pid)) for pid in servers]
         worker_pids = [p for p in server.helpers() if _cpu(p) > 1.0]  # the resource trackers idle
         workers_cpu = sum(_cpu(p) for p in worker_pids)
         worker_nice = sorted({_nice(p) for p in worker_pids})
@@ -365,6 +368,7 @@ def load_test(
         "server_pids_measured": server_pids,
         "server_cpu_seconds": round(server_cpu, 1),
         "server_cpu_seconds_by_process": by_process,
+        "server_process_leading_jobs": leads.index(True) if any(leads) else None,
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, out["requests"]), 2),
         "workers": len(worker_pids),
         "workers_cpu_seconds": round(workers_cpu, 1),
