@@ -62,7 +62,15 @@ def small_csv(rows: int, seed: int) -> bytes:
 class Server:
     """``safedata serve`` in its own process group on a free loopback port."""
 
-    def __init__(self, data: Path, workers: int | None, *, fresh: bool = True, nice: int | None = None) -> None:
+    def __init__(
+        self,
+        data: Path,
+        workers: int | None,
+        *,
+        fresh: bool = True,
+        nice: int | None = None,
+        processes: int | None = None,
+    ) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -70,6 +78,9 @@ class Server:
         if nice is not None:
             env["SAFEDATA_WORKER_NICE"] = str(nice)
         workers_args = ["--workers", str(workers)] if workers is not None else []
+        if processes is not None:
+            workers_args += ["--processes", str(processes)]
+        self.processes = processes or _default_processes()
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -102,13 +113,23 @@ class Server:
                 time.sleep(0.05)
         raise RuntimeError("server did not come up")
 
+    def server_pids(self) -> list[int]:
+        """The processes answering requests: ``safedata serve`` itself, or (``--processes`` > 1) the supervisor
+        and its server processes (its children)."""
+        return [self.proc.pid] + (_children(self.proc.pid) if self.processes > 1 else [])
+
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) of the server process itself, not its job workers (Linux /proc)."""
-        return _cpu(self.proc.pid)
+        """CPU time (user + system) of the server processes, not their job workers or helpers (Linux /proc)."""
+        return sum(_cpu(pid) for pid in self.server_pids())
+
+    def helpers(self) -> list[int]:
+        """Job workers and request helpers (and the multiprocessing resource trackers), live."""
+        servers = self.server_pids()
+        return [kid for pid in servers for kid in _children(pid) if kid not in servers]
 
     def workers_cpu_seconds(self) -> float:
-        """CPU time of the live job worker processes (and the multiprocessing helper), Linux /proc."""
-        return sum(_cpu(pid) for pid in self.children())
+        """CPU time of the live job worker processes (and the multiprocessing helpers), Linux /proc."""
+        return sum(_cpu(pid) for pid in self.helpers())
 
     def kill(self, *, group: bool = True) -> None:
         """SIGKILL the server and its workers (``group``: a crash of the machine's process tree) or the
@@ -120,15 +141,13 @@ class Server:
         self.proc.wait()
 
     def children(self) -> list[int]:
-        kids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
-                kids.append(int(stat.parent.name))
-        return kids
+        """Every live process below the server (server processes, job workers, helpers)."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            kids = _children(todo.pop())
+            found += kids
+            todo += kids
+        return found
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -136,6 +155,24 @@ class Server:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+def _default_processes() -> int:
+    from safedata_server.config import default_processes
+
+    return int(os.environ.get("SAFEDATA_PROCESSES") or default_processes())
+
+
+def _children(parent: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
 
 
 def _cpu(pid: int) -> float:
@@ -274,17 +311,24 @@ async def _clients(
 
 
 def load_test(
-    clients: int, jobs_per_client: int, workers: int | None, rows: int, poll: float, nice: int | None
+    clients: int,
+    jobs_per_client: int,
+    workers: int | None,
+    rows: int,
+    poll: float,
+    nice: int | None,
+    processes: int | None = None,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="safedata-load-") as tmp:
         data = Path(tmp) / "data"
-        server = Server(data, workers, nice=nice)
+        server = Server(data, workers, nice=nice, processes=processes)
         assert server.admin_key is not None
         timings = Timings()
         uploaded: dict[str, int] = {}
         jobs: list[str] = []
         load_before = os.getloadavg()[0]
         cpu_before = server.cpu_seconds()
+        by_process_before = {pid: _cpu(pid) for pid in server.server_pids()}
         started = time.perf_counter()
         asyncio.run(
             _clients(server.url, server.admin_key, clients, rows, jobs_per_client, poll, timings, uploaded, jobs)
@@ -295,10 +339,15 @@ def load_test(
             statuses = [c.get(f"/generators/{g}").json()["status"] for g in jobs]
             audit = c.get("/audit/verify").json()
         server_cpu = server.cpu_seconds() - cpu_before
-        worker_pids = [p for p in server.children() if _cpu(p) > 1.0]  # the resource tracker idles
+        by_process = [round(_cpu(pid) - by_process_before.get(pid, 0.0), 1) for pid in server.server_pids()]
+        # the server process that leads the jobs: the one with job workers (busy children) below it
+        servers = server.server_pids()
+        leads = [pid != server.proc.pid and any(_cpu(k) > 1.0 for k in _children(pid)) for pid in servers]
+        worker_pids = [p for p in server.helpers() if _cpu(p) > 1.0]  # the resource trackers idle
         workers_cpu = sum(_cpu(p) for p in worker_pids)
         worker_nice = sorted({_nice(p) for p in worker_pids})
         server_nice = _nice(server.proc.pid)
+        server_pids = len(server.server_pids())
         server.stop()
         readable = _decrypt_all(data, uploaded)
     out = timings.summary()
@@ -315,7 +364,11 @@ def load_test(
         "load_average_1min_before": load_before,
         "load_average_1min": os.getloadavg()[0],
         "get_retries": timings.retries,
+        "server_processes": server.processes,
+        "server_pids_measured": server_pids,
         "server_cpu_seconds": round(server_cpu, 1),
+        "server_cpu_seconds_by_process": by_process,
+        "server_process_leading_jobs": leads.index(True) if any(leads) else None,
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, out["requests"]), 2),
         "workers": len(worker_pids),
         "workers_cpu_seconds": round(workers_cpu, 1),
@@ -359,14 +412,14 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def fault_test(workers: int | None, *, group: bool = True) -> dict[str, Any]:
+def fault_test(workers: int | None, *, group: bool = True, processes: int | None = None) -> dict[str, Any]:
     from safedata_server.config import Settings
     from safedata_server.db import Database
     from safedata_server.models import BudgetCharge, Job
 
     with tempfile.TemporaryDirectory(prefix="safedata-fault-") as tmp:
         data = Path(tmp) / "data"
-        server = Server(data, workers)
+        server = Server(data, workers, processes=processes)
         h = {"Authorization": f"Bearer {server.admin_key}"}
         c = httpx.Client(base_url=server.url, headers=h, timeout=60)
         ds = c.post(
@@ -391,7 +444,7 @@ def fault_test(workers: int | None, *, group: bool = True) -> dict[str, Any]:
             time.sleep(0.1)
         workers_left = [p for p in orphans if _alive(p)]
         scratch_left = any((data / "work").iterdir())
-        server = Server(data, workers, fresh=False)
+        server = Server(data, workers, fresh=False, processes=processes)
         c = httpx.Client(base_url=server.url, headers=h, timeout=60)
         after = c.get(f"/generators/{gen}").json()
         ledger = c.get(f"/datasets/{ds}/ledger").json()
@@ -452,6 +505,9 @@ def main() -> int:
     ap.add_argument(
         "--worker-nice", type=int, default=None, help="CPU niceness added to job workers (default: the server's, 10)"
     )
+    ap.add_argument(
+        "--processes", type=int, default=None, help="server processes (default: the server's, the cores up to 4)"
+    )
     ap.add_argument("--rows", type=int, default=200)
     ap.add_argument("--poll", type=float, default=1.0, help="seconds between a client's status polls")
     ap.add_argument(
@@ -468,10 +524,10 @@ def main() -> int:
     results: dict[str, Any] = {}
     if args.only in (None, "load"):
         results["load"] = load_test(
-            args.clients, args.jobs_per_client, args.workers, args.rows, args.poll, args.worker_nice
+            args.clients, args.jobs_per_client, args.workers, args.rows, args.poll, args.worker_nice, args.processes
         )
     if args.only in (None, "fault"):
-        results["fault"] = fault_test(args.workers, group=args.kill == "group")
+        results["fault"] = fault_test(args.workers, group=args.kill == "group", processes=args.processes)
     print(json.dumps(results, indent=2))
     ok = True
     if "load" in results:

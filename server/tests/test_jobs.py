@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from conftest import META, csv_bytes, make_settings
-from safedata_server.jobs import worker
+from safedata_server.jobs import recovery, worker
+from safedata_server.jobs.leases import lease_until, owner_token
 from safedata_server.jobs.recovery import INTERRUPTED, mark_crashed, recover
 from safedata_server.models import BudgetCharge, Job
 from safedata_server.runtime import create_runtime, worker_config
@@ -81,6 +82,9 @@ def test_restart_fails_interrupted_jobs_keeps_their_budget_and_requeues_the_rest
     scratch.mkdir(parents=True)
     (scratch / "half.csv").write_text("plaintext that must not survive\n")
     (settings.objects_dir / "orphan").write_bytes(b"encrypted but never committed")
+    old = time.time() - recovery.ORPHAN_GRACE_SECONDS - 1
+    os.utime(settings.objects_dir / "orphan", (old, old))  # an old orphan; a fresh one may be in flight
+    (settings.objects_dir / "fresh").write_bytes(b"another process is storing it")
     rt.db.dispose()
     rt2, _ = create_runtime(settings)  # recovery runs at start
     with rt2.db.session() as s:
@@ -91,6 +95,7 @@ def test_restart_fails_interrupted_jobs_keeps_their_budget_and_requeues_the_rest
         charges = s.query(BudgetCharge).filter(BudgetCharge.dataset_id == ds).all()
         assert sorted(c.epsilon for c in charges) == [0.5, 1.0]  # the interrupted job's budget stays spent
     assert not any(settings.work_dir.iterdir()) and not (settings.objects_dir / "orphan").exists()
+    assert (settings.objects_dir / "fresh").exists()
     assert recover(rt2) == {"failed": [], "requeued": [queued], "requeued_quick": []}
     assert mark_crashed(rt2, queued, "worker died") is True  # never started: run it again
     rt2.db.dispose()
@@ -207,3 +212,79 @@ def test_progress_within_a_step_is_written_at_most_once_a_second_and_always_at_t
     assert [p["epoch"] for p in written] == [1, 50]
     assert written[-1]["within_step"] == {"unit": "epoch", "done": 50, "total": 50}
     assert written[-1]["epochs_total"] == 50 and written[-1]["step"] == "synth"
+
+
+def test_recovery_leaves_the_jobs_of_a_live_process_alone_and_fails_those_of_a_dead_one(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    rt, key = create_runtime(settings)
+    assert key is not None
+    _ds, live = _queued_job(rt, key)
+    _ds2, dead = _queued_job(rt, key, eps=0.5)
+    _ds3, expired = _queued_job(rt, key, eps=0.5)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # another live server
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        with rt.db.session() as s:
+            for job_id, owner, seconds in (
+                (live, owner_token(other.pid), 30.0),
+                (dead, owner_token(other.pid).replace(f"/{other.pid}/", f"/{gone.pid}/"), 30.0),
+                (expired, "another-host/1/1", -1.0),
+            ):
+                job = s.get(Job, job_id)
+                job.status, job.lease_owner, job.lease_expires = "running", owner, lease_until(seconds)
+        rt.db.dispose()
+        rt2, _ = create_runtime(settings)  # a second server process starts: recovery runs
+        with rt2.db.session(write=False) as s:
+            assert s.get(Job, live).status == "running"  # its owner lives and its lease holds
+            assert s.get(Job, dead).status == "failed" and s.get(Job, dead).error == INTERRUPTED  # pid gone
+            assert s.get(Job, expired).status == "failed"  # another machine's process, lease expired
+        rt2.db.dispose()
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_one_dispatcher_leads_and_claims_each_job_once(tmp_path: Path) -> None:
+    from safedata_server.jobs.dispatch import Dispatcher
+    from safedata_server.jobs.executor import Executor
+
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    rt, key = create_runtime(settings)
+    assert key is not None
+    _ds, job_id = _queued_job(rt, key)
+    started: list[tuple[str, str]] = []
+
+    class Pools(Executor):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def submit(self, job_id: str, *, quick: bool = False) -> None:
+            started.append((self.name, job_id))
+
+        def shutdown(self, *, wait: bool = False) -> None:
+            pass
+
+    lock = settings.data_dir / "dispatcher.lock"
+    first = Dispatcher(rt.db, lock, lambda: Pools("first"), lambda me: recover(rt, me), poll=0.05, retry=0.05)
+    second = Dispatcher(rt.db, lock, lambda: Pools("second"), lambda me: recover(rt, me), poll=0.05, retry=0.05)
+    try:
+        assert first.leader and not second.leader
+        second.submit(job_id)
+        time.sleep(0.5)
+        assert started == [("first", job_id)]  # claimed once, by the leader
+        with rt.db.session(write=False) as s:
+            assert s.get(Job, job_id).lease_owner == first.owner
+        first.shutdown()
+        deadline = time.monotonic() + 5
+        while not second.leader and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert second.leader  # the leader stopped: another process leads now
+        assert started == [("first", job_id)]  # the job's lease is the (same-process) owner's: not run twice
+    finally:
+        second.shutdown()
+        first.shutdown()
+        rt.db.dispose()

@@ -53,6 +53,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Clien
             str(data),
             "--workers",
             "1",
+            "--processes",
+            "2",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -20,7 +20,7 @@ def _diff(url: str) -> list[object]:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
-    assert version == "0001"
+    assert version == "0002"
     return list(diff)
 
 

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from safedata_server.models import ApiKey
@@ -111,8 +111,13 @@ class PrincipalCache:
             self._live.clear()
 
 
+_BY_HASH = select(ApiKey.id, ApiKey.project_id, ApiKey.role, ApiKey.name, ApiKey.key_hash, ApiKey.revoked_at).where(
+    ApiKey.key_hash == bindparam("digest")
+)  # built once: only the columns a principal needs, no ORM object
+
+
 def _lookup(session: Session, digest: str) -> Principal | None:
-    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+    row = session.execute(_BY_HASH, {"digest": digest}).first()
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         return None
     return Principal(key_id=row.id, project_id=row.project_id, role=row.role, name=row.name)

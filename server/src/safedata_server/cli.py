@@ -16,31 +16,55 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env(args.data)
     if args.workers is not None:
         settings.workers = max(1, args.workers)
+    if getattr(args, "processes", None) is not None:
+        settings.processes = max(1, args.processes)
     return settings
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Start the service in the foreground; Ctrl-C stops it (running jobs are failed on the next start)."""
+    """Start the service in the foreground; Ctrl-C stops it (running jobs are failed on the next start).
+
+    With ``processes`` > 1, that many server processes share the port (``safedata_server.processes``), each
+    serving the same app (``app_from_env``: the settings travel in the environment); one of them leads the job
+    dispatcher (``safedata_server.jobs.dispatch``). This process only prepares the data folder and supervises.
+    """
     import uvicorn
+
+    from safedata_server.logs import configure_logging
+
+    configure_logging()  # JSON lines on stderr from the start (stdout carries the URL and the admin key)
+    settings = _settings(args)
+    url = f"http://{args.host}:{args.port}"
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print("warning: listening beyond this machine; put TLS (a reverse proxy) in front", file=sys.stderr)
+    run = {"host": args.host, "port": args.port, "log_config": None, "access_log": False, "timeout_keep_alive": 75}
+    if settings.processes > 1:
+        from safedata_server.runtime import create_runtime
+
+        prepare = Settings.from_env(settings.data_dir, workers=settings.workers, start_workers=False)
+        rt, admin_key = create_runtime(prepare)  # folders, keys, schema, recovery, the one-time admin key
+        rt.db.dispose()
+        os.environ["SAFEDATA_DATA_DIR"] = str(settings.data_dir)
+        os.environ["SAFEDATA_WORKERS"] = str(settings.workers)
+        os.environ["SAFEDATA_PROCESSES"] = str(settings.processes)
+        from safedata_server.processes import supervise
+
+        return supervise(
+            settings.processes,
+            args.host,
+            args.port,
+            {k: v for k, v in run.items() if k not in ("host", "port")},
+            on_ready=lambda: _announce(url, settings, rt.db.is_sqlite, admin_key, settings.processes),
+        )
 
     from safedata_server.api.app import create_app
     from safedata_server.runtime import create_runtime
 
-    settings = _settings(args)
     rt, admin_key = create_runtime(settings)
-    url = f"http://{args.host}:{args.port}"
-    print(
-        f"safedata service on {url}  (API docs: {url}/docs; data: {settings.data_dir}; database: "
-        f"{'SQLite' if rt.db.is_sqlite else 'PostgreSQL'})",
-        flush=True,
-    )
-    if admin_key:
-        print(f"admin API key (shown once, keep it safe): {admin_key}", flush=True)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print("warning: listening beyond this machine; put TLS (a reverse proxy) in front", file=sys.stderr)
+    _announce(url, settings, rt.db.is_sqlite, admin_key, 1)
     app = create_app(settings, runtime=rt)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, timeout_keep_alive=75)
+        uvicorn.run(app, **run)
     finally:
         if rt.executor is not None:
             rt.executor.shutdown(wait=False)
@@ -48,6 +72,16 @@ def serve(args: argparse.Namespace) -> int:
             rt.cpu.shutdown()
         rt.db.dispose()
     return 0
+
+
+def _announce(url: str, settings: Settings, sqlite: bool, admin_key: str | None, processes: int) -> None:
+    print(
+        f"safedata service on {url}  (API docs: {url}/docs; data: {settings.data_dir}; database: "
+        f"{'SQLite' if sqlite else 'PostgreSQL'}; {processes} server process{'es' if processes > 1 else ''})",
+        flush=True,
+    )
+    if admin_key:
+        print(f"admin API key (shown once, keep it safe): {admin_key}", flush=True)
 
 
 def rotate_key(args: argparse.Namespace) -> int:

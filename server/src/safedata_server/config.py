@@ -11,6 +11,7 @@ added to every worker, default 10: jobs yield the CPU to the request handlers),
 ``SAFEDATA_SYNC_WAIT_SECONDS`` (how long profile/PII requests wait for their job before
 answering 202, default 20), ``SAFEDATA_REQUEST_PROCESSES`` (helper processes that parse uploads
 and check metadata off the server process, default 1; 0: in the request thread),
+``SAFEDATA_PROCESSES`` (server processes answering requests, default: the cores, at most 4),
 ``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with ``SAFEDATA_DASK_ADDRESS``).
 """
 
@@ -20,12 +21,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings", "default_workers"]
+__all__ = ["Settings", "default_processes", "default_workers"]
 
 
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def default_processes() -> int:
+    """One server process per core (at most 4): a request's CPU work runs in parallel across them."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def default_workers() -> int:
@@ -49,6 +55,7 @@ class Settings:
     request_processes: int = 1
     executor: str = "local"
     start_workers: bool = True
+    processes: int = field(default_factory=default_processes)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).absolute()
@@ -69,6 +76,7 @@ class Settings:
             sync_wait_seconds=float(os.environ.get("SAFEDATA_SYNC_WAIT_SECONDS") or 20.0),
             request_processes=_env_int("SAFEDATA_REQUEST_PROCESSES", 1),
             executor=os.environ.get("SAFEDATA_EXECUTOR") or "local",
+            processes=_env_int("SAFEDATA_PROCESSES", default_processes()),
         )
         for key, value in overrides.items():
             setattr(settings, key, value)

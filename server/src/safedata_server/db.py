@@ -9,6 +9,10 @@ changes, so a write in the wrong kind of transaction fails loudly.
 PostgreSQL: row locks (``SELECT ... FOR UPDATE``) serialise the writers that
 need it; both kinds are ordinary transactions.
 
+On SQLite, writers queue for the write lock in order, across threads and processes
+(a lock, then an ``flock`` on ``<database>-writer.lock``), rather than in SQLite's busy
+handler, which sleeps between attempts and adds up to 100 ms per wait.
+
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a commit is not synced
 to disk on its own, which saves an fsync per request under the writer lock.
 Committed transactions survive a crash or SIGKILL of the server; only a power
@@ -21,6 +25,7 @@ fsync of the WAL file, what ``synchronous=FULL`` does for every commit.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 from collections.abc import Iterator
@@ -58,16 +63,27 @@ class Database:
         self.write_engine: Engine = self.engine.execution_options(sqlite_immediate=True)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         self._wal = _wal_path(url) if self.is_sqlite else None
-        # SQLite: this process's writers queue here, in order, instead of in SQLite's sleeping busy handler
+        # SQLite: writers queue here instead of in SQLite's sleeping busy handler (it polls the lock with sleeps
+        # of up to 100 ms): first this process's threads (a lock), then the processes (an flock on a file next to
+        # the database: server processes and job workers), each woken the moment the writer before it is done
         self._writer = threading.Lock() if self.is_sqlite else None
+        self._writer_file = _lock_file(url) if self.is_sqlite else None
 
     def _lock(self, s: Session) -> None:
         if self._writer is not None and not s.info.get("locked"):
             self._writer.acquire()
+            if self._writer_file is not None:
+                try:
+                    fcntl.flock(self._writer_file, fcntl.LOCK_EX)
+                except BaseException:
+                    self._writer.release()
+                    raise
             s.info["locked"] = True
 
     def _unlock(self, s: Session) -> None:
         if self._writer is not None and s.info.pop("locked", False):
+            if self._writer_file is not None:
+                fcntl.flock(self._writer_file, fcntl.LOCK_UN)
             self._writer.release()
 
     def open(self, *, write: bool) -> Session:
@@ -117,11 +133,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writer_file is not None:
+            os.close(self._writer_file)
+            self._writer_file = None
 
 
 def mark_durable(session: Session) -> None:
     """Have this session's commit reach the disk before :meth:`Database.session` returns (a budget charge)."""
     session.info["durable"] = True
+
+
+def _lock_file(url: str) -> int | None:
+    """An open descriptor of ``<database>-writer.lock`` (the cross-process writer queue), for a file database."""
+    path = _wal_path(url)
+    if path is None:
+        return None
+    return os.open(path[: -len("-wal")] + "-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
 
 def _wal_path(url: str) -> str | None:

@@ -20,6 +20,7 @@ EXAMPLES = (
     "examples:\n"
     "  safedata serve\n"
     "  safedata serve --port 8080 --data /srv/safedata\n"
+    "  safedata serve --processes 1\n"
     "  SAFEDATA_DATABASE_URL=postgresql+psycopg://safedata@db/safedata safedata serve --host 0.0.0.0\n"
     "  safedata serve rotate-key"
 )
@@ -39,6 +40,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--data", default=None, help="data folder (default: $SAFEDATA_DATA_DIR or ./safedata-data)")
     p.add_argument(
         "--workers", type=int, default=None, help="job worker processes (default: half the cores; $SAFEDATA_WORKERS)"
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="server processes answering requests (default: the cores, at most 4; $SAFEDATA_PROCESSES); "
+        "one of them dispatches the jobs",
     )
     return p
 

@@ -11,7 +11,7 @@ from safedata_core.audit.key import ENV_KEY, parse_key, read_key_file
 from safedata_server.config import Settings
 from safedata_server.crypto import MasterKey, load_master_key, write_key_file
 from safedata_server.db import Database, upgrade
-from safedata_server.jobs.executor import make_executor
+from safedata_server.jobs.executor import Executor, make_executor
 from safedata_server.jobs.recovery import mark_crashed, recover
 from safedata_server.jobs.worker import WorkerConfig
 from safedata_server.models import StoredObject
@@ -89,13 +89,17 @@ def create_runtime(settings: Settings) -> tuple[Runtime, str | None]:
     )
     with db.session() as s:
         admin_key = bootstrap(rt, s)
-    recovered = recover(rt)
-    if settings.start_workers:
-        from safedata_server.offload import RequestPool
+    if not settings.start_workers:
+        recover(rt)  # no dispatcher in this process: recover here (jobs with a live lease are left alone)
+        return rt, admin_key
+    from safedata_server.jobs.dispatch import Dispatcher
+    from safedata_server.offload import RequestPool
 
-        warm_up(rt)
-        rt.cpu = RequestPool(settings.request_processes)
-        rt.executor = make_executor(
+    warm_up(rt)
+    rt.cpu = RequestPool(settings.request_processes)
+
+    def make_pools() -> Executor:
+        return make_executor(
             settings.executor,
             worker_config(rt),
             workers=settings.workers,
@@ -103,7 +107,7 @@ def create_runtime(settings: Settings) -> tuple[Runtime, str | None]:
             on_crash=lambda job_id, reason: mark_crashed(rt, job_id, reason),
             quick_workers=settings.quick_workers,
         )
-        quick = set(recovered["requeued_quick"])
-        for job_id in recovered["requeued"]:
-            rt.executor.submit(job_id, quick=job_id in quick)
+
+    # one dispatcher leads (the worker pools, recovery) whatever the number of server processes
+    rt.executor = Dispatcher(db, settings.data_dir / "dispatcher.lock", make_pools, lambda me: recover(rt, me))
     return rt, admin_key

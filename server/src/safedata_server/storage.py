@@ -34,6 +34,18 @@ class ObjectStore:
 
     def put(self, session: Session, project_id: str, kind: str, plaintext: bytes) -> StoredObject:
         """Encrypt and store ``plaintext``; returns the (flushed) object row."""
+        obj = self.seal(project_id, kind, plaintext)
+        session.add(obj)
+        session.flush()
+        return obj
+
+    def seal(self, project_id: str, kind: str, plaintext: bytes) -> StoredObject:
+        """Encrypt ``plaintext`` into its file (synced to disk) and return its row, not yet in any session.
+
+        For a write transaction: seal first, then ``session.add`` the row inside the transaction, so the
+        encryption and the file's fsync do not hold the database's write lock. A row never committed leaves
+        an orphan file, which start-up recovery removes once it is old.
+        """
         object_id = new_id()
         data_key = secrets.token_bytes(KEY_BYTES)
         aad = object_id.encode()
@@ -44,7 +56,7 @@ class ObjectStore:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self._path(object_id))
-        obj = StoredObject(
+        return StoredObject(
             id=object_id,
             project_id=project_id,
             kind=kind,
@@ -52,9 +64,6 @@ class ObjectStore:
             master_key_id=self.master.id,
             size=len(plaintext),
         )
-        session.add(obj)
-        session.flush()
-        return obj
 
     def get(self, session: Session, object_id: str) -> bytes:
         """Decrypt an object; raises when it was erased or the master key does not match."""

@@ -25,7 +25,7 @@ from safedata_server.config import Settings
 from safedata_server.logs import configure_logging
 from safedata_server.services.context import Runtime
 
-__all__ = ["create_app"]
+__all__ = ["app_from_env", "create_app"]
 
 log = structlog.get_logger("safedata_server.access")
 
@@ -82,6 +82,30 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         starlette.formparsers.MultiPartParser.spool_max_size, settings.max_upload_bytes + 2**16
     )
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one server process of ``safedata serve --processes N`` (uvicorn's factory; the settings come
+    from the environment). The process stops when the supervising ``safedata serve`` is gone, even killed."""
+    _exit_with_parent()
+    return create_app(Settings.from_env())
+
+
+def _exit_with_parent() -> None:
+    import os
+    import signal
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's orderly stop: lifespan shutdown stops the job workers
+        time.sleep(10.0)
+        os._exit(70)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class AccessLog:

@@ -15,9 +15,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from safedata_core import SafedataError
 from safedata_core.audit import AuditKey
 from safedata_core.audit.log import CHAIN, GENESIS, event_hash, event_mac
 from safedata_server.auth import ADMIN
@@ -34,28 +35,49 @@ def ensure_head(session: Session) -> None:
         session.flush()
 
 
-def record_event(session: Session, key: AuditKey, action: str, **fields: Any) -> AuditEvent:
-    """Append one sealed event (in the caller's transaction: it commits with the action it records)."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    body: dict[str, Any] = {"event": action, "seq": head.seq, "ts": datetime.now(UTC).isoformat(), **fields}
-    body["prev_hash"] = head.hash
-    if head.seq == 0:
+_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+# built once (building a statement costs more than running it on SQLite); values are bound per append
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT = _EVENTS.insert()
+_MOVE_HEAD = (
+    _HEAD.update()
+    .where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("at"))
+    .values(seq=bindparam("next"), hash=bindparam("digest"))
+)
+
+
+def record_event(session: Session, key: AuditKey, action: str, **fields: Any) -> None:
+    """Append one sealed event (in the caller's transaction: it commits with the action it records).
+
+    Plain SQL statements on the session's connection (no ORM unit of work: every audited request pays this):
+    the head row is read locked (PostgreSQL ``FOR UPDATE``; SQLite write transactions are exclusive), the
+    event inserted and the head moved, so concurrent appends from any process form one linear chain.
+    """
+    if session.info.get("read_only"):
+        raise SafedataError("an audit event in a read-only transaction (a service bug: call ctx.begin_write() first)")
+    conn = session.connection()
+    seq, prev = conn.execute(_READ_HEAD).one()
+    stamp = datetime.now(UTC)
+    body: dict[str, Any] = {"event": action, "seq": seq, "ts": stamp.isoformat(), **fields}
+    body["prev_hash"] = prev
+    if seq == 0:
         body["key_id"] = key.id
         body["chain"] = CHAIN
-    digest = event_hash(head.hash, body)
-    row = AuditEvent(
-        seq=head.seq,
-        project_id=fields.get("project_id"),
-        event=body,
-        prev_hash=head.hash,
-        hash=digest,
-        mac=event_mac(key.secret, digest),
-    )
-    session.add(row)
-    head.seq += 1
-    head.hash = digest
-    session.flush()
-    return row
+    digest = event_hash(prev, body)
+    row = {
+        "seq": seq,
+        "ts": stamp,
+        "project_id": fields.get("project_id"),
+        "event": body,
+        "prev_hash": prev,
+        "hash": digest,
+        "mac": event_mac(key.secret, digest),
+    }
+    conn.execute(_INSERT, row)
+    moved = conn.execute(_MOVE_HEAD, {"at": seq, "next": seq + 1, "digest": digest})
+    if moved.rowcount != 1:  # cannot happen under the lock; never leave a forked chain behind
+        raise SafedataError("the audit chain head moved during an append; the request was rolled back")
 
 
 def record(ctx: Ctx, action: str, *, obj: str | None = None, epsilon: float | None = None, **fields: Any) -> None:

@@ -94,8 +94,10 @@ def upload_dataset(
     from safedata_server.offload import pack_upload
 
     packed, fmt, n_rows, columns = ctx.rt.offload(pack_upload, filename, content)  # parsed off this process
+    obj = ctx.rt.store.seal(who.project_id, "dataset", packed)  # encrypted and synced before the write lock
     ctx.begin_write()
-    obj = ctx.rt.store.put(ctx.session, who.project_id, "dataset", packed)
+    ctx.session.add(obj)
+    ctx.session.flush()
     ds = Dataset(
         project_id=who.project_id,
         name=(name or filename)[:200],
@@ -173,9 +175,12 @@ def set_metadata(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> dict[st
     doc = metadata if "columns" in metadata else {"columns": metadata}
     rows = ctx.rt.store.get(ctx.session, ds.data_object_id)
     stored = ctx.rt.offload(check_metadata, rows, doc, ds.id)  # checked against the rows off this process
+    sealed = ctx.rt.store.seal(who.project_id, "metadata", json.dumps(stored).encode())  # before the write lock
     ds = lock(ctx, dataset_id)
     old = ds.metadata_object_id
-    ds.metadata_object_id = ctx.rt.store.put(ctx.session, who.project_id, "metadata", json.dumps(stored).encode()).id
+    ctx.session.add(sealed)
+    ctx.session.flush()
+    ds.metadata_object_id = sealed.id
     ctx.rt.store.erase(ctx.session, old)
     audit.record(ctx, "metadata_declared", obj=ds.id, columns=len(stored.get("columns", {})))
     return {"id": ds.id, "metadata": stored}

@@ -154,7 +154,7 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
         epsilon = float(epsilon)
         if not (epsilon > 0 and math.isfinite(epsilon)):
             errors.append("target_epsilon must be a finite number > 0")
-        remaining = budget.ledger_view(ctx, ds)["remaining"]
+        remaining = budget.remaining(ctx, ds)
         if delta is None:
             delta = default_delta(ds.budget_delta, remaining["delta"])
         delta = float(delta)
