@@ -81,8 +81,9 @@ def _pick(rng: np.random.Generator, labels: list[str], n: int, skew: float = 1.2
     return rng.choice(len(labels), n, p=p / p.sum())
 
 
-def chunk_frame(n: int, seed: int) -> pd.DataFrame:
-    """``n`` census-like rows: correlated demographics, work, household and income (20 columns)."""
+def chunk_columns(n: int, seed: int) -> dict[str, np.ndarray]:
+    """``n`` census-like rows as numpy arrays (categorical columns as label indices): correlated demographics,
+    work, household and income (20 columns)."""
     rng = np.random.default_rng(seed)
     age = np.clip(rng.gamma(4.0, 10.0, n), 0, 100).astype(np.int64)
     adult = age >= 18
@@ -93,7 +94,7 @@ def chunk_frame(n: int, seed: int) -> pd.DataFrame:
     income = np.round(np.clip(income, 0, 500_000), 2)
     income[rng.random(n) < 0.02] = np.nan  # item non-response
     region = _pick(rng, REGIONS, n, 0.8)
-    cols: dict[str, Any] = {
+    return {
         "age": age,
         "sex": rng.integers(0, 2, n),
         "region": region,
@@ -115,13 +116,24 @@ def chunk_frame(n: int, seed: int) -> pd.DataFrame:
         "disability": rng.random(n) < 0.08,
         "weight": np.round(rng.uniform(1.0, 400.0, n), 2),
     }
-    out = {}
-    for name, values in cols.items():
+
+
+def chunk_table(n: int, seed: int) -> Any:
+    """The rows of :func:`chunk_columns` as an Arrow table; labels are gathered by Arrow (no Python strings)."""
+    import pyarrow as pa
+
+    arrays = {}
+    for name, values in chunk_columns(n, seed).items():
         if name in CATEGORICAL:
-            out[name] = np.asarray(CATEGORICAL[name], dtype=object)[values]
+            arrays[name] = pa.array(CATEGORICAL[name], type=pa.string()).take(pa.array(values, type=pa.int32()))
         else:
-            out[name] = values
-    return pd.DataFrame(out)
+            arrays[name] = pa.array(values)
+    return pa.table(arrays)
+
+
+def chunk_frame(n: int, seed: int) -> pd.DataFrame:
+    """The rows of :func:`chunk_table` as a pandas frame (text columns as Python strings)."""
+    return pd.DataFrame(chunk_table(n, seed).to_pandas())
 
 
 def metadata() -> dict[str, Any]:
@@ -140,7 +152,6 @@ def metadata() -> dict[str, Any]:
 
 def generate(rows: int, path: Path, seed: int = 0) -> Path:
     """Write ``rows`` rows to one Parquet file, one row group per million rows, chunk by chunk; skip when present."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     done = path.with_suffix(".complete")
@@ -150,7 +161,7 @@ def generate(rows: int, path: Path, seed: int = 0) -> Path:
     writer = None
     try:
         for i, start in enumerate(range(0, rows, CHUNK)):
-            table = pa.Table.from_pandas(chunk_frame(min(CHUNK, rows - start), int(seeds[i])), preserve_index=False)
+            table = chunk_table(min(CHUNK, rows - start), int(seeds[i]))
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table, row_group_size=CHUNK)
@@ -162,7 +173,13 @@ def generate(rows: int, path: Path, seed: int = 0) -> Path:
 
 
 def measure(cmd: list[str], *, limit_gib: float | None, cwd: Path, plugins: str) -> dict[str, Any]:
-    """Run ``cmd``; wall time, exit code and peak RSS of the main process and of each descendant."""
+    """Run ``cmd``: wall time, exit code, CPU time and peak RSS of the main process and of each descendant.
+
+    CPU time (user + system) is the larger of two counts: the ``RUSAGE_CHILDREN`` growth of this
+    process (every descendant that was waited for) and the sum of each process's last sampled
+    ``cpu_times`` (which also sees a process that was never reaped). Load averages are taken at the
+    start and the end of the run.
+    """
     import psutil
 
     def limit() -> None:
@@ -171,11 +188,14 @@ def measure(cmd: list[str], *, limit_gib: float | None, cwd: Path, plugins: str)
             cap = int(limit_gib * 2**30)
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
+    load_start = os.getloadavg()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     env = {**os.environ, "SAFEDATA_LOAD_PLUGINS": plugins}
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit)
     main = psutil.Process(proc.pid)
     peaks: dict[int, tuple[str, int]] = {}
+    cpu: dict[int, tuple[str, float]] = {}
     while proc.poll() is None:
         try:
             procs = [main, *main.children(recursive=True)]
@@ -183,24 +203,36 @@ def measure(cmd: list[str], *, limit_gib: float | None, cwd: Path, plugins: str)
             procs = []
         for p in procs:
             try:
-                rss = p.memory_info().rss
+                with p.oneshot():
+                    rss = p.memory_info().rss
+                    t = p.cpu_times()
                 role = "main" if p.pid == proc.pid else "subprocesses"
             except psutil.Error:
                 continue
+            cpu[p.pid] = (role, t.user + t.system)
             if rss > peaks.get(p.pid, ("", 0))[1]:
                 peaks[p.pid] = (role, rss)
         time.sleep(0.2)
     _, err = proc.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    waited = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    sampled = sum(c for _, c in cpu.values())
     gib = lambda b: round(b / 2**30, 2)  # noqa: E731
     by_role: dict[str, list[float]] = {}
     for role, rss in peaks.values():
         by_role.setdefault(role, []).append(gib(rss))
+    cpu_by_role: dict[str, float] = {}
+    for role, c in cpu.values():
+        cpu_by_role[role] = round(cpu_by_role.get(role, 0.0) + c, 1)
     tail = err.decode(errors="replace").strip().splitlines()[-1:] if proc.returncode else []
     return {
         "cmd": " ".join(cmd),
         "exit": proc.returncode,
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(max(waited, sampled), 1),
+        "cpu_sampled_by_role": cpu_by_role,
+        "load_avg_start_end": [round(x, 2) for x in (*load_start, *os.getloadavg())],
         "peak_gib": {k: sorted(v, reverse=True) for k, v in by_role.items()},
         "max_process_gib": max((gib(r) for _, r in peaks.values()), default=0.0),
         "error": tail[0][:300] if tail else None,
@@ -270,6 +302,7 @@ def main() -> None:
     ap.add_argument("--local-limit-gib", type=float, default=14.0)
     ap.add_argument("--synthetic-rows", type=int, default=100_000, help="rows the MST step releases")
     ap.add_argument("--in-process", action="store_true", help="also time the local and Dask code paths in this process")
+    ap.add_argument("--generate-only", action="store_true", help="write the Parquet files and stop")
     ap.add_argument("--plugins", default="safedata-marginal", help="SAFEDATA_LOAD_PLUGINS for the runs")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "scale.json"))
     args = ap.parse_args()
@@ -288,6 +321,8 @@ def main() -> None:
         t0 = time.perf_counter()
         data = generate(rows, root / f"census-{rows}.parquet")
         print(f"{rows:>11,} rows: data ready in {time.perf_counter() - t0:.0f} s ({data})", flush=True)
+        if args.generate_only:
+            continue
         if args.in_process:
             results[f"in_process/{rows}"] = figures = in_process(data, meta)
             results_path.write_text(json.dumps(results, indent=2))
@@ -309,8 +344,9 @@ def main() -> None:
                 results_path.write_text(json.dumps(results, indent=2))
                 status = "ok" if res["exit"] == 0 else f"exit {res['exit']}: {res['error']}"
                 print(
-                    f"{rows:>11,} {task:<8} {mode:<6} {res['seconds']:>8.1f} s  "
-                    f"max process {res['max_process_gib']:.2f} GiB  {res['peak_gib']}  {status}",
+                    f"{rows:>11,} {task:<8} {mode:<6} {res['seconds']:>8.1f} s  cpu {res['cpu_seconds']:>8.1f} s  "
+                    f"load {res['load_avg_start_end']}  max process {res['max_process_gib']:.2f} GiB  "
+                    f"{res['peak_gib']}  {status}",
                     flush=True,
                 )
     print(f"wrote {results_path}")

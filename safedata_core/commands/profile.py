@@ -83,17 +83,23 @@ def run(args: argparse.Namespace) -> int:
 
         table, profile = profile_on_dask(args, qis, sensitive)
     else:
-        table = make_engine(args).read_table(args.data, args.metadata)
-        require_profilable(table, args.data)
-        profile, _ = build_profile(
-            table,
-            quasi_identifiers=qis,
-            sensitive=sensitive,
-            weight=args.weight,
-            k=args.k,
-            max_rare_combinations=max(args.max_rare, 0),
-            progress=False if args.no_progress else None,
-        )
+        try:
+            table = make_engine(args).read_table(args.data, args.metadata)
+            require_profilable(table, args.data)
+            profile, _ = build_profile(
+                table,
+                quasi_identifiers=qis,
+                sensitive=sensitive,
+                weight=args.weight,
+                k=args.k,
+                max_rare_combinations=max(args.max_rare, 0),
+                progress=False if args.no_progress else None,
+            )
+        except MemoryError:  # pyarrow's ArrowMemoryError is one too
+            raise DataError(
+                f"'{args.data}' does not fit in this machine's memory for a local profile "
+                "(profile it on Dask: add --dask local, or --dask tcp://scheduler:8786)"
+            ) from None
     profile["source"] = args.data
     draft = profile_metadata(table, profile, with_domains=True)
     if not args.with_domains:  # domains read from the data stay private until `safedata metadata confirm`

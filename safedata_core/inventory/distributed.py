@@ -6,8 +6,9 @@ when one is asked for). That table (one row per class) is computed exactly in on
 pass over the partitions (:func:`~safedata_core.execution.counts.group_counts`),
 and the local maths runs on it with each distinct combination weighted by its
 count, so the figures are those of the local run. l-diversity and t-closeness
-(:mod:`.diversity`) are computed by :mod:`.distributed_diversity` after a shuffle
-by class, never from a (class, sensitive value) table in one process. What is read from a sample is said so: column type
+(:mod:`.diversity`) are computed by :mod:`.distributed_diversity` after one shuffle
+by class for all sensitive columns (their summaries ride on the main pass), never
+from a (class, sensitive value) table in one process. What is read from a sample is said so: column type
 reasons and value patterns (identifier detection) come from a sample spread over
 the partitions; missing and distinct counts are full passes (the distinct count
 of a high-cardinality column is a HyperLogLog estimate, flagged ``distinct_approx``).
@@ -27,7 +28,7 @@ from safedata_core.data.infer import infer_column_type
 from safedata_core.execution.counts import add_partials, partition_groups, partition_reduce
 from safedata_core.execution.hll import estimate, registers
 from safedata_core.execution.reader import sample_frame
-from safedata_core.inventory.distributed_diversity import lt_distributed
+from safedata_core.inventory.distributed_diversity import lt_distributed_many, summary_merge, summary_part, summary_plan
 from safedata_core.inventory.freq import FreqResult, freq_calc, individual_risk
 from safedata_core.inventory.identifiers import detect_identifiers
 from safedata_core.inventory.keys import group_ids
@@ -100,13 +101,21 @@ def column_stats(ddf: Any, sample: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return _finish_stats(partition_reduce(ddf, _stats_part, _exact_columns(sample), combine=_stats_merge))
 
 
-def _profile_part(pdf: pd.DataFrame, exact: dict[str, bool], key_sets: Any, weight: str | None) -> dict[str, Any]:
-    """Everything the profile reads from one partition: column statistics, group counts, bad weights."""
+def _profile_part(
+    pdf: pd.DataFrame, exact: dict[str, bool], key_sets: Any, weight: str | None, sensitive: dict[str, Any]
+) -> dict[str, Any]:
+    """Everything the profile reads from one partition: column statistics, group counts, bad weights,
+    and the summary of the sensitive columns that l-diversity and t-closeness start from."""
     bad = 0
     if weight is not None:
         w = pd.to_numeric(pdf[weight], errors="coerce").to_numpy(dtype=float)
         bad = int((np.isnan(w) | (w <= 0)).sum())
-    return {"stats": _stats_part(pdf, exact), "groups": partition_groups(pdf, key_sets, weight), "bad": bad}
+    return {
+        "stats": _stats_part(pdf, exact),
+        "groups": partition_groups(pdf, key_sets, weight),
+        "bad": bad,
+        "sensitive": summary_part(pdf, sensitive),
+    }
 
 
 def _profile_merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -114,6 +123,7 @@ def _profile_merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "stats": _stats_merge([p["stats"] for p in parts]),
         "groups": add_partials([p["groups"] for p in parts]),
         "bad": sum(p["bad"] for p in parts),
+        "sensitive": summary_merge([p["sensitive"] for p in parts]),
     }
 
 
@@ -243,7 +253,8 @@ def build_profile_distributed(
     )
     direct, warnings, weight = roles.direct, roles.warnings, roles.weight
     suggestions, qis, qi_source, sens = roles.suggestions, roles.qis, roles.qi_source, roles.sensitive
-    merged = partition_reduce(ddf, _profile_part, _exact_columns(sample), [qis], weight, combine=_profile_merge)
+    plan = summary_plan(ddf, sens, sample)
+    merged = partition_reduce(ddf, _profile_part, _exact_columns(sample), [qis], weight, plan, combine=_profile_merge)
     if merged["bad"]:
         raise DataError(f"weight column '{weight}' must hold a positive number for every record (fix the weights)")
     stats = _finish_stats(merged["stats"])
@@ -269,8 +280,11 @@ def build_profile_distributed(
                 info["type_reason"] += f" (reason from a {len(sample):,}-row sample)"
     risk = class_summary(counts, qis, k)
     risk["uniqueness_contribution"] = uniqueness_counts(classes, qis) if 1 < len(qis) <= 12 else {}
-    # per sensitive column: a shuffle by QI class, only per-partition sums reach this process
-    diversity = {s: lt_distributed(ddf, qis, s, sample) for s in sens}
+    # every sensitive column in one shuffle by QI class; only per-partition sums reach this process
+    qi_values = {q: pd.unique(classes[q].dropna().to_numpy()) for q in qis}
+    diversity = lt_distributed_many(
+        ddf, qis, sens, sample, plan=plan, summaries=merged["sensitive"], qi_values=qi_values
+    )
     risk["l_diversity"] = {s: d[0] for s, d in diversity.items()}
     risk["t_closeness"] = {s: d[1] for s, d in diversity.items()}
     risk["individual_risk"] = freq_summary(classes, qis, weighted=weight is not None)

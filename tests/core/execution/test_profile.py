@@ -50,3 +50,18 @@ def test_cli_profile_bad_dask_address_is_one_line(tmp_path: Path, capsys: pytest
     pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_csv(tmp_path / "t.csv", index=False)
     assert main(["profile", str(tmp_path / "t.csv"), "--dask", "nowhere:1", "--out", str(tmp_path / "o")]) == 2
     assert "not a scheduler address" in capsys.readouterr().err
+
+
+def test_cli_profile_out_of_memory_locally_points_to_dask(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import safedata_core.inventory as inventory
+
+    def too_big(*args: Any, **kwargs: Any) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(inventory, "build_profile", too_big)
+    pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_csv(tmp_path / "t.csv", index=False)
+    assert main(["profile", str(tmp_path / "t.csv"), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not fit in this machine's memory" in err[0] and "--dask local" in err[0]

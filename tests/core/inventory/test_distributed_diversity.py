@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safedata_core.inventory.distributed_diversity import exact_quantiles, lt_distributed
+from safedata_core.inventory.distributed_diversity import _specs, exact_quantiles, lt_distributed, lt_distributed_many
 from safedata_core.inventory.diversity import l_diversity, t_closeness
 
 pytest.importorskip("distributed")
@@ -81,3 +81,43 @@ def test_exact_quantiles_are_numpys_bit_for_bit(session: Any) -> None:
     qs = np.linspace(0, 1, 41)
     got = exact_quantiles(ddf, "x", len(x), qs, rng.choice(x, 300))
     assert np.array_equal(got, np.quantile(x, qs))
+
+
+def test_all_sensitive_columns_in_one_shuffle_equal_the_local_figures(session: Any) -> None:
+    import dask.dataframe as dd
+
+    df = table().assign(flag_qi=lambda d: d["flag"].astype("boolean").mask(d["small"].isna()))
+    qis, cols = ["age", "sex", "flag_qi"], ["income", "diagnosis", "flag", "small", "empty"]
+    got = lt_distributed_many(dd.from_pandas(df, npartitions=5), qis, cols, df.sample(400, random_state=2))
+    assert list(got) == cols
+    for s in cols:
+        (lg, tg), lw, tw = got[s], l_diversity(df, qis, s), t_closeness(df, qis, s)
+        assert lg == lw and (tg["bins"], tg["t"]) == (tw["bins"], tw["t"])
+        assert tg["mean_t"] == pytest.approx(tw["mean_t"], rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("sensitive", ["income", "small", "empty", "flag"])
+def test_without_quasi_identifiers_numeric(session: Any, sensitive: str) -> None:
+    (lw, tw), (lg, tg) = both(table(800), [], sensitive, parts=3)
+    assert lg == lw and tg == tw
+
+
+def test_bin_counts_without_a_pass_equal_a_counting_pass(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dask.dataframe as dd
+
+    import safedata_core.inventory.distributed_diversity as mod
+
+    def no_pass(*args: Any) -> None:
+        raise AssertionError("the bin counts needed a counting pass")
+
+    monkeypatch.setattr(mod, "_count_below_part", no_pass)
+    from safedata_core.inventory.distributed_diversity import summary_merge, summary_part, summary_plan
+    from safedata_core.inventory.diversity import sensitive_codes
+
+    df = table(5000, seed=8)
+    ddf = dd.from_pandas(df[["income"]], npartitions=4)
+    plan = summary_plan(ddf, ["income"], df.sample(300, random_state=0))
+    summary = summary_merge([summary_part(df[["income"]].iloc[i::4], plan) for i in range(4)])
+    spec = _specs(ddf, summary, plan)["income"]
+    codes, m, _ = sensitive_codes(df["income"])
+    assert spec["m"] == m and np.array_equal(spec["q_counts"], np.bincount(codes, minlength=m))
