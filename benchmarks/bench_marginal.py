@@ -85,8 +85,10 @@ def tstr_auc(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> float:
     def prep(df: pd.DataFrame) -> pd.DataFrame:
         x = df[features].copy()
         for c in cats:
-            x[c] = pd.Categorical(x[c].astype(object).where(x[c].notna(), None), categories=sorted(
-                set(train[c].dropna().astype(str)) | set(test[c].dropna().astype(str))))
+            x[c] = pd.Categorical(
+                x[c].astype(object).where(x[c].notna(), None),
+                categories=sorted(set(train[c].dropna().astype(str)) | set(test[c].dropna().astype(str))),
+            )
         for c in features:
             if c not in cats:
                 x[c] = pd.to_numeric(x[c], errors="coerce").astype(float)
@@ -100,8 +102,9 @@ def tstr_auc(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> float:
     return float(roc_auc_score(test[LABEL].astype(str) == POSITIVE, clf.predict_proba(prep(test))[:, 1]))
 
 
-def run(name: str, cls: type, params: dict[str, Any], epsilon: float, delta: float, seed: int, real: Any,
-        test: Any) -> dict[str, Any]:
+def run(
+    name: str, cls: type, params: dict[str, Any], epsilon: float, delta: float, seed: int, real: Any, test: Any
+) -> dict[str, Any]:
     from safedata_core.default_plugins.metrics_ml import TSTRMetric
     from safedata_core.testing import make_budget
 
@@ -116,8 +119,15 @@ def run(name: str, cls: type, params: dict[str, Any], epsilon: float, delta: flo
     one, two = fidelity(real.df, synth)
     metric = TSTRMetric({"label": LABEL}).compute(real, released, holdout=test, seed=seed).score
     return {
-        "synthesizer": name, "seed": seed, "auc": tstr_auc(synth, test.df, seed), "tstr": metric, "fid1": one,
-        "fid2": two, "seconds": seconds, "cpu": cpu, "eps_spent": budget.spent().epsilon if budget else float("inf"),
+        "synthesizer": name,
+        "seed": seed,
+        "auc": tstr_auc(synth, test.df, seed),
+        "tstr": metric,
+        "fid1": one,
+        "fid2": two,
+        "seconds": seconds,
+        "cpu": cpu,
+        "eps_spent": budget.spent().epsilon if budget else float("inf"),
     }
 
 
@@ -129,8 +139,12 @@ def main() -> None:
     parser.add_argument("--delta", type=float, default=1e-5)
     parser.add_argument("--only", nargs="*", default=None, help="synthesizers to run (default: mst aim bayes_net)")
     parser.add_argument("--aim-seconds", type=float, default=60.0)
-    parser.add_argument("--aim-round-seconds", type=float, default=1.5,
-                        help="AIM's planning figure for one round (1.5 s: 40 rounds in 60 s on 2 busy cores)")
+    parser.add_argument(
+        "--aim-round-seconds",
+        type=float,
+        default=1.5,
+        help="AIM's planning figure for one round (1.5 s: 40 rounds in 60 s on 2 busy cores)",
+    )
     parser.add_argument("--params", default="{}", help="JSON params merged into every synthesizer's")
     args = parser.parse_args()
 
@@ -161,16 +175,21 @@ def main() -> None:
         for seed in seeds:
             r = run(name, cls, {**params, **extra}, args.epsilon, args.delta, seed, real, test)
             rows.append(r)
-            print(f"  {name:10s} seed {seed}: AUC {r['auc']:.3f}  tstr metric {r['tstr']:.3f}  fid1 {r['fid1']:.3f}  "
-                  f"fid2 {r['fid2']:.3f}  fit {r['seconds']:.1f}s (cpu {r['cpu']:.1f}s, load "
-                  f"{os.getloadavg()[0]:.1f})  eps spent {r['eps_spent']:.6f}", flush=True)
+            print(
+                f"  {name:10s} seed {seed}: AUC {r['auc']:.3f}  tstr metric {r['tstr']:.3f}  fid1 {r['fid1']:.3f}  "
+                f"fid2 {r['fid2']:.3f}  fit {r['seconds']:.1f}s (cpu {r['cpu']:.1f}s, load "
+                f"{os.getloadavg()[0]:.1f})  eps spent {r['eps_spent']:.6f}",
+                flush=True,
+            )
     if rows:
         table = pd.DataFrame(rows).groupby("synthesizer", sort=False)[["auc", "tstr", "fid1", "fid2", "seconds", "cpu"]]
         summary = table.mean().join(table.std(ddof=0), rsuffix="_sd")
         print("\nmean (sd) over seeds")
         for name, r in summary.iterrows():
-            print(f"  {name:10s} AUC {r['auc']:.3f} ({r['auc_sd']:.3f})  tstr metric {r['tstr']:.3f}  "
-                  f"fid1 {r['fid1']:.3f}  fid2 {r['fid2']:.3f}  fit {r['seconds']:.1f}s (cpu {r['cpu']:.1f}s)")
+            print(
+                f"  {name:10s} AUC {r['auc']:.3f} ({r['auc_sd']:.3f})  tstr metric {r['tstr']:.3f}  "
+                f"fid1 {r['fid1']:.3f}  fid2 {r['fid2']:.3f}  fit {r['seconds']:.1f}s (cpu {r['cpu']:.1f}s)"
+            )
 
 
 if __name__ == "__main__":

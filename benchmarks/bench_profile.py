@@ -33,28 +33,30 @@ def synthetic(n: int, seed: int = 0) -> pd.DataFrame:
     f, lname = rng.integers(0, 10, n), rng.integers(0, 10, n)
     birth = pd.Timestamp("1940-01-01") + pd.to_timedelta(rng.integers(0, 60 * 365, n), unit="D")
     notes = np.array(["no issue", "call back later", "prefers post", "moved house", "complaint resolved"])
-    return pd.DataFrame({
-        "record_id": i,
-        "full_name": np.char.add(np.char.add(first[f], " "), last[lname]),
-        "email": np.char.add(np.char.add(np.char.add(first[f], "."), i.astype(str)), "@example.com"),
-        "phone": np.char.add("+44 20 ", rng.integers(10_000_000, 99_999_999, n).astype(str)),
-        "age": rng.integers(16, 95, n),
-        "sex": rng.choice(["F", "M"], n),
-        "race": rng.choice(["A", "B", "C", "D", "E"], n, p=[0.6, 0.15, 0.1, 0.1, 0.05]),
-        "marital_status": rng.choice(["single", "married", "divorced", "widowed"], n),
-        "country": rng.choice([f"country_{k}" for k in range(60)], n),
-        "zip_code": rng.integers(10_000, 99_999, n).astype(str),
-        "date_of_birth": birth.strftime("%Y-%m-%d"),
-        "education": rng.choice([f"level_{k}" for k in range(16)], n),
-        "occupation": rng.choice([f"job_{k}" for k in range(30)], n),
-        "income": np.round(rng.lognormal(10, 0.8, n), 2),
-        "diagnosis": rng.choice([f"icd_{k}" for k in range(40)], n),
-        "hours": rng.integers(1, 80, n),
-        "weight": rng.uniform(50, 500, n).round(1),
-        "score": rng.normal(0, 1, n),
-        "smoker": rng.choice(["yes", "no"], n),
-        "notes": rng.choice(notes, n),
-    })
+    return pd.DataFrame(
+        {
+            "record_id": i,
+            "full_name": np.char.add(np.char.add(first[f], " "), last[lname]),
+            "email": np.char.add(np.char.add(np.char.add(first[f], "."), i.astype(str)), "@example.com"),
+            "phone": np.char.add("+44 20 ", rng.integers(10_000_000, 99_999_999, n).astype(str)),
+            "age": rng.integers(16, 95, n),
+            "sex": rng.choice(["F", "M"], n),
+            "race": rng.choice(["A", "B", "C", "D", "E"], n, p=[0.6, 0.15, 0.1, 0.1, 0.05]),
+            "marital_status": rng.choice(["single", "married", "divorced", "widowed"], n),
+            "country": rng.choice([f"country_{k}" for k in range(60)], n),
+            "zip_code": rng.integers(10_000, 99_999, n).astype(str),
+            "date_of_birth": birth.strftime("%Y-%m-%d"),
+            "education": rng.choice([f"level_{k}" for k in range(16)], n),
+            "occupation": rng.choice([f"job_{k}" for k in range(30)], n),
+            "income": np.round(rng.lognormal(10, 0.8, n), 2),
+            "diagnosis": rng.choice([f"icd_{k}" for k in range(40)], n),
+            "hours": rng.integers(1, 80, n),
+            "weight": rng.uniform(50, 500, n).round(1),
+            "score": rng.normal(0, 1, n),
+            "smoker": rng.choice(["yes", "no"], n),
+            "notes": rng.choice(notes, n),
+        }
+    )
 
 
 def main() -> None:
@@ -87,14 +89,18 @@ def main() -> None:
     if hasattr(os, "getloadavg"):
         print(f"load average during the run: {os.getloadavg()[0]:.1f} (wall time is inflated when > cpus)")
     print(f"direct identifiers: {profile['direct_identifiers']}")
-    print(f"quasi-identifiers: {profile['quasi_identifiers']}; k={profile['risk']['k_anonymity']}, "
-          f"uniques={profile['risk']['sample_uniques']:,}")
+    print(
+        f"quasi-identifiers: {profile['quasi_identifiers']}; k={profile['risk']['k_anonymity']}, "
+        f"uniques={profile['risk']['sample_uniques']:,}"
+    )
     declared = Metadata(columns={"weight": table.metadata.columns["weight"].model_copy(update={"role": "weight"})})
     t3, c3 = time.perf_counter(), time.process_time()
     weighted, _ = build_profile(Table.from_dataframe(df, declared), progress=False)
     t4, c4 = time.perf_counter(), time.process_time()
-    print(f"weighted profile incl. table:     wall {t4 - t3:6.2f} s  cpu {c4 - c3:6.2f} s "
-          f"(expected re-identifications {weighted['risk']['individual_risk']['expected_reidentifications']:.0f})")
+    print(
+        f"weighted profile incl. table:     wall {t4 - t3:6.2f} s  cpu {c4 - c3:6.2f} s "
+        f"(expected re-identifications {weighted['risk']['individual_risk']['expected_reidentifications']:.0f})"
+    )
     if args.csv:
         from safedata_core.cli import main as cli
 
@@ -142,8 +148,10 @@ def cli_runs(n: int, repeats: int) -> None:
     base, prof_t = med["pandas.read_csv (baseline)"], med["safedata profile"]
     print(f"rows={n:,} columns=20; median of {repeats}:")
     print(f"  pandas.read_csv   wall {base[0]:7.2f} s  cpu {base[1]:7.2f} s")
-    print(f"  safedata profile  wall {prof_t[0]:7.2f} s  cpu {prof_t[1]:7.2f} s  "
-          f"(cpu ratio to read_csv {prof_t[1] / base[1]:.2f}; target < 20 s)")
+    print(
+        f"  safedata profile  wall {prof_t[0]:7.2f} s  cpu {prof_t[1]:7.2f} s  "
+        f"(cpu ratio to read_csv {prof_t[1] / base[1]:.2f}; target < 20 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -120,14 +120,16 @@ def _uncommon_names(n: int, seed: int = 11) -> tuple[list[str], list[str]]:
 def names_profile() -> dict:
     first, last = _uncommon_names(400)
     rng = np.random.default_rng(5)
-    df = pd.DataFrame({
-        "name": [f"{f} {s}" for f, s in zip(first, last, strict=True)],
-        "first": first,
-        "last": last,
-        "age": rng.integers(18, 90, 400),
-        "colour": rng.choice(["White", "Black", "Brown", "Green", "Gray"], 400),
-        "company_name": rng.choice(["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli"], 400),
-    })
+    df = pd.DataFrame(
+        {
+            "name": [f"{f} {s}" for f, s in zip(first, last, strict=True)],
+            "first": first,
+            "last": last,
+            "age": rng.integers(18, 90, 400),
+            "colour": rng.choice(["White", "Black", "Brown", "Green", "Gray"], 400),
+            "company_name": rng.choice(["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli"], 400),
+        }
+    )
     profile, _ = build_profile(Table.from_dataframe(df))
     return profile
 
@@ -168,8 +170,18 @@ def test_the_lexicon_is_what_flags_first_and_last(monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.parametrize(
     ("column", "style"),
-    [("Prénom", "first"), ("Nachname", "last"), ("apellido", "last"), ("cognome", "last"), ("nombre", "full"),
-     ("nom", "full"), ("x", "full"), ("Name", "upper"), ("name", "lower"), ("customer", "last_first")],
+    [
+        ("Prénom", "first"),
+        ("Nachname", "last"),
+        ("apellido", "last"),
+        ("cognome", "last"),
+        ("nombre", "full"),
+        ("nom", "full"),
+        ("x", "full"),
+        ("Name", "upper"),
+        ("name", "lower"),
+        ("customer", "last_first"),
+    ],
 )
 def test_names_in_other_languages_cases_and_orders(column: str, style: str) -> None:
     first, last = _uncommon_names(300, seed=3)
