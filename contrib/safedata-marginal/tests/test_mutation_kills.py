@@ -99,3 +99,39 @@ def test_a_dp_fit_without_a_budget_names_the_component_and_both_fixes(name: str)
         f"{name}: DP fit needs a privacy budget share (give the pipeline a privacy budget, "
         "or set params.dp: false for a non-private fit)"
     )
+
+
+def test_mst_report_names_its_tree_and_the_charged_noise_scales() -> None:
+    """The report's tree is the spanning tree whose 2-way marginals were charged, and its sigmas are theirs."""
+    import pandas as pd
+    from safedata_marginal.mst import MSTSynthesizer
+
+    from safedata_core import Table
+    from safedata_core.data import ColumnMeta, Metadata
+
+    rng = np.random.default_rng(0)
+    n = 200
+    a = rng.integers(0, 3, n)
+    df = pd.DataFrame({"a": a, "b": (a + rng.integers(0, 2, n)) % 3, "c": rng.integers(0, 2, n)})
+    meta = Metadata(columns={c: ColumnMeta(type="categorical", categories=[0, 1, 2]) for c in df.columns})
+    budget = make_budget(1.0, 1e-5)
+    model = MSTSynthesizer({"bins": 4, "iters": 5})
+    model.fit(Table.from_dataframe(df, meta), budget=budget, seed=0)
+    extras = model.report_extras()
+    tree = extras["tree"]
+    # a spanning tree on 3 columns: 2 distinct edges covering every column
+    assert len(tree) == 2 and len({tuple(sorted(e)) for e in tree}) == 2
+    assert {c for e in tree for c in e} == {"a", "b", "c"}
+    gauss = [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    twoway = [c for c in gauss if c.note.startswith("2-way")]
+    oneway = [c for c in gauss if not c.note.startswith("2-way")]
+    assert len(twoway) == 2 and len(oneway) == 3
+    index = {"a": 0, "b": 1, "c": 2}
+    charged_pairs = {c.note.removeprefix("2-way marginal ") for c in twoway}
+    assert charged_pairs == {str(tuple(sorted(index[x] for x in e))) for e in tree}
+    # the sigmas reported are the noise multipliers the ledger charged (sensitivity 1)
+    assert {c.event.params["noise_multiplier"] for c in oneway} == {extras["sigma_1way"]}
+    assert {c.event.params["noise_multiplier"] for c in twoway} == {extras["sigma_2way"]}
+    # MST splits rho in thirds: the 3 one-way measurements (zCDP 1/(2 sigma^2) each) spend one third
+    rho_total = Planner(make_budget(1.0, 1e-5)).total_rho()
+    assert 3 / (2 * extras["sigma_1way"] ** 2) == pytest.approx(rho_total / 3, rel=1e-9)
