@@ -175,11 +175,28 @@ def test_mst_spends_a_third_of_rho_on_each_of_its_three_parts(d: int) -> None:
     assert selection == pytest.approx(rho / 3, rel=1e-9)
 
 
-def test_aim_rounds_anneal_by_halving_sigma_and_doubling_epsilon_and_the_last_takes_the_rest() -> None:
+def test_aim_rounds_anneal_by_halving_sigma_and_doubling_epsilon_and_the_last_takes_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """AIM (McKenna et al. 2022): a round spends 1/(2 sigma^2) + eps^2/8; annealing halves sigma and doubles
     eps; the last round splits what is left 0.9 : 0.1 between its measurement and its selection."""
+    import safedata_marginal.aim as aim
     from safedata_marginal.aim import AIMSynthesizer
 
+    seen_sigma: list[float] = []
+    limits: list[float] = []
+    choose, fitting = aim.choose_round, AIMSynthesizer._fitting
+
+    def spy_choose(*args: object, **kw: object) -> int:
+        seen_sigma.append(float(args[4]))  # type: ignore[arg-type]
+        return choose(*args, **kw)  # type: ignore[arg-type]
+
+    def spy_fitting(candidates: object, model: object, dom: object, limit: float) -> object:
+        limits.append(float(limit))
+        return fitting(candidates, model, dom, limit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aim, "choose_round", spy_choose)
+    monkeypatch.setattr(AIMSynthesizer, "_fitting", staticmethod(spy_fitting))
     budget = make_budget(2.0, 1e-5, noise_seed=4)  # reproducible noise: this run anneals after round 1
     params = {"bins": 4, "max_rounds": 16, "round_iters": 5, "final_iters": 5, "progress": False}
     AIMSynthesizer(params).fit(_three_columns(100), budget=budget, seed=0)
@@ -207,4 +224,14 @@ def test_aim_rounds_anneal_by_halving_sigma_and_doubling_epsilon_and_the_last_ta
         1 / (2 * s**2) + e**2 / 8 for s, e in zip(meas[:-1], sel[:-1], strict=True)
     )
     assert sel[-1] ** 2 / 8 == pytest.approx(0.1 * (rho - before_last), rel=1e-6)
+    # the last selection scores candidates with the sigma of 0.9 of the rest (zCDP 1/(2 sigma^2))
+    assert 1 / (2 * seen_sigma[-1] ** 2) == pytest.approx(0.9 * (rho - before_last), rel=1e-6)
+    assert seen_sigma[:-1] == pytest.approx(meas[:-1])
+    # the model-size limit grows with the share of rho spent once the round is counted (AIM, Alg. 2)
+    cells = AIMSynthesizer(params).params.max_model_cells
+    used = sum(1 / (2 * s**2) for s in one)
+    for t in range(len(sel) - 1):
+        used += 1 / (2 * meas[t] ** 2) + sel[t] ** 2 / 8
+        assert limits[t] == pytest.approx(cells * min(used / rho, 1.0), rel=1e-9)
+    assert limits[-1] == pytest.approx(cells)
     assert 1 / (2 * meas[-1] ** 2) + sel[-1] ** 2 / 8 == pytest.approx(rho - before_last, rel=1e-3)
