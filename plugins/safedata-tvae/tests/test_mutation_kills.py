@@ -109,8 +109,9 @@ def test_dp_output_scale_is_fixed_and_extras_hold_no_real_loss() -> None:
 
 def test_non_private_fit_needs_two_rows_and_reports_its_training() -> None:
     t = _table(1)
-    with pytest.raises(ComponentError, match="at least 2 rows"):
+    with pytest.raises(ComponentError) as err:
         TVAESynthesizer({**TINY, "dp": False}).fit(t, budget=None, seed=0)
+    assert str(err.value) == "tvae: the table needs at least 2 rows to train on"
     model = TVAESynthesizer({**TINY, "dp": False})
     model.fit(_table(2), budget=None, seed=0)
     extras = model.report_extras()
@@ -171,3 +172,17 @@ def test_the_progress_bar_of_a_dp_fit_is_labelled_dp(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(tvae_model, "progress_bar", bar)
     _fit(_table(), 1)
     assert labels == ["tvae (DP)"]
+
+
+def test_dp_training_draws_only_from_the_share_and_charges_dp_sgd_under_its_name() -> None:
+    import torch
+
+    runs = []
+    for global_seed in (1, 2):  # the global torch generator must not matter: every draw is the share's
+        torch.manual_seed(global_seed)
+        model, share, _ = _fit(_table(), 5)
+        runs.append([p.detach().clone() for p in model._net.parameters()])
+        (sgd,) = [c for c in share.charges if c.event.mechanism == "subsampled_gaussian"]
+        assert sgd.note == "tvae: DP-SGD on encoder and decoder"
+    for a, b in zip(*runs, strict=True):
+        assert torch.equal(a, b)
