@@ -99,3 +99,139 @@ def test_a_dp_fit_without_a_budget_names_the_component_and_both_fixes(name: str)
         f"{name}: DP fit needs a privacy budget share (give the pipeline a privacy budget, "
         "or set params.dp: false for a non-private fit)"
     )
+
+
+def test_mst_report_names_its_tree_and_the_charged_noise_scales() -> None:
+    """The report's tree is the spanning tree whose 2-way marginals were charged, and its sigmas are theirs."""
+    import pandas as pd
+    from safedata_marginal.mst import MSTSynthesizer
+
+    from safedata_core import Table
+    from safedata_core.data import ColumnMeta, Metadata
+
+    rng = np.random.default_rng(0)
+    n = 200
+    a = rng.integers(0, 3, n)
+    df = pd.DataFrame({"a": a, "b": (a + rng.integers(0, 2, n)) % 3, "c": rng.integers(0, 2, n)})
+    meta = Metadata(columns={c: ColumnMeta(type="categorical", categories=[0, 1, 2]) for c in df.columns})
+    budget = make_budget(1.0, 1e-5)
+    model = MSTSynthesizer({"bins": 4, "iters": 5})
+    model.fit(Table.from_dataframe(df, meta), budget=budget, seed=0)
+    extras = model.report_extras()
+    tree = extras["tree"]
+    # a spanning tree on 3 columns: 2 distinct edges covering every column
+    assert len(tree) == 2 and len({tuple(sorted(e)) for e in tree}) == 2
+    assert {c for e in tree for c in e} == {"a", "b", "c"}
+    gauss = [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    twoway = [c for c in gauss if c.note.startswith("2-way")]
+    oneway = [c for c in gauss if not c.note.startswith("2-way")]
+    assert len(twoway) == 2 and len(oneway) == 3
+    index = {"a": 0, "b": 1, "c": 2}
+    charged_pairs = {c.note.removeprefix("2-way marginal ") for c in twoway}
+    assert charged_pairs == {str(tuple(sorted(index[x] for x in e))) for e in tree}
+    # the sigmas reported are the noise multipliers the ledger charged (sensitivity 1)
+    assert {c.event.params["noise_multiplier"] for c in oneway} == {extras["sigma_1way"]}
+    assert {c.event.params["noise_multiplier"] for c in twoway} == {extras["sigma_2way"]}
+    # MST splits rho in thirds: the 3 one-way measurements (zCDP 1/(2 sigma^2) each) spend one third
+    rho_total = Planner(make_budget(1.0, 1e-5)).total_rho()
+    assert 3 / (2 * extras["sigma_1way"] ** 2) == pytest.approx(rho_total / 3, rel=1e-9)
+    # the ledger facts in the report are the share's own: every charge counted, the whole share spent
+    assert extras["charges"] == len(budget.charges) == 3 + 2 + 2  # 3 one-way, 2 picks, 2 two-way
+    assert extras["epsilon_spent"] == pytest.approx(1.0, rel=1e-6)
+
+
+def _three_columns(n: int = 300, d: int = 3) -> object:
+    import pandas as pd
+
+    from safedata_core import Table
+    from safedata_core.data import ColumnMeta, Metadata
+
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 3, n)
+    cols = {"a": a, "b": (a + rng.integers(0, 2, n)) % 3, "c": rng.integers(0, 3, n)}
+    df = pd.DataFrame({k: cols[k] for k in list(cols)[:d]})
+    meta = Metadata(columns={c: ColumnMeta(type="categorical", categories=[0, 1, 2]) for c in df.columns})
+    return Table.from_dataframe(df, meta)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_mst_spends_a_third_of_rho_on_each_of_its_three_parts(d: int) -> None:
+    """MST (McKenna et al. 2021): one-way measurements, tree selection and 2-way measurements each get rho/3.
+
+    zCDP costs written out: a discrete Gaussian of sensitivity 1 and std sigma costs 1 / (2 sigma^2), an
+    exponential mechanism of epsilon e (bounded range) costs e^2 / 8.
+    """
+    from safedata_marginal.mst import MSTSynthesizer
+
+    budget = make_budget(1.0, 1e-5)
+    MSTSynthesizer({"bins": 4, "iters": 5}).fit(_three_columns(d=d), budget=budget, seed=0)
+    rho = Planner(make_budget(1.0, 1e-5)).total_rho()
+    gauss = [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    one = sum(1 / (2 * c.event.params["noise_multiplier"] ** 2) for c in gauss if not c.note.startswith("2-way"))
+    expo = [c.event for c in budget.charges if c.event.mechanism == "exponential"]
+    selection = sum(e.count * e.params["epsilon_each"] ** 2 / 8 for e in expo)
+    assert sum(e.count for e in expo) == d - 1  # one pick per tree edge
+    assert one == pytest.approx(rho / 3, rel=1e-9)
+    assert selection == pytest.approx(rho / 3, rel=1e-9)
+
+
+def test_aim_rounds_anneal_by_halving_sigma_and_doubling_epsilon_and_the_last_takes_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """AIM (McKenna et al. 2022): a round spends 1/(2 sigma^2) + eps^2/8; annealing halves sigma and doubles
+    eps; the last round splits what is left 0.9 : 0.1 between its measurement and its selection."""
+    import safedata_marginal.aim as aim
+    from safedata_marginal.aim import AIMSynthesizer
+
+    seen_sigma: list[float] = []
+    limits: list[float] = []
+    choose, fitting = aim.choose_round, AIMSynthesizer._fitting
+
+    def spy_choose(*args: object, **kw: object) -> int:
+        seen_sigma.append(float(args[4]))  # type: ignore[arg-type]
+        return choose(*args, **kw)  # type: ignore[arg-type]
+
+    def spy_fitting(candidates: object, model: object, dom: object, limit: float) -> object:
+        limits.append(float(limit))
+        return fitting(candidates, model, dom, limit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aim, "choose_round", spy_choose)
+    monkeypatch.setattr(AIMSynthesizer, "_fitting", staticmethod(spy_fitting))
+    budget = make_budget(2.0, 1e-5, noise_seed=4)  # reproducible noise: this run anneals after round 1
+    params = {"bins": 4, "max_rounds": 16, "round_iters": 5, "final_iters": 5, "progress": False}
+    AIMSynthesizer(params).fit(_three_columns(100), budget=budget, seed=0)
+    rho = Planner(make_budget(2.0, 1e-5)).total_rho()
+    charges = list(budget.charges)
+    sel = [c.event.params["epsilon_each"] for c in charges if c.event.mechanism == "exponential"]
+    meas = [
+        c.event.params["noise_multiplier"]
+        for c in charges
+        if c.event.mechanism == "discrete_gaussian" and c.note.startswith("AIM round")
+    ]
+    one = [
+        c.event.params["noise_multiplier"]
+        for c in charges
+        if c.event.mechanism == "discrete_gaussian" and not c.note.startswith("AIM round")
+    ]
+    assert len(sel) == len(meas) >= 2
+    annealed = 0
+    for t in range(len(sel) - 2):  # consecutive non-final rounds: unchanged, or annealed (x2, /2)
+        pair = (sel[t + 1] / sel[t], meas[t + 1] / meas[t])
+        annealed += pair == pytest.approx((2.0, 0.5))
+        assert pair == pytest.approx((1.0, 1.0)) or pair == pytest.approx((2.0, 0.5)), (t, pair)
+    assert annealed >= 1
+    before_last = sum(1 / (2 * s**2) for s in one) + sum(
+        1 / (2 * s**2) + e**2 / 8 for s, e in zip(meas[:-1], sel[:-1], strict=True)
+    )
+    assert sel[-1] ** 2 / 8 == pytest.approx(0.1 * (rho - before_last), rel=1e-6)
+    # the last selection scores candidates with the sigma of 0.9 of the rest (zCDP 1/(2 sigma^2))
+    assert 1 / (2 * seen_sigma[-1] ** 2) == pytest.approx(0.9 * (rho - before_last), rel=1e-6)
+    assert seen_sigma[:-1] == pytest.approx(meas[:-1])
+    # the model-size limit grows with the share of rho spent once the round is counted (AIM, Alg. 2)
+    cells = AIMSynthesizer(params).params.max_model_cells
+    used = sum(1 / (2 * s**2) for s in one)
+    for t in range(len(sel) - 1):
+        used += 1 / (2 * meas[t] ** 2) + sel[t] ** 2 / 8
+        assert limits[t] == pytest.approx(cells * min(used / rho, 1.0), rel=1e-9)
+    assert limits[-1] == pytest.approx(cells)
+    assert 1 / (2 * meas[-1] ** 2) + sel[-1] ** 2 / 8 == pytest.approx(rho - before_last, rel=1e-3)

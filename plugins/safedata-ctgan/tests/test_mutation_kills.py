@@ -148,3 +148,31 @@ def test_own_conditionals_draw_each_rows_column_uniformly_and_independently() ->
     assert np.array_equal(cat, codes[np.arange(3000), col])
     offsets = np.array([0, 2, 5])
     assert np.array_equal(np.flatnonzero(cond.ravel()), np.arange(3000) * 9 + offsets[col] + cat)
+
+
+def test_a_table_without_discrete_columns_gets_empty_integer_conditions() -> None:
+    sampler = CondSampler([], [])
+    rng = np.random.default_rng(0)
+    for cond, col, cat in (
+        sampler.sample(5, rng, log_frequency=True),
+        sampler.own(np.zeros((5, 0), dtype=np.int64), rng),
+    ):
+        assert cond.shape == (5, 0)
+        assert col.dtype == np.int64 and cat.dtype == np.int64  # indices, usable to index arrays
+        assert not col.any() and not cat.any()
+
+
+@pytest.mark.parametrize("log_frequency", [False, True])
+def test_a_fully_masked_column_still_draws_a_category_inside_its_own_block(log_frequency: bool) -> None:
+    # column 0 (width 2) has every slot masked: its probabilities are all zero; column 1 has width 3
+    sampler = CondSampler(
+        [2, 3], [np.array([5.0, 5.0]), np.array([1.0, 2.0, 3.0])], allowed=[np.zeros(2, bool), np.ones(3, bool)]
+    )
+    cond, col, cat = sampler.sample(400, np.random.default_rng(1), log_frequency=log_frequency)
+    widths = np.array([2, 3])
+    assert (col == 0).sum() > 100  # P(fewer) < 1e-20 for a fair column draw
+    assert np.all((cat >= 0) & (cat < widths[col]))
+    offsets = np.array([0, 2])
+    for i in range(len(col)):  # exactly one hot slot, inside the drawn column's block
+        block = cond[i, offsets[col[i]] : offsets[col[i]] + widths[col[i]]]
+        assert block.sum() == 1.0 and cond[i].sum() == 1.0

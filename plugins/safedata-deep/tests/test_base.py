@@ -52,6 +52,7 @@ def test_undeclared_column_is_refused_in_one_line_before_any_charge() -> None:
     with pytest.raises(ComponentError) as info:
         _Deep(PARAMS).fit(table, budget=budget, seed=0)
     assert "'flag'" in str(info.value) and "\n" not in str(info.value)
+    assert "deep_test" in str(info.value)  # the refusal names the component
     assert budget.charges == []
 
 

@@ -88,3 +88,91 @@ def test_linear_engine_close_removes_its_hooks_and_can_run_twice() -> None:
     assert not net._forward_hooks and not net._backward_hooks
     dp.close()  # idempotent
     assert dp._handles == []
+
+
+def _engine(net: object, rate: float = 0.5) -> object:
+    import numpy as np
+    import torch
+    from safedata_deep.dpplan import DPSGDPlan
+    from safedata_deep.dpsgd import LinearDPSGD
+
+    plan = DPSGDPlan(
+        noise_multiplier=1.0, sample_rate=rate, steps=3, steps_per_epoch=1, epochs=3,
+        clip_norm=1.0, expected_batch=4.0, epsilon=1.0, delta=1e-5,
+    )  # fmt: skip
+    return LinearDPSGD(net, torch.optim.SGD(net.parameters(), lr=0.1), plan, np.random.default_rng(0))  # type: ignore[arg-type]
+
+
+def test_linear_engine_counts_its_steps_and_an_empty_batch_has_no_loss() -> None:
+    import math
+
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    net = nn.Linear(3, 1)
+    dp = _engine(net)
+    assert dp.last_norms.numel() == 0 and dp.steps_taken == 0  # type: ignore[attr-defined]
+    x = torch.randn(4, 3)
+    loss = dp.step(lambda: (net(x) ** 2).sum(dim=1), 4)  # type: ignore[attr-defined]
+    assert math.isfinite(loss)
+    assert dp.last_norms.shape == (4,)  # type: ignore[attr-defined]
+    empty = dp.step(lambda: torch.zeros(0), 0)  # type: ignore[attr-defined]
+    assert isinstance(empty, float) and math.isnan(empty)  # no rows sampled: noise only, no loss
+    dp.step(lambda: (net(x[:2]) ** 2).sum(dim=1), 2)  # type: ignore[attr-defined]
+    assert dp.steps_taken == 3  # type: ignore[attr-defined]
+
+
+def test_linear_engine_refuses_a_layer_outside_the_loss() -> None:
+    import pytest
+    import torch
+    from torch import nn
+
+    net = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    dp = _engine(net)
+    x = torch.randn(4, 3)
+    with pytest.raises(RuntimeError) as err:
+        dp.step(lambda: net[0](x).sum(dim=1), 4)  # type: ignore[attr-defined]  # the second layer never runs
+    assert str(err.value) == "LinearDPSGD: a trainable Linear layer took no part in the loss of this step"
+
+
+def test_selection_delta_is_split_over_the_selections_and_zero_delta_is_refused() -> None:
+    import pytest
+    from safedata_deep.dpplan import DPQueries
+
+    from safedata_core import PrivacyBudgetError
+    from safedata_core.testing import make_budget
+
+    queries = DPQueries(make_budget(3.0, 1e-6), n_counting=1, n_select=2, fraction=0.5, component="ctgan")
+    assert queries.delta_each == pytest.approx(0.5 * 1e-6 / 2)  # half the delta, shared by two selections
+    assert queries.epsilon_each == pytest.approx(0.5 * 3.0 / 3)
+    with pytest.raises(PrivacyBudgetError) as err:
+        DPQueries(make_budget(3.0, 0.0), n_counting=1, n_select=1, fraction=0.5, component="ctgan")
+    assert str(err.value) == (
+        "ctgan: selecting the categories of a column without a public domain needs delta > 0 "
+        "(give the step a delta, or declare the categories in the metadata)"
+    )
+
+
+def test_solve_log_ends_of_the_search() -> None:
+    import math
+
+    import pytest
+    from safedata_deep.dpplan import _solve_log
+
+    assert _solve_log(lambda x: 1.0) == math.inf  # overspends at every noise level up to 1e7
+    # feasible everywhere: the halving stops at the last power of two above 1e-6, 2^-19
+    assert _solve_log(lambda x: -1.0) == pytest.approx(2.0**-19, rel=1e-12)
+
+
+def test_plan_for_a_single_row_uses_one_expected_row_and_reports_the_event_epsilon() -> None:
+    import pytest
+    from safedata_deep.dpplan import plan_dpsgd
+
+    from safedata_core.testing import make_budget
+
+    budget = make_budget(2.0, 1e-5)
+    plan = plan_dpsgd(budget, n_rows=1.0, batch_size=1, epochs=1, clip_norm=1.0, component="tvae")
+    # E[batch] = q * n for Poisson sampling with rate q over n rows
+    assert plan.expected_batch == pytest.approx(plan.sample_rate * 1.0)
+    assert isinstance(plan.epsilon, float) and 0 < plan.epsilon <= 2.0 * (1 + 1e-6)

@@ -109,8 +109,9 @@ def test_dp_output_scale_is_fixed_and_extras_hold_no_real_loss() -> None:
 
 def test_non_private_fit_needs_two_rows_and_reports_its_training() -> None:
     t = _table(1)
-    with pytest.raises(ComponentError, match="at least 2 rows"):
+    with pytest.raises(ComponentError) as err:
         TVAESynthesizer({**TINY, "dp": False}).fit(t, budget=None, seed=0)
+    assert str(err.value) == "tvae: the table needs at least 2 rows to train on"
     model = TVAESynthesizer({**TINY, "dp": False})
     model.fit(_table(2), budget=None, seed=0)
     extras = model.report_extras()
@@ -132,3 +133,56 @@ def test_optimizer_gets_the_learning_rate_and_weight_decay(monkeypatch: pytest.M
     monkeypatch.setattr(torch.optim, "Adam", adam)
     _fit(_table(), 2, learning_rate=0.0123, l2scale=0.0004)
     assert seen == {"lr": 0.0123, "weight_decay": 0.0004}
+
+
+def test_non_private_training_keeps_the_output_scale_inside_its_documented_range() -> None:
+    import torch
+    from safedata_deep.transformer import Span
+    from safedata_tvae.model import TVAENet, train_tvae
+
+    # one tanh scalar and a 2-wide one-hot; the output scale starts outside [0.01, 1] at both ends
+    spans = [Span(0, 1, "tanh", "x", False), Span(1, 3, "softmax", "c", True)]
+    rng = np.random.default_rng(0)
+    data = np.zeros((8, 3), dtype=np.float32)
+    data[:, 0] = rng.uniform(-0.5, 0.5, 8)
+    data[np.arange(8), 1 + rng.integers(0, 2, 8)] = 1.0
+    torch.manual_seed(0)
+    net = TVAENet(3, [4], [4], 2)
+    with torch.no_grad():
+        net.sigma.copy_(torch.tensor([5.0, 1e-4, 0.5]))
+    train_tvae(
+        net, data, spans, epochs=1, batch_size=8, lr=1e-3, l2scale=0.0, loss_factor=2.0, plan=None,
+        rng=rng, tgen=torch.Generator().manual_seed(0), progress=False,
+    )  # fmt: skip
+    sigma = net.sigma.detach().numpy()
+    # one Adam step of lr 1e-3 moves each entry by about 1e-3: only the clamp brings 5 to 1 and 1e-4 to 0.01
+    assert sigma[0] == pytest.approx(1.0) and sigma[1] == pytest.approx(0.01)
+    assert abs(sigma[2] - 0.5) < 0.01
+
+
+def test_the_progress_bar_of_a_dp_fit_is_labelled_dp(monkeypatch: pytest.MonkeyPatch) -> None:
+    import safedata_tvae.model as tvae_model
+
+    labels: list[str] = []
+
+    def bar(n: int, *, enabled: bool, desc: str) -> range:
+        labels.append(desc)
+        return range(n)
+
+    monkeypatch.setattr(tvae_model, "progress_bar", bar)
+    _fit(_table(), 1)
+    assert labels == ["tvae (DP)"]
+
+
+def test_dp_training_draws_only_from_the_share_and_charges_dp_sgd_under_its_name() -> None:
+    import torch
+
+    runs = []
+    for global_seed in (1, 2):  # the global torch generator must not matter: every draw is the share's
+        torch.manual_seed(global_seed)
+        model, share, _ = _fit(_table(), 5)
+        runs.append([p.detach().clone() for p in model._net.parameters()])
+        (sgd,) = [c for c in share.charges if c.event.mechanism == "subsampled_gaussian"]
+        assert sgd.note == "tvae: DP-SGD on encoder and decoder"
+    for a, b in zip(*runs, strict=True):
+        assert torch.equal(a, b)

@@ -58,3 +58,14 @@ def test_entropy_sums_over_columns_and_counts_missing_as_a_value() -> None:
 def test_discernibility_takes_any_boolean_like_mask() -> None:
     df = pd.DataFrame({"a": ["x", "x", "y"]})
     assert discernibility(df, ["a"], suppressed=[0, 0, 1]) == 4 + 3
+
+
+def test_sse_sst_column_constant_on_its_released_rows_reports_zero() -> None:
+    # x varies (sd > 0) but the rows released in both tables all hold 1.0: SST over them is 0 -> 0.0 by definition
+    orig = pd.DataFrame({"x": [1.0, 1.0, 5.0], "y": [0.0, 1.0, 2.0]})
+    rel = pd.DataFrame({"x": [1.0, 1.0, np.nan], "y": [0.0, 1.0, 4.0]})
+    out = sse_sst(orig, rel, ["x", "y"])
+    assert out["per_column"]["x"] == 0.0
+    # y alone: z = y / sd(y), sd = sqrt(2/3); SSE = 4 / (2/3) = 6, SST = 2 / (2/3) = 3 -> 200 %
+    assert out["per_column"]["y"] == pytest.approx(200.0)
+    assert out["sse_sst_percent"] == pytest.approx(200.0)

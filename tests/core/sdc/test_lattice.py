@@ -161,3 +161,13 @@ def test_unreachable_k_names_the_fix() -> None:
     )
     with pytest.raises(DataError, match="^" + re.escape(text) + "$"):
         search_lattice(space, k=11, max_outliers=0)
+
+
+def test_missing_quasi_identifier_values_form_their_own_class() -> None:
+    # sex is missing for two records: they form a class of 2 of their own (like M and F), so k=2 holds at level 0
+    df = pd.DataFrame({"sex": ["M", None, "M", None, "F", "F"]})
+    space = GeneralisationSpace(df, ["sex"], {"sex": flat_hierarchy("sex")})
+    assert space.cards[0][0] == 3
+    assert space.outliers([0], 2) == 0
+    assert space.outliers([0], 3) == 6  # every class has 2 records
+    assert sorted(space.weights.tolist()) == [2, 2, 2]

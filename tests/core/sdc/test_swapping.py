@@ -38,3 +38,15 @@ def test_without_strata_everyone_is_one_stratum() -> None:
         0,
         2,
     )
+
+
+def test_swap_pairs_reads_0_1_numeric_masks_like_bool_masks() -> None:
+    df = pd.DataFrame({"g": ["a", "a", "b", "b", "a", "b", "a", "b"]})
+    sel = np.array([1.0, 0, 1, 0, 1, 0, 0, 1])  # e.g. a mask computed in floats
+    pool = np.ones(8)
+    for s, p in ((sel, pool), (sel, sel)):
+        want = swap_pairs(df, s.astype(bool), p.astype(bool), ["g"], np.random.default_rng(5))
+        got = swap_pairs(df, s, p, ["g"], np.random.default_rng(5))
+        np.testing.assert_array_equal(got, want)
+        assert len(want) >= 1
+        assert (df["g"].to_numpy()[want[:, 0]] == df["g"].to_numpy()[want[:, 1]]).all()  # within a stratum
