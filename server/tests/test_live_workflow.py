@@ -175,7 +175,9 @@ def test_tutorial_workflow_over_http(live: tuple[httpx.Client, str]) -> None:
         assert report["ledger"]["budget"]["epsilon"] == eps
         released = pd.read_csv(io.BytesIO(client.get(f"/generators/{gen}/download", headers=h).content))
         assert len(released) == 200 and list(released.columns) == ["age", "sex", "income"]
-        assert released["age"].between(18, 90).all() and set(released["sex"]) <= {"F", "M"}
+        # the declared domains hold for every released value; the columns are nullable (META declares no
+        # `nullable: false`), so the copula's noisy missing cell may release a few missing values at small epsilon
+        assert released["age"].dropna().between(18, 90).all() and set(released["sex"].dropna()) <= {"F", "M"}
     compliance = client.post(f"/generators/{gens[0]}/compliance-report", headers=h, json={"framework": "HIPAA"}).json()
     assert compliance["framework"] == "HIPAA" and compliance["checks"][0]["passed"]
     card = client.post(f"/generators/{gens[1]}/model-card", headers=h).json()
