@@ -235,3 +235,167 @@ def test_aim_rounds_anneal_by_halving_sigma_and_doubling_epsilon_and_the_last_ta
         assert limits[t] == pytest.approx(cells * min(used / rho, 1.0), rel=1e-9)
     assert limits[-1] == pytest.approx(cells)
     assert 1 / (2 * meas[-1] ** 2) + sel[-1] ** 2 / 8 == pytest.approx(rho - before_last, rel=1e-3)
+
+
+# -- session 5 kill round: workload, AIM's round schedule, non-private limits and progress, MST's pair pass ----
+
+
+def test_workload_candidates_stop_at_the_degree() -> None:
+    """Every subset of 1 to ``degree`` columns of a workload marginal, weighted by its size per holder."""
+    from safedata_marginal.aim import workload_weights
+
+    got = workload_weights([(0, 1, 2), (1, 2, 3)], 2)
+    assert got == {
+        (0,): 1.0,
+        (1,): 2.0,
+        (2,): 2.0,
+        (3,): 1.0,
+        (0, 1): 2.0,
+        (0, 2): 2.0,
+        (1, 2): 4.0,
+        (1, 3): 2.0,
+        (2, 3): 2.0,
+    }
+    assert workload_weights([(0, 1)], 1) == {(0,): 1.0, (1,): 1.0}
+
+
+def _columns(d: int, n: int = 120) -> object:
+    import pandas as pd
+
+    from safedata_core import Table
+    from safedata_core.data import ColumnMeta, Metadata
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({f"c{i}": rng.integers(0, 3, n) for i in range(d)})
+    meta = Metadata(columns={c: ColumnMeta(type="categorical", categories=[0, 1, 2]) for c in df.columns})
+    return Table.from_dataframe(df, meta)
+
+
+@pytest.mark.parametrize(
+    ("d", "planned", "anneal", "rounds", "last_units"),
+    [
+        # 1-way: 0.9 d units of rho/planned; a round: 1 unit, never annealed. Rounds go on while two rounds'
+        # worth is left: 2.7 + 6 = 8.7 used after round 6, 1.3 < 2 left -> round 7 is the last and takes 1.3
+        (3, 10, False, 7, 1.3),
+        # always annealed (a round costs 1, 4, 16 units): 6.3 + 1 + 4 = 11.3 used after round 2, 31.7 left,
+        # less than two rounds of 16 -> round 3 is the last and takes all 31.7
+        (7, 43, True, 3, 31.7),
+    ],
+)
+def test_aim_last_round_starts_when_less_than_two_rounds_are_left(
+    monkeypatch: pytest.MonkeyPatch, d: int, planned: int, anneal: bool, rounds: int, last_units: float
+) -> None:
+    """AIM's schedule (McKenna et al. 2022, Alg. 1): a round costs 1/(2 sigma^2) + eps^2/8; when less than
+    twice that is left, the round is the last and spends all of it (0.9 measuring, 0.1 selecting).
+
+    Annealing is switched off (or forced every round) through the sqrt(2/pi) factor of its test, so the
+    schedule is fixed and the round count can be written out by hand (units of rho / planned rounds)."""
+    import types
+
+    import safedata_marginal.aim as aim
+    from safedata_marginal.aim import AIMSynthesizer
+
+    pi = 2e-12 if anneal else math.inf  # sqrt(2/pi) = 1e6 (every move is "small") or 0 (none is)
+    monkeypatch.setattr(aim, "math", types.SimpleNamespace(sqrt=math.sqrt, floor=math.floor, pi=pi))
+    budget = make_budget(1.0, 1e-5, noise_seed=3)
+    params = {
+        "bins": 4,
+        "degree": 1,
+        "max_rounds": planned,
+        "max_seconds": None,
+        "round_iters": 2,
+        "final_iters": 2,
+        "progress": False,
+    }
+    model = AIMSynthesizer(params)
+    model.fit(_columns(d), budget=budget, seed=0)
+    assert model.report_extras()["rounds"] == rounds
+    unit = Planner(make_budget(1.0, 1e-5)).total_rho() / planned
+    sel = [c.event.params["epsilon_each"] for c in budget.charges if c.event.mechanism == "exponential"]
+    meas = [
+        c.event.params["noise_multiplier"]
+        for c in budget.charges
+        if c.event.mechanism == "discrete_gaussian" and c.note.startswith("AIM round")
+    ]
+    assert len(sel) == len(meas) == rounds
+    for t in range(rounds - 1):  # round t + 1 costs 4^t units annealed, 1 unit otherwise
+        cost = 4.0**t if anneal else 1.0
+        assert 1 / (2 * meas[t] ** 2) == pytest.approx(0.9 * cost * unit, rel=1e-9)
+        assert sel[t] ** 2 / 8 == pytest.approx(0.1 * cost * unit, rel=1e-9)
+    assert sel[-1] ** 2 / 8 == pytest.approx(0.1 * last_units * unit, rel=1e-9)
+
+
+def test_a_non_private_aim_may_grow_to_the_full_model_size_from_the_first_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The size limit grows with the share of rho spent only under DP; a non-private fit spends none."""
+    from safedata_marginal.aim import AIMSynthesizer
+
+    limits: list[float] = []
+    fitting = AIMSynthesizer._fitting
+
+    def spy(candidates: object, model: object, dom: object, limit: float) -> object:
+        limits.append(float(limit))
+        return fitting(candidates, model, dom, limit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AIMSynthesizer, "_fitting", staticmethod(spy))
+    params = {"dp": False, "bins": 4, "max_rounds": 3, "round_iters": 2, "final_iters": 2, "progress": False}
+    params["max_model_cells"] = 500.0
+    AIMSynthesizer(params).fit(_columns(3), budget=None, seed=0)
+    assert limits == [500.0, 500.0, 500.0]
+
+
+class _Bar:
+    """Stands in for tqdm: records what the progress bar would show."""
+
+    shown: list[dict[str, object]] = []
+
+    def __init__(self, **kw: object) -> None:
+        self.kw = kw
+
+    def update(self, n: int) -> None:
+        assert n == 1
+
+    def set_postfix(self, **kw: object) -> None:
+        _Bar.shown.append(kw)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("dp", [False, True])
+def test_aim_progress_bar_shows_the_workload_error_only_without_dp(monkeypatch: pytest.MonkeyPatch, dp: bool) -> None:
+    import re
+
+    import tqdm.auto
+    from safedata_marginal.aim import AIMSynthesizer
+
+    _Bar.shown = []
+    monkeypatch.setattr(tqdm.auto, "tqdm", _Bar)
+    params = {"dp": dp, "bins": 4, "max_rounds": 2, "round_iters": 2, "final_iters": 2}
+    AIMSynthesizer(params).fit(_columns(3), budget=make_budget(1.0, 1e-5) if dp else None, seed=0)
+    assert len(_Bar.shown) == 2
+    for shown in _Bar.shown:
+        assert set(shown) == ({"eps", "cells"} if dp else {"err", "cells"})
+        assert isinstance(shown["cells"], int) and shown["cells"] >= 1
+        if dp:
+            assert re.fullmatch(r"\d+\.\d{3}", str(shown["eps"]))
+        else:  # mean L1 error over the workload per row: between 0 and 2, three decimals
+            assert re.fullmatch(r"\d\.\d{3}", str(shown["err"])) and 0.0 <= float(str(shown["err"])) <= 2.0
+
+
+def test_mst_counts_every_column_pair_once_in_its_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pairs MST prefetches (one Dask pass) are the d(d-1)/2 pairs a < b, nothing else."""
+    from safedata_marginal.base import FitContext
+    from safedata_marginal.mst import MSTSynthesizer
+
+    asked: list[list[tuple[int, ...]]] = []
+    prefetch = FitContext.prefetch
+
+    def spy(self: FitContext, attr_sets: list[tuple[int, ...]]) -> None:
+        asked.append(list(attr_sets))
+        prefetch(self, attr_sets)
+
+    monkeypatch.setattr(FitContext, "prefetch", spy)
+    MSTSynthesizer({"bins": 4, "iters": 2}).fit(_columns(4), budget=make_budget(1.0, 1e-5), seed=0)
+    assert asked == [[(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]]
