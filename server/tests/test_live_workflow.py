@@ -118,6 +118,20 @@ def _wait(client: httpx.Client, headers: dict[str, str], gen: str) -> dict[str, 
     raise AssertionError(f"generator {gen} did not finish: {body}")
 
 
+def _quick_result(client: httpx.Client, headers: dict[str, str], path: str) -> dict[str, object]:
+    """POST a quick-lane request (profile, PII detection); on 202 (still running) GET the same path until done,
+    as the API documents."""
+    r = client.post(path, headers=headers)
+    for _ in range(600):
+        if r.status_code != 202:
+            break
+        time.sleep(0.5)
+        r = client.get(path, headers=headers)
+    assert r.status_code == 200, r.text
+    body: dict[str, object] = r.json()
+    return body
+
+
 def test_tutorial_workflow_over_http(live: tuple[httpx.Client, str]) -> None:
     client, admin = live
     steward = client.post(
@@ -133,9 +147,9 @@ def test_tutorial_workflow_over_http(live: tuple[httpx.Client, str]) -> None:
     assert up.status_code == 201, up.text
     ds = up.json()["id"]
     assert client.get("/datasets", headers=h).json()[0]["row_count"] == 300
-    profile = client.post(f"/datasets/{ds}/profile", headers=h).json()
+    profile = _quick_result(client, h, f"/datasets/{ds}/profile")
     assert profile["profile"]["columns"]["name"]["role"] == "direct_identifier"
-    assert client.post(f"/datasets/{ds}/pii-detection", headers=h).json()["pii_columns"] == ["name"]
+    assert _quick_result(client, h, f"/datasets/{ds}/pii-detection")["pii_columns"] == ["name"]
     assert client.put(f"/datasets/{ds}/metadata", headers=h, json=META).status_code == 200
     too_much = client.post(
         "/generators/dp/validate-config",
