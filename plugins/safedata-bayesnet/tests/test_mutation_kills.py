@@ -204,3 +204,27 @@ def test_conditionals_from_counts_by_definition() -> None:
 def test_joint_index_over_no_columns_is_one_cell() -> None:
     idx, cells = joint_index(np.zeros((4, 2), dtype=np.int64), [], [3, 3])
     assert cells == 1 and idx.tolist() == [0, 0, 0, 0]
+
+
+def test_dask_path_ledger_notes_name_the_histogram_and_the_marginals() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    from safedata_bayesnet.distributed import DaskCodes
+    from safedata_bayesnet.privbayes import noisy_conditionals
+
+    df = pd.DataFrame({"x": np.arange(40) % 10, "c": ["a", "b"] * 20})
+    cols = {
+        "x": {"type": "integer", "bounds": [0, 9], "nullable": False},
+        "c": {"type": "categorical", "categories": ["a", "b"], "nullable": False},
+    }
+    table = Table(dd.from_pandas(df, npartitions=2), Metadata.from_dict({"columns": cols}))
+    budget = make_budget(1.0, 0.0)
+    codecs = build_codecs(table, n_bins=4, n_fine=8, budget=budget, epsilon=0.5, delta=0.0, where="W")
+    codes = DaskCodes(table.df, codecs)
+    noisy_conditionals(
+        codes, [c.size for c in codecs], [(1, ()), (0, (1,))], budget=budget, epsilon_each=0.25, where="W"
+    )
+    assert [c.note for c in budget.charges] == [
+        "W: 'x' histogram",
+        "W: noisy marginal of attribute 1 with parents []",
+        "W: noisy marginal of attribute 0 with parents [1]",
+    ]
