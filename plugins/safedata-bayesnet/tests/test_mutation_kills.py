@@ -112,7 +112,7 @@ def test_only_undeclared_categories_still_fit_with_delta() -> None:
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"a": rng.choice(["x", "y"], 400), "b": rng.choice(["u", "v"], 400)})
     cols = {"a": {"type": "categorical", "nullable": False}, "b": {"type": "categorical", "nullable": False}}
-    _, budget = _fit(df, cols, eps=2.0, delta=1e-5)
+    _, budget = _fit(df, cols, eps=4.0, delta=1e-5)  # selections of ~200 records: far above the threshold
     sel = [c for c in budget.charges if c.note.endswith("domain")]
     assert [c.note for c in sel] == ["bayes_net: 'a' domain", "bayes_net: 'b' domain"]
     assert [c.event.delta for c in sel] == pytest.approx([2.5e-6, 2.5e-6])
@@ -152,7 +152,7 @@ def test_dp_ledger_notes_and_report_mode_a_steward_reads() -> None:
         "c": {"type": "categorical", "categories": ["p", "q"], "nullable": True},
         "job": {"type": "categorical", "nullable": False},
     }
-    model, budget = _fit(df, cols, eps=3.0, delta=1e-5)
+    model, budget = _fit(df, cols, eps=6.0, delta=1e-5)  # job selection of ~150 records: kept
     notes = [c.note for c in budget.charges]
     assert notes[:4] == [
         "bayes_net: 'age' histogram",
