@@ -524,3 +524,21 @@ def test_start_fit_refusal_names_the_step() -> None:
     with pytest.raises(ComponentError) as err:
         _deep_class()({"epochs": 1})._start_fit(table, make_budget(1.0, 1e-5, step="synth"))
     assert str(err.value).startswith("step 'synth': DP component 'deep_kill' cannot use column 'flag'")
+
+
+def test_solve_log_stays_fast_on_steep_one_sided_curves() -> None:
+    import math
+
+    from safedata_deep.dpplan import _solve_log
+
+    # plain false position keeps one end fixed on these (hundreds of calls, or a loose answer);
+    # Illinois halves the stale end's value and ends in under 25 calls
+    shapes = (
+        lambda x: -math.expm1(10 * (x - math.log(5.9))),  # 1 - (s / 5.9)^10: concave
+        lambda x: math.expm1(-10 * (x - math.log(5.9))),  # (5.9 / s)^10 - 1: convex
+    )
+    for shape in shapes:
+        gap, calls = _counted(shape)
+        sigma = _solve_log(gap)  # type: ignore[arg-type]
+        assert 5.9 * (1 - 1e-12) <= sigma <= 5.9 * (1 + 1.01e-7)
+        assert len(calls) <= 25
