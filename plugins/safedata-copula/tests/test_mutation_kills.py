@@ -265,3 +265,57 @@ def test_a_one_column_dp_fit_has_the_unit_correlation_and_samples() -> None:
     assert not [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
     out = model.sample(500, seed=1).df
     assert len(out) == 500 and set(np.unique(out["x"].to_numpy())) <= set(range(10))
+
+
+def _two_numeric(n: int = 1500) -> Table:
+    rng = np.random.default_rng(4)
+    meta = Metadata.from_dict(
+        {
+            "columns": {
+                "x": {"type": "integer", "bounds": [0, 9], "nullable": False},
+                "y": {"type": "numerical", "bounds": [0.0, 1.0], "nullable": False},
+            }
+        }
+    )
+    return Table.from_dataframe(pd.DataFrame({"x": rng.integers(0, 10, n), "y": rng.random(n)}), meta)
+
+
+def test_two_columns_without_delta_are_refused_with_the_fix() -> None:
+    from safedata_core import ComponentError
+
+    budget = make_budget(1.0, 0.0)
+    with pytest.raises(ComponentError) as err:
+        GaussianCopulaSynthesizer({"cells": 8}).fit(_two_numeric(), budget=budget, seed=0)
+    assert str(err.value) == (
+        "gaussian_copula: the DP correlation uses the Gaussian mechanism and needs delta > 0; give the step a "
+        "delta (privacy: {epsilon: ..., delta: 1.0e-6})"
+    )
+    assert not budget.charges  # refused before any release
+
+
+def test_an_undeclared_column_is_refused_naming_the_step() -> None:
+    from safedata_core import ComponentError
+
+    meta = Metadata.from_dict({"columns": {"x": {"type": "integer", "nullable": False}}})  # no bounds
+    table = Table.from_dataframe(pd.DataFrame({"x": [1, 2, 3] * 20}), meta)
+    with pytest.raises(ComponentError) as err:
+        GaussianCopulaSynthesizer({"cells": 8}).fit(table, budget=make_budget(1.0, 1e-6), seed=0)
+    assert str(err.value).startswith("step 'test': DP component 'gaussian_copula' cannot use column 'x'")
+
+
+def test_without_category_selections_the_correlation_gets_all_of_delta() -> None:
+    budget = make_budget(1.0, 1e-6, accountant="basic")
+    GaussianCopulaSynthesizer({"cells": 8}).fit(_two_numeric(), budget=budget, seed=0)
+    (gauss,) = [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    assert gauss.event.delta == 1e-6
+    assert budget.spent().delta == pytest.approx(1e-6, rel=1e-12)
+
+
+def test_a_single_categorical_column_selects_its_categories_with_all_of_delta() -> None:
+    # one column: no correlation, so the category selection may use the whole delta of the step
+    meta = Metadata.from_dict({"columns": {"c": {"type": "categorical", "nullable": False}}})
+    df = pd.DataFrame({"c": ["u"] * 3000 + ["v"] * 2000})
+    budget = make_budget(5.0, 1e-6, accountant="basic")
+    GaussianCopulaSynthesizer({"cells": 8}).fit(Table.from_dataframe(df, meta), budget=budget, seed=0)
+    (domain,) = [c for c in budget.charges if c.note == "gaussian_copula: domain of 'c'"]
+    assert domain.event.delta == pytest.approx(1e-6, rel=1e-12)
