@@ -440,7 +440,9 @@ def test_dp_discrete_missing_cell_threshold_is_five_scales_of_one_over_epsilon(m
     s = pd.Series([True, None], dtype="boolean")
     meta = _discrete_meta({"type": "boolean", "nullable": True})
     _capture_histogram(monkeypatch, [4.0, 4.0, 3.0])  # epsilon 2: scale 0.5, threshold 2.5 < 3: kept
-    m, _, _ = dp_marginal("b", s, meta, budget=make_budget(), epsilon=2.0, delta=0.0, n_cells=8)
+    m, _, var = dp_marginal("b", s, meta, budget=make_budget(), epsilon=2.0, delta=0.0, n_cells=8)
+    p = math.exp(-2.0)  # discrete Laplace of scale 1/2 in each of the three cells
+    assert var == pytest.approx(3 * 2 * p / (1 - p) ** 2, rel=1e-12)
     assert None in m.labels and m.probs[m.labels.index(None)] == pytest.approx(3 / 11, rel=1e-12)
     _capture_histogram(monkeypatch, [4.0, 4.0, 2.4])  # below 2.5: dropped
     m, _, _ = dp_marginal("b", s, meta, budget=make_budget(), epsilon=2.0, delta=0.0, n_cells=8)
