@@ -265,3 +265,185 @@ def test_a_one_column_dp_fit_has_the_unit_correlation_and_samples() -> None:
     assert not [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
     out = model.sample(500, seed=1).df
     assert len(out) == 500 and set(np.unique(out["x"].to_numpy())) <= set(range(10))
+
+
+def _two_numeric(n: int = 1500) -> Table:
+    rng = np.random.default_rng(4)
+    meta = Metadata.from_dict(
+        {
+            "columns": {
+                "x": {"type": "integer", "bounds": [0, 9], "nullable": False},
+                "y": {"type": "numerical", "bounds": [0.0, 1.0], "nullable": False},
+            }
+        }
+    )
+    return Table.from_dataframe(pd.DataFrame({"x": rng.integers(0, 10, n), "y": rng.random(n)}), meta)
+
+
+def test_two_columns_without_delta_are_refused_with_the_fix() -> None:
+    from safedata_core import ComponentError
+
+    budget = make_budget(1.0, 0.0)
+    with pytest.raises(ComponentError) as err:
+        GaussianCopulaSynthesizer({"cells": 8}).fit(_two_numeric(), budget=budget, seed=0)
+    assert str(err.value) == (
+        "gaussian_copula: the DP correlation uses the Gaussian mechanism and needs delta > 0; give the step a "
+        "delta (privacy: {epsilon: ..., delta: 1.0e-6})"
+    )
+    assert not budget.charges  # refused before any release
+
+
+def test_an_undeclared_column_is_refused_naming_the_step() -> None:
+    from safedata_core import ComponentError
+
+    meta = Metadata.from_dict({"columns": {"x": {"type": "integer", "nullable": False}}})  # no bounds
+    table = Table.from_dataframe(pd.DataFrame({"x": [1, 2, 3] * 20}), meta)
+    with pytest.raises(ComponentError) as err:
+        GaussianCopulaSynthesizer({"cells": 8}).fit(table, budget=make_budget(1.0, 1e-6), seed=0)
+    assert str(err.value).startswith("step 'test': DP component 'gaussian_copula' cannot use column 'x'")
+
+
+def test_without_category_selections_the_correlation_gets_all_of_delta() -> None:
+    budget = make_budget(1.0, 1e-6, accountant="basic")
+    GaussianCopulaSynthesizer({"cells": 8}).fit(_two_numeric(), budget=budget, seed=0)
+    (gauss,) = [c for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    assert gauss.event.delta == 1e-6
+    assert budget.spent().delta == pytest.approx(1e-6, rel=1e-12)
+
+
+def test_a_single_categorical_column_selects_its_categories_with_all_of_delta() -> None:
+    # one column: no correlation, so the category selection may use the whole delta of the step
+    meta = Metadata.from_dict({"columns": {"c": {"type": "categorical", "nullable": False}}})
+    df = pd.DataFrame({"c": ["u"] * 3000 + ["v"] * 2000})
+    budget = make_budget(5.0, 1e-6, accountant="basic")
+    GaussianCopulaSynthesizer({"cells": 8}).fit(Table.from_dataframe(df, meta), budget=budget, seed=0)
+    (domain,) = [c for c in budget.charges if c.note == "gaussian_copula: domain of 'c'"]
+    assert domain.event.delta == pytest.approx(1e-6, rel=1e-12)
+
+
+def _capture_histogram(monkeypatch: pytest.MonkeyPatch, counts: list[float]) -> list[tuple[list[int], int, float]]:
+    """Replace the noisy histogram by fixed counts; record the codes, the number of cells and the epsilon."""
+    import safedata_copula.fitting as fitting_module
+
+    calls: list[tuple[list[int], int, float]] = []
+
+    def fake(codes: np.ndarray, n: int, *, epsilon: float, **kwargs: object) -> np.ndarray:
+        calls.append((np.asarray(codes).tolist(), n, epsilon))
+        return np.asarray(counts, dtype=float)
+
+    monkeypatch.setattr(fitting_module, "noisy_histogram", fake)
+    return calls
+
+
+def _discrete_meta(spec: dict[str, object]) -> object:
+    from safedata_core.data import ColumnMeta
+
+    return ColumnMeta.model_validate(spec)
+
+
+def test_dp_boolean_marginal_codes_false_true_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    calls = _capture_histogram(monkeypatch, [3.0, 5.0, 7.0])  # missing 7 > 5 scales of 1/epsilon = 1: kept
+    s = pd.Series([True, False, None, True], dtype="boolean")
+    meta = _discrete_meta({"type": "boolean", "nullable": True})
+    m, total, var = dp_marginal("b", s, meta, budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=8)
+    assert calls == [([1, 0, 2, 1], 3, 1.0)]
+    assert m.name == "b" and m.kind == "boolean" and m.family == "dp_histogram"
+    assert m.labels == [None, True, False] and np.allclose(m.probs, [7 / 15, 5 / 15, 3 / 15])
+    assert total == 15.0
+    p = math.exp(-1.0)
+    assert var == pytest.approx(3 * 2 * p / (1 - p) ** 2, rel=1e-12)  # three cells of discrete Laplace, scale 1
+
+
+def test_dp_categorical_marginal_codes_declared_categories_and_drops_a_small_missing_cell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    calls = _capture_histogram(monkeypatch, [6.0, 2.0, 4.0])  # missing 4 < 5 scales: dropped
+    s = pd.Series(["b", "a", None, "z", "a"])  # 'z' is outside the declared categories: the missing cell
+    meta = _discrete_meta({"type": "categorical", "categories": ["a", "b"], "nullable": True})
+    m, total, _ = dp_marginal("c", s, meta, budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=8)
+    assert calls == [([1, 0, 2, 2, 0], 3, 1.0)]
+    assert m.kind == "categorical" and m.labels == ["a", "b"] and np.allclose(m.probs, [0.75, 0.25])
+    assert total == 12.0
+
+
+def test_dp_categorical_marginal_without_missing_cell_when_not_nullable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    calls = _capture_histogram(monkeypatch, [1.0, 3.0])
+    s = pd.Series(["b", "a", "z", "a"])
+    meta = _discrete_meta({"type": "categorical", "categories": ["a", "b"], "nullable": False})
+    m, _, _ = dp_marginal("c", s, meta, budget=make_budget(), epsilon=2.0, delta=0.0, n_cells=8)
+    assert calls == [([1, 0, 0], 2, 2.0)]
+    assert m.labels == ["b", "a"] and np.allclose(m.probs, [0.75, 0.25])
+
+
+def test_a_selection_that_keeps_no_category(monkeypatch: pytest.MonkeyPatch) -> None:
+    import safedata_copula.fitting as fitting_module
+    from safedata_copula.fitting import dp_marginal
+
+    from safedata_core import ComponentError
+
+    monkeypatch.setattr(fitting_module, "dp_select_categories", lambda *a, **k: [])
+    s = pd.Series(["u", "v", None])
+    # nullable: everything is missing (the missing cell is kept even below its noise threshold)
+    calls = _capture_histogram(monkeypatch, [0.5])
+    meta = _discrete_meta({"type": "categorical", "nullable": True})
+    m, _, _ = dp_marginal("c", s, meta, budget=make_budget(), epsilon=2.0, delta=1e-6, n_cells=8)
+    assert calls == [([0, 0, 0], 1, 1.0)]  # half of epsilon is left after the selection
+    assert m.labels == [None] and np.allclose(m.probs, [1.0])
+    # not nullable: nothing to model, a clear refusal
+    _capture_histogram(monkeypatch, [])
+    meta = _discrete_meta({"type": "categorical", "nullable": False})
+    with pytest.raises(ComponentError) as err:
+        dp_marginal("c", s, meta, budget=make_budget(), epsilon=2.0, delta=1e-6, n_cells=8)
+    assert str(err.value) == (
+        "gaussian_copula: the DP selection kept no category of column 'c' (too few records per category at this "
+        "epsilon); declare its categories in the metadata or drop the column"
+    )
+
+
+def test_a_selection_that_keeps_categories_drops_a_small_missing_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    import safedata_copula.fitting as fitting_module
+    from safedata_copula.fitting import dp_marginal
+
+    monkeypatch.setattr(fitting_module, "dp_select_categories", lambda *a, **k: ["v", "u"])
+    calls = _capture_histogram(monkeypatch, [2.0, 6.0, 1.0])  # missing 1 < 5 scales of 1/1: dropped
+    s = pd.Series(["u", "v", None, "w"])
+    meta = _discrete_meta({"type": "categorical", "nullable": True})
+    m, _, _ = dp_marginal("c", s, meta, budget=make_budget(), epsilon=2.0, delta=1e-6, n_cells=8)
+    assert calls == [([1, 0, 2, 2], 3, 1.0)]
+    assert m.labels == ["u", "v"] and np.allclose(m.probs, [0.75, 0.25])
+
+
+def test_dp_integer_marginal_spreads_a_wide_cell_evenly_over_its_integers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    # bounds [0, 99] in 4 cells: {0}, 1..49, 50..98, {99}; all mass in 1..49
+    calls = _capture_histogram(monkeypatch, [0.0, 10.0, 0.0, 0.0])
+    s = pd.Series([0, 10, 60, 99])
+    meta = _discrete_meta({"type": "integer", "bounds": [0, 99], "nullable": False})
+    m, _, _ = dp_marginal("k", s, meta, budget=make_budget(), epsilon=1.0, delta=0.0, n_cells=4)
+    assert calls == [([0, 1, 2, 3], 4, 1.0)]
+    x = m.decode(np.linspace(0.00005, 0.99995, 10000))
+    assert set(np.unique(x)) == set(range(1, 50))
+    for v in (1, 25, 49):  # every integer of the cell (the end ones too) gets 1/49 of the mass
+        assert abs(float(np.mean(x == v)) - 1 / 49) < 0.002
+
+
+def test_dp_discrete_missing_cell_threshold_is_five_scales_of_one_over_epsilon(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata_copula.fitting import dp_marginal
+
+    s = pd.Series([True, None], dtype="boolean")
+    meta = _discrete_meta({"type": "boolean", "nullable": True})
+    _capture_histogram(monkeypatch, [4.0, 4.0, 3.0])  # epsilon 2: scale 0.5, threshold 2.5 < 3: kept
+    m, _, var = dp_marginal("b", s, meta, budget=make_budget(), epsilon=2.0, delta=0.0, n_cells=8)
+    p = math.exp(-2.0)  # discrete Laplace of scale 1/2 in each of the three cells
+    assert var == pytest.approx(3 * 2 * p / (1 - p) ** 2, rel=1e-12)
+    assert None in m.labels and m.probs[m.labels.index(None)] == pytest.approx(3 / 11, rel=1e-12)
+    _capture_histogram(monkeypatch, [4.0, 4.0, 2.4])  # below 2.5: dropped
+    m, _, _ = dp_marginal("b", s, meta, budget=make_budget(), epsilon=2.0, delta=0.0, n_cells=8)
+    assert None not in m.labels
