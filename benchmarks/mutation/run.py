@@ -34,6 +34,7 @@ is below its ``min_killed``.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import fnmatch
 import importlib.metadata
 import json
@@ -43,9 +44,11 @@ import random
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from collections import Counter, defaultdict
@@ -141,26 +144,66 @@ def _prepare(target: dict, work: Path, shared: Path) -> Path:
     return work
 
 
-def _mutmut(work: Path, env: dict[str, str], *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+class CpuMeter:
+    """CPU seconds of the processes a target started (each reaped with os.wait4: the process and the
+    descendants it waited for), so targets running side by side are charged separately."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, usage: resource.struct_rusage) -> None:
+        with self._lock:
+            self.seconds += usage.ru_utime + usage.ru_stime
+
+
+def _run(
+    cmd: list[str], cwd: Path, env: dict[str, str], meter: CpuMeter, timeout: float | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess:
+    """``subprocess.run(cmd, capture_output=True, text=True)`` that charges the CPU time of the command (and
+    of the descendants it reaped) to ``meter``; on timeout the command's whole process group is killed."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=out, stderr=err, text=True, start_new_session=True
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = 0.01
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                _, status, usage = os.wait4(proc.pid, 0)
+                meter.add(usage)
+                out.seek(0)
+                raise subprocess.TimeoutExpired(cmd, timeout or 0.0, output=out.read())
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        meter.add(usage)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
+
+
+def _mutmut(
+    work: Path, env: dict[str, str], meter: CpuMeter, *args: str, timeout: float | None = None
+) -> subprocess.CompletedProcess:
     """``generate`` and ``run`` through launch_mutmut.py, anything else through mutmut's own command line."""
     if args[0] in ("generate", "run"):
         cmd = [sys.executable, str(HERE / "launch_mutmut.py"), *args]
     else:
         cmd = [str(Path(sys.executable).parent / "mutmut"), *args]
-    return subprocess.run(
-        cmd,
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return _run(cmd, work, env, meter, timeout=timeout)
 
 
-def _statuses(work: Path, env: dict[str, str]) -> dict[str, str]:
+def _statuses(work: Path, env: dict[str, str], meter: CpuMeter) -> dict[str, str]:
     found = {}
-    for line in _mutmut(work, env, "results", "--all", "true").stdout.splitlines():
+    for line in _mutmut(work, env, meter, "results", "--all", "true").stdout.splitlines():
         name, sep, status = line.strip().rpartition(": ")
         if sep and name:
             found[name] = status
@@ -182,12 +225,10 @@ print(json.dumps(out))
 """
 
 
-def _diffs(work: Path, env: dict[str, str], names: list[str]) -> dict[str, str]:
+def _diffs(work: Path, env: dict[str, str], meter: CpuMeter, names: list[str]) -> dict[str, str]:
     if not names:
         return {}
-    proc = subprocess.run(
-        [sys.executable, "-c", _DIFFS], cwd=work, env=env, input=json.dumps(names), capture_output=True, text=True
-    )
+    proc = _run([sys.executable, "-c", _DIFFS], work, env, meter, stdin=json.dumps(names))
     try:
         return json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -323,7 +364,7 @@ def run_target(
     report_only: bool = False,
 ) -> dict:
     started = time.perf_counter()
-    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    meter = CpuMeter()
     with tempfile.TemporaryDirectory(prefix=f"mutation-{target['name']}-") as tmp:
         work = _prepare(target, (keep / target["name"]) if keep else Path(tmp) / "pkg", shared)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "SAFEDATA_MUTATION": "1", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -342,7 +383,7 @@ def run_target(
             proc = subprocess.CompletedProcess([], 0, "", "")
         else:
             names_file = work / "mutation-names.json"
-            gen = _mutmut(work, env, "generate", children, str(names_file))
+            gen = _mutmut(work, env, meter, "generate", children, str(names_file))
             if gen.returncode != 0:
                 raise SystemExit(f"mutation target '{target['name']}': mutant generation failed:\n{gen.stderr[-3000:]}")
             population = sorted(m for m in json.loads(names_file.read_text()) if _in_scope(m, globs))
@@ -362,19 +403,17 @@ def run_target(
             )
             args = ["run", "--max-children", children, *sample]
             try:
-                proc = _mutmut(work, env, *args, timeout=timeout)
+                proc = _mutmut(work, env, meter, *args, timeout=timeout)
             except subprocess.TimeoutExpired as exc:  # summarise what was checked; the rest stays "not checked"
                 print(f"mutation: {target['name']}: stopped after {timeout:.0f} s", flush=True)
                 proc = subprocess.CompletedProcess(args, 1, str(exc.stdout or ""), str(exc.stderr or ""))
-        found = _statuses(work, env)
+        found = _statuses(work, env, meter)
         statuses = {m: found.get(m, "not checked") for m in sample}
         if not report_only and all(s in ("not checked", "no tests") for s in statuses.values()):
             tail = re.sub(r"[\u2800-\u28ff][^\u2800-\u28ff\n]*", "", proc.stdout + proc.stderr)[-3000:]
             raise SystemExit(f"mutation target '{target['name']}': mutmut checked no mutant:\n{tail}")
         left = [m for m, s in statuses.items() if s in UNDETECTED]
-        diffs = _diffs(work, env, left)
-    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+        diffs = _diffs(work, env, meter, left)
     pop_by_module = Counter(_module_of(m) for m in population)
     by_module: dict[str, list[str]] = defaultdict(list)
     for mutant, status in statuses.items():
@@ -428,7 +467,7 @@ def run_target(
         "passed": share is not None and share >= target.get("min_killed", 0.0),
         "seconds": round(time.perf_counter() - started, 1),
         # CPU time of mutmut and its test processes (about twice the wall time on an otherwise idle 2-core machine)
-        "cpu_seconds": round(cpu, 1),
+        "cpu_seconds": round(meter.seconds, 1),
         "load_before": None,
         "incremental": keep is not None,
         "report_only": report_only,
@@ -448,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
     how.add_argument("--sample", type=int, help="sample size per target (default: the target's `sample`)")
     how.add_argument("--full", action="store_true", help="every mutant in scope (hours for all targets)")
     ap.add_argument("--seed", type=int, help="sampling seed (default: targets.toml's seed)")
+    ap.add_argument(
+        "--lanes", type=int, help="targets run side by side (default: targets.toml's lanes; each runs its own mutmut)"
+    )
     ap.add_argument("--timeout-minutes", type=float, default=60.0, help="per target")
     ap.add_argument("--keep", type=Path, help="persistent work folder (reuses mutmut's stats between runs)")
     ap.add_argument("--mutants", nargs="*", default=[], help="re-test only these mutant names/globs (needs --keep)")
@@ -472,14 +514,21 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [t for t in targets if args.group == "all" or t.get("group", "core") == args.group]
     if args.only and len(chosen) != len(args.only):
         ap.error(f"unknown target in {args.only}; targets: {[t['name'] for t in targets]}")
+    lanes = max(1, args.lanes if args.lanes is not None else int(config.get("lanes", 1)))
+    keep = args.keep.resolve() if args.keep else None
+    previous_seconds = _previous_seconds()
+    # longest first (the last run's wall time, else the sample size): greedy scheduling onto the lanes
+    chosen.sort(key=lambda t: previous_seconds.get(t["name"], float(t.get("sample", 0))), reverse=True)
     started = time.perf_counter()
     failed = []
     results = {}
-    for target in chosen:
+    printing = threading.Lock()
+
+    def one(target: dict) -> dict:
         size = None if args.full else (args.sample if args.sample is not None else target.get("sample"))
         load = os.getloadavg()[0]
-        print(f"mutation: {target['name']} ... (load {load:.1f})", flush=True)
-        keep = args.keep.resolve() if args.keep else None
+        with printing:
+            print(f"mutation: {target['name']} ... (load {load:.1f})", flush=True)
         res = run_target(
             target,
             reasons,
@@ -493,24 +542,15 @@ def main(argv: list[str] | None = None) -> int:
             args.report_only,
         )
         res["load_before"] = round(load, 2)
-        results[target["name"]] = res
-        for module, s in res["modules"].items():
-            print(
-                f"  {module}: {s['detected']}/{s['checked']} of {s['population']} detected"
-                f" ({_pct(s['detected_share'])} {_interval(s['interval95'])})"
-            )
-        print(
-            f"mutation: {target['name']} ({res['mode']}): {res['detected']}/{res['checked']} checked of"
-            f" {res['population']} detected; estimate {_pct(res['detected_share'])} {_interval(res['interval95'])};"
-            f" {res['timeout']} timeouts, {len(res['survivors'])} undetected; {res['seconds']:.0f} s wall,"
-            f" {res['cpu_seconds']:.0f} s CPU",
-            flush=True,
-        )
-        for s in res["survivors"]:
-            if s["reason"].startswith("no reason recorded") or args.mutants:
-                print(f"    {s['status']}: {s['mutant']}  {s['diff']}")
-        if not res["passed"]:
-            failed.append(f"{target['name']} {_pct(res['detected_share'])} < {target.get('min_killed', 0.0):.0%}")
+        with printing:
+            print(_summary(res, show_all=bool(args.mutants)), flush=True)
+        return res
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=lanes) as pool:
+        for res in pool.map(one, chosen):
+            results[res["name"]] = res
+            if not res["passed"]:
+                failed.append(f"{res['name']} {_pct(res['detected_share'])} < {res['min_killed']:.0%}")
     if not args.mutants:
         # read the file only now: another run may have updated other targets meanwhile
         previous = json.loads(RESULT.read_text()) if RESULT.exists() else {}
@@ -527,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         previous["seed"] = seed
         previous["seconds_last_run"] = round(time.perf_counter() - started, 1)
         previous["targets_last_run"] = [t["name"] for t in chosen]
+        previous["lanes_last_run"] = lanes
         previous["tool"] = f"mutmut {importlib.metadata.version('mutmut')}"
         previous["cpus"] = os.cpu_count()
         previous["reference_data"] = (args.shared / "data").is_dir()
@@ -537,6 +578,34 @@ def main(argv: list[str] | None = None) -> int:
         print("mutation: below threshold: " + "; ".join(failed), file=sys.stderr)
         return 1
     return 0
+
+
+def _previous_seconds() -> dict[str, float]:
+    """Wall seconds of each target's last recorded run (for scheduling), empty without a result file."""
+    if not RESULT.exists():
+        return {}
+    return {k: float(v.get("seconds") or 0.0) for k, v in json.loads(RESULT.read_text()).get("targets", {}).items()}
+
+
+def _summary(res: dict, show_all: bool) -> str:
+    """The printed summary of one target: per module, the total, and every survivor without a reason."""
+    lines = [
+        f"  {module}: {s['detected']}/{s['checked']} of {s['population']} detected"
+        f" ({_pct(s['detected_share'])} {_interval(s['interval95'])})"
+        for module, s in res["modules"].items()
+    ]
+    lines.append(
+        f"mutation: {res['name']} ({res['mode']}): {res['detected']}/{res['checked']} checked of"
+        f" {res['population']} detected; estimate {_pct(res['detected_share'])} {_interval(res['interval95'])};"
+        f" {res['timeout']} timeouts, {len(res['survivors'])} undetected; {res['seconds']:.0f} s wall,"
+        f" {res['cpu_seconds']:.0f} s CPU"
+    )
+    lines += [
+        f"    {s['status']}: {s['mutant']}  {s['diff']}"
+        for s in res["survivors"]
+        if show_all or s["reason"].startswith("no reason recorded")
+    ]
+    return "\n".join(lines)
 
 
 def _pct(share: float | None) -> str:
