@@ -176,3 +176,87 @@ def test_a_fully_masked_column_still_draws_a_category_inside_its_own_block(log_f
     for i in range(len(col)):  # exactly one hot slot, inside the drawn column's block
         block = cond[i, offsets[col[i]] : offsets[col[i]] + widths[col[i]]]
         assert block.sum() == 1.0 and cond[i].sum() == 1.0
+
+
+def test_a_sampler_without_discrete_columns_holds_empty_tables() -> None:
+    # no discrete column: no frequency table at all (zero columns wide), nothing to condition on
+    empty = CondSampler([], [])
+    assert empty.counts.shape == (0, 0) and empty.probs.shape == (0, 0) and empty.log_probs.shape == (0, 0)
+    assert empty.dim == 0 and empty.n_columns == 0
+    assert empty.to_dict() == {"widths": [], "counts": []}
+
+
+def _non_nullable_table(n: int = 120) -> Table:
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame(
+        {
+            "x": rng.uniform(0, 10, n),
+            "colour": rng.choice(["red", "blue", "green"], n).astype(object),
+            "size": rng.choice(["s", "m", "l"], n).astype(object),
+        }
+    )
+    meta = Metadata(
+        columns={
+            "x": ColumnMeta(type="numerical", bounds=(0, 10)),
+            "colour": ColumnMeta(type="categorical", categories=["red", "blue", "green"], nullable=False),
+            "size": ColumnMeta(type="categorical", categories=["s", "m", "l"], nullable=False),
+        }
+    )
+    return Table.from_dataframe(df, meta)
+
+
+def test_dp_conditions_never_use_the_missing_slot_of_a_non_nullable_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    import safedata_ctgan.model as ctgan_model
+
+    bars: list[tuple[bool, str]] = []
+
+    class Bar(list[int]):
+        def set_postfix(self, *args: object, **kwargs: object) -> None:
+            pass
+
+    def bar(n: int, *, enabled: bool, desc: str) -> Bar:
+        bars.append((enabled, desc))
+        return Bar(range(n))
+
+    monkeypatch.setattr(ctgan_model, "progress_bar", bar)
+    # both columns are declared nullable: false, so slot 3 (missing) of each is never generated; its DP
+    # frequency is a noisy count of zero rows (discrete Laplace, scale ~20 here): the sampler must zero it
+    model, _, _ = _fit(_non_nullable_table(), 21, progress=True)
+    cond = model._cond
+    assert cond.widths == [4, 4]
+    np.testing.assert_array_equal(cond.probs[:, 3], 0.0)
+    np.testing.assert_array_equal(cond.log_probs[:, 3], 0.0)
+    _, _, cat = cond.sample(2000, np.random.default_rng(0), log_frequency=True)
+    assert cat.max() <= 2
+    # the report holds the training log (no loss of the DP critic, no timing) and the DP plan
+    extras = model.report_extras()
+    assert set(extras) == {"training", "dp"}
+    assert set(extras["training"]) == {"loss_per_epoch"} and len(extras["training"]["loss_per_epoch"]) == 1
+    assert bars == [(True, "ctgan (DP)")]  # progress: true (the default) shows the bar
+
+
+def test_same_seed_and_same_dp_noise_give_the_same_dp_modes() -> None:
+    # under DP the numeric modes come from a GMM fitted to pseudo-points drawn from the DP histogram: that
+    # post-processing is seeded by the pipeline seed, so a re-run with the same seed and noise is identical
+    a, _, _ = _fit(_table(), 31)
+    b, _, _ = _fit(_table(), 31)
+    assert a._transformer.to_dict() == b._transformer.to_dict()
+    assert a.estimated_rows() == b.estimated_rows()
+
+
+def test_non_private_batch_is_capped_by_the_rows_rounded_down_to_pac(monkeypatch: pytest.MonkeyPatch) -> None:
+    import safedata_ctgan.model as ctgan_model
+
+    real = ctgan_model.train_ctgan
+    batches: list[int] = []
+
+    def spy(*args: object, **kwargs: object) -> object:
+        batches.append(args[6].batch_size)  # type: ignore[attr-defined]  # the TrainConfig
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ctgan_model, "train_ctgan", spy)
+    for n, pac, expected in ((13, 2, 12), (12, 5, 10), (3, 5, 5)):  # 13 - 13 % 2; 12 - 12 % 5; at least pac
+        CTGANSynthesizer({**TINY, "dp": False, "pac": pac}).fit(_table(n), budget=None, seed=0)
+        assert batches[-1] == expected
+    CTGANSynthesizer({**TINY, "dp": False, "pac": 2, "batch_size": 6}).fit(_table(13), budget=None, seed=0)
+    assert batches[-1] == 6  # batch_size below the rows: kept

@@ -123,16 +123,20 @@ def test_non_private_fit_needs_two_rows_and_reports_its_training() -> None:
 def test_optimizer_gets_the_learning_rate_and_weight_decay(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    seen: dict[str, object] = {}
+    seen: list[dict[str, object]] = []
     real_adam = torch.optim.Adam
 
     def adam(params: object, **kwargs: object) -> torch.optim.Optimizer:
-        seen.update(kwargs)
+        seen.append(kwargs)
         return real_adam(params, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(torch.optim, "Adam", adam)
     _fit(_table(), 2, learning_rate=0.0123, l2scale=0.0004)
-    assert seen == {"lr": 0.0123, "weight_decay": 0.0004}
+    # under DP the optimizer is rebuilt over the trainable parameters (sigma frozen): every one gets both
+    assert len(seen) == 2 and all(kw == {"lr": 0.0123, "weight_decay": 0.0004} for kw in seen)
+    seen.clear()
+    TVAESynthesizer({**TINY, "dp": False, "learning_rate": 0.02, "l2scale": 0.003}).fit(_table(), budget=None, seed=0)
+    assert seen == [{"lr": 0.02, "weight_decay": 0.003}]
 
 
 def test_non_private_training_keeps_the_output_scale_inside_its_documented_range() -> None:
@@ -163,15 +167,23 @@ def test_non_private_training_keeps_the_output_scale_inside_its_documented_range
 def test_the_progress_bar_of_a_dp_fit_is_labelled_dp(monkeypatch: pytest.MonkeyPatch) -> None:
     import safedata_tvae.model as tvae_model
 
-    labels: list[str] = []
+    labels: list[tuple[bool, str]] = []
 
-    def bar(n: int, *, enabled: bool, desc: str) -> range:
-        labels.append(desc)
-        return range(n)
+    class Bar(list[int]):
+        def set_postfix(self, *args: object, **kwargs: object) -> None:
+            pass
+
+    def bar(n: int, *, enabled: bool, desc: str) -> Bar:
+        labels.append((bool(enabled), desc))  # tqdm shows the bar only for a truthy flag
+        return Bar(range(n))
 
     monkeypatch.setattr(tvae_model, "progress_bar", bar)
     _fit(_table(), 1)
-    assert labels == ["tvae (DP)"]
+    assert labels == [(False, "tvae (DP)")]  # TINY turns the bar off
+    labels.clear()
+    _fit(_table(), 1, progress=True)  # the default: the bar is shown
+    TVAESynthesizer({**TINY, "dp": False, "progress": True}).fit(_table(), budget=None, seed=0)
+    assert labels == [(True, "tvae (DP)"), (True, "tvae")]
 
 
 def test_dp_training_draws_only_from_the_share_and_charges_dp_sgd_under_its_name() -> None:
@@ -186,3 +198,37 @@ def test_dp_training_draws_only_from_the_share_and_charges_dp_sgd_under_its_name
         assert sgd.note == "tvae: DP-SGD on encoder and decoder"
     for a, b in zip(*runs, strict=True):
         assert torch.equal(a, b)
+
+
+def test_non_private_training_replays_from_the_seed_alone() -> None:
+    import torch
+
+    # non-private: every draw (batches, modes, reparameterisation noise) comes from the pipeline seed, so
+    # the global torch generator must not change the trained weights
+    runs = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        model = TVAESynthesizer({**TINY, "dp": False, "batch_size": 40})
+        model.fit(_table(), budget=None, seed=4)
+        runs.append([p.detach().clone() for p in model._net.parameters()])
+    for a, b in zip(*runs, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_dp_training_gives_every_sampled_row_its_own_reparameterisation_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+    from safedata_tvae.model import TVAENet
+
+    draws: list[torch.Tensor] = []
+    real_forward = TVAENet.forward
+
+    def forward(self: TVAENet, x: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        draws.append(eps.detach().clone())
+        assert eps.shape == (len(x), self.embedding_dim)
+        return real_forward(self, x, eps)
+
+    monkeypatch.setattr(TVAENet, "forward", forward)
+    _fit(_table(), 6)  # sample rate 1: one Poisson batch of ~120 rows
+    assert draws and all(len(e) > 50 for e in draws)
+    for e in draws:  # one independent N(0, I) row per sampled row: no two rows share their draw
+        assert len(torch.unique(e, dim=0)) == len(e)
