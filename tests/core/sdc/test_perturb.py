@@ -35,3 +35,13 @@ def test_top_bottom_code_threshold_and_mean() -> None:
     out, hi, lo = top_bottom_code(x, top=None, bottom=None, replace_with="threshold")
     assert out.tolist() == x.tolist() and not hi.any() and not lo.any()
     assert top_bottom_code(x, top=100.0, bottom=-100.0, replace_with="mean")[0].tolist() == x.tolist()
+
+
+def test_numbers_held_in_an_object_array_are_noised_as_floats() -> None:
+    # e.g. a pandas object column of numbers: the same recipe and the same floats as the float array
+    x = np.array([1.0, 3.0, np.nan, 5.0])
+    for kind in ("additive", "multiplicative"):
+        want = add_noise(x, kind=kind, level=0.5, rng=np.random.default_rng(8))  # type: ignore[arg-type]
+        got = add_noise(x.astype(object), kind=kind, level=0.5, rng=np.random.default_rng(8))  # type: ignore[arg-type]
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, want)
