@@ -187,3 +187,17 @@ def test_float32_columns_are_binned_like_float64_ones() -> None:
     for dtype in (np.float64, np.float32):
         out = h.generalise(pd.Series([4.5, 9.0, 4.4], dtype=dtype), 1)
         assert out.tolist() == ["[4.5, 4.8)", "[9, 9.3)", "[4.2, 4.5)"], dtype
+
+
+def test_a_value_on_a_decimal_bin_edge_starts_its_bin() -> None:
+    # 0.7 / 0.1 is 6.999999999999999 in binary floats: the value 0.7 belongs to [0.7, 0.8), never to [0.6, 0.7)
+    h = interval_hierarchy("x", [0.1, 0.2])
+    s = pd.Series([0.7, 0.3, 0.6, 1.0, 0.35, -0.7, 0.6999])
+    assert h.generalise(s, 1).tolist() == [
+        "[0.7, 0.8)", "[0.3, 0.4)", "[0.6, 0.7)", "[1, 1.1)", "[0.3, 0.4)", "[-0.7, -0.6)", "[0.6, 0.7)"
+    ]  # fmt: skip
+    assert h.generalise(s, 2).tolist() == [
+        "[0.6, 0.8)", "[0.2, 0.4)", "[0.6, 0.8)", "[1, 1.2)", "[0.2, 0.4)", "[-0.8, -0.6)", "[0.6, 0.8)"
+    ]  # fmt: skip
+    big = interval_hierarchy("x", [0.1]).generalise(pd.Series([123456.7, 123456.69]), 1)
+    assert big.tolist() == ["[123456.7, 123456.8)", "[123456.6, 123456.7)"]  # distinct bins, distinct labels
