@@ -182,6 +182,10 @@ def test_with_two_qis_every_visited_node_is_counted() -> None:
     res = search_lattice(GeneralisationSpace(df, ["age", "sex"], hier), k=4, max_outliers=0, loss="height")
     assert res.levels == {"age": 1, "sex": 1} and res.outliers == 0
     assert (res.nodes_checked, res.lattice_size) == (4, 4 * 2)
+    # k = 8 needs [20, 30) and no sex: (1, 1) fails, and is reached from both (0, 1) and (1, 0) but visited once;
+    # visited: the five nodes of height <= 2, then (2, 1): 6 nodes checked
+    res = search_lattice(GeneralisationSpace(df, ["age", "sex"], hier), k=8, max_outliers=0, loss="height")
+    assert res.levels == {"age": 2, "sex": 1} and res.nodes_checked == 6
 
 
 def test_per_record_class_sizes_are_indexable_without_treated_records() -> None:
