@@ -175,6 +175,26 @@ def test_mst_spends_a_third_of_rho_on_each_of_its_three_parts(d: int) -> None:
     assert selection == pytest.approx(rho / 3, rel=1e-9)
 
 
+def test_mst_report_of_one_column_has_no_two_way_scale() -> None:
+    """One column: no tree, no 2-way marginal measured, so the report has no 2-way noise scale (null), while the
+    one-way scale is the charged one and the whole of rho goes to the one-way measurement (1 / (2 sigma^2))."""
+    from safedata_marginal.mst import MSTSynthesizer
+
+    budget = make_budget(1.0, 1e-5)
+    model = MSTSynthesizer({"bins": 4, "iters": 5})
+    model.fit(_three_columns(d=1), budget=budget, seed=0)
+    extras = model.report_extras()
+    assert extras["tree"] == [] and extras["sigma_2way"] is None
+    (one,) = [c.event for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    assert one.params["noise_multiplier"] == extras["sigma_1way"]
+    rho = Planner(make_budget(1.0, 1e-5)).total_rho()
+    assert 1 / (2 * extras["sigma_1way"] ** 2) == pytest.approx(rho, rel=1e-9)
+    # without DP neither scale exists
+    plain = MSTSynthesizer({"bins": 4, "iters": 5, "dp": False})
+    plain.fit(_three_columns(d=1), budget=None, seed=0)
+    assert plain.report_extras()["sigma_1way"] is None and plain.report_extras()["sigma_2way"] is None
+
+
 def test_aim_rounds_anneal_by_halving_sigma_and_doubling_epsilon_and_the_last_takes_the_rest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
