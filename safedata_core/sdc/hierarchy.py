@@ -93,7 +93,11 @@ class Hierarchy:
         v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
         w = self.widths[level - 1]
         finite = np.isfinite(v)
-        bins = np.floor(v[finite] / w)
+        q = v[finite] / w
+        # v / w carries a few ulps of rounding (decimal widths such as 0.1 are inexact in binary): a value that
+        # close to a bin edge starts that bin (0.7 / 0.1 = 6.999999999999999 -> [0.7, 0.8), not [0.6, 0.7))
+        edge = np.rint(q)
+        bins = np.where(np.abs(q - edge) <= 1e-12 * np.maximum(1.0, np.abs(q)), edge, np.floor(q))
         uniq, inv = np.unique(bins, return_inverse=True)  # label each distinct bin once
         names = np.array([f"[{_fmt_number(b * w)}, {_fmt_number((b + 1) * w)})" for b in uniq], dtype=object)
         labels = np.full(len(v), np.nan, dtype=object)
@@ -102,7 +106,8 @@ class Hierarchy:
 
 
 def _fmt_number(x: float) -> str:
-    return str(int(x)) if np.isfinite(x) and x == int(x) else f"{x:g}"
+    # 12 significant digits: drop the float noise of b * w (0.6000000000000001 -> 0.6), keep distinct bins apart
+    return str(int(x)) if np.isfinite(x) and x == int(x) else f"{x:.12g}"
 
 
 def flat_hierarchy(column: str) -> Hierarchy:

@@ -175,6 +175,58 @@ def test_mst_spends_a_third_of_rho_on_each_of_its_three_parts(d: int) -> None:
     assert selection == pytest.approx(rho / 3, rel=1e-9)
 
 
+def test_mst_report_of_one_column_has_no_two_way_scale() -> None:
+    """One column: no tree, no 2-way marginal measured, so the report has no 2-way noise scale (null), while the
+    one-way scale is the charged one and the whole of rho goes to the one-way measurement (1 / (2 sigma^2))."""
+    from safedata_marginal.mst import MSTSynthesizer
+
+    budget = make_budget(1.0, 1e-5)
+    model = MSTSynthesizer({"bins": 4, "iters": 5})
+    model.fit(_three_columns(d=1), budget=budget, seed=0)
+    extras = model.report_extras()
+    assert extras["tree"] == [] and extras["sigma_2way"] is None
+    (one,) = [c.event for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    assert one.params["noise_multiplier"] == extras["sigma_1way"]
+    rho = Planner(make_budget(1.0, 1e-5)).total_rho()
+    assert 1 / (2 * extras["sigma_1way"] ** 2) == pytest.approx(rho, rel=1e-9)
+    # without DP neither scale exists
+    plain = MSTSynthesizer({"bins": 4, "iters": 5, "dp": False})
+    plain.fit(_three_columns(d=1), budget=None, seed=0)
+    assert plain.report_extras()["sigma_1way"] is None and plain.report_extras()["sigma_2way"] is None
+
+
+def test_mst_dp_tree_scores_use_the_inverse_variance_row_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under DP an edge's score is sum |C_ab - N p_a p_b| with N the inverse-variance mean of the noisy 1-way
+    totals (every 1-way measurement has noise std sigma_1way per cell), written out here from the codes."""
+    import safedata_marginal.mst as mst
+
+    seen: dict[str, object] = {}
+    real = mst.edge_scores
+
+    def spy(codes: np.ndarray, dom: list[int], oneway: list, **kw: object) -> tuple:
+        out = real(codes, dom, oneway, **kw)  # type: ignore[arg-type]
+        seen.update(codes=np.asarray(codes).copy(), dom=list(dom), oneway=list(oneway), out=out)
+        return out
+
+    monkeypatch.setattr(mst, "edge_scores", spy)
+    model = mst.MSTSynthesizer({"bins": 4, "iters": 5})
+    model.fit(_three_columns(), budget=make_budget(1.0, 1e-5, noise_seed=11), seed=0)
+    sigma1 = model.report_extras()["sigma_1way"]
+    codes, dom, oneway = seen["codes"], seen["dom"], seen["oneway"]
+    totals = np.array([float(m.y.sum()) for m in oneway])  # type: ignore[attr-defined]
+    var = np.array([m.y.size * sigma1**2 for m in oneway])  # type: ignore[attr-defined]
+    n_hat = max(float(np.sum(totals / var) / np.sum(1 / var)), 1.0)
+    assert n_hat != pytest.approx(totals[0], abs=1e-6)  # this seed tells the estimate from the first total
+    pairs, scores = seen["out"]  # type: ignore[misc]
+    assert pairs == [(0, 1), (0, 2), (1, 2)]
+    for (a, b), score in zip(pairs, scores, strict=True):
+        joint = np.zeros((dom[a], dom[b]))  # type: ignore[index]
+        np.add.at(joint, (codes[:, a], codes[:, b]), 1.0)  # type: ignore[index]
+        pa, pb = (np.clip(oneway[i].y, 0, None) for i in (a, b))  # type: ignore[index]
+        expected = np.abs(joint - n_hat * np.outer(pa / pa.sum(), pb / pb.sum())).sum()
+        assert score == pytest.approx(expected, rel=1e-9)
+
+
 def test_aim_rounds_anneal_by_halving_sigma_and_doubling_epsilon_and_the_last_takes_the_rest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

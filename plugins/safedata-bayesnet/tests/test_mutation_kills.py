@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from safedata_bayesnet.discretize import binning_events, build_codecs
-from safedata_bayesnet.privbayes import conditionals_from_counts, greedy_structure, joint_index, parent_candidates
+from safedata_bayesnet.privbayes import (
+    conditionals_from_counts,
+    greedy_structure,
+    joint_index,
+    parent_candidates,
+    r_score,
+)
 from safedata_bayesnet.synthesizer import BayesNetSynthesizer
 
 from safedata_core import ComponentError, Table
@@ -228,3 +234,11 @@ def test_dask_path_ledger_notes_name_the_histogram_and_the_marginals() -> None:
         "W: noisy marginal of attribute 1 with parents []",
         "W: noisy marginal of attribute 0 with parents [1]",
     ]
+
+
+def test_r_score_of_an_empty_table_is_zero() -> None:
+    """No records: every count is 0, so 1/2 sum |c(x,p) - c(x)c(p)/n| is 0 by definition (not 0/0 = NaN)."""
+    empty = np.zeros((0, 2), dtype=np.int64)
+    assert r_score(empty, 0, [1], [2, 3]) == 0.0
+    one = np.array([[1, 2]], dtype=np.int64)  # a single record sits in its own cell: |1 - 1*1/1| = 0
+    assert r_score(one, 0, [1], [2, 3]) == 0.0

@@ -198,7 +198,9 @@ def _independent_epsilon(charges: list[Any], delta: float) -> float:
 
 def test_adult_spends_its_whole_share_by_the_ledger_and_by_an_independent_recomputation() -> None:
     adult = read_table("builtin:adult")
-    budget = make_budget(1.0, 1e-6)
+    # reproducible noise: with secure noise each nullable column keeps a missing cell with probability ~0.3 %
+    # (noisy count of 0 above 5 scales), which made the no-missing check below fail in ~2 % of the runs
+    budget = make_budget(1.0, 1e-6, noise_seed=0)
     model = GaussianCopulaSynthesizer()
     model.fit(adult, budget=budget, seed=0)
     spent = budget.spent().epsilon

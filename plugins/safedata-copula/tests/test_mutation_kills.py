@@ -447,3 +447,40 @@ def test_dp_discrete_missing_cell_threshold_is_five_scales_of_one_over_epsilon(m
     _capture_histogram(monkeypatch, [4.0, 4.0, 2.4])  # below 2.5: dropped
     m, _, _ = dp_marginal("b", s, meta, budget=make_budget(), epsilon=2.0, delta=0.0, n_cells=8)
     assert None not in m.labels
+
+
+def test_the_planned_correlation_release_is_the_charged_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three columns release 3 variances + 3 covariances = 6 second moments (counted by hand). The noise
+    multiplier must be planned for exactly that release: the planned event (the one the bisection composes) must
+    equal the event the ledger records, down to the rounding grid set by the number of released coordinates."""
+    import safedata_copula.correlation as correlation_module
+    import safedata_copula.synthesizer as synthesizer_module
+
+    planned: list[int] = []
+    released: list[int] = []
+    plan, noise = correlation_module.correlation_noise_multiplier, correlation_module.add_noise
+
+    def spy_plan(budget: object, n_moments: int, delta: float) -> float:
+        planned.append(n_moments)
+        return plan(budget, n_moments, delta)  # type: ignore[arg-type]
+
+    def spy_noise(budget: object, mech: object, values: np.ndarray, **kw: object) -> np.ndarray:
+        released.append(np.asarray(values).size)
+        return noise(budget, mech, values, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(synthesizer_module, "correlation_noise_multiplier", spy_plan)
+    monkeypatch.setattr(correlation_module, "add_noise", spy_noise)
+    rng = np.random.default_rng(4)
+    meta = Metadata.from_dict(
+        {"columns": {c: {"type": "integer", "bounds": [0, 9], "nullable": False} for c in ("a", "b", "c")}}
+    )
+    table = Table.from_dataframe(pd.DataFrame({c: rng.integers(0, 10, 400) for c in ("a", "b", "c")}), meta)
+    budget = make_budget(2.0, 1e-6)
+    model = GaussianCopulaSynthesizer({"cells": 8})
+    model.fit(table, budget=budget, seed=0)
+    assert planned == [6] and released == [6]
+    (gauss,) = [c.event for c in budget.charges if c.event.mechanism == "discrete_gaussian"]
+    nm = model.report_extras()["correlation_noise_multiplier"]
+    assert gauss.params["noise_multiplier"] == nm
+    assert gauss.params["grid"] == 2.0**-13  # 2^floor(log2(1 / (1024 * 6))): the grid of 6 coordinates
+    assert Gaussian(nm, 1.0, 1e-6).event(budget, planned[0]).params == gauss.params

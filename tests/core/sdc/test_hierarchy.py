@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +155,49 @@ def test_value_keys_details() -> None:
     text = value_keys(pd.Series(["a", None, "b"], index=[7, 8, 9]))
     assert text.tolist()[0] == "a" and pd.isna(text.iloc[1]) and list(text.index) == [7, 8, 9]
     assert value_keys(pd.Series([True, False])).tolist() == ["True", "False"]  # booleans are text, not 1/0
+
+
+def test_a_relative_path_is_resolved_and_reported_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the report and the error texts name the file a steward can open from anywhere, not the bare relative name
+    write(tmp_path, "a;*\nb;*\n")
+    (tmp_path / "bad.csv").write_text("a;*\nb;c;*\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    here = Path(os.getcwd())
+    assert load_arx_hierarchy("x", "h.csv").source == str(here / "h.csv")
+    with pytest.raises(DataError, match=_msg(f"generalize.hierarchies.x: {here / 'bad.csv'} must have the same")[:-1]):
+        load_arx_hierarchy("x", "bad.csv")
+
+
+def test_missing_values_are_nan_at_every_level_below_the_top(tmp_path: Path) -> None:
+    # the same missing marker (float NaN, not None) whichever way the level is built: keys, ARX rows, intervals
+    def is_nan(x: object) -> bool:
+        return isinstance(x, float) and math.isnan(x)
+
+    assert is_nan(value_keys(pd.Series(["a", None, "b"])).iloc[1])
+    assert is_nan(value_keys(pd.Series([1.0, np.nan])).iloc[1])
+    arx = load_arx_hierarchy("x", write(tmp_path, "a;A;*\nb;B;*\n")).generalise(pd.Series(["a", None]), 1)
+    assert arx.iloc[0] == "A" and is_nan(arx.iloc[1])
+    lv = interval_hierarchy("x", [5, 10]).generalise(pd.Series([37.0, np.nan, None], dtype=object), 1)
+    assert lv.iloc[0] == "[35, 40)" and is_nan(lv.iloc[1]) and is_nan(lv.iloc[2])
+
+
+def test_float32_columns_are_binned_like_float64_ones() -> None:
+    # 4.5 = 15 x 0.3 and 9 = 30 x 0.3 start their bins, whatever the column's float width
+    h = interval_hierarchy("x", [0.3])
+    for dtype in (np.float64, np.float32):
+        out = h.generalise(pd.Series([4.5, 9.0, 4.4], dtype=dtype), 1)
+        assert out.tolist() == ["[4.5, 4.8)", "[9, 9.3)", "[4.2, 4.5)"], dtype
+
+
+def test_a_value_on_a_decimal_bin_edge_starts_its_bin() -> None:
+    # 0.7 / 0.1 is 6.999999999999999 in binary floats: the value 0.7 belongs to [0.7, 0.8), never to [0.6, 0.7)
+    h = interval_hierarchy("x", [0.1, 0.2])
+    s = pd.Series([0.7, 0.3, 0.6, 1.0, 0.35, -0.7, 0.6999])
+    assert h.generalise(s, 1).tolist() == [
+        "[0.7, 0.8)", "[0.3, 0.4)", "[0.6, 0.7)", "[1, 1.1)", "[0.3, 0.4)", "[-0.7, -0.6)", "[0.6, 0.7)"
+    ]  # fmt: skip
+    assert h.generalise(s, 2).tolist() == [
+        "[0.6, 0.8)", "[0.2, 0.4)", "[0.6, 0.8)", "[1, 1.2)", "[0.2, 0.4)", "[-0.8, -0.6)", "[0.6, 0.8)"
+    ]  # fmt: skip
+    big = interval_hierarchy("x", [0.1]).generalise(pd.Series([123456.7, 123456.69]), 1)
+    assert big.tolist() == ["[123456.7, 123456.8)", "[123456.6, 123456.7)"]  # distinct bins, distinct labels

@@ -171,3 +171,26 @@ def test_missing_quasi_identifier_values_form_their_own_class() -> None:
     assert space.outliers([0], 2) == 0
     assert space.outliers([0], 3) == 6  # every class has 2 records
     assert sorted(space.weights.tolist()) == [2, 2, 2]
+
+
+def test_with_two_qis_every_visited_node_is_counted() -> None:
+    # two QIs have one pair, which is the node itself: no pair bounds, so each visited node is counted once.
+    # Order of visits (height loss, then sum, then levels): (0,0), (0,1), (1,0) fail with 8 outliers each,
+    # (1,1) gives [20,25) and [25,30) four records each: 4 nodes checked.
+    df = pd.DataFrame({"age": [21.0, 22, 23, 24, 26, 27, 28, 29], "sex": list("MFMFMFMF")})
+    hier = {"age": interval_hierarchy("age", [5, 10]), "sex": flat_hierarchy("sex")}
+    res = search_lattice(GeneralisationSpace(df, ["age", "sex"], hier), k=4, max_outliers=0, loss="height")
+    assert res.levels == {"age": 1, "sex": 1} and res.outliers == 0
+    assert (res.nodes_checked, res.lattice_size) == (4, 4 * 2)
+    # k = 8 needs [20, 30) and no sex: (1, 1) fails, and is reached from both (0, 1) and (1, 0) but visited once;
+    # visited: the five nodes of height <= 2, then (2, 1): 6 nodes checked
+    res = search_lattice(GeneralisationSpace(df, ["age", "sex"], hier), k=8, max_outliers=0, loss="height")
+    assert res.levels == {"age": 2, "sex": 1} and res.nodes_checked == 6
+
+
+def test_per_record_class_sizes_are_indexable_without_treated_records() -> None:
+    # class_weights(levels)[inverse] is each treated record's class size, also when no record is treated
+    df, hier = _table3(6)
+    space = GeneralisationSpace(df, ["age", "zip", "sex"], hier, rows=np.zeros(6, dtype=bool))
+    sizes = space.class_weights([1, 1, 1])[space.inverse]
+    assert sizes.shape == (0,) and sizes.dtype == np.int64

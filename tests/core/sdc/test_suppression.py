@@ -58,3 +58,15 @@ def test_one_cell_is_enough_when_it_joins_a_class() -> None:
     assert res.mask[11].tolist() == [True, False]
     assert res.mask.sum() == 1 + 2 + 4
     assert class_sizes(res.df, ["a", "b"]).min() >= 5
+
+
+def test_rounds_count_the_rounds_that_blanked_cells() -> None:
+    # already 5-anonymous: no round blanks anything
+    df = pd.DataFrame({"a": ["x"] * 5 + ["y"] * 5, "b": ["u"] * 10})
+    res = local_suppression(df, ["a", "b"], 5)
+    assert res.rounds == 0 and res.mask.sum() == 0 and res.k_reached
+    # one round: the lone (y, u) blanks 'a' and joins the five (missing, u); the second round finds no one below 5
+    df = pd.DataFrame({"a": [np.nan] * 5 + ["y"], "b": ["u"] * 6}).astype(object)
+    res = local_suppression(df, ["a", "b"], 5)
+    assert res.rounds == 1 and res.mask[:, 0].tolist() == [False] * 5 + [True] and res.mask[:, 1].sum() == 0
+    assert res.k_reached

@@ -94,7 +94,7 @@ class MSTSynthesizer(MarginalSynthesizer):
             "tree": [[names[a], names[b]] for a, b in edges],
             "codes_per_column": dict(zip(names, ctx.dom, strict=True)),
             "sigma_1way": sigma1 if ctx.private else None,
-            "sigma_2way": sigma2 if ctx.private else None,
+            "sigma_2way": sigma2 if ctx.private and edges else None,  # one column: no 2-way marginal measured
             "fit_loss": loss,
         }
 
