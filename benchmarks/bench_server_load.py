@@ -183,6 +183,14 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _self_cpu() -> float:
+    """CPU time (user + system) of this process: the benchmark's own httpx clients share the cores."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _nice(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
@@ -192,6 +200,8 @@ class Timings:
         self.by_route: dict[str, list[float]] = {}
         self.log: list[tuple[float, float, str]] = []  # (start, end, route) of every request
         self.retries = 0
+        self.sessions = 0  # client sessions started and not yet ended
+        self.peak_sessions = 0
 
     async def call(self, client: httpx.AsyncClient, route: str, method: str, url: str, **kw: Any) -> httpx.Response:
         started = time.perf_counter()
@@ -250,8 +260,31 @@ async def _client(
     poll: float,
     uploaded: dict[str, int],
     jobs: list[str],
+    delay: float = 0.0,
 ) -> None:
-    """One client: upload, declare metadata, start its jobs, poll them, read the ledger and the releases."""
+    """One client: upload, declare metadata, start its jobs, poll them, read the ledger and the releases.
+
+    It starts after ``delay`` seconds (``--ramp``; 0 by default: every client at the same instant)."""
+    if delay:
+        await asyncio.sleep(delay)
+    t.sessions += 1
+    t.peak_sessions = max(t.peak_sessions, t.sessions)
+    try:
+        await _session(i, c, t, rows, jobs_per_client, poll, uploaded, jobs)
+    finally:
+        t.sessions -= 1
+
+
+async def _session(
+    i: int,
+    c: httpx.AsyncClient,
+    t: Timings,
+    rows: int,
+    jobs_per_client: int,
+    poll: float,
+    uploaded: dict[str, int],
+    jobs: list[str],
+) -> None:
     r = await t.call(
         c,
         "POST /datasets/upload",
@@ -302,12 +335,15 @@ async def _clients(
     t: Timings,
     uploaded: dict[str, int],
     jobs: list[str],
+    ramp: float = 0.0,
 ) -> None:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
         base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=300, limits=limits
     ) as c:
-        await asyncio.gather(*(_client(i, c, t, rows, jobs_per_client, poll, uploaded, jobs) for i in range(clients)))
+        await asyncio.gather(
+            *(_client(i, c, t, rows, jobs_per_client, poll, uploaded, jobs, ramp * i / clients) for i in range(clients))
+        )
 
 
 def load_test(
@@ -318,6 +354,7 @@ def load_test(
     poll: float,
     nice: int | None,
     processes: int | None = None,
+    ramp: float = 0.0,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="safedata-load-") as tmp:
         data = Path(tmp) / "data"
@@ -330,9 +367,11 @@ def load_test(
         cpu_before = server.cpu_seconds()
         by_process_before = {pid: _cpu(pid) for pid in server.server_pids()}
         started = time.perf_counter()
+        client_cpu_before = _self_cpu()
         asyncio.run(
-            _clients(server.url, server.admin_key, clients, rows, jobs_per_client, poll, timings, uploaded, jobs)
+            _clients(server.url, server.admin_key, clients, rows, jobs_per_client, poll, timings, uploaded, jobs, ramp)
         )
+        client_cpu = _self_cpu() - client_cpu_before
         wall = time.perf_counter() - started
         admin = {"Authorization": f"Bearer {server.admin_key}"}
         with httpx.Client(base_url=server.url, headers=admin, timeout=60) as c:
@@ -353,6 +392,8 @@ def load_test(
     out = timings.summary()
     out |= {
         "clients": clients,
+        "ramp_seconds": ramp,
+        "peak_concurrent_client_sessions": timings.peak_sessions,
         "generator": GENERATOR[0],
         "uploads": len(uploaded),
         "jobs": len(jobs),
@@ -367,6 +408,8 @@ def load_test(
         "server_processes": server.processes,
         "server_pids_measured": server_pids,
         "server_cpu_seconds": round(server_cpu, 1),
+        "client_cpu_seconds": round(client_cpu, 1),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, out["requests"]), 2),
         "server_cpu_seconds_by_process": by_process,
         "server_process_leading_jobs": leads.index(True) if any(leads) else None,
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, out["requests"]), 2),
@@ -509,6 +552,13 @@ def main() -> int:
         "--processes", type=int, default=None, help="server processes (default: the server's, the cores up to 4)"
     )
     ap.add_argument("--rows", type=int, default=200)
+    ap.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        help="extra information only: start the clients spread uniformly over this many seconds (default 0: all at "
+        "once, the pass/fail figure); the output reports the peak number of concurrent client sessions",
+    )
     ap.add_argument("--poll", type=float, default=1.0, help="seconds between a client's status polls")
     ap.add_argument(
         "--kill",
@@ -524,7 +574,14 @@ def main() -> int:
     results: dict[str, Any] = {}
     if args.only in (None, "load"):
         results["load"] = load_test(
-            args.clients, args.jobs_per_client, args.workers, args.rows, args.poll, args.worker_nice, args.processes
+            args.clients,
+            args.jobs_per_client,
+            args.workers,
+            args.rows,
+            args.poll,
+            args.worker_nice,
+            args.processes,
+            args.ramp,
         )
     if args.only in (None, "fault"):
         results["fault"] = fault_test(args.workers, group=args.kill == "group", processes=args.processes)
