@@ -40,8 +40,18 @@ def dataset_ledger(ctx: Ctx, ds: Dataset) -> Ledger:
     return ledger
 
 
-def reserve(ctx: Ctx, ds: Dataset, *, epsilon: float, delta: float, purpose: str, component: str) -> BudgetCharge:
-    """Reserve (epsilon, delta) of ``ds``'s lifetime budget for one request, or raise :class:`Conflict`.
+def reserve(
+    ctx: Ctx,
+    ds: Dataset,
+    *,
+    epsilon: float,
+    delta: float,
+    purpose: str,
+    component: str,
+    job_id: str | None = None,
+) -> BudgetCharge:
+    """Reserve (epsilon, delta) of ``ds``'s lifetime budget for one request (the job ``job_id``, whose row the
+    caller may add to the session unflushed: one flush writes both), or raise :class:`Conflict`.
 
     The caller must hold the dataset row locked (:func:`datasets.lock`).
     """
@@ -49,7 +59,8 @@ def reserve(ctx: Ctx, ds: Dataset, *, epsilon: float, delta: float, purpose: str
         want = Budget(float(epsilon), float(delta))
     except ValueError as exc:
         raise Invalid(f"privacy budget of the request: {exc}") from None
-    ledger = dataset_ledger(ctx, ds)
+    with ctx.session.no_autoflush:  # a pending job row is written with the charge, in one flush
+        ledger = dataset_ledger(ctx, ds)
     charge = BudgetCharge(
         dataset_id=ds.id,
         purpose=purpose,
@@ -57,6 +68,7 @@ def reserve(ctx: Ctx, ds: Dataset, *, epsilon: float, delta: float, purpose: str
         epsilon=want.epsilon,
         delta=want.delta,
         key_id=ctx.who.key_id,
+        job_id=job_id,
     )
     try:
         ledger.share(f"request-{len(ledger.shares)}", component, want)
