@@ -7,6 +7,7 @@ component can rely on ``table.df[col]`` having the dtype its metadata says.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -105,10 +106,20 @@ class Table:
             raise DataError(f"{where}: unknown column '{missing[0]}' (available: {', '.join(self.df.columns)})")
 
 
+# text that may read as an infinite number: 'inf'/'infinity' in any case, an exponent of 3 or more digits
+# ('1e999'); a value of 200 characters or more may hold over 308 digits (checked by its length)
+_MAY_BE_INFINITE = re.compile(r"inf|[eE][+-]?\d{3}", re.IGNORECASE)
+
+
 def _may_refuse(series: pd.Series, coded: TextCodes | None) -> bool:
-    """Could inferring this column refuse it? Only when a value reads as an infinite number (cheap to rule out)."""
+    """Could inferring this column refuse it? Only when a value reads as an infinite number (cheap to rule out:
+    a text column is inferred when one of its distinct values looks like one, then decided by inference)."""
     if coded is not None:
-        return bool(np.isinf(to_numbers(coded.distinct).to_numpy(dtype=float)).any())
+        values = coded.distinct.tolist()
+        if not values:
+            return False
+        joined = "\x00".join(values)
+        return bool(_MAY_BE_INFINITE.search(joined)) or max(map(len, values)) >= 200
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
         return False
     if pd.api.types.is_integer_dtype(series):
