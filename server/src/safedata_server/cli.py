@@ -61,9 +61,8 @@ def serve(args: argparse.Namespace) -> int:
         )
 
     from safedata_server.api.app import create_app
-    from safedata_server.runtime import create_runtime, tune_interpreter
+    from safedata_server.runtime import create_runtime
 
-    tune_interpreter()
     rt, admin_key = create_runtime(settings)
     _announce(url, settings, rt.db.is_sqlite, admin_key, 1)
     app = create_app(settings, runtime=rt)

@@ -19,18 +19,7 @@ from safedata_server.services.context import Runtime
 from safedata_server.services.keys import bootstrap
 from safedata_server.storage import ObjectStore
 
-__all__ = [
-    "SWITCH_INTERVAL",
-    "create_runtime",
-    "finish_rotation",
-    "load_audit_key",
-    "tune_interpreter",
-    "warm_up",
-    "worker_config",
-]
-
-# seconds a request thread may keep the GIL while another waits (CPython's default: 0.005)
-SWITCH_INTERVAL = 0.0005
+__all__ = ["create_runtime", "finish_rotation", "load_audit_key", "warm_up", "worker_config"]
 
 
 def load_audit_key(settings: Settings) -> AuditKey:
@@ -84,21 +73,6 @@ def warm_up(rt: Runtime) -> None:
     _ = rt.engine
     create_accountant("rdp")
     secure_backend()  # imports the CSPRNG's bit generator, which every budget share draws from
-
-
-def tune_interpreter() -> None:
-    """Settings of a server process's interpreter: a short GIL switch interval (``SWITCH_INTERVAL``).
-
-    A request holding the database writer lock gives up the GIL at every SQL statement (sqlite releases it)
-    and must win it back from the request threads computing meanwhile; with CPython's 5 ms interval, each
-    statement of the holder can wait up to 5 ms behind one of them, so the lock, which every write request
-    needs, is held several times longer than its work. Measured on the load benchmark's opening burst
-    (50 clients at once, 2 cores): the time a generate request holds the lock fell from 19.5 to 10.1 ms
-    and the burst drained in 2.3 s instead of 3.5 s. The cost, more switches, is a fraction of a percent.
-    """
-    import sys
-
-    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def create_runtime(settings: Settings) -> tuple[Runtime, str | None]:

@@ -87,10 +87,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 def app_from_env() -> FastAPI:
     """The app of one server process of ``safedata serve --processes N`` (uvicorn's factory; the settings come
     from the environment). The process stops when the supervising ``safedata serve`` is gone, even killed."""
-    from safedata_server.runtime import tune_interpreter
-
     _exit_with_parent()
-    tune_interpreter()
     return create_app(Settings.from_env())
 
 
