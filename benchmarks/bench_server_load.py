@@ -1,10 +1,14 @@
 """Load and fault test of ``safedata serve`` (loopback only, bounded).
 
-Load: 50 concurrent clients each upload a small dataset, declare its metadata and
-start 2 small DP generate jobs (100 jobs), polling and reading as they go.
-Checked: nothing lost (every job reaches a final state, every accepted upload
-decrypts to the rows sent) and the p95 latency of the non-job endpoints
-(everything but the job's own run time) is under 200 ms.
+Load: 50 concurrent clients, all starting at the same instant, each upload a small
+dataset, declare its metadata and start 2 small DP generate jobs (100 jobs), polling
+and reading as they go. Checked: nothing lost (every job reaches a final state, every
+accepted upload decrypts to the rows sent) and the p95 latency of the non-job
+endpoints (everything but the job's own run time) is under 200 ms. Each client has
+its own HTTP client and connection; the benchmark's own CPU (``client_cpu_seconds``:
+it shares the cores with the server) is reported. ``--ramp SECONDS`` spreads the
+clients' starts over that many seconds (extra information, never a pass; the peak
+number of concurrent client sessions is reported).
 
 Fault: a job is started, the server and its workers are killed with SIGKILL
 while the job runs, the server is restarted on the same data, and the state
@@ -576,7 +580,8 @@ def main() -> int:
         type=float,
         default=0.0,
         help="extra information only: start the clients spread uniformly over this many seconds (default 0: all at "
-        "once, the pass/fail figure); the output reports the peak number of concurrent client sessions",
+        "once, the pass/fail figure; a run with a ramp exits 1 whatever its figures); the output reports the peak "
+        "number of concurrent client sessions",
     )
     ap.add_argument("--poll", type=float, default=1.0, help="seconds between a client's status polls")
     ap.add_argument(
@@ -607,7 +612,8 @@ def main() -> int:
     print(json.dumps(results, indent=2))
     ok = True
     if "load" in results:
-        ok &= results["load"]["nothing_lost"] and results["load"]["p95_ms"] < 200
+        # the acceptance figure is the simultaneous start: a --ramp run (extra information) never passes
+        ok &= results["load"]["nothing_lost"] and results["load"]["p95_ms"] < 200 and not args.ramp
     if "fault" in results:
         ok &= results["fault"]["consistent"]
     return 0 if ok else 1
