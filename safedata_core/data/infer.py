@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -241,17 +242,21 @@ def infer_metadata(
     source: str = "data",
     cleaned: dict[str, pd.Series] | None = None,
     coded: dict[str, TextCodes] | None = None,
+    columns: Iterable[str] | None = None,
 ) -> Metadata:
     """Infer a :class:`Metadata` for ``df``. Domains are recorded but marked inferred.
 
     ``cleaned``: ``clean_missing`` of each column when the caller has them (filled in otherwise);
     ``coded``: text columns cleaned and coded by :func:`~safedata_core.data.codes.text_codes` (these
-    need no ``cleaned`` entry).
+    need no ``cleaned`` entry); ``columns``: infer only these (in ``df``'s order; default: all).
     """
-    columns: dict[str, ColumnMeta] = {}
+    inferred: dict[str, ColumnMeta] = {}
     cleaned = {} if cleaned is None else cleaned
     coded = {} if coded is None else coded
+    wanted = None if columns is None else set(columns)
     for name in df.columns:
+        if wanted is not None and name not in wanted:
+            continue
         bounds = None
         categories = None
         tc = coded.get(name)
@@ -281,11 +286,11 @@ def infer_metadata(
             elif ctype in ("categorical", "boolean"):
                 categories = sorted(pd.Series(s.dropna().unique()).astype(str).unique().tolist())
             nullable = bool(s.isna().any())
-        columns[str(name)] = ColumnMeta(
+        inferred[str(name)] = ColumnMeta(
             type=ctype,
             bounds=bounds,
             categories=categories,
             nullable=nullable,
             inferred=True,
         )
-    return Metadata(columns=columns)
+    return Metadata(columns=inferred)

@@ -7,6 +7,7 @@ component can rely on ``table.df[col]`` having the dtype its metadata says.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from safedata_core.data.infer import (
     refuse_infinities,
     to_numbers,
 )
-from safedata_core.data.metadata import Metadata
+from safedata_core.data.metadata import ColumnMeta, Metadata
 from safedata_core.data.normalize import normalize_frame
 from safedata_core.errors import DataError
 
@@ -67,8 +68,19 @@ class Table:
             for name in other:
                 df[name] = normalized[name]
         cleaned: dict[str, pd.Series] = {}  # clean_missing of each other column, computed once for both passes
-        inferred = infer_metadata(df, source=source, cleaned=cleaned, coded=coded)
-        meta = metadata.merged_over(inferred) if metadata is not None else inferred
+        if metadata is None:
+            meta = infer_metadata(df, source=source, cleaned=cleaned, coded=coded)
+        else:
+            # a declared column's entry is its declaration alone (Metadata.merged_over takes nothing else from
+            # inference), so only undeclared columns are inferred; inference also refuses a column whose values
+            # read as numbers and hold an infinity, so a declared column holding one is inferred too (same refusal)
+            infer = [c for c in df.columns if c not in metadata.columns or _may_refuse(df[c], coded.get(c))]
+            inferred = infer_metadata(df, source=source, cleaned=cleaned, coded=coded, columns=infer)
+            placeholders = {  # merged_over replaces these by the declarations
+                c: inferred.columns.get(c) or ColumnMeta(type=metadata.columns[c].type, inferred=True)
+                for c in df.columns
+            }
+            meta = metadata.merged_over(Metadata(columns=placeholders))
         return cls(df=coerce_to_metadata(df, meta, source=source, cleaned=cleaned, coded=coded), metadata=meta)
 
     # -- convenience ------------------------------------------------------
@@ -92,6 +104,29 @@ class Table:
         missing = [c for c in columns if c not in self.df.columns]
         if missing:
             raise DataError(f"{where}: unknown column '{missing[0]}' (available: {', '.join(self.df.columns)})")
+
+
+# text that may read as an infinite number: 'inf'/'infinity' in any case, an exponent of 3 or more digits
+# ('1e999'); a value of 200 characters or more may hold over 308 digits (checked by its length)
+_MAY_BE_INFINITE = re.compile(r"inf|[eE][+-]?\d{3}", re.IGNORECASE)
+
+
+def _may_refuse(series: pd.Series, coded: TextCodes | None) -> bool:
+    """Could inferring this column refuse it? Only when a value reads as an infinite number (cheap to rule out:
+    a text column is inferred when one of its distinct values looks like one, then decided by inference)."""
+    if coded is not None:
+        values = coded.distinct.tolist()
+        if not values:
+            return False
+        joined = "\x00".join(values)
+        return bool(_MAY_BE_INFINITE.search(joined)) or max(map(len, values)) >= 200
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        return False
+    if pd.api.types.is_integer_dtype(series):
+        return False
+    if pd.api.types.is_float_dtype(series):
+        return bool(np.isinf(series.to_numpy(dtype=float, na_value=np.nan)).any())
+    return True  # any other dtype (mixed objects, categoricals): inferred, as before
 
 
 def coerce_to_metadata(

@@ -54,6 +54,19 @@ def csv_bytes(n: int = 300, seed: int = 0) -> bytes:
     return people(n, seed).to_csv(index=False).encode()
 
 
+def children(pid: int) -> list[int]:
+    """The live (not zombie) processes whose parent is ``pid`` (Linux ``/proc``)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in (

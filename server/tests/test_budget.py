@@ -129,3 +129,38 @@ def test_refusal_is_409_before_any_work_and_the_ledger_composes(tmp_path: Path) 
     with rt.db.session() as s:
         assert s.get(Job, gen).status == "cancelled"
     rt.db.dispose()
+
+
+def test_reserve_decides_as_the_per_reservation_ledger_and_writes_the_job_with_its_charge(tmp_path: Path) -> None:
+    from safedata_server.services import budget
+
+    from safedata_core import Budget, PrivacyBudgetError
+
+    rt, key = create_runtime(make_settings(tmp_path / "data", start_workers=False))
+    assert key is not None
+    who, ds = _setup(rt, key, budget=1.0)
+    asks = [0.1] * 9 + [0.1 + 1e-12, 0.05]  # the 10th passes 1.0 by less than the ledger's tolerance
+    outcomes = []
+    for eps in asks:
+        with service_ctx(rt, who) as ctx:
+            full = budget.dataset_ledger(ctx, datasets.get_row(ctx, ds))  # one share per reservation
+            try:
+                full.share("next", "example", Budget(eps, 1e-6))
+                expected = "accepted"
+            except PrivacyBudgetError:
+                expected = "refused"
+        try:
+            with service_ctx(rt, who) as ctx:
+                job = generators.start_generation(
+                    ctx, ds, {"generator_type": "example", "target_epsilon": eps, "target_delta": 1e-6}
+                )
+            outcomes.append(("accepted", expected))
+            with rt.db.session(write=False) as s:
+                charge = s.query(BudgetCharge).filter(BudgetCharge.job_id == job["id"]).one()
+                assert charge.epsilon == eps and s.get(Job, job["id"]) is not None
+        except Conflict as exc:
+            outcomes.append(("refused", expected))
+            assert "already reserved epsilon=1" in str(exc) and "\n" not in str(exc)
+    assert all(got == want for got, want in outcomes), outcomes
+    assert [got for got, _ in outcomes].count("accepted") == 10
+    rt.db.dispose()

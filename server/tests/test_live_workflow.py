@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from conftest import META, csv_bytes
+from conftest import META, children, csv_bytes
 
 LEVELS = [(0.5, "very_strong"), (2.0, "strong"), (5.0, "moderate")]  # sum 7.5 of a lifetime 8.0
 
@@ -75,7 +75,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Clien
             time.sleep(0.1)
     yield client, key
     client.close()
-    workers = _children(proc.pid)
+    workers = children(proc.pid)
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=30)
@@ -87,19 +87,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Clien
     assert workers and not [p for p in workers if Path(f"/proc/{p}").exists() and not _zombie(p)], (
         "job workers outlived the server"
     )
-
-
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (Linux /proc)."""
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
-    return kids
 
 
 def _zombie(pid: int) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import META, csv_bytes
+from conftest import META, children, csv_bytes
 
 FINAL = ("succeeded", "failed", "cancelled")
 
@@ -25,18 +25,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            kids.append(int(stat.parent.name))
-    return kids
 
 
 @contextmanager
@@ -100,7 +88,7 @@ def _dataset(url: str, key: str, epsilon: float) -> str:
 
 def test_two_server_processes_answer(two: tuple[subprocess.Popen[str], str, str]) -> None:
     proc, _url, _key = two
-    assert len(_children(proc.pid)) >= 2  # the server processes (the job workers are below the leader)
+    assert len(children(proc.pid)) >= 2  # the server processes (the job workers are below the leader)
 
 
 def test_parallel_requests_across_processes_cannot_overspend(two: tuple[subprocess.Popen[str], str, str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 
 from safedata_core import SafedataError
@@ -47,6 +48,8 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["SAFEDATA_DATA_DIR"] = str(settings.data_dir)
         os.environ["SAFEDATA_WORKERS"] = str(settings.workers)
         os.environ["SAFEDATA_PROCESSES"] = str(settings.processes)
+        # one web-session secret for all server processes (made now: a restart still signs everybody out)
+        os.environ["SAFEDATA_WEB_SESSION_SECRET"] = secrets.token_hex(32)
         from safedata_server.processes import supervise
 
         return supervise(

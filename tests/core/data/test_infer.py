@@ -64,3 +64,11 @@ def test_infinities_are_refused_naming_the_column() -> None:
     for values in ([1.0, np.inf, 2.0], ["1", "inf", "-Infinity"]):
         with pytest.raises(DataError, match="column 'v' holds .* infinite value"):
             infer_metadata(pd.DataFrame({"v": values}))
+
+
+def test_infer_metadata_of_some_columns_only() -> None:
+    df = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "x"], "c": [0.5, 1.5, 2.5]})
+    meta = infer_metadata(df, columns=["c", "a"])
+    assert list(meta.columns) == ["a", "c"]  # the frame's order
+    assert meta.columns["a"].type == "integer" and meta.columns["c"].bounds == (0.5, 2.5)
+    assert list(infer_metadata(df).columns) == ["a", "b", "c"]

@@ -69,3 +69,76 @@ def test_write_round_trip_keeps_integers(tmp_path: Path) -> None:
     assert open(tmp_path / "o.csv").readline().strip() == "age,sex"
     back = pd.read_csv(tmp_path / "o.csv")
     assert back["age"].dtype == np.int64 and len(pd.read_parquet(tmp_path / "o.parquet")) == len(t)
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "age": ["34", "51", "?", "29"],
+            "sex": ["F", "M", "M", " F"],
+            "score": [0.5, np.nan, 2.25, 1.0],
+            "note": ["x", "y", "z", "x"],
+        }
+    )
+
+
+def test_declared_columns_are_not_inferred(monkeypatch: pytest.MonkeyPatch) -> None:
+    import safedata_core.data.table as table_module
+    from safedata_core.data.infer import infer_metadata
+
+    seen: list[str] = []
+
+    def spy(df: pd.DataFrame, **kw: object) -> Metadata:
+        meta = infer_metadata(df, **kw)  # type: ignore[arg-type]
+        seen.extend(meta.columns)
+        return meta
+
+    monkeypatch.setattr(table_module, "infer_metadata", spy)
+    declared = Metadata.from_dict(
+        {"columns": {"age": {"type": "integer", "bounds": [18, 90]}, "sex": {"type": "categorical"}}}
+    )
+    t = Table.from_dataframe(_frame(), declared)
+    assert seen == ["score", "note"]  # only the undeclared ones
+    assert t.metadata.columns["age"].bounds == (18, 90) and not t.metadata.columns["age"].inferred
+    assert list(t.metadata.columns) == ["age", "sex", "score", "note"]  # the data's column order
+
+
+def test_skipping_inference_gives_the_same_table_as_inferring_everything() -> None:
+    from safedata_core.data.infer import infer_metadata
+
+    declared = Metadata.from_dict(
+        {
+            "columns": {
+                "age": {"type": "integer", "bounds": [18, 90], "role": "quasi_identifier"},
+                "sex": {"type": "categorical", "categories": ["F", "M"], "nullable": False},
+                "score": {"type": "categorical"},  # numbers declared as text
+            }
+        }
+    )
+    t = Table.from_dataframe(_frame(), declared)
+    clean = _frame()
+    clean["sex"] = clean["sex"].str.strip()
+    full = declared.merged_over(infer_metadata(clean))  # every column inferred, then the declarations laid over
+    assert t.metadata == full
+    assert t.df["age"].tolist()[:2] == [34.0, 51.0] and t.df["score"].tolist()[0] == "0.5"
+
+
+@pytest.mark.parametrize(
+    "values", [["1", "inf", "3"], [1.0, np.inf, 3.0], ["-Infinity", "2", "4"]], ids=["text", "float", "text-neg"]
+)
+def test_a_declared_non_numeric_column_of_numbers_with_an_infinity_is_still_refused(values: list[object]) -> None:
+    declared = Metadata.from_dict({"columns": {"a": {"type": "categorical"}}})
+    with pytest.raises(DataError, match="column 'a' holds 1 infinite value"):
+        Table.from_dataframe(pd.DataFrame({"a": values}), declared)
+    # text that does not read as numbers keeps 'inf' as a category, as inference decides
+    t = Table.from_dataframe(pd.DataFrame({"a": ["x", "inf", "y"]}), declared)
+    assert t.df["a"].tolist() == ["x", "inf", "y"]
+
+
+def test_declared_numeric_columns_still_refuse_infinities_and_huge_integers() -> None:
+    num = Metadata.from_dict({"columns": {"a": {"type": "numerical", "bounds": [0, 5]}}})
+    with pytest.raises(DataError, match="infinite"):
+        Table.from_dataframe(pd.DataFrame({"a": ["1", "inf"]}), num)
+    big = Metadata.from_dict({"columns": {"a": {"type": "integer", "bounds": [0, 5]}}})
+    with pytest.raises(DataError, match="beyond 2\\^53"):
+        Table.from_dataframe(pd.DataFrame({"a": [1, 2**60]}), big)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from safedata_core import UnknownComponentError
 from safedata_server.auth import ANY_ROLE, STEWARD
-from safedata_server.models import QUICK_JOB_KINDS, Dataset, Job
+from safedata_server.models import QUICK_JOB_KINDS, Dataset, Job, new_id
 from safedata_server.services import audit, budget, datasets
 from safedata_server.services.context import Conflict, Ctx, Invalid, NotFound, authorize
 
@@ -339,6 +339,7 @@ def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[st
         else:
             raise Invalid("; ".join(plan["errors"]))
     job = Job(
+        id=new_id(),
         project_id=who.project_id,
         dataset_id=ds.id,
         kind="generate",
@@ -350,13 +351,19 @@ def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[st
         delta=plan["delta"],
         created_by=who.key_id,
     )
-    ctx.session.add(job)
-    ctx.session.flush()
+    ctx.session.add(job)  # flushed with the budget charge (one round to the database, under the lock)
     if plan["dp"]:
-        charge = budget.reserve(
-            ctx, ds, epsilon=plan["epsilon"], delta=plan["delta"], purpose="generate", component=plan["component"]
+        budget.reserve(
+            ctx,
+            ds,
+            epsilon=plan["epsilon"],
+            delta=plan["delta"],
+            purpose="generate",
+            component=plan["component"],
+            job_id=job.id,
         )
-        charge.job_id = job.id
+    else:
+        ctx.session.flush()
     audit.record(
         ctx, "generation_started", obj=job.id, dataset_id=ds.id, epsilon=plan["epsilon"], component=plan["component"]
     )

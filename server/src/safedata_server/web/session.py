@@ -2,7 +2,10 @@
 
 Signing in checks the API key once (:func:`safedata_server.auth.authenticate`);
 the cookie then holds ``key id . expiry . nonce . HMAC`` under a secret that lives
-in the process (a restart signs everybody out), never the key. Every request
+in memory (a restart signs everybody out), never the key. With several server
+processes (``safedata serve --processes N``) they share the secret, which
+``safedata serve`` makes at start and hands them in ``SAFEDATA_WEB_SESSION_SECRET``:
+a browser's connections may reach any of them. Every request
 re-reads the key row, so a revoked key loses its sessions at once. The cookie is
 HttpOnly, SameSite=Strict, scoped to the UI's path, and Secure when the request
 came over TLS. The CSRF token of a session is an HMAC of its nonce; the sign-in
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -24,11 +28,22 @@ from sqlalchemy.orm import Session
 from safedata_server.auth import Principal
 from safedata_server.models import ApiKey
 
-__all__ = ["COOKIE", "PRE_COOKIE", "SESSION_SECONDS", "Sessions", "WebSession"]
+__all__ = ["COOKIE", "PRE_COOKIE", "SECRET_ENV", "SESSION_SECONDS", "Sessions", "WebSession"]
 
 COOKIE = "sd_session"
+SECRET_ENV = "SAFEDATA_WEB_SESSION_SECRET"  # set by ``safedata serve --processes N`` for its server processes
 PRE_COOKIE = "sd_login_csrf"
 SESSION_SECONDS = 8 * 3600
+
+
+def _shared_secret() -> bytes | None:
+    """The session secret shared by the server processes of one ``safedata serve`` (hex in the environment)."""
+    raw = os.environ.get(SECRET_ENV, "")
+    try:
+        secret = bytes.fromhex(raw)
+    except ValueError:
+        return None
+    return secret if len(secret) >= 32 else None
 
 
 @dataclass(frozen=True)
@@ -45,7 +60,7 @@ class Sessions:
     """Issues and checks session cookies and CSRF tokens (one per app, secret made at start)."""
 
     path: str = "/ui"
-    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    secret: bytes = field(default_factory=lambda: _shared_secret() or secrets.token_bytes(32), repr=False)
     ended: set[str] = field(default_factory=set)
 
     def _mac(self, text: str) -> str:
