@@ -79,6 +79,11 @@ def test_exact_input_size_is_not_published_under_dp(tmp_path: Path) -> None:
     events = [json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines()]
     loaded = next(e for e in events if e["event"] == "data_loaded")
     assert "rows" not in loaded and "holdout_rows" not in loaded
+    # the DP synthesizer's released row count is its noisy estimate (public): with the fake's Laplace scale of
+    # 10 it equals the exact training size by chance in ~5 % of runs, so that one field is checked for what it
+    # is (the released table's size) and left out of the comparison with the exact sizes
+    synth_end = next(e for e in events if e["event"] == "step_end" and e["step"] == "synth")
+    assert synth_end.pop("rows") == len(result.released["synth"])
     assert not private & set(numbers(events))
     assert not private & set(numbers(json.loads((out / "pipeline.lock.json").read_text())))
     assert not private & set(numbers(json.loads((out / "release" / "ledger.json").read_text())))
@@ -90,6 +95,10 @@ def test_release_report_and_model_card_do_not_contain_the_input_size(tmp_path: P
     p["data"]["holdout"] = 0.3
     result = fakes.engine().run(p, data=tiny_table(N), out=out)
     private = {N, result.report["data"]["rows"], result.report["data"]["holdout_rows"]}
+    # the report and the card publish the released table's size, the DP synthesizer's noisy estimate; with the
+    # fake's Laplace scale of 10 it equals the exact training size by chance in ~5 % of runs: such a
+    # coincidence is the DP output itself, not a leak, so that one value cannot be checked
+    private -= {len(result.released["synth"])}
     view = json.loads((out / "release" / "report.json").read_text())
     assert not {float(x) for x in private} & set(numbers(view))
     card = (out / "release" / "model_card.md").read_text()
