@@ -78,23 +78,23 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"--k {args.k} is too small (give k >= 2)")
     qis = _columns(args.qi, "--qi")
     sensitive = _columns(args.sensitive, "--sensitive")
+    # the same profile settings for the local and the Dask builder
+    options: dict[str, Any] = {
+        "quasi_identifiers": qis,
+        "sensitive": sensitive,
+        "weight": args.weight,
+        "k": args.k,
+        "max_rare_combinations": max(args.max_rare, 0),
+    }
     if getattr(args, "dask", None):
         from safedata_core.execution.profile import profile_on_dask
 
-        table, profile = profile_on_dask(args, qis, sensitive)
+        table, profile = profile_on_dask(args, options)
     else:
         try:
             table = make_engine(args).read_table(args.data, args.metadata)
             require_profilable(table, args.data)
-            profile, _ = build_profile(
-                table,
-                quasi_identifiers=qis,
-                sensitive=sensitive,
-                weight=args.weight,
-                k=args.k,
-                max_rare_combinations=max(args.max_rare, 0),
-                progress=False if args.no_progress else None,
-            )
+            profile, _ = build_profile(table, **options, progress=False if args.no_progress else None)
         except MemoryError:  # pyarrow's ArrowMemoryError is one too
             raise DataError(
                 f"'{args.data}' does not fit in this machine's memory for a local profile "
