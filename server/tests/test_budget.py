@@ -131,9 +131,20 @@ def test_refusal_is_409_before_any_work_and_the_ledger_composes(tmp_path: Path) 
     rt.db.dispose()
 
 
-def test_reserve_decides_as_the_per_reservation_ledger_and_writes_the_job_with_its_charge(tmp_path: Path) -> None:
-    from safedata_server.services import budget
+def _per_reservation_ledger(ctx, ds):
+    """The reference: the dataset's lifetime ledger with one share and one ``approx`` charge per reservation."""
+    from safedata_core import Budget, Ledger
 
+    ledger = Ledger(Budget(ds.budget_epsilon, ds.budget_delta), accountant=ds.accountant)
+    charges = ctx.session.query(BudgetCharge).filter(BudgetCharge.dataset_id == ds.id).order_by(BudgetCharge.created_at)
+    for c in charges:
+        ledger.share(c.id, c.component, Budget(c.epsilon, c.delta)).charge(
+            "approx", epsilon=c.epsilon, delta=c.delta, note=c.purpose
+        )
+    return ledger
+
+
+def test_reserve_decides_as_the_per_reservation_ledger_and_writes_the_job_with_its_charge(tmp_path: Path) -> None:
     from safedata_core import Budget, PrivacyBudgetError
 
     rt, key = create_runtime(make_settings(tmp_path / "data", start_workers=False))
@@ -143,7 +154,7 @@ def test_reserve_decides_as_the_per_reservation_ledger_and_writes_the_job_with_i
     outcomes = []
     for eps in asks:
         with service_ctx(rt, who) as ctx:
-            full = budget.dataset_ledger(ctx, datasets.get_row(ctx, ds))  # one share per reservation
+            full = _per_reservation_ledger(ctx, datasets.get_row(ctx, ds))
             try:
                 full.share("next", "example", Budget(eps, 1e-6))
                 expected = "accepted"

@@ -23,7 +23,7 @@ from safedata_server.db import mark_durable
 from safedata_server.models import BudgetCharge, Dataset, Job
 from safedata_server.services.context import Conflict, Ctx, Invalid
 
-__all__ = ["dataset_ledger", "ledger_view", "remaining", "reserve"]
+__all__ = ["ledger_view", "remaining", "reserve"]
 
 
 _AMOUNTS = (
@@ -38,13 +38,10 @@ def _charges(ctx: Ctx, ds: Dataset) -> list[BudgetCharge]:
     return list(ctx.session.scalars(q))
 
 
-def dataset_ledger(ctx: Ctx, ds: Dataset) -> Ledger:
-    """The dataset's lifetime ledger: one share and one ``approx`` charge per reservation."""
-    ledger = Ledger(Budget(ds.budget_epsilon, ds.budget_delta), accountant=ds.accountant)
-    for c in _charges(ctx, ds):
-        share = ledger.share(c.id, c.component, Budget(c.epsilon, c.delta))
-        share.charge("approx", epsilon=c.epsilon, delta=c.delta, note=c.purpose)
-    return ledger
+def _reserved(ctx: Ctx, ds: Dataset) -> tuple[float, float]:
+    """Sums of the dataset's reservations (epsilon, delta), added in the order of the charges."""
+    rows = ctx.session.execute(_AMOUNTS, {"dataset": ds.id}).all()
+    return sum(r[0] for r in rows), sum(r[1] for r in rows)
 
 
 def reserve(
@@ -67,12 +64,11 @@ def reserve(
     except ValueError as exc:
         raise Invalid(f"privacy budget of the request: {exc}") from None
     with ctx.session.no_autoflush:  # a pending job row is written with the charge, in one flush
-        rows = ctx.session.execute(_AMOUNTS, {"dataset": ds.id}).all()
+        used_e, used_d = _reserved(ctx, ds)
     # the core ledger decides: the earlier reservations as one share (their sums, added in the order of the
     # charges, as the ledger adds one share per reservation: the same totals) and this request's share, which
     # the ledger refuses when the shares would pass the lifetime budget. One share, not one per reservation:
     # each share draws a CSPRNG for its noise, ~0.1 ms that would grow with the dataset's history, under the lock
-    used_e, used_d = sum(r[0] for r in rows), sum(r[1] for r in rows)
     ledger = Ledger(Budget(ds.budget_epsilon, ds.budget_delta), accountant=ds.accountant)
     charge = BudgetCharge(
         dataset_id=ds.id,
@@ -84,9 +80,9 @@ def reserve(
         job_id=job_id,
     )
     try:
-        if rows:
+        if used_e or used_d:
             ledger.share("reserved", "earlier requests", Budget(used_e, used_d))
-        ledger.share(f"request-{len(rows)}", component, want)
+        ledger.share("request", component, want)
     except PrivacyBudgetError:
         raise Conflict(
             f"dataset {ds.id}: this request (epsilon={want.epsilon:g}, delta={want.delta:g}) would take the "
@@ -102,11 +98,8 @@ def reserve(
 def remaining(ctx: Ctx, ds: Dataset) -> dict[str, float]:
     """What is left of the lifetime budget: ``ledger_view(...)["remaining"]`` (the same sums, in the same order),
     without building the view."""
-    rows = ctx.session.execute(_AMOUNTS, {"dataset": ds.id}).all()
-    return {
-        "epsilon": max(0.0, ds.budget_epsilon - sum(r[0] for r in rows)),
-        "delta": max(0.0, ds.budget_delta - sum(r[1] for r in rows)),
-    }
+    used_e, used_d = _reserved(ctx, ds)
+    return {"epsilon": max(0.0, ds.budget_epsilon - used_e), "delta": max(0.0, ds.budget_delta - used_d)}
 
 
 def ledger_view(ctx: Ctx, ds: Dataset) -> dict[str, Any]:
