@@ -288,3 +288,112 @@ def test_one_dispatcher_leads_and_claims_each_job_once(tmp_path: Path) -> None:
         second.shutdown()
         first.shutdown()
         rt.db.dispose()
+
+
+def _recording_pools(started: list[str]) -> Any:
+    from safedata_server.jobs.executor import Executor
+
+    class Pools(Executor):
+        def submit(self, job_id: str, *, quick: bool = False) -> None:
+            started.append(job_id)
+
+        def shutdown(self, *, wait: bool = False) -> None:
+            pass
+
+    return Pools()
+
+
+def test_generation_jobs_stay_queued_while_the_leader_answers_requests(tmp_path: Path) -> None:
+    from safedata_server.jobs.dispatch import Dispatcher
+
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    rt, key = create_runtime(settings)
+    assert key is not None
+    started: list[str] = []
+    busy = [True]
+    lead = Dispatcher(
+        rt.db,
+        settings.data_dir / "dispatcher.lock",
+        lambda: _recording_pools(started),
+        lambda me: recover(rt, me),
+        poll=0.05,
+        busy=lambda: busy[0],
+        max_defer=60.0,
+    )
+    try:
+        ds, job_id = _queued_job(rt, key)
+        with service_ctx(rt, principal_for(rt, key)) as ctx:
+            profile_id = datasets.start_profile(ctx, ds)["id"]  # a quick-lane job: a request waits for it
+        lead.submit(job_id)
+        lead.submit(profile_id, quick=True)
+        time.sleep(0.5)
+        assert started == [profile_id]  # the quick job at once; the generation waits for a quiet moment
+        with rt.db.session(write=False) as s:
+            assert s.get(Job, job_id).lease_owner is None  # not even claimed: no write while requests run
+        busy[0] = False
+        deadline = time.monotonic() + 5
+        while job_id not in started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert started == [profile_id, job_id]
+    finally:
+        lead.shutdown()
+        rt.db.dispose()
+
+
+def test_a_generation_job_waits_at_most_max_defer_under_constant_requests(tmp_path: Path) -> None:
+    from safedata_server.jobs.dispatch import Dispatcher
+
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    rt, key = create_runtime(settings)
+    assert key is not None
+    started: list[str] = []
+    lead = Dispatcher(
+        rt.db,
+        settings.data_dir / "dispatcher.lock",
+        lambda: _recording_pools(started),
+        lambda me: recover(rt, me),
+        poll=0.05,
+        busy=lambda: True,
+        max_defer=0.4,
+    )
+    try:
+        _ds, job_id = _queued_job(rt, key)
+        t0 = time.monotonic()
+        lead.submit(job_id)
+        while job_id not in started and time.monotonic() - t0 < 5:
+            time.sleep(0.01)
+        waited = time.monotonic() - t0
+        assert started == [job_id] and 0.3 <= waited < 3.0
+    finally:
+        lead.shutdown()
+        rt.db.dispose()
+
+
+def test_a_worker_encrypts_its_inputs_and_outputs_outside_the_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "data", start_workers=False)
+    rt, key = create_runtime(settings)
+    assert key is not None
+    _ds, job_id = _queued_job(rt, key)
+    worker.init_worker(worker_config(rt))
+    db, store = worker._STATE["db"], worker._STATE["store"]
+    seen: list[tuple[str, bool]] = []
+    seal, get = store.seal, store.get
+
+    def watched_seal(*args: Any) -> Any:
+        seen.append(("seal", db._writer.locked()))
+        return seal(*args)
+
+    def watched_get(*args: Any) -> Any:
+        seen.append(("get", db._writer.locked()))
+        return get(*args)
+
+    monkeypatch.setattr(store, "seal", watched_seal)
+    monkeypatch.setattr(store, "get", watched_get)
+    try:
+        assert worker.run_job(job_id) == "succeeded"
+    finally:
+        rt.db.dispose()
+    assert {kind for kind, _ in seen} == {"seal", "get"}  # it read the dataset and sealed its outputs
+    assert not any(locked for _, locked in seen)  # never while holding the database's write lock

@@ -98,3 +98,19 @@ def test_a_read_calls_audit_event_is_chained_in_the_same_call(served) -> None:  
         after = s.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
         assert audit.verify_chain(s, rt.audit_key)["ok"]
     assert after == before + 1
+
+
+def test_a_request_counts_as_in_flight_while_it_is_answered(served, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from safedata_server.services import system
+
+    rt, client, _admin = served
+    during: list[int] = []
+    health = system.health
+
+    def watched(runtime):  # type: ignore[no-untyped-def]
+        during.append(runtime.in_flight)
+        return health(runtime)
+
+    monkeypatch.setattr(system, "health", watched)
+    assert client.get("/healthz").status_code == 200
+    assert during == [1] and rt.in_flight == 0 and not rt.busy()

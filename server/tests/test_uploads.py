@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import World, csv_bytes, make_settings
 from fastapi.testclient import TestClient
 from safedata_server.api.app import create_app
@@ -33,11 +34,28 @@ def test_size_limit_format_and_content_refusals(tmp_path: Path) -> None:
     rt.db.dispose()
 
 
-def test_uploads_and_metadata_are_parsed_in_a_helper_process_with_the_same_answers(world: World) -> None:
+def test_small_inputs_are_handled_here_and_larger_ones_in_a_helper(world: World) -> None:
+    import asyncio
+    import os
+
+    from safedata_server.offload import INLINE_BYTES
+
+    pool = world.rt.cpu
+    assert pool is not None
+    here = asyncio.run(pool.run_async(os.getpid, size=INLINE_BYTES - 1))
+    there = asyncio.run(pool.run_async(os.getpid, size=INLINE_BYTES))
+    assert here == os.getpid() != there
+
+
+def test_uploads_and_metadata_are_parsed_in_a_helper_process_with_the_same_answers(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
     from conftest import META
+    from safedata_server import offload
 
+    monkeypatch.setattr(offload, "INLINE_BYTES", 0)  # every input goes to the helper
     assert world.rt.cpu is not None and world.rt.offload(os.getpid) != os.getpid()
     h, c = world.h("A:steward"), world.client
     junk = c.post("/datasets/upload", headers=h, files={"file": ("x.parquet", b"not parquet")})
@@ -49,3 +67,21 @@ def test_uploads_and_metadata_are_parsed_in_a_helper_process_with_the_same_answe
     assert wrong.status_code == 422 and "nope" in wrong.json()["detail"]
     declared = c.put(f"/datasets/{ds}/metadata", headers=h, json=META)
     assert declared.status_code == 200 and set(declared.json()["metadata"]["columns"]) == set(META["columns"])
+
+
+def test_metadata_checked_while_its_dataset_is_erased_is_not_stored(world: World) -> None:
+    from conftest import META
+    from safedata_server.services import datasets
+    from safedata_server.services.context import NotFound
+    from safedata_server.services.session import principal_for, service_ctx
+
+    rt = world.rt
+    who = principal_for(rt, world.keys["A:steward"])
+    with service_ctx(rt, who) as ctx:
+        ds = datasets.upload_dataset(ctx, "e.csv", csv_bytes(25))["id"]
+    with service_ctx(rt, who) as ctx:
+        _rows, doc = datasets.metadata_input(ctx, ds, META)  # the API checks these in a helper meanwhile
+    with service_ctx(rt, who) as ctx:
+        datasets.delete_dataset(ctx, ds)
+    with pytest.raises(NotFound), service_ctx(rt, who) as ctx:
+        datasets.store_metadata(ctx, ds, doc)

@@ -4,8 +4,10 @@ The request handlers share one interpreter (one GIL): a request that parses a
 CSV or validates a table holds up every other request, status polls included.
 These functions run in a small pool of helper processes at normal priority (a
 request waits for them; ``SAFEDATA_REQUEST_PROCESSES``, default 1, 0 = off), so
-on a multi-core machine they use another core. Without the pool (tests, embedded
-use) they run in the calling thread. Errors are :class:`Invalid` one-liners.
+on a multi-core machine they use another core. The API awaits them
+(:meth:`RequestPool.run_async`: the event loop serves other requests meanwhile);
+a service call in a thread waits with :meth:`RequestPool.run`. Without the pool
+(tests, embedded use) they run in the calling thread. Errors are :class:`Invalid` one-liners.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from typing import Any, TypeVar
 
 from safedata_server.services.context import Invalid
 
-__all__ = ["RequestPool", "check_metadata", "pack_upload"]
+__all__ = ["INLINE_BYTES", "RequestPool", "check_metadata", "pack_upload"]
 
 T = TypeVar("T")
+# inputs under this size are parsed or checked in the server process (a few ms at most): a helper's round trip
+# (pickling both ways, two process wake-ups, the pool's management thread) costs about as much CPU as the work
+INLINE_BYTES = 64 * 1024
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
@@ -100,6 +105,19 @@ class RequestPool:
         try:
             return self._pool.submit(fn, *args).result()
         except BrokenProcessPool:  # a helper died (killed, out of memory): start afresh, run it here this once
+            self._pool = self._new()
+            return fn(*args)
+
+    async def run_async(self, fn: Callable[..., T], *args: Any, size: int) -> T:
+        """:meth:`run` for the event loop: awaits the helper (other requests are served meanwhile). Work on an
+        input of ``size`` bytes under :data:`INLINE_BYTES` runs here: shipping it costs more than doing it."""
+        import asyncio
+
+        if self._pool is None or size < INLINE_BYTES:
+            return fn(*args)
+        try:
+            return await asyncio.wrap_future(self._pool.submit(fn, *args))
+        except BrokenProcessPool:
             self._pool = self._new()
             return fn(*args)
 

@@ -109,5 +109,7 @@ def create_runtime(settings: Settings) -> tuple[Runtime, str | None]:
         )
 
     # one dispatcher leads (the worker pools, recovery) whatever the number of server processes
-    rt.executor = Dispatcher(db, settings.data_dir / "dispatcher.lock", make_pools, lambda me: recover(rt, me))
+    rt.executor = Dispatcher(
+        db, settings.data_dir / "dispatcher.lock", make_pools, lambda me: recover(rt, me), busy=rt.busy
+    )
     return rt, admin_key

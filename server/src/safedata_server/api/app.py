@@ -110,7 +110,8 @@ def _exit_with_parent() -> None:
 
 class AccessLog:
     """Pure ASGI middleware: one JSON log line per request (method, route template, status, ms), a 413 for
-    an upload whose declared size is over the limit, and the request counter. Never the query or headers."""
+    an upload whose declared size is over the limit, the request counter and the count of requests in flight
+    (:meth:`Runtime.busy`). Never the query or headers."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -134,6 +135,9 @@ class AccessLog:
                 log.info("request", method="POST", route="/datasets/upload", status=413, ms=0.0)
                 return
 
+        if rt is not None:
+            rt.in_flight += 1
+
         async def send_status(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
@@ -151,6 +155,7 @@ class AccessLog:
                 ms=round((time.perf_counter() - started) * 1000, 1),
             )
             if rt is not None:
+                rt.in_flight -= 1
                 rt.count("http_requests")
 
 

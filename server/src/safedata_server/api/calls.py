@@ -1,4 +1,16 @@
-"""Running a service operation for a request: key, route rule, one transaction, errors as JSON."""
+"""Running a service operation for a request: key, route rule, one transaction, errors as JSON.
+
+Where a call runs: short calls (a few rows read or written, small objects) are
+made by ``async`` endpoints, on the event loop itself; calls that may take
+long (reading or writing a dataset's rows or a release, reports) are made by
+plain ``def`` endpoints, which FastAPI runs in its thread pool. A server
+process thus has few threads wanting its one interpreter lock at a time: with a
+thread per request, a thread that waits (on the database, the disk, a helper
+process) queues behind the running ones for the lock each time it resumes, and
+a burst of requests spends most of its time in that queue. A CPU-heavy step
+(parsing an upload, checking metadata) is awaited in a helper process
+(:meth:`~safedata_server.services.context.Runtime.offload_async`).
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,15 @@ lease (owner token and expiry, :mod:`.leases`) in a conditional ``UPDATE``, then
 hands it to a pool: a job is dispatched once, by one process. The leader renews
 the leases of its jobs every ``LEASE_SECONDS / 3``; recovery fails only running
 jobs whose lease is dead, so a process starting never fails a live one's job.
+
+Requests first: while the leader is answering requests (``busy()``), it leaves
+queued generation and pipeline jobs unclaimed, and claims them once it has
+answered every request in flight or after ``max_defer`` seconds, whichever comes
+first. Jobs take CPU at a lower priority, but on a small machine a job that
+starts in the middle of a burst of requests still takes a share of the cores
+those requests wait for, and every claim is a write the requests queue behind;
+the wait is short (the jobs are queued anyway) and bounded. Jobs of the quick lane
+(profiles, PII detection, evaluations: a request waits for them) are claimed at once.
 """
 
 from __future__ import annotations
@@ -31,7 +40,9 @@ from safedata_server.jobs.executor import Executor
 from safedata_server.jobs.leases import LEASE_SECONDS, lease_dead, lease_until, owner_token
 from safedata_server.models import QUICK_JOB_KINDS, Job
 
-__all__ = ["Dispatcher"]
+__all__ = ["DEFER_CHECK", "Dispatcher"]
+
+DEFER_CHECK = 0.02  # seconds between checks whether held generation jobs may be claimed
 
 log = structlog.get_logger("safedata_server.jobs")
 
@@ -51,11 +62,16 @@ class Dispatcher(Executor):
         poll: float = 0.25,
         retry: float = 1.0,
         lease_seconds: float = LEASE_SECONDS,
+        busy: Callable[[], bool] | None = None,
+        max_defer: float = 2.0,
     ) -> None:
         self.db, self.lock_path = db, lock_path
         self.owner = owner_token()
         self._make_pools, self._recover = make_pools, recover
         self.poll, self.retry, self.lease_seconds = poll, retry, lease_seconds
+        self._busy, self.max_defer = busy, max_defer
+        self._holding_since: float | None = None  # when the leader started leaving generation jobs queued
+        self._quick = False  # a quick-lane job was submitted since the last claim
         self.pools: Executor | None = None
         self._lock_file: IO[bytes] | None = None
         self._wake = threading.Event()
@@ -72,6 +88,7 @@ class Dispatcher(Executor):
 
     def submit(self, job_id: str, *, quick: bool = False) -> None:
         """The job's row is committed ``queued``: the leader claims and starts it (here: wake it now)."""
+        self._quick |= quick
         self._wake.set()
 
     def shutdown(self, *, wait: bool = False) -> None:
@@ -104,6 +121,7 @@ class Dispatcher(Executor):
 
     def _loop(self) -> None:
         renew_at = time.monotonic() + self.lease_seconds / 3
+        poll_at = 0.0
         while not self._stop.is_set():
             if not self.leader:
                 if self._stop.wait(self.retry):
@@ -114,27 +132,53 @@ class Dispatcher(Executor):
                 except Exception as exc:  # keep retrying; the log names the type only
                     log.error("job_dispatcher_error", error=type(exc).__name__)
                 continue
-            self._wake.wait(self.poll)
+            woken = self._wake.wait(DEFER_CHECK if self._holding_since is not None else self.poll)
             self._wake.clear()
+            quick, self._quick = self._quick, False
             if self._stop.is_set():
                 return
             try:
-                if time.monotonic() >= renew_at:
+                now = time.monotonic()
+                if now >= renew_at:
                     self._renew()
-                    renew_at = time.monotonic() + self.lease_seconds / 3
-                self._dispatch()
+                    renew_at = now + self.lease_seconds / 3
+                due = woken or now >= poll_at or self._holding_since is not None
+                if due and self._holding():
+                    if quick or now >= poll_at:  # a request may be waiting for a quick job (any process's)
+                        self._dispatch(quick_only=True)
+                        poll_at = time.monotonic() + self.poll
+                    continue
+                if due:
+                    self._dispatch()
+                    poll_at = time.monotonic() + self.poll
             except Exception as exc:
                 log.error("job_dispatcher_error", error=type(exc).__name__)
 
+    def _holding(self) -> bool:
+        """Whether generation jobs stay queued now: requests are in flight here, for less than ``max_defer``."""
+        if self._busy is None or not self._busy():
+            self._holding_since = None
+            return False
+        now = time.monotonic()
+        if self._holding_since is None:
+            self._holding_since = now
+        if now - self._holding_since < self.max_defer:
+            return True
+        self._holding_since = None  # held long enough: claim them now, and start holding afresh after
+        return False
+
     # -- claims ----------------------------------------------------------------------------------------------
-    def _dispatch(self) -> None:
-        """Claim every queued job nobody (alive) holds, then start them, oldest first."""
+    def _dispatch(self, *, quick_only: bool = False) -> None:
+        """Claim every queued job nobody (alive) holds (``quick_only``: of the quick lane), then start them,
+        oldest first."""
         with self.db.session(write=False) as s:
             q = (
                 select(Job.id, Job.kind, Job.lease_owner, Job.lease_expires)
                 .where(Job.status == "queued", or_(Job.lease_owner.is_(None), Job.lease_owner != self.owner))
                 .order_by(Job.created_at)
             )
+            if quick_only:
+                q = q.where(Job.kind.in_(QUICK_JOB_KINDS))
             candidates = [row for row in s.execute(q) if lease_dead(row[2], row[3])]
         if not candidates:
             return

@@ -216,14 +216,15 @@ class _Progress:
 
 
 def _inputs(job_id: str) -> tuple[Any, Any, dict[str, Any]]:
-    """(job row snapshot, input Table or None, pipeline) read in one short transaction."""
+    """(job row snapshot, input Table or None, pipeline) read in one read transaction (no write lock: the
+    decryption and the table's checks do not hold up the writers)."""
     import pandas as pd
 
     from safedata_core import Metadata, Table
     from safedata_server.models import Dataset, Job
 
     store = _STATE["store"]
-    with _STATE["db"].session() as s:
+    with _STATE["db"].session(write=False) as s:
         job = s.get(Job, job_id)
         assert job is not None
         table = None
@@ -352,19 +353,30 @@ def _store_inspection(s: Any, job: Any, object_id: str | None) -> None:
 
 
 def _finish(job_id: str, outputs: dict[str, Any]) -> str:
-    """Encrypt the outputs and mark the job succeeded, all in one transaction."""
+    """Encrypt the outputs, then record them and mark the job succeeded in one transaction.
+
+    The files are encrypted and synced before the write lock (``ObjectStore.seal``); when the job is no
+    longer running (marked failed by a restart while it ran) their rows are never added: nothing is
+    released, and the orphan files (unreadable: their keys were never stored) are removed by recovery.
+    """
     from safedata_server.models import Job, now
     from safedata_server.services.audit import record_event
 
     store = _STATE["store"]
+    with _STATE["db"].session(write=False) as s:
+        row = s.get(Job, job_id)
+        if row is None:
+            return "missing"
+        project_id = row.project_id
+    sealed = {name: store.seal(project_id, name, body) for name, body in outputs["files"].items() if body}
     with _STATE["db"].session() as s:
         job = s.get(Job, job_id, with_for_update=True)
         assert job is not None
         if job.status != "running":  # marked failed by a restart while we ran: release nothing
             return job.status
-        ids: dict[str, str | None] = {}
-        for name, body in outputs["files"].items():
-            ids[name] = store.put(s, job.project_id, name, body).id if body else None
+        s.add_all(sealed.values())
+        s.flush()
+        ids: dict[str, str | None] = {name: (sealed[name].id if name in sealed else None) for name in outputs["files"]}
         job.release_object_id = ids.get("release")
         job.release_report_object_id = ids.get("release_report")
         job.internal_report_object_id = ids.get("internal_report")

@@ -79,10 +79,20 @@ class Runtime:
     counters: dict[str, float] = field(default_factory=dict)
     cpu: RequestPool | None = None  # helper processes for a request's CPU work (safedata_server.offload)
     principals: PrincipalCache = field(default_factory=PrincipalCache)  # live API keys, 1 s (auth.PrincipalCache)
+    in_flight: int = 0  # requests being answered by this process (the access-log middleware counts them)
+
+    def busy(self) -> bool:
+        """Whether this process is answering a request now (the dispatcher defers generation jobs meanwhile)."""
+        return self.in_flight > 0
 
     def offload(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a helper process (this thread waits; others run), or here without the pool."""
         return self.cpu.run(fn, *args) if self.cpu is not None else fn(*args)
+
+    async def offload_async(self, fn: Callable[..., T], *args: Any, size: int) -> T:
+        """:meth:`offload` awaited on the event loop (the loop serves other requests meanwhile); work on an input
+        of ``size`` bytes under ``offload.INLINE_BYTES`` runs here (:meth:`RequestPool.run_async`)."""
+        return await self.cpu.run_async(fn, *args, size=size) if self.cpu is not None else fn(*args)
 
     @cached_property
     def engine(self) -> Engine:

@@ -21,6 +21,7 @@ from safedata_server.services import audit, budget
 from safedata_server.services.context import Conflict, Ctx, Invalid, NotFound, TooLarge, authorize
 
 __all__ = [
+    "check_upload",
     "delete_dataset",
     "detect_pii",
     "get_dataset",
@@ -31,11 +32,14 @@ __all__ = [
     "load_frame",
     "load_metadata",
     "lock",
+    "metadata_input",
     "profile_dataset",
     "set_budget",
     "set_metadata",
     "start_pii_detection",
     "start_profile",
+    "store_metadata",
+    "store_upload",
     "upload_dataset",
 ]
 
@@ -85,16 +89,44 @@ def upload_dataset(
     delta: float = 1e-5,
     accountant: str = "rdp",
 ) -> dict[str, Any]:
-    """Store an uploaded CSV/Parquet file encrypted, with its lifetime budget (epsilon, delta)."""
-    who = authorize(ctx, STEWARD, "upload a dataset")
+    """Store an uploaded CSV/Parquet file encrypted, with its lifetime budget (epsilon, delta).
+
+    Three steps, which the API runs apart (the parsing awaited off the event loop): :func:`check_upload`,
+    :func:`~safedata_server.offload.pack_upload` in a helper process, :func:`store_upload`.
+    """
+    from safedata_server.offload import pack_upload
+
+    check_upload(ctx, filename, content, epsilon=epsilon, delta=delta)
+    packed = ctx.rt.offload(pack_upload, filename, content)  # parsed off this process
+    return store_upload(
+        ctx, filename, len(content), packed, name=name, epsilon=epsilon, delta=delta, accountant=accountant
+    )
+
+
+def check_upload(ctx: Ctx, filename: str, content: bytes, *, epsilon: float, delta: float) -> None:
+    """Refuse an upload before any parsing: the caller's role, the size limit, the lifetime budget."""
+    authorize(ctx, STEWARD, "upload a dataset")
     if len(content) > ctx.rt.settings.max_upload_bytes:
         raise TooLarge(f"upload '{filename}' is over the {ctx.rt.settings.max_upload_bytes // 2**20} MB limit")
     if not (epsilon > 0) or not (0 <= delta < 1):
         raise Invalid("privacy budget: epsilon must be > 0 and delta in [0, 1)")
-    from safedata_server.offload import pack_upload
 
-    packed, fmt, n_rows, columns = ctx.rt.offload(pack_upload, filename, content)  # parsed off this process
-    obj = ctx.rt.store.seal(who.project_id, "dataset", packed)  # encrypted and synced before the write lock
+
+def store_upload(
+    ctx: Ctx,
+    filename: str,
+    size: int,
+    packed: tuple[bytes, str, int, list[str]],
+    *,
+    name: str | None = None,
+    epsilon: float = 1.0,
+    delta: float = 1e-5,
+    accountant: str = "rdp",
+) -> dict[str, Any]:
+    """Seal the parsed upload (``pack_upload``'s Parquet bytes, format, rows, columns) and record the dataset."""
+    who = authorize(ctx, STEWARD, "upload a dataset")
+    data, fmt, n_rows, columns = packed
+    obj = ctx.rt.store.seal(who.project_id, "dataset", data)  # encrypted and synced before the write lock
     ctx.begin_write()
     ctx.session.add(obj)
     ctx.session.flush()
@@ -113,7 +145,7 @@ def upload_dataset(
     )
     ctx.session.add(ds)
     ctx.session.flush()
-    audit.record(ctx, "dataset_uploaded", obj=ds.id, bytes=len(content), budget_epsilon=epsilon)
+    audit.record(ctx, "dataset_uploaded", obj=ds.id, bytes=size, budget_epsilon=epsilon)
     ctx.rt.count("uploads")
     return _view(ds, who.role)
 
@@ -165,18 +197,35 @@ def load_metadata(ctx: Ctx, ds: Dataset) -> dict[str, Any] | None:
 
 
 def set_metadata(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    """Declare the dataset's public metadata (types, roles, bounds, categories): what DP may rely on."""
-    who = authorize(ctx, STEWARD, "declare dataset metadata")
+    """Declare the dataset's public metadata (types, roles, bounds, categories): what DP may rely on.
+
+    Three steps, which the API runs apart (the check awaited off the event loop): :func:`metadata_input`,
+    :func:`~safedata_server.offload.check_metadata` in a helper process, :func:`store_metadata`.
+    """
     from safedata_server.offload import check_metadata
 
+    rows, doc = metadata_input(ctx, dataset_id, metadata)
+    stored = ctx.rt.offload(check_metadata, rows, doc, dataset_id)  # checked against the rows off this process
+    return store_metadata(ctx, dataset_id, stored)
+
+
+def metadata_input(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """(the dataset's rows as Parquet bytes, the metadata document) to check, for a steward."""
+    authorize(ctx, STEWARD, "declare dataset metadata")
     ds = get_row(ctx, dataset_id)
     if ds.data_object_id is None:
         raise NotFound(f"dataset {ds.id} has no data (erased)")
     doc = metadata if "columns" in metadata else {"columns": metadata}
-    rows = ctx.rt.store.get(ctx.session, ds.data_object_id)
-    stored = ctx.rt.offload(check_metadata, rows, doc, ds.id)  # checked against the rows off this process
+    return ctx.rt.store.get(ctx.session, ds.data_object_id), doc
+
+
+def store_metadata(ctx: Ctx, dataset_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """Seal the checked metadata (``check_metadata``'s document) as the dataset's, replacing the earlier one."""
+    who = authorize(ctx, STEWARD, "declare dataset metadata")
     sealed = ctx.rt.store.seal(who.project_id, "metadata", json.dumps(stored).encode())  # before the write lock
     ds = lock(ctx, dataset_id)
+    if ds.data_object_id is None:  # erased while the metadata was checked
+        raise NotFound(f"dataset {ds.id} has no data (erased)")
     old = ds.metadata_object_id
     ctx.session.add(sealed)
     ctx.session.flush()

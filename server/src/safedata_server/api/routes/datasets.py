@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from safedata_server.api.calls import call, call_async, runtime, wait_job
 from safedata_server.api.schemas import BudgetRequest
+from safedata_server.offload import check_metadata, pack_upload
 from safedata_server.services import datasets
 from safedata_server.services.context import Invalid, TooLarge
 
@@ -26,37 +27,33 @@ def _read_limited(file: UploadFile, limit: int) -> bytes:
 
 
 @router.post("/upload", status_code=201)
-def upload(
+async def upload(
     request: Request,
     file: UploadFile = File(description="CSV or Parquet file"),
     name: str | None = Form(None),
     epsilon: float = Form(1.0, description="Lifetime epsilon of the dataset"),
     delta: float = Form(1e-5, description="Lifetime delta of the dataset"),
 ) -> dict[str, Any]:
-    content = _read_limited(file, runtime(request).settings.max_upload_bytes)
-    return call(
-        request,
-        datasets.upload_dataset,
-        file.filename or "upload.csv",
-        content,
-        name=name,
-        epsilon=epsilon,
-        delta=delta,
-    )
+    rt = runtime(request)
+    content = _read_limited(file, rt.settings.max_upload_bytes)  # in memory (the form parser's spool limit)
+    filename = file.filename or "upload.csv"
+    call(request, datasets.check_upload, filename, content, epsilon=epsilon, delta=delta)
+    packed = await rt.offload_async(pack_upload, filename, content, size=len(content))
+    return call(request, datasets.store_upload, filename, len(content), packed, name=name, epsilon=epsilon, delta=delta)
 
 
 @router.get("")
-def list_all(request: Request) -> list[dict[str, Any]]:
+async def list_all(request: Request) -> list[dict[str, Any]]:
     return call(request, datasets.list_datasets)
 
 
 @router.get("/{dataset_id}")
-def show(request: Request, dataset_id: str) -> dict[str, Any]:
+async def show(request: Request, dataset_id: str) -> dict[str, Any]:
     return call(request, datasets.get_dataset, dataset_id)
 
 
 @router.delete("/{dataset_id}")
-def delete(request: Request, dataset_id: str) -> dict[str, Any]:
+async def delete(request: Request, dataset_id: str) -> dict[str, Any]:
     return call(request, datasets.delete_dataset, dataset_id)
 
 
@@ -112,19 +109,21 @@ async def show_pii(request: Request, dataset_id: str) -> Any:
 
 
 @router.put("/{dataset_id}/metadata")
-def metadata(
+async def metadata(
     request: Request,
     dataset_id: str,
     body: dict[str, Any] = Body(description="{columns: {name: {type, role, bounds | categories}}}: the public domains"),
 ) -> dict[str, Any]:
-    return call(request, datasets.set_metadata, dataset_id, body)
+    rows, doc = call(request, datasets.metadata_input, dataset_id, body)
+    stored = await runtime(request).offload_async(check_metadata, rows, doc, dataset_id, size=len(rows))
+    return call(request, datasets.store_metadata, dataset_id, stored)
 
 
 @router.put("/{dataset_id}/budget")
-def set_budget(request: Request, dataset_id: str, body: BudgetRequest) -> dict[str, Any]:
+async def set_budget(request: Request, dataset_id: str, body: BudgetRequest) -> dict[str, Any]:
     return call(request, datasets.set_budget, dataset_id, epsilon=body.epsilon, delta=body.delta)
 
 
 @router.get("/{dataset_id}/ledger")
-def ledger(request: Request, dataset_id: str) -> dict[str, Any]:
+async def ledger(request: Request, dataset_id: str) -> dict[str, Any]:
     return call(request, datasets.ledger, dataset_id)

@@ -15,27 +15,27 @@ router = APIRouter(prefix="/generators", tags=["generators"])
 
 
 @router.post("/dp/validate-config")
-def validate_config(request: Request, body: ValidateConfigRequest) -> dict[str, Any]:
+async def validate_config(request: Request, body: ValidateConfigRequest) -> dict[str, Any]:
     return call(request, generators.validate_config, body.model_dump(exclude_none=True))
 
 
 @router.post("/dataset/{dataset_id}/generate", status_code=202)
-def generate(request: Request, dataset_id: str, body: GenerateRequest) -> dict[str, Any]:
+async def generate(request: Request, dataset_id: str, body: GenerateRequest) -> dict[str, Any]:
     return call(request, generators.start_generation, dataset_id, body.model_dump(exclude_none=True))
 
 
 @router.get("")
-def list_all(request: Request, dataset_id: str | None = None) -> list[dict[str, Any]]:
+async def list_all(request: Request, dataset_id: str | None = None) -> list[dict[str, Any]]:
     return call(request, generators.list_generators, dataset_id)
 
 
 @router.get("/{generator_id}")
-def show(request: Request, generator_id: str) -> dict[str, Any]:
+async def show(request: Request, generator_id: str) -> dict[str, Any]:
     return call(request, generators.get_generator, generator_id)
 
 
 @router.post("/{generator_id}/cancel")
-def cancel(request: Request, generator_id: str) -> dict[str, Any]:
+async def cancel(request: Request, generator_id: str) -> dict[str, Any]:
     return call(request, generators.cancel, generator_id)
 
 
