@@ -34,17 +34,42 @@ def test_size_limit_format_and_content_refusals(tmp_path: Path) -> None:
     rt.db.dispose()
 
 
-def test_small_inputs_are_handled_here_and_larger_ones_in_a_helper(world: World) -> None:
+def test_awaited_work_runs_in_the_helper_unless_asked_to_run_here(world: World) -> None:
     import asyncio
     import os
 
-    from safedata_server.offload import INLINE_BYTES
+    pool = world.rt.cpu
+    assert pool is not None
+    there = asyncio.run(pool.run_async(os.getpid))
+    here = asyncio.run(pool.run_async(os.getpid, here=True))
+    assert here == os.getpid() != there
+
+
+def test_a_small_upload_is_parsed_here_a_larger_one_and_metadata_checks_in_the_helper(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import META
+    from safedata_server import offload
+    from safedata_server.api.routes import datasets as routes
 
     pool = world.rt.cpu
     assert pool is not None
-    here = asyncio.run(pool.run_async(os.getpid, size=INLINE_BYTES - 1))
-    there = asyncio.run(pool.run_async(os.getpid, size=INLINE_BYTES))
-    assert here == os.getpid() != there
+    calls: list[tuple[str, bool]] = []
+    run_async = type(pool).run_async
+
+    async def spy(self, fn, *args, here=False):  # type: ignore[no-untyped-def]
+        calls.append((fn.__name__, here))
+        return await run_async(self, fn, *args, here=here)
+
+    monkeypatch.setattr(type(pool), "run_async", spy)
+    h, c = world.h("A:steward"), world.client
+    small = csv_bytes(30)
+    assert len(small) < offload.INLINE_BYTES
+    ds = c.post("/datasets/upload", headers=h, files={"file": ("s.csv", small)}).json()["id"]
+    assert c.put(f"/datasets/{ds}/metadata", headers=h, json=META).status_code == 200
+    monkeypatch.setattr(routes, "INLINE_BYTES", len(small))  # the same file, now at the limit
+    assert c.post("/datasets/upload", headers=h, files={"file": ("s.csv", small)}).status_code == 201
+    assert calls == [("pack_upload", True), ("check_metadata", False), ("pack_upload", False)]
 
 
 def test_uploads_and_metadata_are_parsed_in_a_helper_process_with_the_same_answers(
@@ -53,9 +78,9 @@ def test_uploads_and_metadata_are_parsed_in_a_helper_process_with_the_same_answe
     import os
 
     from conftest import META
-    from safedata_server import offload
+    from safedata_server.api.routes import datasets as routes
 
-    monkeypatch.setattr(offload, "INLINE_BYTES", 0)  # every input goes to the helper
+    monkeypatch.setattr(routes, "INLINE_BYTES", 0)  # every upload goes to the helper
     assert world.rt.cpu is not None and world.rt.offload(os.getpid) != os.getpid()
     h, c = world.h("A:steward"), world.client
     junk = c.post("/datasets/upload", headers=h, files={"file": ("x.parquet", b"not parquet")})

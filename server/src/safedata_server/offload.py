@@ -25,8 +25,9 @@ from safedata_server.services.context import Invalid
 __all__ = ["INLINE_BYTES", "RequestPool", "check_metadata", "pack_upload"]
 
 T = TypeVar("T")
-# inputs under this size are parsed or checked in the server process (a few ms at most): a helper's round trip
-# (pickling both ways, two process wake-ups, the pool's management thread) costs about as much CPU as the work
+# uploads under this size are parsed in the server process (under 2 ms): a helper's round trip (pickling both
+# ways, two process wake-ups, the pool's management thread) costs about as much CPU as the parsing. A metadata
+# check always goes to the helper: building the core Table costs several ms even for a few rows.
 INLINE_BYTES = 64 * 1024
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -108,12 +109,12 @@ class RequestPool:
             self._pool = self._new()
             return fn(*args)
 
-    async def run_async(self, fn: Callable[..., T], *args: Any, size: int) -> T:
-        """:meth:`run` for the event loop: awaits the helper (other requests are served meanwhile). Work on an
-        input of ``size`` bytes under :data:`INLINE_BYTES` runs here: shipping it costs more than doing it."""
+    async def run_async(self, fn: Callable[..., T], *args: Any, here: bool = False) -> T:
+        """:meth:`run` for the event loop: awaits the helper (other requests are served meanwhile); ``here``:
+        run it in this thread (work so small that shipping it costs more than doing it, see :data:`INLINE_BYTES`)."""
         import asyncio
 
-        if self._pool is None or size < INLINE_BYTES:
+        if self._pool is None or here:
             return fn(*args)
         try:
             return await asyncio.wrap_future(self._pool.submit(fn, *args))

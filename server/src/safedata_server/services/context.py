@@ -89,10 +89,10 @@ class Runtime:
         """``fn(*args)`` in a helper process (this thread waits; others run), or here without the pool."""
         return self.cpu.run(fn, *args) if self.cpu is not None else fn(*args)
 
-    async def offload_async(self, fn: Callable[..., T], *args: Any, size: int) -> T:
-        """:meth:`offload` awaited on the event loop (the loop serves other requests meanwhile); work on an input
-        of ``size`` bytes under ``offload.INLINE_BYTES`` runs here (:meth:`RequestPool.run_async`)."""
-        return await self.cpu.run_async(fn, *args, size=size) if self.cpu is not None else fn(*args)
+    async def offload_async(self, fn: Callable[..., T], *args: Any, here: bool = False) -> T:
+        """:meth:`offload` awaited on the event loop (the loop serves other requests meanwhile); ``here``: small
+        work, run in this thread (:meth:`RequestPool.run_async`)."""
+        return await self.cpu.run_async(fn, *args, here=here) if self.cpu is not None else fn(*args)
 
     @cached_property
     def engine(self) -> Engine:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from safedata_server.api.calls import call, call_async, runtime, wait_job
 from safedata_server.api.schemas import BudgetRequest
-from safedata_server.offload import check_metadata, pack_upload
+from safedata_server.offload import INLINE_BYTES, check_metadata, pack_upload
 from safedata_server.services import datasets
 from safedata_server.services.context import Invalid, TooLarge
 
@@ -38,7 +38,7 @@ async def upload(
     content = _read_limited(file, rt.settings.max_upload_bytes)  # in memory (the form parser's spool limit)
     filename = file.filename or "upload.csv"
     call(request, datasets.check_upload, filename, content, epsilon=epsilon, delta=delta)
-    packed = await rt.offload_async(pack_upload, filename, content, size=len(content))
+    packed = await rt.offload_async(pack_upload, filename, content, here=len(content) < INLINE_BYTES)
     return call(request, datasets.store_upload, filename, len(content), packed, name=name, epsilon=epsilon, delta=delta)
 
 
@@ -115,7 +115,7 @@ async def metadata(
     body: dict[str, Any] = Body(description="{columns: {name: {type, role, bounds | categories}}}: the public domains"),
 ) -> dict[str, Any]:
     rows, doc = call(request, datasets.metadata_input, dataset_id, body)
-    stored = await runtime(request).offload_async(check_metadata, rows, doc, dataset_id, size=len(rows))
+    stored = await runtime(request).offload_async(check_metadata, rows, doc, dataset_id)
     return call(request, datasets.store_metadata, dataset_id, stored)
 
 
