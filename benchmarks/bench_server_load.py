@@ -5,8 +5,9 @@ dataset, declare its metadata and start 2 small DP generate jobs (100 jobs), pol
 and reading as they go. Checked: nothing lost (every job reaches a final state, every
 accepted upload decrypts to the rows sent) and the p95 latency of the non-job
 endpoints (everything but the job's own run time) is under 200 ms. Each client has
-its own HTTP client and connection; the benchmark's own CPU (``client_cpu_seconds``:
-it shares the cores with the server) is reported. ``--ramp SECONDS`` spreads the
+its own kept-alive connection through the lean client of ``lean_http.py`` (``--client
+httpx`` for httpx, which costs 5-7 times more CPU a request); the benchmark's own CPU
+(``client_cpu_seconds``: it shares the cores with the server) is reported. ``--ramp SECONDS`` spreads the
 clients' starts over that many seconds (extra information, never a pass; the peak
 number of concurrent client sessions is reported).
 

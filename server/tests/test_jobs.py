@@ -290,8 +290,13 @@ def test_one_dispatcher_leads_and_claims_each_job_once(tmp_path: Path) -> None:
         rt.db.dispose()
 
 
-def _recording_pools(started: list[str]) -> Any:
+def _leading(tmp_path: Path, busy: Any, max_defer: float) -> tuple[Runtime, str, Any, list[str]]:
+    """A runtime without workers and a leading dispatcher with ``busy`` and ``max_defer`` whose pools record the
+    jobs they are handed (in ``started``)."""
+    from safedata_server.jobs.dispatch import Dispatcher
     from safedata_server.jobs.executor import Executor
+
+    started: list[str] = []
 
     class Pools(Executor):
         def submit(self, job_id: str, *, quick: bool = False) -> None:
@@ -300,26 +305,17 @@ def _recording_pools(started: list[str]) -> Any:
         def shutdown(self, *, wait: bool = False) -> None:
             pass
 
-    return Pools()
-
-
-def test_generation_jobs_stay_queued_while_the_leader_answers_requests(tmp_path: Path) -> None:
-    from safedata_server.jobs.dispatch import Dispatcher
-
     settings = make_settings(tmp_path / "data", start_workers=False)
     rt, key = create_runtime(settings)
     assert key is not None
-    started: list[str] = []
+    lock = settings.data_dir / "dispatcher.lock"
+    lead = Dispatcher(rt.db, lock, Pools, lambda me: recover(rt, me), poll=0.05, busy=busy, max_defer=max_defer)
+    return rt, key, lead, started
+
+
+def test_generation_jobs_stay_queued_while_the_leader_answers_requests(tmp_path: Path) -> None:
     busy = [True]
-    lead = Dispatcher(
-        rt.db,
-        settings.data_dir / "dispatcher.lock",
-        lambda: _recording_pools(started),
-        lambda me: recover(rt, me),
-        poll=0.05,
-        busy=lambda: busy[0],
-        max_defer=60.0,
-    )
+    rt, key, lead, started = _leading(tmp_path, lambda: busy[0], max_defer=60.0)
     try:
         ds, job_id = _queued_job(rt, key)
         with service_ctx(rt, principal_for(rt, key)) as ctx:
@@ -341,21 +337,7 @@ def test_generation_jobs_stay_queued_while_the_leader_answers_requests(tmp_path:
 
 
 def test_a_generation_job_waits_at_most_max_defer_under_constant_requests(tmp_path: Path) -> None:
-    from safedata_server.jobs.dispatch import Dispatcher
-
-    settings = make_settings(tmp_path / "data", start_workers=False)
-    rt, key = create_runtime(settings)
-    assert key is not None
-    started: list[str] = []
-    lead = Dispatcher(
-        rt.db,
-        settings.data_dir / "dispatcher.lock",
-        lambda: _recording_pools(started),
-        lambda me: recover(rt, me),
-        poll=0.05,
-        busy=lambda: True,
-        max_defer=0.4,
-    )
+    rt, key, lead, started = _leading(tmp_path, lambda: True, max_defer=0.4)
     try:
         _ds, job_id = _queued_job(rt, key)
         t0 = time.monotonic()

@@ -91,8 +91,9 @@ def upload_dataset(
 ) -> dict[str, Any]:
     """Store an uploaded CSV/Parquet file encrypted, with its lifetime budget (epsilon, delta).
 
-    Three steps, which the API runs apart (the parsing awaited off the event loop): :func:`check_upload`,
-    :func:`~safedata_server.offload.pack_upload` in a helper process, :func:`store_upload`.
+    Three steps, which the API runs apart (awaiting the parsing): :func:`check_upload`,
+    :func:`~safedata_server.offload.pack_upload` (in a helper process; on the event loop for a file under
+    ``offload.INLINE_BYTES``), :func:`store_upload`.
     """
     from safedata_server.offload import pack_upload
 
@@ -199,8 +200,9 @@ def load_metadata(ctx: Ctx, ds: Dataset) -> dict[str, Any] | None:
 def set_metadata(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
     """Declare the dataset's public metadata (types, roles, bounds, categories): what DP may rely on.
 
-    Three steps, which the API runs apart (the check awaited off the event loop): :func:`metadata_input`,
-    :func:`~safedata_server.offload.check_metadata` in a helper process, :func:`store_metadata`.
+    Three steps, which the API runs apart (the check awaited in a helper process, the event loop serving
+    other requests meanwhile): :func:`metadata_input`, :func:`~safedata_server.offload.check_metadata`,
+    :func:`store_metadata`.
     """
     from safedata_server.offload import check_metadata
 
