@@ -122,10 +122,11 @@ def run_job(job_id: str) -> str:
             return "cancelled"
         job.status, job.started_at, job.worker_pid = "running", now(), os.getpid()
         job.progress = {"step": "starting", "stage": "loading data"}
+        project_id = job.project_id
     scratch = Path(_STATE["config"].work_dir) / job_id
     try:
         outputs = _run(job_id, scratch)
-        status = _finish(job_id, outputs)
+        status = _finish(job_id, project_id, outputs)
     except JobCancelled:
         status = _fail(job_id, "cancelled by request; nothing was released", status="cancelled")
     except SafedataError as exc:
@@ -352,7 +353,7 @@ def _store_inspection(s: Any, job: Any, object_id: str | None) -> None:
     store.erase(s, old)
 
 
-def _finish(job_id: str, outputs: dict[str, Any]) -> str:
+def _finish(job_id: str, project_id: str, outputs: dict[str, Any]) -> str:
     """Encrypt the outputs, then record them and mark the job succeeded in one transaction.
 
     The files are encrypted and synced before the write lock (``ObjectStore.seal``); when the job is no
@@ -363,11 +364,6 @@ def _finish(job_id: str, outputs: dict[str, Any]) -> str:
     from safedata_server.services.audit import record_event
 
     store = _STATE["store"]
-    with _STATE["db"].session(write=False) as s:
-        row = s.get(Job, job_id)
-        if row is None:
-            return "missing"
-        project_id = row.project_id
     sealed = {name: store.seal(project_id, name, body) for name, body in outputs["files"].items() if body}
     with _STATE["db"].session() as s:
         job = s.get(Job, job_id, with_for_update=True)
