@@ -21,6 +21,7 @@ fitted model, attack splits), so non-DP steps stay reproducible either way.
 from __future__ import annotations
 
 import secrets
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -63,11 +64,14 @@ class NoiseSource:
             raise ValueError("the reproducible-test noise mode needs a seed")
         self.mode: NoiseMode = mode
         self._seed = seed
-        self.generator: np.random.Generator = (
-            _secure_generator()
-            if mode == "secure"
-            else np.random.default_rng(np.random.SeedSequence([int(seed or 0), 7]))
-        )
+
+    @cached_property
+    def generator(self) -> np.random.Generator:
+        """The generator, made on first use (a share that never draws noise, such as a budget check's, never
+        pays for seeding a CSPRNG); the same object on every later use."""
+        if self.mode == "secure":
+            return _secure_generator()
+        return np.random.default_rng(np.random.SeedSequence([int(self._seed or 0), 7]))
 
     @classmethod
     def secure(cls) -> NoiseSource:

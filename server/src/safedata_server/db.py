@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safedata_core import SafedataError
 
-__all__ = ["Database", "mark_durable", "upgrade"]
+__all__ = ["Database", "mark_durable", "refuse_read_only", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -160,10 +160,16 @@ def _wal_path(url: str) -> str | None:
     return database + "-wal"
 
 
+def refuse_read_only(session: Session) -> None:
+    """Refuse a write in a read transaction: for plain SQL writes, which the ORM's flush check never sees."""
+    if session.info.get("read_only"):
+        raise SafedataError("a write in a read-only transaction (a service bug: call ctx.begin_write() first)")
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_writes_in_read_sessions(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
-        raise SafedataError("a write in a read-only transaction (a service bug: call ctx.begin_write() first)")
+    if session.new or session.dirty or session.deleted:
+        refuse_read_only(session)
 
 
 def _sqlite_begin(engine: Engine) -> None:

@@ -11,14 +11,25 @@ import os
 import secrets
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from safedata_core import SafedataError
 from safedata_server.crypto import KEY_BYTES, MasterKey, decrypt, encrypt, unwrap_key, wrap_key
+from safedata_server.db import refuse_read_only
 from safedata_server.models import StoredObject, new_id, now
 
 __all__ = ["ObjectStore"]
+
+_OBJECTS: Table = StoredObject.__table__  # type: ignore[assignment]
+# statements built once (every request that reads or writes an object runs one): plain SQL, no ORM objects
+_KEY_OF = select(_OBJECTS.c.wrapped_key, _OBJECTS.c.master_key_id).where(_OBJECTS.c.id == bindparam("id"))
+_INSERT = _OBJECTS.insert()
+_ERASE = (
+    _OBJECTS.update()
+    .where(_OBJECTS.c.id == bindparam("object_id"), _OBJECTS.c.erased_at.is_(None))
+    .values(wrapped_key=None, erased_at=bindparam("at"))
+)
 
 
 class ObjectStore:
@@ -35,14 +46,21 @@ class ObjectStore:
     def put(self, session: Session, project_id: str, kind: str, plaintext: bytes) -> StoredObject:
         """Encrypt and store ``plaintext``; returns the (flushed) object row."""
         obj = self.seal(project_id, kind, plaintext)
-        session.add(obj)
-        session.flush()
+        self.add(session, obj)
         return obj
+
+    @staticmethod
+    def add(session: Session, obj: StoredObject) -> None:
+        """Record a sealed object's row (one INSERT in the session's write transaction; no ORM flush)."""
+        refuse_read_only(session)
+        values = {c.name: getattr(obj, c.key) for c in _OBJECTS.columns}
+        values["created_at"] = values["created_at"] or now()
+        session.execute(_INSERT, values)
 
     def seal(self, project_id: str, kind: str, plaintext: bytes) -> StoredObject:
         """Encrypt ``plaintext`` into its file (synced to disk) and return its row, not yet in any session.
 
-        For a write transaction: seal first, then ``session.add`` the row inside the transaction, so the
+        For a write transaction: seal first, then :meth:`add` the row inside the transaction, so the
         encryption and the file's fsync do not hold the database's write lock. A row never committed leaves
         an orphan file, which start-up recovery removes once it is old.
         """
@@ -67,28 +85,25 @@ class ObjectStore:
 
     def get(self, session: Session, object_id: str) -> bytes:
         """Decrypt an object; raises when it was erased or the master key does not match."""
-        obj = session.get(StoredObject, object_id)
-        if obj is None or obj.wrapped_key is None:
+        row = session.execute(_KEY_OF, {"id": object_id}).first()
+        if row is None or row.wrapped_key is None:
             raise SafedataError(f"object {object_id} was erased")
-        if obj.master_key_id != self.master.id:
+        if row.master_key_id != self.master.id:
             raise SafedataError(
-                f"object {object_id} is wrapped by master key {obj.master_key_id}, not the loaded key "
+                f"object {object_id} is wrapped by master key {row.master_key_id}, not the loaded key "
                 f"{self.master.id}; start the server with the right SAFEDATA_MASTER_KEY"
             )
         aad = object_id.encode()
-        data_key = unwrap_key(self.master, obj.wrapped_key, aad)
+        data_key = unwrap_key(self.master, row.wrapped_key, aad)
         return decrypt(data_key, self._path(object_id).read_bytes(), aad)
 
     def erase(self, session: Session, object_id: str | None) -> None:
         """Crypto-erase: forget the wrapped data key, then remove the file."""
         if object_id is None:
             return
-        obj = session.get(StoredObject, object_id)
-        if obj is None or obj.erased_at is not None:
-            return
-        obj.wrapped_key = None
-        obj.erased_at = now()
-        self._path(object_id).unlink(missing_ok=True)
+        refuse_read_only(session)
+        if session.execute(_ERASE, {"object_id": object_id, "at": now()}).rowcount:  # type: ignore[attr-defined]
+            self._path(object_id).unlink(missing_ok=True)
 
     def rewrap(self, session: Session, new: MasterKey) -> int:
         """Rewrap every live data key under ``new``; returns how many. The caller commits, then uses ``new``."""

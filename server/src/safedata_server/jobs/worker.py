@@ -370,8 +370,8 @@ def _finish(job_id: str, project_id: str, outputs: dict[str, Any]) -> str:
         assert job is not None
         if job.status != "running":  # marked failed by a restart while we ran: release nothing
             return job.status
-        s.add_all(sealed.values())
-        s.flush()
+        for obj in sealed.values():
+            store.add(s, obj)
         ids: dict[str, str | None] = {name: (sealed[name].id if name in sealed else None) for name in outputs["files"]}
         job.release_object_id = ids.get("release")
         job.release_report_object_id = ids.get("release_report")

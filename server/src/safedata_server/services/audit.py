@@ -22,6 +22,7 @@ from safedata_core import SafedataError
 from safedata_core.audit import AuditKey
 from safedata_core.audit.log import CHAIN, GENESIS, event_hash, event_mac
 from safedata_server.auth import ADMIN
+from safedata_server.db import refuse_read_only
 from safedata_server.models import AuditEvent, AuditHead
 from safedata_server.services.context import Ctx, authorize
 
@@ -54,8 +55,7 @@ def record_event(session: Session, key: AuditKey, action: str, **fields: Any) ->
     the head row is read locked (PostgreSQL ``FOR UPDATE``; SQLite write transactions are exclusive), the
     event inserted and the head moved, so concurrent appends from any process form one linear chain.
     """
-    if session.info.get("read_only"):
-        raise SafedataError("an audit event in a read-only transaction (a service bug: call ctx.begin_write() first)")
+    refuse_read_only(session)
     conn = session.connection()
     seq, prev = conn.execute(_READ_HEAD).one()
     stamp = datetime.now(UTC)

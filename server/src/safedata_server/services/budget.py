@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 
 from safedata_core import Budget, Ledger, PrivacyBudgetError
 from safedata_core.privacy import PrivacyEvent
-from safedata_server.db import mark_durable
-from safedata_server.models import BudgetCharge, Dataset, Job
+from safedata_server.db import mark_durable, refuse_read_only
+from safedata_server.models import BudgetCharge, Job, new_id, now
+from safedata_server.records import DatasetRecord
 from safedata_server.services.context import Conflict, Ctx, Invalid
 
 __all__ = ["ledger_view", "remaining", "reserve"]
@@ -31,14 +32,16 @@ _AMOUNTS = (
     .where(BudgetCharge.dataset_id == bindparam("dataset"))
     .order_by(BudgetCharge.created_at)
 )
+_CHARGES: Table = BudgetCharge.__table__  # type: ignore[assignment]
+_INSERT = _CHARGES.insert()
 
 
-def _charges(ctx: Ctx, ds: Dataset) -> list[BudgetCharge]:
+def _charges(ctx: Ctx, ds: DatasetRecord) -> list[BudgetCharge]:
     q = select(BudgetCharge).where(BudgetCharge.dataset_id == ds.id).order_by(BudgetCharge.created_at)
     return list(ctx.session.scalars(q))
 
 
-def _reserved(ctx: Ctx, ds: Dataset) -> tuple[float, float]:
+def _reserved(ctx: Ctx, ds: DatasetRecord) -> tuple[float, float]:
     """Sums of the dataset's reservations (epsilon, delta), added in the order of the charges."""
     rows = ctx.session.execute(_AMOUNTS, {"dataset": ds.id}).all()
     return sum(r[0] for r in rows), sum(r[1] for r in rows)
@@ -46,16 +49,16 @@ def _reserved(ctx: Ctx, ds: Dataset) -> tuple[float, float]:
 
 def reserve(
     ctx: Ctx,
-    ds: Dataset,
+    ds: DatasetRecord,
     *,
     epsilon: float,
     delta: float,
     purpose: str,
     component: str,
     job_id: str | None = None,
-) -> BudgetCharge:
-    """Reserve (epsilon, delta) of ``ds``'s lifetime budget for one request (the job ``job_id``, whose row the
-    caller may add to the session unflushed: one flush writes both), or raise :class:`Conflict`.
+) -> str:
+    """Reserve (epsilon, delta) of ``ds``'s lifetime budget for one request (the job ``job_id``), or raise
+    :class:`Conflict`; returns the charge's id.
 
     The caller must hold the dataset row locked (:func:`datasets.lock`).
     """
@@ -63,22 +66,23 @@ def reserve(
         want = Budget(float(epsilon), float(delta))
     except ValueError as exc:
         raise Invalid(f"privacy budget of the request: {exc}") from None
-    with ctx.session.no_autoflush:  # a pending job row is written with the charge, in one flush
-        used_e, used_d = _reserved(ctx, ds)
+    used_e, used_d = _reserved(ctx, ds)
     # the core ledger decides: the earlier reservations as one share (their sums, added in the order of the
     # charges, as the ledger adds one share per reservation: the same totals) and this request's share, which
     # the ledger refuses when the shares would pass the lifetime budget. One share, not one per reservation:
     # each share draws a CSPRNG for its noise, ~0.1 ms that would grow with the dataset's history, under the lock
     ledger = Ledger(Budget(ds.budget_epsilon, ds.budget_delta), accountant=ds.accountant)
-    charge = BudgetCharge(
-        dataset_id=ds.id,
-        purpose=purpose,
-        component=component,
-        epsilon=want.epsilon,
-        delta=want.delta,
-        key_id=ctx.who.key_id,
-        job_id=job_id,
-    )
+    charge = {
+        "id": new_id(),
+        "dataset_id": ds.id,
+        "job_id": job_id,
+        "purpose": purpose,
+        "component": component,
+        "epsilon": want.epsilon,
+        "delta": want.delta,
+        "key_id": ctx.who.key_id,
+        "created_at": now(),
+    }
     try:
         if used_e or used_d:
             ledger.share("reserved", "earlier requests", Budget(used_e, used_d))
@@ -89,20 +93,20 @@ def reserve(
             f"dataset past its lifetime budget (epsilon={ds.budget_epsilon:g}, delta={ds.budget_delta:g}; "
             f"already reserved epsilon={used_e:g}, delta={used_d:g}); ask for less or ask an admin"
         ) from None
-    ctx.session.add(charge)
-    ctx.session.flush()
+    refuse_read_only(ctx.session)
+    ctx.session.execute(_INSERT, charge)  # plain SQL: no ORM unit of work under the lock
     mark_durable(ctx.session)  # on disk before the request answers and before any DP work starts
-    return charge
+    return str(charge["id"])
 
 
-def remaining(ctx: Ctx, ds: Dataset) -> dict[str, float]:
+def remaining(ctx: Ctx, ds: DatasetRecord) -> dict[str, float]:
     """What is left of the lifetime budget: ``ledger_view(...)["remaining"]`` (the same sums, in the same order),
     without building the view."""
     used_e, used_d = _reserved(ctx, ds)
     return {"epsilon": max(0.0, ds.budget_epsilon - used_e), "delta": max(0.0, ds.budget_delta - used_d)}
 
 
-def ledger_view(ctx: Ctx, ds: Dataset) -> dict[str, Any]:
+def ledger_view(ctx: Ctx, ds: DatasetRecord) -> dict[str, Any]:
     """Budget, reserved (what refusals use), spent (the runs' recorded events composed) and every charge."""
     charges = _charges(ctx, ds)
     reserved_e = sum(c.epsilon for c in charges)

@@ -15,8 +15,10 @@ import pandas as pd
 from sqlalchemy import select
 
 from safedata_core import Metadata, Table
+from safedata_server import records
 from safedata_server.auth import ADMIN, ANY_ROLE, STEWARD
-from safedata_server.models import Dataset, Job, now
+from safedata_server.models import Job, now
+from safedata_server.records import DatasetRecord
 from safedata_server.services import audit, budget
 from safedata_server.services.context import Conflict, Ctx, Invalid, NotFound, TooLarge, authorize
 
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 
-def _view(ds: Dataset, role: str) -> dict[str, Any]:
+def _view(ds: DatasetRecord, role: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": ds.id,
         "name": ds.name,
@@ -61,19 +63,18 @@ def _view(ds: Dataset, role: str) -> dict[str, Any]:
     return out
 
 
-def get_row(ctx: Ctx, dataset_id: str) -> Dataset:
+def get_row(ctx: Ctx, dataset_id: str) -> DatasetRecord:
     """The caller's live dataset, else :class:`NotFound` (another project's id is not found either)."""
-    ds = ctx.session.get(Dataset, dataset_id)
-    if ds is None or ds.project_id != ctx.who.project_id or ds.deleted_at is not None:
-        raise NotFound(f"dataset {dataset_id} not found")
-    return ds
+    return _live(ctx, dataset_id, records.dataset(ctx.session, dataset_id))
 
 
-def lock(ctx: Ctx, dataset_id: str) -> Dataset:
+def lock(ctx: Ctx, dataset_id: str) -> DatasetRecord:
     """Like :func:`get_row`, in a write transaction with the row locked (and re-read) until it ends."""
     ctx.begin_write()
-    q = select(Dataset).where(Dataset.id == dataset_id).with_for_update()
-    ds = ctx.session.scalars(q.execution_options(populate_existing=True)).first()
+    return _live(ctx, dataset_id, records.dataset(ctx.session, dataset_id, lock=True))
+
+
+def _live(ctx: Ctx, dataset_id: str, ds: DatasetRecord | None) -> DatasetRecord:
     if ds is None or ds.project_id != ctx.who.project_id or ds.deleted_at is not None:
         raise NotFound(f"dataset {dataset_id} not found")
     return ds
@@ -129,9 +130,9 @@ def store_upload(
     data, fmt, n_rows, columns = packed
     obj = ctx.rt.store.seal(who.project_id, "dataset", data)  # encrypted and synced before the write lock
     ctx.begin_write()
-    ctx.session.add(obj)
-    ctx.session.flush()
-    ds = Dataset(
+    ctx.rt.store.add(ctx.session, obj)
+    ds = records.insert_dataset(
+        ctx.session,
         project_id=who.project_id,
         name=(name or filename)[:200],
         file_format=fmt,
@@ -144,8 +145,6 @@ def store_upload(
         accountant=accountant,
         created_by=who.key_id,
     )
-    ctx.session.add(ds)
-    ctx.session.flush()
     audit.record(ctx, "dataset_uploaded", obj=ds.id, bytes=size, budget_epsilon=epsilon)
     ctx.rt.count("uploads")
     return _view(ds, who.role)
@@ -153,12 +152,7 @@ def store_upload(
 
 def list_datasets(ctx: Ctx) -> list[dict[str, Any]]:
     who = authorize(ctx, ANY_ROLE, "list datasets")
-    q = (
-        select(Dataset)
-        .where(Dataset.project_id == who.project_id, Dataset.deleted_at.is_(None))
-        .order_by(Dataset.created_at)
-    )
-    rows = ctx.session.scalars(q).all()  # names and budgets only: not audited
+    rows = records.datasets_of(ctx.session, who.project_id)  # names and budgets only: not audited
     return [_view(ds, who.role) for ds in rows]
 
 
@@ -178,19 +172,19 @@ def delete_dataset(ctx: Ctx, dataset_id: str) -> dict[str, Any]:
     ds = lock(ctx, dataset_id)
     for oid in (ds.data_object_id, ds.metadata_object_id, ds.profile_object_id, ds.pii_object_id):
         ctx.rt.store.erase(ctx.session, oid)
-    ds.deleted_at = now()
+    records.update_dataset(ctx.session, ds.id, deleted_at=now())
     audit.record(ctx, "dataset_erased", obj=ds.id)
     return {"id": ds.id, "deleted": True, "crypto_erased": True}
 
 
-def load_frame(ctx: Ctx, ds: Dataset) -> pd.DataFrame:
+def load_frame(ctx: Ctx, ds: DatasetRecord) -> pd.DataFrame:
     """The decrypted rows (server-side only)."""
     if ds.data_object_id is None:
         raise NotFound(f"dataset {ds.id} has no data (erased)")
     return pd.read_parquet(io.BytesIO(ctx.rt.store.get(ctx.session, ds.data_object_id)))
 
 
-def load_metadata(ctx: Ctx, ds: Dataset) -> dict[str, Any] | None:
+def load_metadata(ctx: Ctx, ds: DatasetRecord) -> dict[str, Any] | None:
     if ds.metadata_object_id is None:
         return None
     data: dict[str, Any] = json.loads(ctx.rt.store.get(ctx.session, ds.metadata_object_id))
@@ -228,16 +222,14 @@ def store_metadata(ctx: Ctx, dataset_id: str, stored: dict[str, Any]) -> dict[st
     ds = lock(ctx, dataset_id)
     if ds.data_object_id is None:  # erased while the metadata was checked
         raise NotFound(f"dataset {ds.id} has no data (erased)")
-    old = ds.metadata_object_id
-    ctx.session.add(sealed)
-    ctx.session.flush()
-    ds.metadata_object_id = sealed.id
-    ctx.rt.store.erase(ctx.session, old)
+    ctx.rt.store.add(ctx.session, sealed)
+    records.update_dataset(ctx.session, ds.id, metadata_object_id=sealed.id)
+    ctx.rt.store.erase(ctx.session, ds.metadata_object_id)  # the one it replaces
     audit.record(ctx, "metadata_declared", obj=ds.id, columns=len(stored.get("columns", {})))
     return {"id": ds.id, "metadata": stored}
 
 
-def table_of(ctx: Ctx, ds: Dataset) -> Table:
+def table_of(ctx: Ctx, ds: DatasetRecord) -> Table:
     """The dataset as a core :class:`~safedata_core.Table` with its declared metadata (if any)."""
     meta = load_metadata(ctx, ds)
     return Table.from_dataframe(
@@ -250,9 +242,8 @@ def _store_inspection(ctx: Ctx, dataset_id: str, kind: str, result: dict[str, An
     body = json.dumps(result, default=str).encode()
     ds = lock(ctx, dataset_id)
     attr = INSPECTIONS[kind]["attr"]
-    old = getattr(ds, attr)
-    setattr(ds, attr, ctx.rt.store.put(ctx.session, who.project_id, kind, body).id)
-    ctx.rt.store.erase(ctx.session, old)
+    records.update_dataset(ctx.session, ds.id, **{attr: ctx.rt.store.put(ctx.session, who.project_id, kind, body).id})
+    ctx.rt.store.erase(ctx.session, getattr(ds, attr))  # the one it replaces
     if kind == "profile":
         audit.record(ctx, "dataset_profiled", obj=ds.id)
     else:
@@ -291,7 +282,7 @@ INSPECTIONS: dict[str, dict[str, str]] = {
 }
 
 
-def _inflight(ctx: Ctx, ds: Dataset, kind: str) -> Job | None:
+def _inflight(ctx: Ctx, ds: DatasetRecord, kind: str) -> Job | None:
     q = (
         select(Job)
         .where(Job.dataset_id == ds.id, Job.kind == kind, Job.status.in_(("queued", "running")))
@@ -309,9 +300,9 @@ def _start_inspection(ctx: Ctx, dataset_id: str, kind: str, request: dict[str, A
     if running is not None:  # the same computation is already under way: wait for that one
         return job_view(running, who.role) | {"message": "already running"}
     ctx.begin_write()
-    job = Job(project_id=who.project_id, dataset_id=ds.id, kind=kind, request=request, created_by=who.key_id)
-    ctx.session.add(job)
-    ctx.session.flush()
+    job = records.insert_job(
+        ctx.session, project_id=who.project_id, dataset_id=ds.id, kind=kind, request=request, created_by=who.key_id
+    )
     audit.record(ctx, f"{kind}_requested", obj=ds.id, job=job.id)
     submit(ctx, job)
     return job_view(job, who.role) | {"message": "queued"}
@@ -372,9 +363,9 @@ def set_budget(ctx: Ctx, dataset_id: str, *, epsilon: float, delta: float) -> di
             f"budget (epsilon={epsilon:g}, delta={delta:g}) is below what is already reserved "
             f"(epsilon={view['reserved']['epsilon']:g}, delta={view['reserved']['delta']:g}) or invalid"
         )
-    ds.budget_epsilon, ds.budget_delta = float(epsilon), float(delta)
+    records.update_dataset(ctx.session, ds.id, budget_epsilon=float(epsilon), budget_delta=float(delta))
     audit.record(ctx, "budget_set", obj=ds.id, budget_epsilon=epsilon, budget_delta=delta)
-    return budget.ledger_view(ctx, ds)
+    return budget.ledger_view(ctx, lock(ctx, dataset_id))
 
 
 def ledger(ctx: Ctx, dataset_id: str) -> dict[str, Any]:

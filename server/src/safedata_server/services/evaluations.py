@@ -11,8 +11,10 @@ import json
 import time
 from typing import Any
 
+from safedata_server import records
 from safedata_server.auth import STEWARD
 from safedata_server.models import Job
+from safedata_server.records import JobRecord
 from safedata_server.services import audit
 from safedata_server.services.context import Conflict, Ctx, Invalid, authorize
 from safedata_server.services.generators import job_row, job_view, submit
@@ -37,7 +39,8 @@ def start_evaluation(
     if unknown:
         raise Invalid(f"unknown metric(s): {', '.join(unknown)} (installed: {', '.join(sorted(installed))})")
     ctx.begin_write()
-    job = Job(
+    job = records.insert_job(
+        ctx.session,
         project_id=who.project_id,
         dataset_id=gen.dataset_id,
         kind="evaluation",
@@ -45,14 +48,12 @@ def start_evaluation(
         request={"generator_id": gen.id, "metrics": names, "params": params or {}},
         created_by=who.key_id,
     )
-    ctx.session.add(job)
-    ctx.session.flush()
     audit.record(ctx, "evaluation_started", obj=job.id, generator_id=gen.id, dataset_id=gen.dataset_id)
     submit(ctx, job)
     return job_view(job) | {"evaluation_id": job.id}
 
 
-def evaluation_result(ctx: Ctx, job: Job) -> dict[str, Any]:
+def evaluation_result(ctx: Ctx, job: JobRecord) -> dict[str, Any]:
     view = job_view(job) | {"evaluation_id": job.id, "generator_id": job.request.get("generator_id")}
     if job.status == "succeeded" and job.internal_report_object_id:
         view["results"] = json.loads(ctx.rt.store.get(ctx.session, job.internal_report_object_id))["metrics"]

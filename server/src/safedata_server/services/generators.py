@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import select
 
 from safedata_core import UnknownComponentError
+from safedata_server import records
 from safedata_server.auth import ANY_ROLE, STEWARD
-from safedata_server.models import QUICK_JOB_KINDS, Dataset, Job, new_id
+from safedata_server.models import QUICK_JOB_KINDS, Job, new_id, now
+from safedata_server.records import DatasetRecord, JobRecord
 from safedata_server.services import audit, budget, datasets
 from safedata_server.services.context import Conflict, Ctx, Invalid, NotFound, authorize
 
@@ -138,7 +140,7 @@ def _sdc_step(ctx: Ctx, sdc: Any) -> dict[str, Any]:
     return {"id": SDC_STEP, "use": sdc["use"], "input": "synth", "params": dict(params)}
 
 
-def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
+def _plan(ctx: Ctx, ds: DatasetRecord, body: dict[str, Any]) -> dict[str, Any]:
     """Everything a generation needs, checked: component, DP, budget, pipeline; ``errors``/``warnings``."""
     generator_type = str(body.get("generator_type") or "")
     errors: list[str] = []
@@ -228,7 +230,7 @@ def _plan(ctx: Ctx, ds: Dataset, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _columns(ctx: Ctx, ds: Dataset) -> list[str]:
+def _columns(ctx: Ctx, ds: DatasetRecord) -> list[str]:
     return list(ds.columns) if ds.columns else list(datasets.load_frame(ctx, ds).columns)
 
 
@@ -285,15 +287,15 @@ def _sdc_view(pipeline: dict[str, Any] | None, dp: bool) -> dict[str, Any] | Non
     }
 
 
-def job_row(ctx: Ctx, job_id: str, kind: str | None = "generate") -> Job:
+def job_row(ctx: Ctx, job_id: str, kind: str | None = "generate") -> JobRecord:
     """The caller's job, else :class:`NotFound` (another project's id is not found either)."""
-    job = ctx.session.get(Job, job_id)
+    job = records.job(ctx.session, job_id)
     if job is None or job.project_id != ctx.who.project_id or (kind is not None and job.kind != kind):
         raise NotFound(f"{'generator' if kind == 'generate' else 'job'} {job_id} not found")
     return job
 
 
-def job_view(job: Job, role: str = "steward") -> dict[str, Any]:
+def job_view(job: JobRecord | Job, role: str = "steward") -> dict[str, Any]:
     return {
         "id": job.id,
         "generator_id": job.id,
@@ -319,7 +321,7 @@ def job_view(job: Job, role: str = "steward") -> dict[str, Any]:
     }
 
 
-def submit(ctx: Ctx, job: Job) -> None:
+def submit(ctx: Ctx, job: JobRecord | Job) -> None:
     """Hand a committed job to the executor (after the request's transaction commits); short jobs (profile,
     PII detection, evaluations) go to the quick lane."""
     ctx.extra.setdefault("submit", []).append(job.id)
@@ -338,7 +340,8 @@ def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[st
             pass  # let reserve() raise the 409 with the exact figures
         else:
             raise Invalid("; ".join(plan["errors"]))
-    job = Job(
+    job = records.insert_job(
+        ctx.session,
         id=new_id(),
         project_id=who.project_id,
         dataset_id=ds.id,
@@ -351,7 +354,6 @@ def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[st
         delta=plan["delta"],
         created_by=who.key_id,
     )
-    ctx.session.add(job)  # flushed with the budget charge (one round to the database, under the lock)
     if plan["dp"]:
         budget.reserve(
             ctx,
@@ -362,8 +364,6 @@ def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[st
             component=plan["component"],
             job_id=job.id,
         )
-    else:
-        ctx.session.flush()
     audit.record(
         ctx, "generation_started", obj=job.id, dataset_id=ds.id, epsilon=plan["epsilon"], component=plan["component"]
     )
@@ -394,16 +394,15 @@ def cancel(ctx: Ctx, generator_id: str, kind: str | None = "generate") -> dict[s
     job = job_row(ctx, generator_id, kind)
     if job.status in ("succeeded", "failed", "cancelled"):
         raise Conflict(f"job {job.id} already ended ({job.status})")
-    job.cancel_requested = True
+    change: dict[str, Any] = {"cancel_requested": True}
     if job.status == "queued":
-        from safedata_server.models import now
-
-        job.status, job.finished_at, job.error = "cancelled", now(), "cancelled before it started"
+        change |= {"status": "cancelled", "finished_at": now(), "error": "cancelled before it started"}
+    records.update_job(ctx.session, job.id, **change)
     audit.record(ctx, "job_cancel_requested", obj=job.id)
-    return job_view(job, who.role)
+    return job_view(job_row(ctx, generator_id, kind), who.role)
 
 
-def _released(ctx: Ctx, generator_id: str, what: str) -> Job:
+def _released(ctx: Ctx, generator_id: str, what: str) -> JobRecord:
     job = job_row(ctx, generator_id)
     if job.status != "succeeded":
         raise Conflict(f"generator {job.id} has no {what}: it is {job.status}")

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from safedata_core import PipelineValidationError
+from safedata_server import records
 from safedata_server.auth import STEWARD
-from safedata_server.models import Job, new_id
+from safedata_server.models import new_id
 from safedata_server.services import audit, budget, datasets
 from safedata_server.services.context import Ctx, Invalid, authorize
 from safedata_server.services.generators import job_row, job_view, submit
@@ -41,7 +42,8 @@ def run_pipeline(ctx: Ctx, document: dict[str, Any]) -> dict[str, Any]:
     privacy = document.get("privacy") or None
     eps = float(privacy["epsilon"]) if privacy else None
     delta = float(privacy.get("delta", 1e-6)) if privacy else None
-    job = Job(
+    job = records.insert_job(
+        ctx.session,
         id=new_id(),
         project_id=who.project_id,
         dataset_id=ds.id if ds else None,
@@ -53,13 +55,10 @@ def run_pipeline(ctx: Ctx, document: dict[str, Any]) -> dict[str, Any]:
         delta=delta,
         created_by=who.key_id,
     )
-    ctx.session.add(job)  # flushed with the budget charge, if any
     if ds is not None and eps is not None and delta is not None:
         budget.reserve(
             ctx, ds, epsilon=eps, delta=delta, purpose="pipeline", component=job.component or "", job_id=job.id
         )
-    else:
-        ctx.session.flush()
     audit.record(ctx, "pipeline_started", obj=job.id, dataset_id=ds.id if ds else None, epsilon=eps)
     submit(ctx, job)
     return job_view(job) | {"job_id": job.id}

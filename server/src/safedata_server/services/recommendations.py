@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from safedata_server.models import Dataset
+from safedata_server.records import DatasetRecord
 from safedata_server.services import datasets
 from safedata_server.services.context import Ctx
 
@@ -27,7 +27,7 @@ def index_file(ctx: Ctx) -> Path:
     return Path(env) if env else Path(ctx.rt.settings.data_dir) / "tune-index.jsonl"
 
 
-def tuned_recommendation(ctx: Ctx, ds: Dataset, epsilon: float, delta: float | None) -> dict[str, Any] | None:
+def tuned_recommendation(ctx: Ctx, ds: DatasetRecord, epsilon: float, delta: float | None) -> dict[str, Any] | None:
     """A ``recommended_config`` built from the best stored tune of this dataset's schema, or ``None``."""
     from safedata_core.tune import recommended_config, schema_fingerprint
 
