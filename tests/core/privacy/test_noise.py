@@ -32,6 +32,25 @@ def test_reproducible_mode_is_test_only_and_replays() -> None:
         NoiseSource("fast")  # type: ignore[arg-type]
 
 
+def test_the_generator_is_made_on_first_use_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[np.random.Generator] = []
+    real = noise._secure_generator
+
+    def counting() -> np.random.Generator:
+        made.append(real())
+        return made[-1]
+
+    monkeypatch.setattr(noise, "_secure_generator", counting)
+    source = NoiseSource.secure()
+    share = make_budget()  # a ledger share (a budget check) that never draws noise seeds nothing
+    assert made == [] and share.secure
+    first = source.generator
+    assert made == [first] and source.generator is first and source.torch_generator() is not None
+    assert len(made) == 1  # every later draw uses the same generator
+    replay = NoiseSource.reproducible(3)
+    assert replay.generator is replay.generator and len(made) == 1  # the test stream never seeds a CSPRNG
+
+
 def test_fallback_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(noise, "_chacha", lambda: None)
     assert noise.secure_backend() == "pcg64-os-entropy"

@@ -36,9 +36,12 @@ _CHARGES: Table = BudgetCharge.__table__  # type: ignore[assignment]
 _INSERT = _CHARGES.insert()
 
 
-def _charges(ctx: Ctx, ds: DatasetRecord) -> list[BudgetCharge]:
-    q = select(BudgetCharge).where(BudgetCharge.dataset_id == ds.id).order_by(BudgetCharge.created_at)
-    return list(ctx.session.scalars(q))
+_ALL = select(_CHARGES).where(_CHARGES.c.dataset_id == bindparam("dataset")).order_by(_CHARGES.c.created_at)
+
+
+def _charges(ctx: Ctx, ds: DatasetRecord) -> list[Any]:
+    """The dataset's charges, oldest first (rows with the ``budget_charges`` columns as attributes)."""
+    return list(ctx.session.execute(_ALL, {"dataset": ds.id}))
 
 
 def _reserved(ctx: Ctx, ds: DatasetRecord) -> tuple[float, float]:
