@@ -171,6 +171,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     stop()
 
 
+def fresh_pg_database(pg_url: str, prefix: str, tmp_path: Path) -> str:
+    """The URL of a new, empty database on the test PostgreSQL server (named after the test's temp folder)."""
+    import sqlalchemy as sa
+
+    name = f"{prefix}_{tmp_path.name[-8:].lower().replace('-', '_')}"
+    eng = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return pg_url.rsplit("/", 1)[0] + f"/{name}"
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A live PostgreSQL server (skipped, with the reason, only when none can be started)."""

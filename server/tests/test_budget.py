@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import META, csv_bytes, make_settings
+from conftest import META, csv_bytes, fresh_pg_database, make_settings
 from fastapi.testclient import TestClient
 from safedata_server.api.app import create_app
 from safedata_server.auth import Principal
@@ -57,16 +57,7 @@ def _check_no_overspend(rt: Runtime, ds: str, outcomes: list[str], budget: float
 def test_twenty_parallel_requests_cannot_overspend(
     database: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = request.getfixturevalue("pg_url") if database == "postgresql" else None
-    if url:  # a fresh database per run of the test
-        import sqlalchemy as sa
-
-        name = f"budget_{tmp_path.name[-8:].lower().replace('-', '_')}"
-        eng = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with eng.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        eng.dispose()
-        url = url.rsplit("/", 1)[0] + f"/{name}"
+    url = fresh_pg_database(request.getfixturevalue("pg_url"), "budget", tmp_path) if database == "postgresql" else None
     rt, key = create_runtime(make_settings(tmp_path / "data", url, start_workers=False))
     assert key is not None
     who, ds = _setup(rt, key, budget=5.0)

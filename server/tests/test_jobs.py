@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import META, csv_bytes, make_settings
+from conftest import META, csv_bytes, fresh_pg_database, make_settings
 from safedata_server.jobs import recovery, worker
 from safedata_server.jobs.leases import lease_until, owner_token
 from safedata_server.jobs.recovery import INTERRUPTED, mark_crashed, recover
@@ -37,14 +37,7 @@ def _queued_job(rt: Runtime, key: str, eps: float = 1.0) -> tuple[str, str]:
 
 @pytest.fixture
 def pg_database(pg_url: str, tmp_path: Path) -> str:
-    import sqlalchemy as sa
-
-    name = f"jobs_{tmp_path.name[-8:].lower().replace('-', '_')}"
-    eng = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    return pg_url.rsplit("/", 1)[0] + f"/{name}"
+    return fresh_pg_database(pg_url, "jobs", tmp_path)
 
 
 def test_a_job_runs_to_a_release_on_postgresql(pg_database: str, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import fresh_pg_database, make_settings
 from safedata_server import records
 from safedata_server.models import Dataset, Job, Project
 from safedata_server.runtime import create_runtime
@@ -20,15 +20,7 @@ from safedata_core import SafedataError
 def runtime(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     url = None
     if request.param == "postgresql":
-        import sqlalchemy as sa
-
-        base = request.getfixturevalue("pg_url")
-        name = f"records_{tmp_path.name[-8:].lower().replace('-', '_')}"
-        eng = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        with eng.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        eng.dispose()
-        url = base.rsplit("/", 1)[0] + f"/{name}"
+        url = fresh_pg_database(request.getfixturevalue("pg_url"), "records", tmp_path)
     rt, _key = create_runtime(make_settings(tmp_path / "data", url, start_workers=False))
     yield rt
     rt.db.dispose()
