@@ -44,7 +44,7 @@ class ObjectStore:
         return self.root / object_id
 
     def put(self, session: Session, project_id: str, kind: str, plaintext: bytes) -> StoredObject:
-        """Encrypt and store ``plaintext``; returns the (flushed) object row."""
+        """Encrypt and store ``plaintext``; returns its row (inserted in the session's write transaction)."""
         obj = self.seal(project_id, kind, plaintext)
         self.add(session, obj)
         return obj

@@ -33,10 +33,8 @@ _AMOUNTS = (
     .order_by(BudgetCharge.created_at)
 )
 _CHARGES: Table = BudgetCharge.__table__  # type: ignore[assignment]
-_INSERT = _CHARGES.insert()
-
-
 _ALL = select(_CHARGES).where(_CHARGES.c.dataset_id == bindparam("dataset")).order_by(_CHARGES.c.created_at)
+_INSERT = _CHARGES.insert()
 
 
 def _charges(ctx: Ctx, ds: DatasetRecord) -> list[Any]:
@@ -72,8 +70,8 @@ def reserve(
     used_e, used_d = _reserved(ctx, ds)
     # the core ledger decides: the earlier reservations as one share (their sums, added in the order of the
     # charges, as the ledger adds one share per reservation: the same totals) and this request's share, which
-    # the ledger refuses when the shares would pass the lifetime budget. One share, not one per reservation:
-    # each share draws a CSPRNG for its noise, ~0.1 ms that would grow with the dataset's history, under the lock
+    # the ledger refuses when the shares would pass the lifetime budget. One share, not one per reservation: the
+    # check under the lock costs the same however long the dataset's history
     ledger = Ledger(Budget(ds.budget_epsilon, ds.budget_delta), accountant=ds.accountant)
     charge = {
         "id": new_id(),
