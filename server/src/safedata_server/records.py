@@ -2,13 +2,13 @@
 
 The tables are the ORM models' (:mod:`safedata_server.models`), but building ORM
 objects and flushing them through the unit of work costs several times the SQL
-itself on SQLite (about 0.2 ms a row read and 0.5 ms a row written, against
-0.07 and 0.3 ms for the statement), and every upload, metadata declaration,
-generate request and status poll pays it, on the one interpreter that answers
-all requests. These functions run statements built once through the session
-(pending ORM changes are still flushed first) and return frozen records with
-the table's columns as attributes. A write in a read transaction is refused, as
-the ORM refuses its flush (:func:`safedata_server.db.refuse_read_only`).
+itself on SQLite, and every upload, metadata declaration, generate request and
+status poll pays it, on the one interpreter that answers all requests (the
+server CPU per request: ``benchmarks/bench_server_requests.py``, docs/service.md).
+These functions run statements built once through the session (pending ORM
+changes are still flushed first) and return frozen records with the table's
+columns as attributes. A write in a read transaction is refused, as the ORM
+refuses its flush (:func:`safedata_server.db.refuse_read_only`).
 """
 
 from __future__ import annotations
