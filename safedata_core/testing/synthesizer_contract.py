@@ -53,6 +53,9 @@ class SynthesizerContract(ComponentContract):
     audit_epsilon: ClassVar[float] = 0.5
     audit_rows: ClassVar[int] = 100
     audit_confidence: ClassVar[float] = 0.99
+    #: processes the audit's fits run in (each fit's seed is fixed by its index, so the figures do not depend on
+    #: it); 2 halves the wall time of a slow synthesizer's audit on 2 cores, spawning costs a few seconds
+    audit_jobs: ClassVar[int] = 1
 
     def is_dp(self) -> bool:
         """True when the configured synthesizer fits under DP (a DP class without ``dp: false``)."""
@@ -200,6 +203,7 @@ class SynthesizerContract(ComponentContract):
             epsilon=self.audit_epsilon,
             delta=self.delta,
             confidence=self.audit_confidence,
+            jobs=self.audit_jobs,
             progress=False,
         )
         assert result.eps_lower <= self.audit_epsilon, (

@@ -19,6 +19,7 @@ class TestCTGANContract(SynthesizerContract):
         "threads": 1,
         "progress": False,
     }
+    audit_jobs = 2  # its 80 audit fits are the slowest test of the suite: two processes on the CI's 2 cores
 
 
 class TestCTGANNonPrivateContract(TestCTGANContract):
