@@ -145,10 +145,14 @@ def datasets_of(session: Session, project_id: str) -> list[DatasetRecord]:
 
 def insert_dataset(session: Session, **values: Any) -> DatasetRecord:
     """Insert a ``datasets`` row (columns not given take their defaults: a new id, now, ...)."""
+    return DatasetRecord(**_insert(session, DATASETS, _INSERT_DATASET, values))
+
+
+def _insert(session: Session, table: Table, statement: Any, values: dict[str, Any]) -> dict[str, Any]:
     refuse_read_only(session)
-    row = _complete(DATASETS, values)
-    session.execute(_INSERT_DATASET, row)
-    return DatasetRecord(**row)
+    row = _complete(table, values)
+    session.execute(statement, row)
+    return row
 
 
 _UPDATES: dict[tuple[str, tuple[str, ...]], Any] = {}  # (table, columns set) -> its UPDATE, built once
@@ -183,7 +187,4 @@ def job(session: Session, job_id: str) -> JobRecord | None:
 
 def insert_job(session: Session, **values: Any) -> JobRecord:
     """Insert a ``jobs`` row (columns not given take their defaults)."""
-    refuse_read_only(session)
-    row = _complete(JOBS, values)
-    session.execute(_INSERT_JOB, row)
-    return JobRecord(**row)
+    return JobRecord(**_insert(session, JOBS, _INSERT_JOB, values))

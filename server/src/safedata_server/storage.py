@@ -53,9 +53,7 @@ class ObjectStore:
     def add(session: Session, obj: StoredObject) -> None:
         """Record a sealed object's row (one INSERT in the session's write transaction; no ORM flush)."""
         refuse_read_only(session)
-        values = {c.name: getattr(obj, c.key) for c in _OBJECTS.columns}
-        values["created_at"] = values["created_at"] or now()
-        session.execute(_INSERT, values)
+        session.execute(_INSERT, {c.name: getattr(obj, c.key) for c in _OBJECTS.columns})
 
     def seal(self, project_id: str, kind: str, plaintext: bytes) -> StoredObject:
         """Encrypt ``plaintext`` into its file (synced to disk) and return its row, not yet in any session.
@@ -81,6 +79,7 @@ class ObjectStore:
             wrapped_key=wrap_key(self.master, data_key, aad),
             master_key_id=self.master.id,
             size=len(plaintext),
+            created_at=now(),
         )
 
     def get(self, session: Session, object_id: str) -> bytes:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from safedata_core import UnknownComponentError
 from safedata_server import records
 from safedata_server.auth import ANY_ROLE, STEWARD
-from safedata_server.models import QUICK_JOB_KINDS, Job, new_id, now
+from safedata_server.models import QUICK_JOB_KINDS, Job, now
 from safedata_server.records import DatasetRecord, JobRecord
 from safedata_server.services import audit, budget, datasets
 from safedata_server.services.context import Conflict, Ctx, Invalid, NotFound, authorize
@@ -342,7 +342,6 @@ def start_generation(ctx: Ctx, dataset_id: str, body: dict[str, Any]) -> dict[st
             raise Invalid("; ".join(plan["errors"]))
     job = records.insert_job(
         ctx.session,
-        id=new_id(),
         project_id=who.project_id,
         dataset_id=ds.id,
         kind="generate",

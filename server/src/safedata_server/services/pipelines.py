@@ -13,7 +13,6 @@ from typing import Any
 from safedata_core import PipelineValidationError
 from safedata_server import records
 from safedata_server.auth import STEWARD
-from safedata_server.models import new_id
 from safedata_server.services import audit, budget, datasets
 from safedata_server.services.context import Ctx, Invalid, authorize
 from safedata_server.services.generators import job_row, job_view, submit
@@ -44,7 +43,6 @@ def run_pipeline(ctx: Ctx, document: dict[str, Any]) -> dict[str, Any]:
     delta = float(privacy.get("delta", 1e-6)) if privacy else None
     job = records.insert_job(
         ctx.session,
-        id=new_id(),
         project_id=who.project_id,
         dataset_id=ds.id if ds else None,
         kind="pipeline",
