@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,61 @@ def test_uploads_and_metadata_are_parsed_in_a_helper_process_with_the_same_answe
     assert wrong.status_code == 422 and "nope" in wrong.json()["detail"]
     declared = c.put(f"/datasets/{ds}/metadata", headers=h, json=META)
     assert declared.status_code == 200 and set(declared.json()["metadata"]["columns"]) == set(META["columns"])
+    inf = c.post(
+        "/datasets/upload",
+        headers=h,
+        files={"file": ("i.csv", b"a,b\n1,inf\n2,3\n")},
+        data={"metadata": json.dumps({"b": {"type": "numerical"}})},
+    )
+    assert inf.status_code == 422 and "column 'b' holds 1 infinite value" in inf.json()["detail"]
+    both = c.post(
+        "/datasets/upload", headers=h, files={"file": ("m.csv", csv_bytes(30))}, data={"metadata": json.dumps(META)}
+    )
+    assert both.status_code == 201 and both.json()["metadata"] == declared.json()["metadata"]
+
+
+def test_metadata_sent_with_the_upload_is_checked_stored_and_audited_as_a_declaration(world: World) -> None:
+    from conftest import META
+
+    h, c = world.h("A:steward"), world.client
+    before = (c.get("/datasets", headers=h).json(), set(world.rt.settings.objects_dir.iterdir()))
+    refusals = {
+        "{not json": "form field 'metadata': not valid JSON (Expecting property name enclosed in double quotes",
+        "[1, 2]": "form field 'metadata': expected a JSON object, got list",
+        json.dumps({"nope": {"type": "integer"}}): "metadata names columns the dataset does not have: nope",
+        json.dumps({"columns": {"age": {"type": "integer", "bounds": [90, 18]}}}): "bounds",
+    }
+    for sent, detail in refusals.items():
+        r = c.post("/datasets/upload", headers=h, files={"file": ("p.csv", csv_bytes(30))}, data={"metadata": sent})
+        assert r.status_code == 422 and detail in r.json()["detail"] and "\n" not in r.json()["detail"], sent
+    assert (c.get("/datasets", headers=h).json(), set(world.rt.settings.objects_dir.iterdir())) == before
+    up = c.post(
+        "/datasets/upload", headers=h, files={"file": ("p.csv", csv_bytes(30))}, data={"metadata": json.dumps(META)}
+    )
+    assert up.status_code == 201 and up.json()["has_metadata"] is True
+    ds = up.json()["id"]
+    shown = c.get(f"/datasets/{ds}", headers=h).json()
+    assert shown["metadata"] == up.json()["metadata"] and shown["metadata"]["columns"]["age"]["bounds"] == [18, 90]
+    events = c.get("/audit/events", headers=world.h("A:admin"), params={"object_id": ds}).json()
+    assert [e["event"] for e in reversed(events)] == ["dataset_uploaded", "metadata_declared", "dataset_read"]
+    analyst = c.post(
+        "/datasets/upload", headers=world.h("A:analyst"), files={"file": ("p.csv", b"x")}, data={"metadata": "{"}
+    )
+    assert analyst.status_code == 403  # the role is refused before the form is read
+
+
+def test_the_service_call_takes_metadata_too(world: World) -> None:
+    from conftest import META
+    from safedata_server.services import datasets
+    from safedata_server.services.context import Invalid
+    from safedata_server.services.session import principal_for, service_ctx
+
+    who = principal_for(world.rt, world.keys["A:steward"])
+    with service_ctx(world.rt, who) as ctx:
+        made = datasets.upload_dataset(ctx, "p.csv", csv_bytes(25), metadata=META["columns"])
+        assert datasets.load_metadata(ctx, datasets.get_row(ctx, made["id"])) == made["metadata"]
+    with pytest.raises(Invalid, match="nope"), service_ctx(world.rt, who) as ctx:
+        datasets.upload_dataset(ctx, "p.csv", csv_bytes(25), metadata={"nope": {"type": "integer"}})
 
 
 def test_metadata_checked_while_its_dataset_is_erased_is_not_stored(world: World) -> None:

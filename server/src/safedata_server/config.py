@@ -12,6 +12,8 @@ added to every worker, default 10: jobs yield the CPU to the request handlers),
 answering 202, default 20), ``SAFEDATA_REQUEST_PROCESSES`` (helper processes that parse uploads
 and check metadata off the server process, default 1; 0: in the request thread),
 ``SAFEDATA_PROCESSES`` (server processes answering requests, default: the cores, at most 4),
+``SAFEDATA_SESSION_CREDIT`` (seconds a client's next request may go ahead of newer clients' requests,
+default 1; 0: plain arrival order, see ``api/ordering.py``),
 ``SAFEDATA_EXECUTOR`` (``local``, the default, or ``dask`` with ``SAFEDATA_DASK_ADDRESS``).
 """
 
@@ -56,6 +58,7 @@ class Settings:
     executor: str = "local"
     start_workers: bool = True
     processes: int = field(default_factory=default_processes)
+    session_credit: float = 1.0
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).absolute()
@@ -77,6 +80,7 @@ class Settings:
             request_processes=_env_int("SAFEDATA_REQUEST_PROCESSES", 1),
             executor=os.environ.get("SAFEDATA_EXECUTOR") or "local",
             processes=_env_int("SAFEDATA_PROCESSES", default_processes()),
+            session_credit=float(os.environ.get("SAFEDATA_SESSION_CREDIT") or 1.0),
         )
         for key, value in overrides.items():
             setattr(settings, key, value)

@@ -18,11 +18,14 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from safedata_server.services.context import Invalid
 
-__all__ = ["INLINE_BYTES", "RequestPool", "check_metadata", "pack_upload"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["INLINE_BYTES", "Packed", "RequestPool", "check_metadata", "pack_upload"]
 
 T = TypeVar("T")
 # uploads under this size are parsed in the server process (under 2 ms): a helper's round trip (pickling both
@@ -32,8 +35,19 @@ INLINE_BYTES = 64 * 1024
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
-def pack_upload(filename: str, content: bytes) -> tuple[bytes, str, int, list[str]]:
-    """(Parquet bytes, format, rows, columns) of an uploaded CSV/Parquet file; :class:`Invalid` if unreadable."""
+class Packed(NamedTuple):
+    """An upload once parsed: its rows as Parquet, the file's format, its size, and the checked metadata if sent."""
+
+    data: bytes
+    fmt: str
+    rows: int
+    columns: list[str]
+    metadata: dict[str, Any] | None = None
+
+
+def pack_upload(filename: str, content: bytes, doc: dict[str, Any] | None = None) -> Packed:
+    """An uploaded CSV/Parquet file as :class:`Packed`, with ``doc`` (a metadata document, if sent with the file)
+    checked against its rows; :class:`Invalid` if the file is unreadable or the metadata does not fit."""
     import pandas as pd
 
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
@@ -47,24 +61,29 @@ def pack_upload(filename: str, content: bytes) -> tuple[bytes, str, int, list[st
     if df.empty or len(df.columns) == 0:
         raise Invalid(f"upload '{filename}': the file has no rows or no columns")
     df.columns = [str(c) for c in df.columns]
+    stored = None if doc is None else _checked(df, doc, f"upload '{filename}'")
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
-    return buf.getvalue(), fmt, len(df), list(df.columns)
+    return Packed(buf.getvalue(), fmt, len(df), list(df.columns), stored)
 
 
 def check_metadata(parquet: bytes, doc: dict[str, Any], dataset_id: str) -> dict[str, Any]:
     """The metadata document to store, once checked against the dataset's rows; :class:`Invalid` if it does not fit."""
     import pandas as pd
 
+    return _checked(pd.read_parquet(io.BytesIO(parquet)), doc, f"dataset {dataset_id}")
+
+
+def _checked(frame: pd.DataFrame, doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """``doc`` as stored (defaults filled in), when the rows of ``frame`` can be read with it."""
     from safedata_core import DataError, Metadata, Table
 
-    frame = pd.read_parquet(io.BytesIO(parquet))
     try:
         meta = Metadata.from_dict(doc, source="metadata")
         unknown = sorted(set(meta.columns) - set(frame.columns))
         if unknown:
             raise Invalid(f"metadata names columns the dataset does not have: {', '.join(unknown)}")
-        Table.from_dataframe(frame, meta, source=f"dataset {dataset_id}")
+        Table.from_dataframe(frame, meta, source=source)
     except DataError as exc:
         raise Invalid(str(exc).splitlines()[0]) from None
     stored: dict[str, Any] = json.loads(meta.model_dump_json(exclude_none=True))

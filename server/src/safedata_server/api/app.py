@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from safedata_core import SafedataError
 from safedata_server import __version__
 from safedata_server.api.calls import error_response
+from safedata_server.api.ordering import SessionOrder
 from safedata_server.api.routes import datasets, evaluations, generators, system
 from safedata_server.config import Settings
 from safedata_server.logs import configure_logging
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         where = ".".join(str(p) for p in first.get("loc", ()))
         return JSONResponse({"detail": f"{where}: {first.get('msg', 'invalid request')}"}, status_code=422)
 
+    if settings.session_credit > 0:  # inside the access log: its times include the wait for a turn
+        app.add_middleware(SessionOrder, credit=settings.session_credit)
     app.add_middleware(AccessLog)
     import starlette.formparsers
 

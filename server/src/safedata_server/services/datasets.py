@@ -18,6 +18,7 @@ from safedata_core import Metadata, Table
 from safedata_server import records
 from safedata_server.auth import ADMIN, ANY_ROLE, STEWARD
 from safedata_server.models import Job, now
+from safedata_server.offload import Packed
 from safedata_server.records import DatasetRecord
 from safedata_server.services import audit, budget
 from safedata_server.services.context import Conflict, Ctx, Invalid, NotFound, TooLarge, authorize
@@ -34,6 +35,7 @@ __all__ = [
     "load_frame",
     "load_metadata",
     "lock",
+    "metadata_document",
     "metadata_input",
     "profile_dataset",
     "set_budget",
@@ -89,8 +91,10 @@ def upload_dataset(
     epsilon: float = 1.0,
     delta: float = 1e-5,
     accountant: str = "rdp",
+    metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Store an uploaded CSV/Parquet file encrypted, with its lifetime budget (epsilon, delta).
+    """Store an uploaded CSV/Parquet file encrypted, with its lifetime budget (epsilon, delta) and, when given,
+    its public metadata (checked against the rows as :func:`set_metadata` checks it).
 
     Three steps, which the API runs apart (awaiting the parsing): :func:`check_upload`,
     :func:`~safedata_server.offload.pack_upload` (in a helper process; on the event loop for a file under
@@ -99,7 +103,8 @@ def upload_dataset(
     from safedata_server.offload import pack_upload
 
     check_upload(ctx, filename, content, epsilon=epsilon, delta=delta)
-    packed = ctx.rt.offload(pack_upload, filename, content)  # parsed off this process
+    doc = None if metadata is None else metadata_document(metadata)
+    packed = ctx.rt.offload(pack_upload, filename, content, doc)  # parsed (and checked) off this process
     return store_upload(
         ctx, filename, len(content), packed, name=name, epsilon=epsilon, delta=delta, accountant=accountant
     )
@@ -114,40 +119,52 @@ def check_upload(ctx: Ctx, filename: str, content: bytes, *, epsilon: float, del
         raise Invalid("privacy budget: epsilon must be > 0 and delta in [0, 1)")
 
 
+def metadata_document(metadata: dict[str, Any]) -> dict[str, Any]:
+    """A metadata document as sent (``{columns: {...}}``, or the columns mapping alone) in its full form."""
+    return metadata if "columns" in metadata else {"columns": metadata}
+
+
 def store_upload(
     ctx: Ctx,
     filename: str,
     size: int,
-    packed: tuple[bytes, str, int, list[str]],
+    packed: Packed,
     *,
     name: str | None = None,
     epsilon: float = 1.0,
     delta: float = 1e-5,
     accountant: str = "rdp",
 ) -> dict[str, Any]:
-    """Seal the parsed upload (``pack_upload``'s Parquet bytes, format, rows, columns) and record the dataset."""
+    """Seal the parsed upload (and its checked metadata, if sent with it) and record the dataset."""
     who = authorize(ctx, STEWARD, "upload a dataset")
-    data, fmt, n_rows, columns = packed
-    obj = ctx.rt.store.seal(who.project_id, "dataset", data)  # encrypted and synced before the write lock
+    store = ctx.rt.store
+    obj = store.seal(who.project_id, "dataset", packed.data)  # encrypted and synced before the write lock
+    meta = None if packed.metadata is None else store.seal(who.project_id, "metadata", _json(packed.metadata))
     ctx.begin_write()
-    ctx.rt.store.add(ctx.session, obj)
+    store.add(ctx.session, obj)
+    if meta is not None:
+        store.add(ctx.session, meta)
     ds = records.insert_dataset(
         ctx.session,
         project_id=who.project_id,
         name=(name or filename)[:200],
-        file_format=fmt,
-        n_rows=n_rows,
-        n_columns=len(columns),
-        columns=columns,
+        file_format=packed.fmt,
+        n_rows=packed.rows,
+        n_columns=len(packed.columns),
+        columns=packed.columns,
         data_object_id=obj.id,
+        metadata_object_id=None if meta is None else meta.id,
         budget_epsilon=float(epsilon),
         budget_delta=float(delta),
         accountant=accountant,
         created_by=who.key_id,
     )
     audit.record(ctx, "dataset_uploaded", obj=ds.id, bytes=size, budget_epsilon=epsilon)
+    if packed.metadata is not None:
+        _audit_metadata(ctx, ds.id, packed.metadata)
     ctx.rt.count("uploads")
-    return _view(ds, who.role)
+    view = _view(ds, who.role)
+    return view if packed.metadata is None else view | {"metadata": packed.metadata}
 
 
 def list_datasets(ctx: Ctx) -> list[dict[str, Any]]:
@@ -211,22 +228,29 @@ def metadata_input(ctx: Ctx, dataset_id: str, metadata: dict[str, Any]) -> tuple
     ds = get_row(ctx, dataset_id)
     if ds.data_object_id is None:
         raise NotFound(f"dataset {ds.id} has no data (erased)")
-    doc = metadata if "columns" in metadata else {"columns": metadata}
-    return ctx.rt.store.get(ctx.session, ds.data_object_id), doc
+    return ctx.rt.store.get(ctx.session, ds.data_object_id), metadata_document(metadata)
 
 
 def store_metadata(ctx: Ctx, dataset_id: str, stored: dict[str, Any]) -> dict[str, Any]:
     """Seal the checked metadata (``check_metadata``'s document) as the dataset's, replacing the earlier one."""
     who = authorize(ctx, STEWARD, "declare dataset metadata")
-    sealed = ctx.rt.store.seal(who.project_id, "metadata", json.dumps(stored).encode())  # before the write lock
+    sealed = ctx.rt.store.seal(who.project_id, "metadata", _json(stored))  # before the write lock
     ds = lock(ctx, dataset_id)
     if ds.data_object_id is None:  # erased while the metadata was checked
         raise NotFound(f"dataset {ds.id} has no data (erased)")
     ctx.rt.store.add(ctx.session, sealed)
     records.update_dataset(ctx.session, ds.id, metadata_object_id=sealed.id)
     ctx.rt.store.erase(ctx.session, ds.metadata_object_id)  # the one it replaces
-    audit.record(ctx, "metadata_declared", obj=ds.id, columns=len(stored.get("columns", {})))
+    _audit_metadata(ctx, ds.id, stored)
     return {"id": ds.id, "metadata": stored}
+
+
+def _json(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc).encode()
+
+
+def _audit_metadata(ctx: Ctx, dataset_id: str, stored: dict[str, Any]) -> None:
+    audit.record(ctx, "metadata_declared", obj=dataset_id, columns=len(stored.get("columns", {})))
 
 
 def table_of(ctx: Ctx, ds: DatasetRecord) -> Table:

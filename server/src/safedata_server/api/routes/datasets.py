@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
@@ -33,13 +34,27 @@ async def upload(
     name: str | None = Form(None),
     epsilon: float = Form(1.0, description="Lifetime epsilon of the dataset"),
     delta: float = Form(1e-5, description="Lifetime delta of the dataset"),
+    metadata: str | None = Form(
+        None, description="JSON, optional: the public metadata, as PUT /datasets/{id}/metadata takes it"
+    ),
 ) -> dict[str, Any]:
     rt = runtime(request)
     content = _read_limited(file, rt.settings.max_upload_bytes)  # in memory (the form parser's spool limit)
     filename = file.filename or "upload.csv"
     call(request, datasets.check_upload, filename, content, epsilon=epsilon, delta=delta)
-    packed = await rt.offload_async(pack_upload, filename, content, here=len(content) < INLINE_BYTES)
+    doc = None if metadata is None else datasets.metadata_document(_json_object(metadata, "metadata"))
+    packed = await rt.offload_async(pack_upload, filename, content, doc, here=len(content) < INLINE_BYTES)
     return call(request, datasets.store_upload, filename, len(content), packed, name=name, epsilon=epsilon, delta=delta)
+
+
+def _json_object(text: str, field: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"form field '{field}': not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(value, dict):
+        raise Invalid(f"form field '{field}': expected a JSON object, got {type(value).__name__}")
+    return value
 
 
 @router.get("")
