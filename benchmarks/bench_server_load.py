@@ -1,8 +1,10 @@
 """Load and fault test of ``safedata serve`` (loopback only, bounded).
 
 Load: 50 concurrent clients, all starting at the same instant, each upload a small
-dataset, declare its metadata and start 2 small DP generate jobs (100 jobs), polling
-and reading as they go. Checked: nothing lost (every job reaches a final state, every
+dataset, declare its metadata (``PUT``; ``--metadata upload``: sent with the upload) and
+start 2 small DP generate jobs (100 jobs), polling and reading as they go. Besides the
+latencies by route, ``per_client`` gives each client's first request and when its opening
+requests were all answered. Checked: nothing lost (every job reaches a final state, every
 accepted upload decrypts to the rows sent) and the p95 latency of the non-job
 endpoints (everything but the job's own run time) is under 200 ms. Each client has
 its own kept-alive connection through the lean client of ``lean_http.py`` (``--client

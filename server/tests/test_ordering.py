@@ -104,43 +104,31 @@ def test_the_slot_is_kept_for_the_clients_next_request_then_given_to_the_others(
     assert kept == ["/a1"] and started == ["/a1", "/a2", "/b1"]
 
 
-def test_a_kept_slot_is_given_up_when_the_client_does_not_come_back() -> None:
-    async def main() -> float:
-        app = App()
-        gate = SessionOrder(app, slots=1, credit=10.0, hold=10.0, anticipate=0.1)
-        app.blocked["/a1"] = asyncio.Event()
-        first = request(gate, A, "/a1")
-        await turns()
-        newer = request(gate, B, "/b1")
-        await turns()
-        loop = asyncio.get_running_loop()
-        app.blocked["/a1"].set()
-        await first
-        ended = loop.time()
-        await asyncio.wait_for(newer, 5)
-        assert app.started == ["/a1", "/b1"] and gate.running == 0
-        return loop.time() - ended
+async def wait_of_b_after_a_ends(*, credit: float, anticipate: float, b_waited: float) -> float:
+    """A's request runs while B's waits ``b_waited`` seconds; A never sends another: how long B still waits."""
+    app = App()
+    gate = SessionOrder(app, slots=1, credit=credit, hold=10.0, anticipate=anticipate)
+    app.blocked["/a1"] = asyncio.Event()
+    first = request(gate, A, "/a1")
+    await turns()
+    newer = request(gate, B, "/b1")
+    await asyncio.sleep(b_waited)
+    loop = asyncio.get_running_loop()
+    app.blocked["/a1"].set()
+    await first
+    ended = loop.time()
+    await asyncio.wait_for(newer, 5)
+    assert app.started == ["/a1", "/b1"] and gate.running == 0
+    return loop.time() - ended
 
-    assert run(main()) >= 0.09
+
+def test_a_kept_slot_is_given_up_when_the_client_does_not_come_back() -> None:
+    assert run(wait_of_b_after_a_ends(credit=10.0, anticipate=0.1, b_waited=0.0)) >= 0.09
 
 
 def test_no_slot_is_kept_for_a_client_that_would_not_go_first() -> None:
-    async def main() -> float:
-        app = App()
-        gate = SessionOrder(app, slots=1, credit=0.05, hold=10.0, anticipate=2.0)
-        app.blocked["/a1"] = asyncio.Event()
-        first = request(gate, A, "/a1")
-        await turns()
-        newer = request(gate, B, "/b1")
-        await asyncio.sleep(0.2)  # B has waited longer than A's credit: A's next request would not go first
-        loop = asyncio.get_running_loop()
-        app.blocked["/a1"].set()
-        await first
-        ended = loop.time()
-        await asyncio.wait_for(newer, 5)
-        return loop.time() - ended
-
-    assert run(main()) < 1.0
+    # B has waited longer than A's credit: A's next request would not go ahead of it
+    assert run(wait_of_b_after_a_ends(credit=0.05, anticipate=2.0, b_waited=0.2)) < 1.0
 
 
 def test_a_long_request_gives_up_its_slot() -> None:
@@ -180,6 +168,41 @@ def test_errors_and_cancelled_waits_lose_no_slot() -> None:
         return app.started
 
     assert run(main()) == ["/fail", "/b1", "/d1"]
+
+
+def test_a_new_event_loop_starts_afresh_and_another_threads_loop_passes_through() -> None:
+    import threading
+
+    app = App()
+    gate = SessionOrder(app, slots=1, credit=10.0, hold=10.0, anticipate=10.0)
+
+    async def left_busy() -> None:  # ends with its slot taken and a request waiting
+        app.blocked["/a1"] = asyncio.Event()
+        request(gate, A, "/a1")
+        await turns()
+        request(gate, B, "/b1")
+        await turns()
+
+    run(left_busy())
+
+    async def one(path: str) -> None:
+        await asyncio.wait_for(request(gate, C, path), 5)
+
+    run(one("/c1"))  # a later loop is not held up by the first one's state
+    other = threading.Thread(target=run, args=(one("/t1"),))
+    app.blocked["/c2"] = asyncio.Event()
+
+    async def while_another_thread_runs() -> None:
+        held = request(gate, C, "/c2")
+        await turns()
+        other.start()
+        await asyncio.to_thread(other.join, 5)  # its request passed through the held slot
+        app.blocked["/c2"].set()
+        await held
+        assert gate.running == 0  # the other thread's request touched none of this loop's slots
+
+    run(while_another_thread_runs())
+    assert app.started == ["/a1", "/c1", "/c2", "/t1"]
 
 
 def test_other_scopes_pass_through_and_the_app_is_ordered_unless_the_credit_is_zero(tmp_path: Any) -> None:

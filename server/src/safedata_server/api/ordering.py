@@ -54,10 +54,15 @@ class SessionOrder:
         self.credit = credit
         self.hold = hold
         self.anticipate = anticipate
-        self.running = 0  # slots given (a slot kept for a client counts)
-        self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self._sessions: dict[Any, _Session] = {}  # by connection (client host, port)
+        self._start(None)
+
+    def _start(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Order the requests of ``loop`` (a server process has one; a test client may start one per request)."""
+        self._loop = loop
+        self.running = 0  # slots given (a slot kept for a client counts)
+        self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
         self._kept_for: Any = None  # the connection a freed slot is kept for
         self._keeping: asyncio.TimerHandle | None = None
         self._dispatching = False
@@ -67,12 +72,18 @@ class SessionOrder:
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            if self._loop is not None and self._loop.is_running():  # another thread's loop (a test client's)
+                await self.app(scope, receive, send)
+                return
+            self._start(loop)
         client = scope.get("client")
         rank = self._arrive(client, time.monotonic())
         if client is not None and client == self._kept_for:  # the slot kept for this client
             self._kept_for = None
             if self._keeping is not None:
                 self._keeping.cancel()
+                self._keeping = None
         else:
             turn: asyncio.Future[None] = loop.create_future()
             heapq.heappush(self._waiting, (rank, next(self._seq), turn))
