@@ -5,8 +5,8 @@ sending a few requests in a row, serving requests in arrival order interleaves a
 them: every client waits for nearly the whole burst at each of its steps, and all of
 them finish at its end. Serving the clients that came first to the end of their work
 before taking newer clients' first requests uses the same CPU, and the clients finish
-one after another instead (on average twice as early, as shortest-job-first scheduling
-gives); the waiting moves to the first request of the clients that came last.
+one after another instead (the median client sooner, as with shortest-job-first
+scheduling); the waiting moves to the first request of the clients that came last.
 
 :class:`SessionOrder` is an ASGI middleware that lets ``slots`` requests at a time into
 the app; the others wait ranked by when their client's session began (its first

@@ -14,7 +14,8 @@ Public operations:
 
 * ``keys``: ``create_project(ctx, name)``, ``create_key(ctx, name, role)``, ``list_keys(ctx)``,
   ``revoke_key(ctx, key_id)``, ``bootstrap(rt, session)``
-* ``datasets``: ``upload_dataset(ctx, filename, content, name=, epsilon=, delta=)``, ``list_datasets(ctx)``,
+* ``datasets``: ``upload_dataset(ctx, filename, content, name=, epsilon=, delta=, metadata=)``,
+  ``list_datasets(ctx)``,
   ``get_dataset(ctx, id)``, ``delete_dataset(ctx, id)`` (crypto-erase), ``profile_dataset(ctx, id)``,
   ``detect_pii(ctx, id)``, ``set_metadata(ctx, id, metadata)``, ``set_budget(ctx, id, epsilon=, delta=)``,
   ``ledger(ctx, id)``
