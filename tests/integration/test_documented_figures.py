@@ -3,8 +3,13 @@
 Re-runs the leaderboard's epsilon = 1 rows on UCI Adult through the same bench
 job (``safedata_core.bench.run_job``, one repeat, fast evaluation) and compares
 the fidelity columns, which the fast evaluation computes exactly as the full
-one, with the documented means. Stated tolerance: 0.01 absolute (the
-documented standard deviations over repeats are at most 0.002). TSTR and
+one, with the documented means. Stated tolerance: 0.01 absolute. The DP noise
+comes from the CSPRNG, so no two runs are alike. Measured spread of one run's
+fidelity_2way (10 runs each, 2026-12-03): sd 0.0014 (mst), 0.0020
+(gaussian_copula), 0.0002 (example), but 0.0057 for bayes_net (0.926-0.944,
+and 0.920 / 0.924 in other runs; the README's ± over its 2 repeats understates
+it): 2 of the 15 single runs drawn missed the tolerance. bayes_net is
+therefore compared by the mean of 5 runs (sd of that mean about 0.003). TSTR and
 detection AUCs are not compared: the fast evaluation trains fewer boosting
 iterations than the documented run.
 """
@@ -19,6 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TOLERANCE = 0.01
 COMPARED = ("fidelity_1way", "fidelity_2way")
+RUNS = {"bayes_net": 5}  # runs averaged (1 unless named): see the module docstring
 
 
 def documented_row(synthesizer: str, epsilon: str) -> dict[str, float]:
@@ -52,10 +58,14 @@ def test_documented_fidelity_at_epsilon_1(synthesizer: str, monkeypatch: pytest.
 
     documented = documented_row(synthesizer, "1")
     grid = make_grid({"synthesizers": [synthesizer], "epsilon": [1.0], "datasets": ["builtin:adult"], "fast": True})
-    row = run_job(BenchJob("builtin:adult", synthesizer, 1.0, 0, grid.seed), grid)
-    assert row["status"] == "ok", row["status"]
+    rows = [
+        run_job(BenchJob("builtin:adult", synthesizer, 1.0, 0, grid.seed), grid)
+        for _ in range(RUNS.get(synthesizer, 1))
+    ]
+    assert all(row["status"] == "ok" for row in rows), [row["status"] for row in rows]
     for column in COMPARED:
-        assert row[column] == pytest.approx(documented[column], abs=TOLERANCE), (
-            f"{synthesizer} at epsilon 1: {column} = {row[column]:.3f}, benchmarks/README.md says "
-            f"{documented[column]:.3f}; re-run the leaderboard and update the README"
+        mean = sum(row[column] for row in rows) / len(rows)
+        assert mean == pytest.approx(documented[column], abs=TOLERANCE), (
+            f"{synthesizer} at epsilon 1: {column} = {mean:.3f} (mean of {len(rows)} run(s)), benchmarks/README.md "
+            f"says {documented[column]:.3f}; re-run the leaderboard and update the README"
         )
