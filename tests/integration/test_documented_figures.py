@@ -1,7 +1,7 @@
 """The utility figures documented in benchmarks/README.md still come out of the code.
 
 Re-runs the leaderboard's epsilon = 1 rows on UCI Adult through the same bench
-job (``safedata_core.bench.run_job``, one repeat, fast evaluation) and compares
+job (``safedata_core.bench.run_job``, fast evaluation; runs as below) and compares
 the fidelity columns, which the fast evaluation computes exactly as the full
 one, with the documented means. Stated tolerance: 0.01 absolute. The DP noise
 comes from the CSPRNG, so no two runs are alike. Measured spread of one run's
