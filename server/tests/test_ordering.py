@@ -37,6 +37,14 @@ async def turns(n: int = 5) -> None:
         await asyncio.sleep(0)
 
 
+async def blocked_request(app: App, gate: SessionOrder, client: tuple[str, int], path: str) -> asyncio.Task[None]:
+    """A request that takes its slot and keeps it until ``app.blocked[path]`` is set."""
+    app.blocked[path] = asyncio.Event()
+    task = request(gate, client, path)
+    await turns()
+    return task
+
+
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
@@ -45,9 +53,7 @@ def test_a_clients_next_request_goes_ahead_of_a_newer_clients_first_one() -> Non
     async def main() -> list[str]:
         app = App()
         gate = SessionOrder(app, slots=1, credit=10.0, hold=10.0, anticipate=0.0)
-        app.blocked["/a1"] = asyncio.Event()
-        first = request(gate, A, "/a1")
-        await turns()
+        first = await blocked_request(app, gate, A, "/a1")
         later = [request(gate, B, "/b1"), request(gate, C, "/c1")]
         await turns()
         again = request(gate, A, "/a2")  # A's session began first: ahead of B and C, which came before this
@@ -65,9 +71,7 @@ def test_no_request_goes_ahead_of_one_that_waited_longer_than_the_credit() -> No
     async def main() -> list[str]:
         app = App()
         gate = SessionOrder(app, slots=1, credit=0.5, hold=10.0, anticipate=0.0)
-        app.blocked["/c1"] = asyncio.Event()
-        holder = request(gate, C, "/c1")
-        await turns()
+        holder = await blocked_request(app, gate, C, "/c1")
         sent = [request(gate, A, "/a1")]  # A's session begins
         await turns()
         sent.append(request(gate, B, "/b1"))
@@ -87,9 +91,7 @@ def test_the_slot_is_kept_for_the_clients_next_request_then_given_to_the_others(
     async def main() -> tuple[list[str], list[str]]:
         app = App()
         gate = SessionOrder(app, slots=1, credit=10.0, hold=10.0, anticipate=0.5)
-        app.blocked["/a1"] = asyncio.Event()
-        first = request(gate, A, "/a1")
-        await turns()
+        first = await blocked_request(app, gate, A, "/a1")
         newer = request(gate, B, "/b1")
         await turns()
         app.blocked["/a1"].set()
@@ -108,9 +110,7 @@ async def wait_of_b_after_a_ends(*, credit: float, anticipate: float, b_waited: 
     """A's request runs while B's waits ``b_waited`` seconds; A never sends another: how long B still waits."""
     app = App()
     gate = SessionOrder(app, slots=1, credit=credit, hold=10.0, anticipate=anticipate)
-    app.blocked["/a1"] = asyncio.Event()
-    first = request(gate, A, "/a1")
-    await turns()
+    first = await blocked_request(app, gate, A, "/a1")
     newer = request(gate, B, "/b1")
     await asyncio.sleep(b_waited)
     loop = asyncio.get_running_loop()
@@ -135,9 +135,7 @@ def test_a_long_request_gives_up_its_slot() -> None:
     async def main() -> list[str]:
         app = App()
         gate = SessionOrder(app, slots=1, credit=10.0, hold=0.02, anticipate=0.0)
-        app.blocked["/slow"] = asyncio.Event()
-        slow = request(gate, A, "/slow")
-        await turns()
+        slow = await blocked_request(app, gate, A, "/slow")
         await asyncio.wait_for(request(gate, B, "/b1"), 5)  # runs while /slow still waits
         started = list(app.started)
         app.blocked["/slow"].set()
@@ -154,9 +152,7 @@ def test_errors_and_cancelled_waits_lose_no_slot() -> None:
         gate = SessionOrder(app, slots=1, credit=10.0, hold=10.0, anticipate=0.0)
         with pytest.raises(RuntimeError):
             await request(gate, A, "/fail")
-        app.blocked["/b1"] = asyncio.Event()
-        holder = request(gate, B, "/b1")
-        await turns()
+        holder = await blocked_request(app, gate, B, "/b1")
         gone = request(gate, C, "/c1")
         await turns()
         gone.cancel()
@@ -177,9 +173,7 @@ def test_a_new_event_loop_starts_afresh_and_another_threads_loop_passes_through(
     gate = SessionOrder(app, slots=1, credit=10.0, hold=10.0, anticipate=10.0)
 
     async def left_busy() -> None:  # ends with its slot taken and a request waiting
-        app.blocked["/a1"] = asyncio.Event()
-        request(gate, A, "/a1")
-        await turns()
+        await blocked_request(app, gate, A, "/a1")
         request(gate, B, "/b1")
         await turns()
 
@@ -190,11 +184,9 @@ def test_a_new_event_loop_starts_afresh_and_another_threads_loop_passes_through(
 
     run(one("/c1"))  # a later loop is not held up by the first one's state
     other = threading.Thread(target=run, args=(one("/t1"),))
-    app.blocked["/c2"] = asyncio.Event()
 
     async def while_another_thread_runs() -> None:
-        held = request(gate, C, "/c2")
-        await turns()
+        held = await blocked_request(app, gate, C, "/c2")
         other.start()
         await asyncio.to_thread(other.join, 5)  # its request passed through the held slot
         app.blocked["/c2"].set()

@@ -42,6 +42,10 @@ class _Session:
     last: float  # its last request's arrival, then its answer
     prompt: bool = True  # its last request came within ``anticipate`` of the answer before
 
+    def rank(self, now: float, credit: float) -> float:
+        """The rank of its request sent at ``now`` (lower goes first): when it began, at most ``credit`` early."""
+        return max(self.first, now - credit)
+
 
 class SessionOrder:
     """Pure ASGI middleware: ``slots`` requests run at once; the others wait, earliest session first."""
@@ -125,7 +129,7 @@ class SessionOrder:
         else:
             session.prompt = now - session.last <= self.anticipate
             session.last = now
-        return max(session.first, now - self.credit)
+        return session.rank(now, self.credit)
 
     def _dispatch_soon(self) -> None:
         if not self._dispatching and self.running < self.slots and self._kept_for is None:
@@ -154,7 +158,7 @@ class SessionOrder:
         session = self._sessions.get(client)
         if session is None or not session.prompt:
             return False
-        return max(session.first, time.monotonic() - self.credit) < self._waiting[0][0]
+        return session.rank(time.monotonic(), self.credit) < self._waiting[0][0]
 
     def _stop_keeping(self) -> None:
         self._kept_for = None
